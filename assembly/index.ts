@@ -1,0 +1,2 @@
+// The WebAssembly module's exports. Each module exports its own entry points; this file gathers them.
+export * from './memory';

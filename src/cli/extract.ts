@@ -1,0 +1,8 @@
+// PLACEHOLDER while the command is being written; replaced by its owner.
+import type { Command } from 'commander';
+
+export function register(program: Command, _setExit: (code: number) => void): void {
+  program.command('extract').description('(being written)').allowUnknownOption().action(() => {
+    throw new Error('extract is not written yet');
+  });
+}

@@ -1,0 +1,83 @@
+// The one catalogue of kawa's coded errors and warnings. Rules-file codes are Falco's own (falco
+// userspace/engine load_result), so tools that read Falco's `-V --json` output can read kawa's. Codes that
+// start with KAWA_ are kawa's own, for inputs Falco has no code for (CLI arguments, configuration, events).
+
+export const LOAD_ERRORS = {
+  LOAD_ERR_FILE_READ: 'Could not read file',
+  LOAD_ERR_YAML_PARSE: 'Invalid yaml',
+  LOAD_ERR_YAML_VALIDATE: 'Error validating internal structure of YAML file',
+  LOAD_ERR_COMPILE_CONDITION: 'Error compiling condition',
+  LOAD_ERR_COMPILE_OUTPUT: 'Error compiling output',
+  LOAD_ERR_VALIDATE: 'Error validating rule/macro/list/exception objects',
+  LOAD_ERR_EXTENSION: 'Error in extension item',
+} as const;
+
+export const LOAD_WARNINGS = {
+  LOAD_UNKNOWN_SOURCE: 'A rule has an unknown event source',
+  LOAD_UNSAFE_NA_CHECK: 'Comparing a field value with <NA> is unsafe and can lead to unpredictable behavior',
+  LOAD_NO_EVTTYPE: 'Condition has no event-type restriction',
+  LOAD_BOOL_ARG_NO_QUOTE: 'Boolean field argument has no quotes',
+  LOAD_UNKNOWN_FILTER: 'Unknown field or event-type in condition or output',
+  LOAD_UNUSED_MACRO: 'Unused macro',
+  LOAD_UNUSED_LIST: 'Unused list',
+  LOAD_UNKNOWN_ITEM: 'Unknown rules file item',
+  LOAD_DEPRECATED_ITEM: 'Used deprecated item',
+  LOAD_WARNING_EXTENSION: 'Warning in extension item',
+  LOAD_APPEND_NO_VALUES: 'Overriding/appending exception with no values',
+  LOAD_EXCEPTION_NAME_NOT_UNIQUE: 'Multiple exceptions defined with the same name',
+  LOAD_INVALID_MACRO_NAME: 'Invalid macro name',
+  LOAD_INVALID_LIST_NAME: 'Invalid list name',
+  LOAD_COMPILE_CONDITION: 'Condition has been compiled with warnings',
+  LOAD_UNKNOWN_KEY: 'Unknown key in item',
+} as const;
+
+/** kawa's own codes: command line, configuration, input data, runtime. */
+export const KAWA_ERRORS = {
+  KAWA_ERR_USAGE: 'Invalid command-line usage',
+  KAWA_ERR_CONFIG: 'Invalid configuration',
+  KAWA_ERR_INPUT_READ: 'Could not read input',
+  KAWA_ERR_EVENT_TOO_LARGE: 'Event larger than the maximum event size',
+  KAWA_ERR_EVENT_UNRECOGNIZED: 'data not recognized as a k8s audit event',
+  KAWA_ERR_EVENT_PARSE: 'Event is not valid JSON',
+  KAWA_ERR_CONDITION: 'Condition does not compile',
+  KAWA_ERR_FIELD: 'Invalid field',
+  KAWA_ERR_WASM: 'WebAssembly engine failure',
+} as const;
+
+export type LoadErrorCode = keyof typeof LOAD_ERRORS;
+export type LoadWarningCode = keyof typeof LOAD_WARNINGS;
+export type KawaErrorCode = keyof typeof KAWA_ERRORS;
+export type Code = LoadErrorCode | LoadWarningCode | KawaErrorCode;
+
+/** Where a problem is: a file position and the chain of enclosing items (outermost first). */
+export interface Location {
+  file?: string;
+  /** 1-based. */
+  line?: number;
+  /** 1-based. */
+  column?: number;
+  /** e.g. [{ type: 'rule', name: 'Create Privileged Pod' }] */
+  items?: { type: string; name: string }[];
+  /** The offending source text, one or a few lines. */
+  snippet?: string;
+}
+
+export interface Problem extends Location {
+  code: Code;
+  message: string;
+}
+
+/** An error that carries a code and a place; the CLI prints it without a stack trace. */
+export class KawaError extends Error {
+  readonly code: Code;
+  readonly location: Location;
+  constructor(code: Code, message: string, location: Location = {}) {
+    super(message);
+    this.name = 'KawaError';
+    this.code = code;
+    this.location = location;
+  }
+  toProblem(): Problem {
+    return { code: this.code, message: this.message, ...this.location };
+  }
+}

@@ -1,0 +1,71 @@
+// What loading rules files produces: the contract between the rules front end (reader, collector,
+// resolver) and everything after it (compiler, engine, formatter, CLI).
+import type { Expr, Operand } from '../condition/ast.js';
+import type { Problem } from '../errors/codes.js';
+
+/** Falco priorities, most severe first; the index is Falco's priority number. */
+export const PRIORITIES = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning', 'Notice', 'Informational', 'Debug'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+/** A rule's output format, split into literal text and `%` tokens. */
+export type OutputPart =
+  | { kind: 'text'; text: string }
+  /** `%field`, `%field[arg]`, `%transformer(...)`; `width` from `%20field`. `text` is the token as written. */
+  | { kind: 'token'; operand: Operand; width?: number; text: string };
+
+export interface OutputFormat {
+  /** The output text as written (after trimming and append_output). */
+  text: string;
+  parts: OutputPart[];
+}
+
+/** One compiled rule: its condition fully resolved (no macro references, lists substituted, exceptions added). */
+export interface LoadedRule {
+  name: string;
+  /** Position in first-definition order across all files: the order events are checked in. */
+  index: number;
+  desc: string;
+  /** The resolved condition AST. */
+  condition: Expr;
+  /** Falco's canonical print of `condition` (rules-language.md 2.3). */
+  conditionText: string;
+  output: OutputFormat;
+  priority: Priority;
+  source: string;
+  /** Sorted, unique. */
+  tags: string[];
+  /** After the `enabled` key and the `rules:` selection of the configuration. */
+  enabled: boolean;
+  /** Where the rule was (first) defined. */
+  file?: string;
+  line?: number;
+}
+
+export interface LoadResult {
+  ok: boolean;
+  errors: Problem[];
+  warnings: Problem[];
+  /**
+   * Every rule of a loaded source at or above the minimum priority, in rule order (enabled or not).
+   * Rules below the minimum priority are not here at all (Falco never adds them to its ruleset).
+   */
+  rules: LoadedRule[];
+  /** Every rule name the files define with their source, including skipped sources, for listing. */
+  requiredEngineVersion?: string;
+}
+
+/** Falco's `rules:` selection entry. */
+export type RuleSelection = { enable: { rule?: string; tag?: string } } | { disable: { rule?: string; tag?: string } };
+
+export interface LoadOptions {
+  /** Event sources this engine serves; rules of other sources are skipped with LOAD_UNKNOWN_SOURCE. */
+  sources?: string[];
+  /** Minimum priority (falco.yaml `priority:`), default Debug. */
+  minPriority?: Priority;
+  selection?: RuleSelection[];
+  /** Falco's `append_output` configuration. */
+  appendOutput?: unknown[];
+}
+
+/** A rules file given as text (for tests and the library API) or read from disk by path. */
+export interface RulesInput { name: string; content: string }
