@@ -1,0 +1,106 @@
+// Packs payloads back to back into one buffer, the shape the engine evaluates: payload k is
+// data[offsets[k], offsets[k + 1]). A payload can be written in several pieces (a document spanning lines).
+
+/** A batch of raw payloads from one input file, in input order. */
+export interface EventBatch {
+  data: Uint8Array;
+  /** count + 1 entries. */
+  offsets: Uint32Array;
+  count: number;
+  /** The file the payloads come from ('-' for stdin). */
+  file: string;
+  /** Line (1-based) where the first payload starts. */
+  firstLine: number;
+  /** Line where each payload starts (count entries). */
+  lines: Uint32Array;
+}
+
+export class BatchBuilder {
+  private data: Uint8Array;
+  private offsets: number[] = [0];
+  private lines: number[] = [];
+  private end = 0;
+  /** Start of the payload being written, or -1. */
+  private open = -1;
+  private openLine = 0;
+
+  constructor(private readonly file: string, initialBytes = 1 << 20) {
+    this.data = new Uint8Array(initialBytes);
+  }
+
+  get count(): number {
+    return this.lines.length;
+  }
+
+  get bytes(): number {
+    return this.end;
+  }
+
+  /** Starts a payload (only one can be open). */
+  begin(lineNo: number): void {
+    this.open = this.end;
+    this.openLine = lineNo;
+  }
+
+  get openBytes(): number {
+    return this.open < 0 ? 0 : this.end - this.open;
+  }
+
+  write(bytes: Uint8Array): void {
+    const need = this.end + bytes.length;
+    if (need > this.data.length) {
+      const grown = new Uint8Array(Math.max(need, this.data.length * 2));
+      grown.set(this.data.subarray(0, this.end));
+      this.data = grown;
+    }
+    this.data.set(bytes, this.end);
+    this.end = need;
+  }
+
+  /** Closes the open payload. */
+  commit(): void {
+    this.offsets.push(this.end);
+    this.lines.push(this.openLine);
+    this.open = -1;
+  }
+
+  /** Forgets the open payload's bytes. */
+  discard(): void {
+    if (this.open >= 0) this.end = this.open;
+    this.open = -1;
+  }
+
+  /** Adds a whole payload. */
+  add(bytes: Uint8Array, lineNo: number): void {
+    this.begin(lineNo);
+    this.write(bytes);
+    this.commit();
+  }
+
+  /**
+   * Hands over the committed payloads and keeps the open one (if any) for the next batch.
+   * Returns undefined when nothing is committed.
+   */
+  take(): EventBatch | undefined {
+    const count = this.lines.length;
+    if (count === 0) return undefined;
+    const committedEnd = this.offsets[count];
+    const batch: EventBatch = {
+      data: this.data.subarray(0, committedEnd),
+      offsets: Uint32Array.from(this.offsets),
+      count,
+      file: this.file,
+      firstLine: this.lines[0],
+      lines: Uint32Array.from(this.lines),
+    };
+    const next = new Uint8Array(Math.max(this.data.length, 1 << 16));
+    const carried = this.open >= 0 ? this.end - this.open : 0;
+    if (carried > 0) next.set(this.data.subarray(this.open, this.end));
+    this.data = next;
+    this.end = carried;
+    if (this.open >= 0) this.open = 0;
+    this.offsets = [0];
+    this.lines = [];
+    return batch;
+  }
+}

@@ -1,0 +1,248 @@
+// Reads audit events from files, directories or stdin ('-') as raw bytes, in batches for the engine.
+// Each input is JSON lines or pretty-printed JSON documents (framer.ts), optionally gzip-compressed (detected
+// by its magic bytes, so `.gz` files and gzipped stdin both work). A directory contributes its regular files
+// in name order (not recursive). Nothing is decoded or parsed here and a file is streamed, never read whole.
+//
+// The reader runs ahead of the consumer by at most `queueBatches` batches (backpressure): reading pauses
+// while the queue is full.
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { KawaError } from '../errors/codes.js';
+import { BatchBuilder, type EventBatch } from './batch.js';
+import { Framer } from './framer.js';
+import { LineSplitter } from './lines.js';
+
+export type { EventBatch } from './batch.js';
+
+export interface SourceOptions {
+  /** Longest line kept (default 1 MiB); longer lines are reported and skipped. */
+  maxLineBytes?: number;
+  /** Largest payload spanning several lines (default 64 MiB). */
+  maxDocumentBytes?: number;
+  /** Payloads per batch (default 256). */
+  batchEvents?: number;
+  /** A batch is also closed once it holds this many bytes (default 4 MiB). */
+  batchBytes?: number;
+  /** Batches read ahead of the consumer (default 4). */
+  queueBatches?: number;
+  /** Called for every skipped line or document (file, line, message); default: nothing. */
+  onTooLarge?: (file: string, line: number, length: number) => void;
+  /** Replaces process.stdin for '-' (tests). */
+  stdin?: Readable;
+}
+
+/** What the reader saw, for the end-of-run summary. */
+export interface SourceStats {
+  files: number;
+  bytes: number;
+  payloads: number;
+  tooLarge: number;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Expands directories into their files (name order) and checks every input exists. */
+export async function listInputs(inputs: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    if (input === '-') {
+      files.push(input);
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(input);
+    } catch (e) {
+      throw new KawaError('KAWA_ERR_INPUT_READ', `cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!info.isDirectory()) {
+      files.push(input);
+      continue;
+    }
+    const entries = await readdir(input, { withFileTypes: true });
+    const names = entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+    for (const name of names) files.push(join(input, name));
+  }
+  return files;
+}
+
+export class FileSource implements AsyncIterable<EventBatch> {
+  readonly stats: SourceStats = { files: 0, bytes: 0, payloads: 0, tooLarge: 0 };
+  private readonly opts: Required<Omit<SourceOptions, 'onTooLarge' | 'stdin'>> & Pick<SourceOptions, 'onTooLarge' | 'stdin'>;
+
+  constructor(private readonly inputs: string[], options: SourceOptions = {}) {
+    this.opts = {
+      maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+      maxDocumentBytes: options.maxDocumentBytes ?? 64 << 20,
+      batchEvents: options.batchEvents ?? 256,
+      batchBytes: options.batchBytes ?? 4 << 20,
+      queueBatches: options.queueBatches ?? 4,
+      onTooLarge: options.onTooLarge,
+      stdin: options.stdin,
+    };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<EventBatch> {
+    const queue = new BoundedQueue<EventBatch>(this.opts.queueBatches);
+    this.produce(queue).then(() => queue.close(), (e) => queue.fail(e));
+    return {
+      next: () => queue.take(),
+      return: async () => {
+        queue.abandon();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  private async produce(queue: BoundedQueue<EventBatch>): Promise<void> {
+    const files = await listInputs(this.inputs);
+    for (const file of files) {
+      if (queue.abandoned) return;
+      await this.readOne(file, queue);
+    }
+  }
+
+  private async readOne(file: string, queue: BoundedQueue<EventBatch>): Promise<void> {
+    this.stats.files++;
+    const builder = new BatchBuilder(file);
+    const ready: EventBatch[] = [];
+    const cut = (all: boolean) => {
+      if (!all && builder.count < this.opts.batchEvents && builder.bytes < this.opts.batchBytes) return;
+      const batch = builder.take();
+      if (!batch) return;
+      this.stats.payloads += batch.count;
+      ready.push(batch);
+    };
+    const tooLarge = (line: number, length: number) => {
+      this.stats.tooLarge++;
+      this.opts.onTooLarge?.(file, line, length);
+    };
+    const framer = new Framer(() => builder, { tooLarge }, this.opts.maxDocumentBytes);
+    const lines = new LineSplitter({
+      line: (b, n) => { framer.line(b, n); cut(false); },
+      tooLong: tooLarge,
+    }, this.opts.maxLineBytes);
+    const stream = await openInput(file, this.opts.stdin);
+    try {
+      for await (const chunk of stream) {
+        const bytes = chunk as Uint8Array;
+        this.stats.bytes += bytes.length;
+        lines.push(bytes);
+        for (const batch of ready.splice(0)) await queue.put(batch);
+        if (queue.abandoned) return;
+      }
+      lines.end();
+      framer.end();
+      cut(true);
+      for (const batch of ready.splice(0)) await queue.put(batch);
+    } catch (e) {
+      if (e instanceof KawaError) throw e;
+      throw new KawaError('KAWA_ERR_INPUT_READ', `cannot read ${file}: ${(e as Error).message}`);
+    } finally {
+      if (file !== '-') stream.destroy();
+    }
+  }
+}
+
+/** The input's bytes, gunzipped when they start with the gzip magic. */
+async function openInput(file: string, stdin?: Readable): Promise<Readable> {
+  if (file === '-') {
+    // peek at the first chunk for the gzip magic, then replay it in front of the rest
+    const chunks = (stdin ?? process.stdin)[Symbol.asyncIterator]();
+    const first = await chunks.next();
+    const replay = Readable.from((async function* () {
+      if (first.done) return;
+      yield first.value as Uint8Array;
+      for (let c = await chunks.next(); !c.done; c = await chunks.next()) yield c.value as Uint8Array;
+    })(), { objectMode: false });
+    return !first.done && isGzip(first.value as Uint8Array) ? replay.pipe(createGunzip()) : replay;
+  }
+  let gz = false;
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const head = new Uint8Array(2);
+      const { bytesRead } = await fh.read(head, 0, 2, 0);
+      gz = bytesRead === 2 && isGzip(head);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw new KawaError('KAWA_ERR_INPUT_READ', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  if (!gz) return raw;
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
+  raw.on('error', (e) => gunzip.destroy(e));
+  return raw.pipe(gunzip);
+}
+
+function isGzip(b: Uint8Array): boolean {
+  return b.length >= 2 && b[0] === GZIP_MAGIC[0] && b[1] === GZIP_MAGIC[1];
+}
+
+/** A queue of at most `capacity` items between one producer and one consumer. */
+class BoundedQueue<T> {
+  private items: T[] = [];
+  private done = false;
+  private error: unknown;
+  private wakeConsumer: (() => void) | undefined;
+  private wakeProducer: (() => void) | undefined;
+  /** Set once the consumer stopped early; the producer ends at its next step. */
+  abandoned = false;
+
+  constructor(private readonly capacity: number) {}
+
+  async put(item: T): Promise<void> {
+    while (this.items.length >= this.capacity && !this.abandoned) {
+      await new Promise<void>((r) => (this.wakeProducer = r));
+    }
+    this.items.push(item);
+    this.wake();
+  }
+
+  abandon(): void {
+    this.abandoned = true;
+    this.items = [];
+    const p = this.wakeProducer;
+    this.wakeProducer = undefined;
+    p?.();
+  }
+
+  close(): void {
+    this.done = true;
+    this.wake();
+  }
+
+  fail(e: unknown): void {
+    this.error = e;
+    this.done = true;
+    this.wake();
+  }
+
+  async take(): Promise<IteratorResult<T>> {
+    for (;;) {
+      if (this.items.length > 0) {
+        const value = this.items.shift() as T;
+        const p = this.wakeProducer;
+        this.wakeProducer = undefined;
+        p?.();
+        return { value, done: false };
+      }
+      if (this.error !== undefined) throw this.error;
+      if (this.done) return { value: undefined, done: true };
+      await new Promise<void>((r) => (this.wakeConsumer = r));
+    }
+  }
+
+  private wake(): void {
+    const c = this.wakeConsumer;
+    this.wakeConsumer = undefined;
+    c?.();
+  }
+}
