@@ -1,7 +1,7 @@
 // What loading rules files produces: the contract between the rules front end (reader, collector,
 // resolver) and everything after it (compiler, engine, formatter, CLI).
 import type { Expr, Operand } from '../condition/ast.js';
-import type { Problem } from '../errors/codes.js';
+import type { Code, Problem } from '../errors/codes.js';
 
 /** Falco priorities, most severe first; the index is Falco's priority number. */
 export const PRIORITIES = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning', 'Notice', 'Informational', 'Debug'] as const;
@@ -50,9 +50,13 @@ export interface LoadResult {
    * Rules below the minimum priority are not here at all (Falco never adds them to its ruleset).
    */
   rules: LoadedRule[];
-  /** Every rule name the files define with their source, including skipped sources, for listing. */
+  /** The highest `required_engine_version` the files declare ("x.y.z"). */
   requiredEngineVersion?: string;
+  /** Each file loaded or attempted, in order, with Falco's summary status. The load stops at the first Invalid. */
+  files?: FileStatus[];
 }
+
+export interface FileStatus { name: string; status: 'Ok' | 'Ok, with warnings' | 'Invalid' }
 
 /** Falco's `rules:` selection entry. */
 export type RuleSelection = { enable: { rule?: string; tag?: string } } | { disable: { rule?: string; tag?: string } };
@@ -68,4 +72,9 @@ export interface LoadOptions {
 }
 
 /** A rules file given as text (for tests and the library API) or read from disk by path. */
-export interface RulesInput { name: string; content: string }
+export interface RulesInput {
+  name: string;
+  content: string;
+  /** Set when the file could not be read (missing, not UTF-8, ...): the load fails at this file. */
+  error?: { code: Code; message: string; where?: { line?: number; column?: number } };
+}

@@ -1,0 +1,157 @@
+// The compile step, run after each file over everything collected so far (rules-language.md 4.6): lists are
+// expanded, every macro is substituted, parsed and resolved (even unused ones), then each rule of a served
+// source gets its exceptions, extra output, output check, condition parse, macro resolution, warnings and
+// type check. The first error throws a LoadFailure; unused macro/list warnings come only after success.
+import type { Expr } from '../condition/ast.js';
+import { ConditionSyntaxError, parseCondition } from '../condition/parser.js';
+import { printExpr } from '../condition/printer.js';
+import { checkCondition } from '../condition/typecheck.js';
+import type { Code, Location } from '../errors/codes.js';
+import type { Collector, RuleInfo } from './collector.js';
+import { hasUnsafeNaCheck, constantWarnings } from './condition-warnings.js';
+import { conditionWithExceptions } from './exceptions.js';
+import { expandLists, substituteLists, type CompiledList } from './lists.js';
+import { LoadFailure } from './load-failure.js';
+import { MacroError, resolveMacros } from './macro-resolver.js';
+import { OutputFormatError, parseOutputFormat } from './output-format.js';
+import type { LoadedRule } from './types.js';
+
+/** Falco's loader raises the parser's depth limit from 100 to this. */
+export const MAX_CONDITION_DEPTH = 1000;
+
+/** One `append_output` entry of the Falco configuration (only the parts that change rule outputs). */
+export interface AppendOutput {
+  match?: { source?: string; rule?: string; tags?: string[] };
+  extra_output?: string;
+}
+
+export type CompileWarn = (code: Code, message: string, where: Location) => void;
+
+const UNKNOWN_FILTER = /nonexistent field|unknown filter:|invalid formatting token|unknown event type/;
+
+/** Compiles every rule of a served source, in rule order. Rules' `enabled` is their own flag here. */
+export function compileAll(col: Collector, appendOutput: AppendOutput[], warn: CompileWarn): LoadedRule[] {
+  const lists = expandLists(col.lists);
+  const macros = compileMacros(col, lists);
+  const usedMacros = new Set<string>();
+  const rules: LoadedRule[] = [];
+  for (const r of col.rules.values()) {
+    if (r.unknownSource) continue;
+    const rule = compileRule(r, lists, macros, usedMacros, appendOutput, warn);
+    if (rule) rules.push(rule);
+  }
+  for (const m of macros.values()) {
+    if (!m.used && !usedMacros.has(m.name)) warn('LOAD_UNUSED_MACRO', 'Macro not referred to by any other rule/macro', col.macros.get(m.name)!.where);
+  }
+  for (const l of lists.values()) {
+    if (!l.used) warn('LOAD_UNUSED_LIST', 'List not referred to by any other rule/macro', col.lists.get(l.name)!.where);
+  }
+  return rules;
+}
+
+interface CompiledMacro { name: string; ast: Expr; used: boolean }
+
+function compileMacros(col: Collector, lists: Map<string, CompiledList>): Map<string, CompiledMacro> {
+  const out = new Map<string, CompiledMacro>();
+  for (const m of col.macros.values()) {
+    out.set(m.name, { name: m.name, ast: parse(substituteLists(m.condition, lists), m.conditionWhere), used: false });
+  }
+  const used = new Set<string>();
+  for (const m of col.macros.values()) {
+    const compiled = out.get(m.name)!;
+    const lookup = (name: string) => {
+      const info = col.macros.get(name);
+      return info && info.index < m.visibility ? out.get(name)!.ast : undefined;
+    };
+    compiled.ast = resolve(compiled.ast, lookup, used, m.condition, m.conditionWhere);
+  }
+  for (const name of used) out.get(name)!.used = true;
+  return out;
+}
+
+function compileRule(r: RuleInfo, lists: Map<string, CompiledList>, macros: Map<string, CompiledMacro>, used: Set<string>,
+  appendOutput: AppendOutput[], warn: CompileWarn): LoadedRule | undefined {
+  const condition = r.exceptions.length ? conditionWithExceptions(r.condition, r.exceptions) : r.condition;
+  let outputText = r.output;
+  for (const extra of appendOutput) {
+    if (extra.extra_output && appendMatches(extra, r)) outputText += ` ${extra.extra_output}`;
+  }
+  let output;
+  try {
+    output = parseOutputFormat(outputText);
+  } catch (e) {
+    if (!(e instanceof OutputFormatError)) throw e;
+    if (r.skipIfUnknownFilter && UNKNOWN_FILTER.test(e.message)) {
+      warn('LOAD_UNKNOWN_FILTER', e.message, r.outputWhere);
+      return undefined;
+    }
+    throw new LoadFailure('LOAD_ERR_COMPILE_OUTPUT', e.message, r.outputWhere);
+  }
+  const text = substituteLists(condition, lists);
+  const where = r.conditionWhere;
+  const ast = resolve(parse(text, where), (name) => macros.get(name)?.ast, used, text, where);
+  if (hasUnsafeNaCheck(ast)) warn('LOAD_UNSAFE_NA_CHECK', '', where);
+  const problem = checkCondition(ast);
+  if (problem) {
+    const at = atOffset(where, text, problem.at);
+    if (r.skipIfUnknownFilter && UNKNOWN_FILTER.test(problem.message)) {
+      warn('LOAD_UNKNOWN_FILTER', problem.message, at);
+      return undefined;
+    }
+    throw new LoadFailure('LOAD_ERR_COMPILE_CONDITION', problem.message, at);
+  }
+  for (const w of constantWarnings(ast)) warn('LOAD_COMPILE_CONDITION', w, where);
+  const rule: LoadedRule = {
+    name: r.name,
+    index: r.index,
+    desc: r.desc,
+    condition: ast,
+    conditionText: printExpr(ast),
+    output,
+    priority: r.priority,
+    source: r.source,
+    tags: [...r.tags].sort(),
+    enabled: r.enabled,
+  };
+  if (r.where.file !== undefined) rule.file = r.where.file;
+  if (r.where.line !== undefined) rule.line = r.where.line;
+  return rule;
+}
+
+function appendMatches(extra: AppendOutput, r: RuleInfo): boolean {
+  const m = extra.match ?? {};
+  if (m.source !== undefined && m.source !== r.source) return false;
+  if (m.rule !== undefined && m.rule !== r.name) return false;
+  return (m.tags ?? []).every((t) => r.tags.has(t));
+}
+
+function parse(text: string, where: Location): Expr {
+  try {
+    return parseCondition(text, { maxDepth: MAX_CONDITION_DEPTH });
+  } catch (e) {
+    if (e instanceof ConditionSyntaxError) throw new LoadFailure('LOAD_ERR_COMPILE_CONDITION', e.message, atOffset(where, text, e.offset));
+    throw e;
+  }
+}
+
+function resolve(ast: Expr, lookup: (name: string) => Expr | undefined, used: Set<string>, text: string, where: Location): Expr {
+  try {
+    return resolveMacros(ast, lookup, used);
+  } catch (e) {
+    if (e instanceof MacroError) throw new LoadFailure('LOAD_ERR_VALIDATE', e.message, atOffset(where, text, e.at));
+    throw e;
+  }
+}
+
+/**
+ * The condition's location with a snippet of the (list-substituted) condition text and a caret at `offset`:
+ * after substitution and YAML folding an offset no longer maps to a file column, so the text is shown.
+ */
+function atOffset(where: Location, text: string, offset: number): Location {
+  const from = Math.max(0, offset - 60);
+  const to = Math.min(text.length, offset + 60);
+  const flat = (s: string) => s.replace(/[\n\r\t]/g, ' ');
+  const head = (from > 0 ? '...' : '') + flat(text.slice(from, offset));
+  const snippet = `${head}${flat(text.slice(offset, to))}${to < text.length ? '...' : ''}\n${' '.repeat(head.length)}^`;
+  return { ...where, snippet: `condition: ${snippet.replace('\n', '\n' + ' '.repeat('condition: '.length))}` };
+}

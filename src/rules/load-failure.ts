@@ -1,0 +1,12 @@
+// The first error of a rules load, thrown from wherever it is found (reader, collector, compiler) and caught
+// once per file by load.ts: Falco stops reading and compiling at the first error, and so does kawa.
+import type { Code, Location, Problem } from '../errors/codes.js';
+
+export class LoadFailure extends Error {
+  readonly problem: Problem;
+  constructor(code: Code, message: string, location: Location) {
+    super(message);
+    this.name = 'LoadFailure';
+    this.problem = { code, message, ...location };
+  }
+}

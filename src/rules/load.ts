@@ -1,0 +1,71 @@
+// The public API of the rules front end: load rules files (as texts, or from disk) into a LoadResult.
+// Files are read one after another into one collector and compiled after each file, as Falco does; the
+// first failing file stops the load. Warnings are kept from every file up to and including that one.
+import type { Code, Location, Problem } from '../errors/codes.js';
+import { Collector } from './collector.js';
+import { compileAll, type AppendOutput } from './compiler.js';
+import { readInputs } from './files.js';
+import { LoadFailure } from './load-failure.js';
+import { readRulesFile } from './reader.js';
+import { selectRules } from './selection.js';
+import { SourceText } from './source-text.js';
+import type { FileStatus, LoadedRule, LoadOptions, LoadResult, RulesInput } from './types.js';
+import { checkPluginRequirement, versionText } from './versions.js';
+
+/** The sources kawa serves: rules of any other source are skipped with LOAD_UNKNOWN_SOURCE. */
+export const DEFAULT_SOURCES = ['k8s_audit'];
+
+/** Loads rules files given as texts. Pure: no file system access. */
+export function loadRules(inputs: RulesInput[], opts: LoadOptions = {}): LoadResult {
+  const errors: Problem[] = [];
+  const warnings: Problem[] = [];
+  const seen = new Set<string>();
+  const warn = (code: Code, message: string, where: Location) => {
+    // each file's compile step re-reports warnings of earlier files' items: keep each once
+    const key = JSON.stringify([code, message, where.file, where.line, where.column, where.items]);
+    if (seen.has(key)) return;
+    seen.add(key);
+    warnings.push({ code, message, ...where });
+  };
+  const collector = new Collector({ sources: opts.sources ?? DEFAULT_SOURCES, warn });
+  const files: FileStatus[] = [];
+  let compiled: LoadedRule[] = [];
+  for (const input of inputs) {
+    const before = warnings.length;
+    try {
+      if (input.error) throw new LoadFailure(input.error.code, input.error.message, { file: input.name, ...input.error.where });
+      readRulesFile(new SourceText(input.name, input.content), collector, warn);
+      compiled = compileAll(collector, (opts.appendOutput ?? []) as AppendOutput[], warn);
+      files.push({ name: input.name, status: warnings.length > before ? 'Ok, with warnings' : 'Ok' });
+    } catch (e) {
+      if (!(e instanceof LoadFailure)) throw e;
+      errors.push(e.problem);
+      files.push({ name: input.name, status: 'Invalid' });
+      break;
+    }
+  }
+  if (errors.length === 0) {
+    for (const req of collector.pluginRequirements) {
+      const message = checkPluginRequirement(req.alternatives);
+      if (message) errors.push({ code: 'LOAD_ERR_VALIDATE', message, ...req.where });
+    }
+  }
+  const ok = errors.length === 0;
+  const result: LoadResult = {
+    ok,
+    errors,
+    warnings,
+    rules: ok ? selectRules(compiled, opts.minPriority ?? 'Debug', opts.selection ?? []) : [],
+    files,
+  };
+  if (collector.requiredEngineVersion) result.requiredEngineVersion = versionText(collector.requiredEngineVersion);
+  return result;
+}
+
+/**
+ * Loads rules files from disk. A directory stands for its *.yaml / *.yml files in name order. A file that
+ * cannot be read (missing, unreadable, not UTF-8, empty) fails the load with LOAD_ERR_FILE_READ.
+ */
+export function loadRulesFiles(paths: string[], opts: LoadOptions = {}): LoadResult {
+  return loadRules(readInputs(paths), opts);
+}

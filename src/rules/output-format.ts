@@ -1,0 +1,81 @@
+// Rule output formats (rules-language.md 5.1), split into literal text and `%` tokens.
+//
+//   format := ( text | token )*       text  := any characters but "%"
+//   token  := "%" [0-9]* ( transformer | FIELD [ "[" arg "]" ] )
+//
+// FIELD is the LONGEST registered field name that prefixes the rest of the string (Falco: `%ka.verbx` is
+// ka.verb followed by the text "x"); there is no escape for a literal "%". The `[arg]` is read only for
+// fields that take one.
+import type { Operand } from '../condition/ast.js';
+import { parseOperandPrefix } from '../condition/parser.js';
+import { checkOperand } from '../condition/typecheck.js';
+import { FIELDS } from '../fields/registry.js';
+import type { OutputFormat, OutputPart } from './types.js';
+
+const TRANSFORMER_START = /^(tolower|toupper|b64|basename|len|join|concat|getopt)\(/;
+const byLength = [...FIELDS].sort((a, b) => b.name.length - a.name.length);
+
+export class OutputFormatError extends Error {
+  constructor(message: string, readonly offset: number) { super(message); }
+}
+
+/** Parses and type-checks an output format. Throws OutputFormatError with Falco's message. */
+export function parseOutputFormat(text: string): OutputFormat {
+  const parts: OutputPart[] = [];
+  let literal = '';
+  let i = 0;
+  while (i < text.length) {
+    const pct = text.indexOf('%', i);
+    if (pct < 0) { literal += text.slice(i); break; }
+    literal += text.slice(i, pct);
+    let p = pct + 1;
+    if (p >= text.length) throw new OutputFormatError('invalid formatting syntax: formatting cannot end with a %', pct);
+    while (p < text.length && text[p]! >= '0' && text[p]! <= '9') p++;
+    const width = p > pct + 1 ? Number(text.slice(pct + 1, p)) : undefined;
+    const { operand, end } = readOperand(text, p, pct);
+    const problem = checkOperand(operand);
+    if ('message' in problem) throw new OutputFormatError(problem.message, pct);
+    if (literal) parts.push({ kind: 'text', text: literal });
+    literal = '';
+    const part: OutputPart = { kind: 'token', operand, text: text.slice(pct, end) };
+    if (width !== undefined) part.width = width;
+    parts.push(part);
+    i = end;
+  }
+  if (literal) parts.push({ kind: 'text', text: literal });
+  return { text, parts };
+}
+
+function readOperand(text: string, p: number, pct: number): { operand: Operand; end: number } {
+  if (TRANSFORMER_START.test(text.slice(p, p + 10))) {
+    try {
+      return parseOperandPrefix(text, p);
+    } catch (e) {
+      throw new OutputFormatError(e instanceof Error ? e.message : String(e), pct);
+    }
+  }
+  const def = byLength.find((f) => text.startsWith(f.name, p));
+  if (!def) {
+    const word = /^[^\s%]*/.exec(text.slice(p))![0];
+    throw new OutputFormatError(`unknown filter: ${word || text.slice(p, p + 1)}`, pct);
+  }
+  const end = p + def.name.length;
+  if (def.arg !== 'none' && text[end] === '[') {
+    const arg = readArg(text, end);
+    if (arg) return { operand: { kind: 'field', name: def.name, arg: arg.value, at: p }, end: arg.end };
+  }
+  return { operand: { kind: 'field', name: def.name, at: p }, end };
+}
+
+/** `[bare]` or `['quoted']` / `["quoted"]` starting at the `[`; undefined when it is not well formed. */
+function readArg(text: string, open: number): { value: string; end: number } | undefined {
+  const q = text[open + 1];
+  if (q === '"' || q === "'") {
+    let j = open + 2;
+    while (j < text.length && !(text[j] === q && text[j - 1] !== '\\')) j++;
+    if (text[j + 1] !== ']') return undefined;
+    return { value: text.slice(open + 2, j).replace(/\\(.)/g, '$1'), end: j + 2 };
+  }
+  const m = /^[^\][\"' \t\n\r\f\v]+\]/.exec(text.slice(open + 1));
+  return m ? { value: m[0].slice(0, -1), end: open + 1 + m[0].length } : undefined;
+}
