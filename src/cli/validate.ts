@@ -1,8 +1,34 @@
-// PLACEHOLDER while the command is being written; replaced by its owner.
+// `kawa validate`: load rules files as Falco would and report whether they are valid. Exit 0 when they load,
+// 1 when they do not. --json prints one object: {ok, errors, warnings, rules: [{name, enabled, priority,
+// source}], files}; the text form prints each problem, then Falco's per-file summary line.
 import type { Command } from 'commander';
+import { addRulesOptions, formatProblems, loadFromOptions, type RulesOptions } from './rules-options.js';
 
-export function register(program: Command, _setExit: (code: number) => void): void {
-  program.command('validate').description('(being written)').allowUnknownOption().action(() => {
-    throw new Error('validate is not written yet');
-  });
+export function register(program: Command, setExit: (code: number) => void): void {
+  const cmd = program.command('validate').description('check rules files (as Falco loads them) and report errors and warnings');
+  addRulesOptions(cmd)
+    .option('--json', 'print one JSON object instead of text')
+    .action((opts: RulesOptions) => {
+      const { result } = loadFromOptions(opts);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({
+          ok: result.ok,
+          errors: result.errors,
+          warnings: result.warnings,
+          rules: result.rules.map((r) => ({ name: r.name, enabled: r.enabled, priority: r.priority, source: r.source })),
+          files: result.files ?? [],
+        })}\n`);
+      } else {
+        let out = formatProblems(result);
+        for (const f of result.files ?? []) out += `${f.name}: ${f.status}\n`;
+        if (result.ok) {
+          const enabled = result.rules.filter((r) => r.enabled).length;
+          out += `${result.rules.length} rules loaded, ${enabled} enabled, ${result.warnings.length} warnings\n`;
+        } else {
+          out += `${result.errors.length} error${result.errors.length === 1 ? '' : 's'}, ${result.warnings.length} warnings\n`;
+        }
+        process.stdout.write(out);
+      }
+      setExit(result.ok ? 0 : 1);
+    });
 }

@@ -47,12 +47,13 @@ export function checkOperand(op: Operand): OperandType | TypeProblem {
  */
 export function checkOperandText(text: string): string | null {
   const t = text.trim();
-  let parsed: { operand: Operand; end: number };
+  let parsed: { operand: Operand; end: number } | null;
   try {
     parsed = parseOperandPrefix(t, 0);
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
+  if (!parsed) return 'not a field or transformer expression';
   if (parsed.end !== t.length) return `unexpected text after the field: ${t.slice(parsed.end)}`;
   const r = checkOperand(parsed.operand);
   return 'message' in r ? r.message : null;
@@ -178,7 +179,8 @@ function checkRight(c: CheckExpr, left: OperandType, r: RightValue): void {
       for (const item of r.items) checkConstant(c, left, item.value, item);
       return;
     case 'ident':
-      throw new Problem(`filter error: '${r.name}' is not a defined list`, r.at);
+      // a bare word after a list operator is a one-value set (`x in get`, left by a one-item list)
+      return checkConstant(c, left, r.name, r);
     case 'val':
     case 'transformer': {
       if (c.op === 'regex' || c.op === 'pmatch') {

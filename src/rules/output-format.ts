@@ -5,9 +5,9 @@
 //
 // FIELD is the LONGEST registered field name that prefixes the rest of the string (Falco: `%ka.verbx` is
 // ka.verb followed by the text "x"); there is no escape for a literal "%". The `[arg]` is read only for
-// fields that take one.
+// fields that take one, with the condition grammar's argument syntax.
 import type { Operand } from '../condition/ast.js';
-import { parseOperandPrefix } from '../condition/parser.js';
+import { parseFieldArgument, parseOperandPrefix } from '../condition/parser.js';
 import { checkOperand } from '../condition/typecheck.js';
 import { FIELDS } from '../fields/registry.js';
 import type { OutputFormat, OutputPart } from './types.js';
@@ -48,11 +48,13 @@ export function parseOutputFormat(text: string): OutputFormat {
 
 function readOperand(text: string, p: number, pct: number): { operand: Operand; end: number } {
   if (TRANSFORMER_START.test(text.slice(p, p + 10))) {
+    let parsed: { operand: Operand; end: number } | null;
     try {
-      return parseOperandPrefix(text, p);
+      parsed = parseOperandPrefix(text, p);
     } catch (e) {
       throw new OutputFormatError(e instanceof Error ? e.message : String(e), pct);
     }
+    if (parsed) return parsed;
   }
   const def = byLength.find((f) => text.startsWith(f.name, p));
   if (!def) {
@@ -61,21 +63,13 @@ function readOperand(text: string, p: number, pct: number): { operand: Operand; 
   }
   const end = p + def.name.length;
   if (def.arg !== 'none' && text[end] === '[') {
-    const arg = readArg(text, end);
-    if (arg) return { operand: { kind: 'field', name: def.name, arg: arg.value, at: p }, end: arg.end };
+    let arg: { arg: string; end: number } | null;
+    try {
+      arg = parseFieldArgument(text, end);
+    } catch (e) {
+      throw new OutputFormatError(e instanceof Error ? e.message : String(e), pct);
+    }
+    if (arg) return { operand: { kind: 'field', name: def.name, arg: arg.arg, at: p }, end: arg.end };
   }
   return { operand: { kind: 'field', name: def.name, at: p }, end };
-}
-
-/** `[bare]` or `['quoted']` / `["quoted"]` starting at the `[`; undefined when it is not well formed. */
-function readArg(text: string, open: number): { value: string; end: number } | undefined {
-  const q = text[open + 1];
-  if (q === '"' || q === "'") {
-    let j = open + 2;
-    while (j < text.length && !(text[j] === q && text[j - 1] !== '\\')) j++;
-    if (text[j + 1] !== ']') return undefined;
-    return { value: text.slice(open + 2, j).replace(/\\(.)/g, '$1'), end: j + 2 };
-  }
-  const m = /^[^\][\"' \t\n\r\f\v]+\]/.exec(text.slice(open + 1));
-  return m ? { value: m[0].slice(0, -1), end: open + 1 + m[0].length } : undefined;
 }

@@ -197,7 +197,8 @@ function readRule(d: Decoder, item: YAMLMap, name: string, collector: Collector,
   const ov = readOverrides(d, item, RULE_APPENDABLE, RULE_REPLACEABLE);
   const hasOverrides = ov.append.size > 0 || ov.replace.size > 0;
   if (appendFlag && hasOverrides) d.fail(ERROR_OVERRIDE_APPEND, item);
-  const source = d.str(item, 'source', item, true);
+  // an empty `source:` is allowed and matches any existing rule's source
+  const source = d.entry(item, 'source')?.value === null ? '' : d.str(item, 'source', item, true);
 
   if (hasOverrides) {
     const expected = new Set([...RULE_APPENDABLE, ...RULE_REPLACEABLE].filter((k) => d.has(item, k)));

@@ -1,0 +1,129 @@
+// Reading the parts of a Falco configuration file (falco.yaml) that decide which rules load and how:
+// rules_files (or the older rules_file), priority, rules (enable/disable selection), append_output and
+// rule_matching. Anything malformed is a KAWA_ERR_CONFIG error naming the file, line and column; keys kawa
+// does not use are ignored, as Falco ignores keys it does not know.
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
+import { KawaError, type Location } from '../errors/codes.js';
+import type { AppendOutput } from '../rules/compiler.js';
+import { parsePriority } from '../rules/priority.js';
+import type { Priority, RuleSelection } from '../rules/types.js';
+
+export interface FalcoConfig {
+  file: string;
+  rulesFiles: string[];
+  minPriority?: Priority;
+  selection: RuleSelection[];
+  appendOutput: AppendOutput[];
+  ruleMatching: 'first' | 'all';
+}
+
+export function readFalcoConfig(path: string): FalcoConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new KawaError('KAWA_ERR_CONFIG', `cannot read configuration file: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(e)}`, { file: path });
+  }
+  return parseFalcoConfig(text, path);
+}
+
+export function parseFalcoConfig(text: string, file: string): FalcoConfig {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false });
+  const at = (node: Node | null | undefined): Location => {
+    const { line, col } = lc.linePos(node?.range?.[0] ?? 0);
+    return { file, line, column: col };
+  };
+  function fail(message: string, node?: Node | null): never {
+    throw new KawaError('KAWA_ERR_CONFIG', message, at(node));
+  }
+  const err = doc.errors[0];
+  if (err) {
+    const { line, col } = lc.linePos(err.pos[0]);
+    throw new KawaError('KAWA_ERR_CONFIG', `not valid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, { file, line, column: col });
+  }
+  const config: FalcoConfig = { file, rulesFiles: [], selection: [], appendOutput: [], ruleMatching: 'first' };
+  const root = doc.contents as Node | null;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return config;
+  if (!isMap(root)) return fail('the configuration must be a mapping of keys to values', root);
+  const get = (key: string): Node | null | undefined => {
+    const pair = root.items.find((p) => isScalar(p.key) && p.key.value === key);
+    return pair ? (pair.value as Node | null) : undefined;
+  };
+  const text1 = (n: Node | null | undefined, what: string): string => {
+    if (!n || !isScalar(n) || n.value === null || typeof n.value === 'object') return fail(`${what} must be a string`, n);
+    return String(n.value);
+  };
+
+  for (const key of ['rules_files', 'rules_file']) {
+    const n = get(key);
+    if (n === undefined || n === null) continue;
+    if (isSeq(n)) config.rulesFiles = n.items.map((i) => text1(i as Node, `each entry of ${key}`));
+    else config.rulesFiles = [text1(n, key)];
+    break;
+  }
+
+  const prio = get('priority');
+  if (prio !== undefined && prio !== null) {
+    const p = parsePriority(text1(prio, 'priority'));
+    if (!p) fail(`unknown priority '${text1(prio, 'priority')}' (one of emergency, alert, critical, error, warning, notice, info, debug)`, prio);
+    config.minPriority = p;
+  }
+
+  const matching = get('rule_matching');
+  if (matching !== undefined && matching !== null) {
+    const m = text1(matching, 'rule_matching');
+    if (m !== 'first' && m !== 'all') fail(`rule_matching must be 'first' or 'all', not '${m}'`, matching);
+    config.ruleMatching = m as 'first' | 'all';
+  }
+
+  const rules = get('rules');
+  if (rules !== undefined && rules !== null) {
+    if (!isSeq(rules)) fail('rules must be a sequence of {enable: ...} / {disable: ...} entries', rules);
+    for (const raw of rules.items) {
+      const entry = raw as Node;
+      if (!isMap(entry) || entry.items.length !== 1 || !isScalar(entry.items[0]!.key)) {
+        fail("each entry of rules must be a mapping with one key, 'enable' or 'disable'", entry);
+      }
+      const action = String((entry.items[0]!.key as { value: unknown }).value);
+      if (action !== 'enable' && action !== 'disable') fail(`unknown rules action '${action}' (expected 'enable' or 'disable')`, entry);
+      const target = entry.items[0]!.value as Node | null;
+      if (!target || !isMap(target)) return fail(`${action} must be a mapping with 'rule' or 'tag'`, target ?? entry);
+      const sel: { rule?: string; tag?: string } = {};
+      for (const p of target.items) {
+        const k = isScalar(p.key) ? String(p.key.value) : '';
+        if (k !== 'rule' && k !== 'tag') fail(`unknown key '${k}' under ${action} (expected 'rule' or 'tag')`, p.key as Node);
+        sel[k as 'rule' | 'tag'] = text1(p.value as Node, `${action}.${k}`);
+      }
+      if (sel.rule === undefined && sel.tag === undefined) fail(`${action} needs 'rule' or 'tag'`, target);
+      config.selection.push(action === 'enable' ? { enable: sel } : { disable: sel });
+    }
+  }
+
+  const ao = get('append_output');
+  if (ao !== undefined && ao !== null) {
+    if (!isSeq(ao)) fail('append_output must be a sequence', ao);
+    for (const raw of ao.items) {
+      const n = raw as Node;
+      if (!isMap(n)) fail('each entry of append_output must be a mapping', n);
+      const js = n.toJSON() as Record<string, unknown>;
+      const entry: AppendOutput = {};
+      if (js.match !== undefined) {
+        const m = js.match as Record<string, unknown>;
+        if (typeof m !== 'object' || m === null || Array.isArray(m)) fail('append_output match must be a mapping', n);
+        entry.match = {};
+        if (m.source !== undefined) entry.match.source = String(m.source);
+        if (m.rule !== undefined) entry.match.rule = String(m.rule);
+        if (m.tags !== undefined) {
+          if (!Array.isArray(m.tags)) fail('append_output match.tags must be a sequence', n);
+          entry.match.tags = (m.tags as unknown[]).map(String);
+        }
+      }
+      if (js.extra_output !== undefined) entry.extra_output = String(js.extra_output);
+      config.appendOutput.push(entry);
+    }
+  }
+  return config;
+}
