@@ -1,0 +1,161 @@
+// Falco's alert rendering (rules-language.md 5.1-5.3), from what the engine reports for a match.
+//
+//   message   := the rule's output parts: text as written, each token's value ("<NA>" when missing), a
+//                token width pads with spaces or cuts the value to exactly that many bytes (C++ resize)
+//   text line := "<time>: <Priority> <message>" passed through a JSON string encoder, quotes stripped
+//   time      := local "HH:MM:SS.nnnnnnnnn" (%evt.time), or "YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000" in UTC with
+//                time_format_iso_8601 (%evt.time.iso8601)
+//   JSON      := {"hostname","message"?,"output"?,"output_fields"?,"priority","rule","source","tags"?,"time"}
+//                with keys sorted at every level; output_fields holds the engine's field values plus the
+//                time field as an integer of nanoseconds
+//
+// kawa addition, for events CloudWatch cut at its size limit and kawa evaluated from the part it had: the
+// text line ends with " [truncated event]" (so a reader of the line knows fields after the cut were not
+// seen, and "<NA>" may mean "cut off"), and output_fields gets "kawa.truncated": "true".
+import { hostname } from 'node:os';
+import type { LoadedRule } from '../rules/types.js';
+
+/** What the formatter needs from an engine match. */
+export interface AlertMatch {
+  rule: LoadedRule;
+  /** Event time (stageTimestamp) in Unix nanoseconds. */
+  timeNs: bigint;
+  /** Rendered value of each token of rule.output.parts, in order; null = missing. */
+  tokens: (string | null)[];
+  /** JSON output_fields: one entry per plain field of the output. */
+  fields: Record<string, string | string[] | null>;
+  truncated: boolean;
+}
+
+export interface FormatOptions {
+  timeFormatIso8601?: boolean;
+  jsonIncludeOutputProperty?: boolean;
+  jsonIncludeTagsProperty?: boolean;
+  jsonIncludeOutputFieldsProperty?: boolean;
+  jsonIncludeMessageProperty?: boolean;
+  /** Default: FALCO_HOSTNAME or the machine's host name, as Falco does. */
+  hostname?: string;
+  /** Time zone for %evt.time; default: the process's local zone. 'UTC' for reproducible output. */
+  timeZone?: 'local' | 'UTC';
+}
+
+export const TRUNCATED_SUFFIX = ' [truncated event]';
+export const TRUNCATED_FIELD = 'kawa.truncated';
+
+const NA = '<NA>';
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/** The rule's output with the match's values filled in. */
+export function renderMessage(rule: LoadedRule, tokens: (string | null)[]): string {
+  let out = '';
+  let t = 0;
+  for (const part of rule.output.parts) {
+    if (part.kind === 'text') {
+      out += part.text;
+      continue;
+    }
+    const value = tokens[t++] ?? NA;
+    out += part.width === undefined ? value : fitWidth(value, part.width);
+  }
+  return out;
+}
+
+/** std::string::resize: cut to `width` bytes (an incomplete UTF-8 tail becomes U+FFFD) or pad with spaces. */
+function fitWidth(value: string, width: number): string {
+  const bytes = utf8.encode(value);
+  if (bytes.length >= width) return fromUtf8.decode(bytes.subarray(0, width));
+  return value + ' '.repeat(width - bytes.length);
+}
+
+const pad = (n: number | bigint, w: number) => String(n).padStart(w, '0');
+
+/** Splits Unix ns into whole milliseconds (for Date) and the nanoseconds within the second. */
+function splitNs(ns: bigint): { ms: number; nanos: string } {
+  const sec = ns >= 0n ? ns / 1_000_000_000n : -((-ns + 999_999_999n) / 1_000_000_000n);
+  const frac = ns - sec * 1_000_000_000n;
+  return { ms: Number(sec) * 1000, nanos: pad(frac, 9) };
+}
+
+/** %evt.time: local time of day with nanoseconds. */
+export function formatEvtTime(ns: bigint, zone: 'local' | 'UTC' = 'local'): string {
+  const { ms, nanos } = splitNs(ns);
+  const d = new Date(ms);
+  const [h, m, s] = zone === 'UTC' ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()] : [d.getHours(), d.getMinutes(), d.getSeconds()];
+  return `${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${nanos}`;
+}
+
+function utcDateTime(ns: bigint): { date: string; nanos: string } {
+  const { ms, nanos } = splitNs(ns);
+  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  return { date: iso.slice(0, 19), nanos };
+}
+
+/** %evt.time.iso8601: `2016-08-04T16:17:57.881781397+0000`. */
+export function formatIso8601(ns: bigint): string {
+  const { date, nanos } = utcDateTime(ns);
+  return `${date}.${nanos}+0000`;
+}
+
+/** The JSON alert's "time": `2018-10-25T14:09:12.123456789Z`. */
+export function formatJsonTime(ns: bigint): string {
+  const { date, nanos } = utcDateTime(ns);
+  return `${date}.${nanos}Z`;
+}
+
+/** JSON string encoding without the quotes (5.2): control characters, '"' and '\' escaped. */
+export function jsonEscapeLine(line: string): string {
+  return JSON.stringify(line).slice(1, -1);
+}
+
+export class AlertFormatter {
+  private readonly opts: Required<FormatOptions>;
+  private readonly timeField: string;
+
+  constructor(options: FormatOptions = {}) {
+    this.opts = {
+      timeFormatIso8601: options.timeFormatIso8601 ?? false,
+      jsonIncludeOutputProperty: options.jsonIncludeOutputProperty ?? true,
+      jsonIncludeTagsProperty: options.jsonIncludeTagsProperty ?? true,
+      jsonIncludeOutputFieldsProperty: options.jsonIncludeOutputFieldsProperty ?? true,
+      jsonIncludeMessageProperty: options.jsonIncludeMessageProperty ?? false,
+      hostname: options.hostname ?? process.env.FALCO_HOSTNAME ?? hostname(),
+      timeZone: options.timeZone ?? 'local',
+    };
+    this.timeField = this.opts.timeFormatIso8601 ? 'evt.time.iso8601' : 'evt.time';
+  }
+
+  /** The unescaped text line: time, priority, message (and the truncation mark). */
+  private line(m: AlertMatch, message: string): string {
+    const time = this.opts.timeFormatIso8601 ? formatIso8601(m.timeNs) : formatEvtTime(m.timeNs, this.opts.timeZone);
+    return `${time}: ${m.rule.priority} ${message}${m.truncated ? TRUNCATED_SUFFIX : ''}`;
+  }
+
+  /** The text-mode alert line (without newline). */
+  text(m: AlertMatch): string {
+    return jsonEscapeLine(this.line(m, renderMessage(m.rule, m.tokens)));
+  }
+
+  /** The JSON alert (one line, without newline). */
+  json(m: AlertMatch): string {
+    const message = renderMessage(m.rule, m.tokens);
+    const parts: string[] = [`"hostname":${JSON.stringify(this.opts.hostname)}`];
+    if (this.opts.jsonIncludeMessageProperty) parts.push(`"message":${JSON.stringify(message)}`);
+    if (this.opts.jsonIncludeOutputProperty) parts.push(`"output":${JSON.stringify(this.line(m, message))}`);
+    if (this.opts.jsonIncludeOutputFieldsProperty) parts.push(`"output_fields":${this.outputFields(m)}`);
+    parts.push(`"priority":${JSON.stringify(m.rule.priority)}`);
+    parts.push(`"rule":${JSON.stringify(m.rule.name)}`);
+    parts.push(`"source":${JSON.stringify(m.rule.source)}`);
+    if (this.opts.jsonIncludeTagsProperty) parts.push(`"tags":${JSON.stringify([...new Set(m.rule.tags)].sort())}`);
+    parts.push(`"time":"${formatJsonTime(m.timeNs)}"`);
+    return `{${parts.join(',')}}`;
+  }
+
+  private outputFields(m: AlertMatch): string {
+    const values = new Map<string, string>(Object.entries(m.fields).map(([k, v]) => [k, JSON.stringify(v)]));
+    values.set(this.timeField, m.timeNs.toString());
+    if (m.truncated) values.set(TRUNCATED_FIELD, '"true"');
+    const entries = [...values].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
+  }
+}

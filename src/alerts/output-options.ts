@@ -1,0 +1,47 @@
+// The alert-output keys of a Falco configuration (falco.yaml), all booleans:
+//   json_output, time_format_iso_8601, json_include_output_property, json_include_tags_property,
+//   json_include_output_fields_property, json_include_message_property
+// (the rules-side keys, rules_files/priority/rules/append_output/rule_matching, are src/config's). Read from
+// the same file, and settable with `-o key=value`.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { KawaError } from '../errors/codes.js';
+import type { FormatOptions } from './format.js';
+
+export interface OutputOptions extends FormatOptions {
+  jsonOutput?: boolean;
+}
+
+const KEYS: Record<string, keyof OutputOptions> = {
+  json_output: 'jsonOutput',
+  time_format_iso_8601: 'timeFormatIso8601',
+  json_include_output_property: 'jsonIncludeOutputProperty',
+  json_include_tags_property: 'jsonIncludeTagsProperty',
+  json_include_output_fields_property: 'jsonIncludeOutputFieldsProperty',
+  json_include_message_property: 'jsonIncludeMessageProperty',
+};
+
+export const OUTPUT_KEYS = Object.keys(KEYS);
+
+/**
+ * Sets `key` when it is an output key; false when it is not one. A string value ('true'/'false', any case,
+ * as `-o` gives) or a YAML boolean is accepted; anything else is a KAWA_ERR_CONFIG error.
+ */
+export function setOutputKey(opts: OutputOptions, key: string, value: unknown, file?: string): boolean {
+  const field = KEYS[key];
+  if (!field) return false;
+  const b = typeof value === 'string' ? ({ true: true, false: false } as Record<string, boolean>)[value.toLowerCase()] : value;
+  if (typeof b !== 'boolean') throw new KawaError('KAWA_ERR_CONFIG', `${key} must be true or false, not ${JSON.stringify(value)}`, file ? { file } : {});
+  (opts as Record<string, unknown>)[field] = b;
+  return true;
+}
+
+/** The output keys of a configuration file (the file was already validated by readFalcoConfig). */
+export function readOutputOptions(path: string): OutputOptions {
+  const doc = parse(readFileSync(path, 'utf8')) as unknown;
+  const opts: OutputOptions = {};
+  if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
+    for (const [k, v] of Object.entries(doc as Record<string, unknown>)) setOutputKey(opts, k, v, path);
+  }
+  return opts;
+}
