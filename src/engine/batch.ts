@@ -1,0 +1,93 @@
+// Reads the result records the VM wrote for one batch (layout: src/compile/bytecode.ts) into matches and
+// rejections, rendering output values the way Falco prints them (rules-language.md 5.1).
+import * as B from '../compile/bytecode.js';
+import type { Program } from '../compile/compiler.js';
+import type { LoadedRule } from '../rules/types.js';
+
+export interface Match {
+  /** Index of the payload in the batch. */
+  payload: number;
+  /** Index inside an EventList/array payload, 0 for a single Event. */
+  item: number;
+  rule: LoadedRule;
+  /** stageTimestamp in Unix ns. */
+  timeNs: bigint;
+  /** Salvaged from a CloudWatch-truncated message. */
+  truncated: boolean;
+  /** Rendered value of each output token of rule.output.parts, in order (list → "(a,b)", missing → null). */
+  tokens: (string | null)[];
+  /** JSON output_fields: canonical field text → value (list → array, missing → null). */
+  fields: Record<string, string | string[] | null>;
+}
+
+export type RejectionReason = 'unrecognized' | 'parse' | 'no_timestamp' | 'too_large';
+
+export interface Rejection { payload: number; item: number; reason: RejectionReason }
+
+export interface BatchResult { events: number; matches: Match[]; rejections: Rejection[] }
+
+const REASONS: Record<number, RejectionReason> = {
+  [B.REJECT_UNRECOGNIZED]: 'unrecognized',
+  [B.REJECT_PARSE]: 'parse',
+  [B.REJECT_NO_TIMESTAMP]: 'no_timestamp',
+  [B.REJECT_TOO_LARGE]: 'too_large',
+};
+
+/** Falco truncates the rendering of a list field to 1023 bytes. */
+const LIST_RENDER_MAX = 1023;
+const utf8 = new TextDecoder();
+
+function renderList(values: string[]): string {
+  const text = `(${values.join(',')})`;
+  const bytes = Buffer.from(text, 'utf8');
+  return bytes.length <= LIST_RENDER_MAX ? text : utf8.decode(bytes.subarray(0, LIST_RENDER_MAX));
+}
+
+/** Decodes `len` bytes of records at `ptr` in `memory`. */
+export function readResults(memory: ArrayBuffer, ptr: number, len: number, program: Program, events: number): BatchResult {
+  const view = new DataView(memory, ptr, len);
+  const bytes = new Uint8Array(memory, ptr, len);
+  const matches: Match[] = [];
+  const rejections: Rejection[] = [];
+  let at = 0;
+  while (at < len) {
+    const type = view.getUint32(at, true);
+    const payload = view.getUint32(at + 4, true);
+    const item = view.getUint32(at + 8, true);
+    if (type === B.REC_REJECT) {
+      rejections.push({ payload, item, reason: REASONS[view.getUint32(at + 12, true)] ?? 'parse' });
+      at += 16;
+      continue;
+    }
+    const compiled = program.rules[view.getUint32(at + 12, true)];
+    const flags = view.getUint32(at + 16, true);
+    const timeNs = view.getBigInt64(at + 20, true);
+    const outs = view.getUint32(at + 28, true);
+    at += 32;
+    const values: string[][] = [];
+    for (let k = 0; k < outs; k++) {
+      const n = view.getUint32(at, true);
+      at += 4;
+      const list: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const vl = view.getUint32(at, true);
+        list.push(utf8.decode(bytes.subarray(at + 4, at + 4 + vl)));
+        at += 4 + ((vl + 3) & ~3);
+      }
+      values.push(list);
+    }
+    const { tokens: tokenPlan, fields: fieldPlan } = compiled.output;
+    const tokens = tokenPlan.map(({ out, list }) => {
+      const v = values[out];
+      if (v.length === 0) return null;
+      return list ? renderList(v) : v[0];
+    });
+    const fields: Record<string, string | string[] | null> = {};
+    for (const { key, out, list } of fieldPlan) {
+      const v = values[out];
+      fields[key] = v.length === 0 ? null : list ? v : v[0];
+    }
+    matches.push({ payload, item, rule: compiled.rule, timeNs, truncated: (flags & B.FLAG_TRUNCATED) !== 0, tokens, fields });
+  }
+  return { events, matches, rejections };
+}

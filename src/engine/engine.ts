@@ -1,0 +1,93 @@
+// The public Engine: compiles loaded rules into a program, hands it to a WebAssembly instance once, then
+// evaluates batches of raw payloads. Per batch, one copy into wasm memory and one call; only compact result
+// records come back, and only matched events are decoded (batch.ts).
+import { compileRules, type Program } from '../compile/compiler.js';
+import { MODE_AS_IS, MODE_INGEST, RULES_ALL, RULES_FIRST } from '../compile/bytecode.js';
+import { KawaError } from '../errors/codes.js';
+import type { LoadedRule, LoadResult } from '../rules/types.js';
+import { readResults, type BatchResult } from './batch.js';
+import { instantiateEngine, type RawExports } from './wasm-module.js';
+
+export type { BatchResult, Match, Rejection, RejectionReason } from './batch.js';
+
+export interface EngineOptions {
+  /** A successful load (LoadResult.ok); only its enabled rules are evaluated. */
+  rules: LoadResult;
+  /** 'first' (Falco's default): an event is reported for the first matching rule only; 'all': every one. */
+  ruleMatching?: 'first' | 'all';
+  /** A compiled engine.wasm (workers receive it instead of compiling their own). */
+  module?: WebAssembly.Module;
+  /**
+   * true (default): payloads are classified like the k8saudit source does (an Event, an EventList, an array
+   * of them; anything else or an event without a valid stageTimestamp is rejected). false: every payload is
+   * evaluated as one event, as it is (`kawa eval`).
+   */
+  ingest?: boolean;
+  /** Events longer than this many bytes are rejected as 'too_large' (k8saudit maxEventSize, default 262144). */
+  maxEventSize?: number;
+}
+
+interface VmExports extends RawExports {
+  inputReserve(size: number): number;
+  loadProgram(ptr: number, len: number): number;
+  evaluateBatch(data: number, offsets: number, count: number, mode: number, matching: number, maxEventSize: number): number;
+  outputPtr(): number;
+  outTop(): number;
+}
+
+const DEFAULT_MAX_EVENT_SIZE = 262144;
+const utf8 = new TextEncoder();
+
+export class Engine {
+  /** The rules this engine evaluates (the enabled rules of the load, in rule order). */
+  readonly rules: LoadedRule[];
+  private readonly program: Program;
+  private readonly vm: VmExports;
+  private readonly mode: number;
+  private readonly matching: number;
+  private readonly maxEventSize: number;
+
+  private constructor(program: Program, vm: VmExports, opts: EngineOptions) {
+    this.program = program;
+    this.rules = program.rules.map((r) => r.rule);
+    this.vm = vm;
+    this.mode = opts.ingest === false ? MODE_AS_IS : MODE_INGEST;
+    this.matching = opts.ruleMatching === 'all' ? RULES_ALL : RULES_FIRST;
+    this.maxEventSize = opts.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
+  }
+
+  /** Compiles the program and instantiates the wasm. Throws KawaError when the rules did not load. */
+  static create(opts: EngineOptions): Engine {
+    if (!opts.rules.ok) {
+      const first = opts.rules.errors[0];
+      throw new KawaError(first?.code ?? 'LOAD_ERR_VALIDATE', first?.message ?? 'the rules did not load', first ?? {});
+    }
+    const program = compileRules(opts.rules.rules);
+    const vm = instantiateEngine(opts.module) as VmExports;
+    const ptr = vm.inputReserve(program.bytes.length) >>> 0;
+    new Uint8Array(vm.memory.buffer, ptr, program.bytes.length).set(program.bytes);
+    const rc = vm.loadProgram(ptr, program.bytes.length);
+    if (rc !== 0) throw new KawaError('KAWA_ERR_WASM', `the engine refused the compiled program (code ${rc})`);
+    return new Engine(program, vm, opts);
+  }
+
+  /** Evaluates payloads data[offsets[k], offsets[k+1]) for k < count (offsets has count + 1 entries). */
+  evaluate(data: Uint8Array, offsets: Uint32Array, count: number): BatchResult {
+    if (count === 0) return { events: 0, matches: [], rejections: [] };
+    const end = offsets[count];
+    const offsetsAt = (end + 3) & ~3;
+    const ptr = this.vm.inputReserve(offsetsAt + (count + 1) * 4) >>> 0;
+    const mem = this.vm.memory.buffer;
+    new Uint8Array(mem, ptr, end).set(data.subarray(0, end));
+    new Uint32Array(mem, ptr + offsetsAt, count + 1).set(offsets.subarray(0, count + 1));
+    const events = this.vm.evaluateBatch(ptr, ptr + offsetsAt, count, this.mode, this.matching, this.maxEventSize);
+    // the call may have grown memory: take the buffer again
+    return readResults(this.vm.memory.buffer, this.vm.outputPtr() >>> 0, this.vm.outTop() >>> 0, this.program, events);
+  }
+
+  /** Evaluates one payload (a JSON text). */
+  evaluateOne(json: string | Uint8Array): BatchResult {
+    const bytes = typeof json === 'string' ? utf8.encode(json) : json;
+    return this.evaluate(bytes, Uint32Array.of(0, bytes.length), 1);
+  }
+}
