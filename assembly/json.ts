@@ -1,0 +1,673 @@
+// A lenient JSON parser with fastjson's semantics (fields.md §3), over raw bytes in linear memory.
+//
+// Accepted grammar (fastjson v1.6; nothing else is validated):
+//   document := ws value ws
+//   value    := object | array | string | number | 'true' | 'false' | 'null'
+//   object   := '{' ws '}' | '{' member ( ws ',' member )* ws '}'       member := ws string ws ':' ws value
+//   array    := '[' ws ']' | '[' ws value ( ws ',' ws value )* ws ']'
+//   string   := '"' ( '\' byte | byte other than '"' and '\' )* '"'    escapes and control bytes unchecked
+//   number   := [0-9.eE+-]+  |  [+-]? ( nan | inf )  (case-insensitive)  |  'nan' where 'null' was expected
+//   ws       := [ \t\r\n]*
+// A value inside 300 or more containers is an error (fastjson MaxDepth: every value counts one level).
+//
+// The result is a tape: one 16-byte node per value and per object key, in document order:
+//   u8 type, u8 flags, u16 unused, u32 start, u32 end, u32 next
+// start/end are absolute addresses: the content between the quotes for strings and keys, the raw text for
+// numbers and literals, '{'..'}' inclusive for containers. `next` is the node after this node's subtree, so
+// a subtree is skipped in O(1); an object's children are key/value node pairs. The tape lives in one region
+// reused from event to event and grown (never shrunk) when an event needs more nodes than any before.
+//
+// SALVAGE mode (CloudWatch-truncated events): an unexpected end of input inside a container is not an
+// error: the member or element being read when the input ended is dropped, and every open container is
+// closed at the end of the input; salvaged() then reports true. Any other syntax error is still an error.
+
+import { arenaAlloc } from './memory';
+
+export const T_OBJECT: u32 = 1;
+export const T_ARRAY: u32 = 2;
+export const T_STRING: u32 = 3;
+export const T_NUMBER: u32 = 4;
+export const T_TRUE: u32 = 5;
+export const T_FALSE: u32 = 6;
+export const T_NULL: u32 = 7;
+export const T_KEY: u32 = 8;
+
+/** Node flag: the string or key contains a backslash (needs unescaping). */
+export const F_ESCAPED: u32 = 1;
+
+/** parseJson results. */
+export const PARSE_OK: i32 = 0;
+export const PARSE_SYNTAX: i32 = 1;
+export const PARSE_TOO_DEEP: i32 = 2;
+
+export const MAX_DEPTH: i32 = 300;
+
+const NODE_SIZE: usize = 16;
+
+let tapePtr: usize = 0;
+let tapeCap: i32 = 0;
+let tapeTop: i32 = 0;
+let salvagedFlag: bool = false;
+/** Where the last parse failed (absolute address). */
+let errorAt: usize = 0;
+const stack = new StaticArray<i32>(MAX_DEPTH + 1);
+
+@inline function nodeAddr(n: i32): usize {
+  return tapePtr + (<usize>n << 4);
+}
+@inline export function nodeType(n: i32): u32 {
+  return <u32>load<u8>(nodeAddr(n));
+}
+@inline export function nodeEscaped(n: i32): bool {
+  return (<u32>load<u8>(nodeAddr(n), 1) & F_ESCAPED) != 0;
+}
+@inline export function nodeStart(n: i32): usize {
+  return <usize>load<u32>(nodeAddr(n), 4);
+}
+@inline export function nodeEnd(n: i32): usize {
+  return <usize>load<u32>(nodeAddr(n), 8);
+}
+@inline export function nodeLen(n: i32): i32 {
+  return <i32>(load<u32>(nodeAddr(n), 8) - load<u32>(nodeAddr(n), 4));
+}
+@inline export function nodeNext(n: i32): i32 {
+  return <i32>load<u32>(nodeAddr(n), 12);
+}
+export function salvaged(): bool {
+  return salvagedFlag;
+}
+export function parseErrorAt(): usize {
+  return errorAt;
+}
+
+function newNode(type: u32, flags: u32, start: usize, end: usize): i32 {
+  if (tapeTop == tapeCap) {
+    const cap = max<i32>(4096, tapeCap << 1);
+    tapePtr = tapePtr ? heap.realloc(tapePtr, <usize>cap * NODE_SIZE) : heap.alloc(<usize>cap * NODE_SIZE);
+    tapeCap = cap;
+  }
+  const at = nodeAddr(tapeTop);
+  store<u32>(at, type | (flags << 8));
+  store<u32>(at, <u32>start, 4);
+  store<u32>(at, <u32>end, 8);
+  store<u32>(at, <u32>(tapeTop + 1), 12);
+  return tapeTop++;
+}
+
+@inline function closeNode(n: i32, end: usize): void {
+  const at = nodeAddr(n);
+  store<u32>(at, <u32>end, 8);
+  store<u32>(at, <u32>tapeTop, 12);
+}
+
+@inline function isWs(c: u32): bool {
+  return c == 0x20 || c == 0x0a || c == 0x09 || c == 0x0d;
+}
+
+@inline function skipWs(p: usize, end: usize): usize {
+  while (p < end && isWs(load<u8>(p))) p++;
+  return p;
+}
+
+@inline function isNumberByte(c: u32): bool {
+  return (c - 0x30 < 10) || c == 0x2e || c == 0x2d || c == 0x2b || c == 0x65 || c == 0x45;
+}
+
+@inline function lower(c: u32): u32 {
+  return c - 0x41 < 26 ? c | 0x20 : c;
+}
+
+/** Whether the 3 bytes at p are `a b c` ignoring ASCII case (a, b, c lowercase). */
+function equalFold3(p: usize, end: usize, a: u32, b: u32, c: u32): bool {
+  return p + 3 <= end && lower(load<u8>(p)) == a && lower(load<u8>(p, 1)) == b && lower(load<u8>(p, 2)) == c;
+}
+
+function literalAt(p: usize, end: usize, word: u32, len: usize): bool {
+  // word holds the literal's bytes, little-endian ('true' = 0x65757274)
+  if (p + len > end) return false;
+  for (let i: usize = 0; i < len; i++) {
+    if (<u32>load<u8>(p + i) != ((word >> (<u32>i << 3)) & 0xff)) return false;
+  }
+  return true;
+}
+
+/** End of the string whose content starts at p (address of the closing quote), or 0 if unterminated. */
+@inline function stringEnd(p: usize, end: usize): usize {
+  while (p < end) {
+    const c = load<u8>(p);
+    if (c == 0x22) return p;
+    p += c == 0x5c ? 2 : 1;
+  }
+  return 0;
+}
+
+function hasByte(p: usize, end: usize, b: u8): bool {
+  while (p < end) {
+    if (load<u8>(p) == b) return true;
+    p++;
+  }
+  return false;
+}
+
+// parser states
+const S_VALUE = 0; // a value is expected at pos
+const S_AFTER = 1; // a value just ended
+const S_KEY = 2; // an object key is expected (after '{' or ',')
+
+/** Parses [ptr, ptr+len) into the tape (root = node 0). Returns PARSE_OK or an error code. */
+export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
+  tapeTop = 0;
+  salvagedFlag = false;
+  errorAt = 0;
+  const end = ptr + <usize>len;
+  let pos = skipWs(ptr, end);
+  let depth: i32 = 0; // open containers
+  let memberStart: i32 = 0; // first node of the member/element being read (salvage drops from here)
+  let state = S_VALUE;
+  while (true) {
+    if (state == S_VALUE) {
+      if (pos >= end) break; // unexpected end
+      if (depth + 1 > MAX_DEPTH) {
+        errorAt = pos;
+        return PARSE_TOO_DEEP;
+      }
+      const c = <u32>load<u8>(pos);
+      if (c == 0x7b || c == 0x5b) { // '{' '['
+        const n = newNode(c == 0x7b ? T_OBJECT : T_ARRAY, 0, pos, 0);
+        unchecked((stack[depth++] = n));
+        pos = skipWs(pos + 1, end);
+        memberStart = tapeTop;
+        if (pos >= end) break;
+        const close = c + 2; // '}' or ']'
+        if (<u32>load<u8>(pos) == close) {
+          depth--;
+          closeNode(n, ++pos);
+          state = S_AFTER;
+        } else {
+          state = c == 0x7b ? S_KEY : S_VALUE;
+        }
+        continue;
+      }
+      if (c == 0x22) { // '"'
+        const q = stringEnd(pos + 1, end);
+        if (q == 0) break;
+        newNode(T_STRING, hasByte(pos + 1, q, 0x5c) ? F_ESCAPED : 0, pos + 1, q);
+        pos = q + 1;
+        state = S_AFTER;
+        continue;
+      }
+      let litLen: usize = 0;
+      let litType: u32 = T_NUMBER;
+      if (c == 0x74) { // 't'
+        if (literalAt(pos, end, 0x65757274, 4)) { litLen = 4; litType = T_TRUE; }
+      } else if (c == 0x66) { // 'f'
+        if (literalAt(pos, end, 0x736c6166, 4) && pos + 5 <= end && load<u8>(pos, 4) == 0x65) { litLen = 5; litType = T_FALSE; }
+      } else if (c == 0x6e) { // 'n'
+        if (literalAt(pos, end, 0x6c6c756e, 4)) { litLen = 4; litType = T_NULL; }
+        else if (equalFold3(pos, end, 0x6e, 0x61, 0x6e)) { litLen = 3; }
+      } else {
+        let p = pos;
+        while (p < end && isNumberByte(load<u8>(p))) p++;
+        let n = p - pos;
+        if (n == 0 || (n == 1 && (c == 0x2d || c == 0x2b))) {
+          if (equalFold3(p, end, 0x69, 0x6e, 0x66) || equalFold3(p, end, 0x6e, 0x61, 0x6e)) litLen = n + 3;
+        } else if (salvage && p >= end) {
+          break; // a number running into the cut may have been cut itself
+        } else {
+          litLen = n;
+        }
+      }
+      if (litLen == 0) {
+        if (salvage && pos + 5 >= end) break; // a literal or number cut by the end
+        errorAt = pos;
+        return PARSE_SYNTAX;
+      }
+      newNode(litType, 0, pos, pos + litLen);
+      pos += litLen;
+      state = S_AFTER;
+      continue;
+    }
+    if (state == S_AFTER) {
+      if (depth == 0) {
+        pos = skipWs(pos, end);
+        if (pos != end) {
+          errorAt = pos;
+          return PARSE_SYNTAX;
+        }
+        return PARSE_OK;
+      }
+      pos = skipWs(pos, end);
+      memberStart = tapeTop;
+      if (pos >= end) break;
+      const c = <u32>load<u8>(pos);
+      const top = unchecked(stack[depth - 1]);
+      const inObject = nodeType(top) == T_OBJECT;
+      if (c == 0x2c) { // ','
+        pos++;
+        if (inObject) {
+          state = S_KEY;
+        } else {
+          pos = skipWs(pos, end);
+          state = S_VALUE;
+        }
+        continue;
+      }
+      if (c == (inObject ? 0x7d : 0x5d)) {
+        depth--;
+        closeNode(top, ++pos);
+        continue;
+      }
+      errorAt = pos;
+      return PARSE_SYNTAX;
+    }
+    // S_KEY
+    pos = skipWs(pos, end);
+    memberStart = tapeTop;
+    if (pos >= end) break;
+    if (load<u8>(pos) != 0x22) {
+      errorAt = pos;
+      return PARSE_SYNTAX;
+    }
+    const q = stringEnd(pos + 1, end);
+    if (q == 0) break;
+    newNode(T_KEY, hasByte(pos + 1, q, 0x5c) ? F_ESCAPED : 0, pos + 1, q);
+    pos = skipWs(q + 1, end);
+    if (pos >= end) break;
+    if (load<u8>(pos) != 0x3a) {
+      errorAt = pos;
+      return PARSE_SYNTAX;
+    }
+    pos = skipWs(pos + 1, end);
+    state = S_VALUE;
+  }
+  // the input ended inside a value
+  if (!salvage || depth == 0) {
+    errorAt = end;
+    return PARSE_SYNTAX;
+  }
+  tapeTop = memberStart;
+  while (depth > 0) closeNode(unchecked(stack[--depth]), end);
+  salvagedFlag = true;
+  return PARSE_OK;
+}
+
+// ---- navigation (fastjson Get, §3.2) ----------------------------------------------------------------------
+
+/** Missing value. */
+export const NONE: i32 = -1;
+
+/** Number of elements of an array (or members of an object). */
+export function childCount(n: i32): i32 {
+  const stop = nodeNext(n);
+  const step = nodeType(n) == T_OBJECT ? 1 : 0;
+  let count = 0;
+  for (let c = n + 1; c < stop; c = nodeNext(c + step)) count++;
+  return count;
+}
+
+/** The element at `index` of an array, or NONE. */
+export function arrayAt(n: i32, index: i64): i32 {
+  if (index < 0) return NONE;
+  const stop = nodeNext(n);
+  let c = n + 1;
+  for (let i: i64 = 0; c < stop; i++) {
+    if (i == index) return c;
+    c = nodeNext(c);
+  }
+  return NONE;
+}
+
+/** Go strconv.Atoi of a key used on an array; -1 when it is not a valid non-negative int64. */
+function atoiIndex(p: usize, len: i32): i64 {
+  let i = 0;
+  let negative = false;
+  if (len > 0) {
+    const c = load<u8>(p);
+    if (c == 0x2b || c == 0x2d) {
+      negative = c == 0x2d;
+      i = 1;
+    }
+  }
+  if (i >= len) return -1;
+  let v: u64 = 0;
+  for (; i < len; i++) {
+    const d = <u32>load<u8>(p + i) - 0x30;
+    if (d > 9) return -1;
+    if (v > (<u64>i64.MAX_VALUE - d) / 10) return -1;
+    v = v * 10 + d;
+  }
+  return negative && v != 0 ? -1 : <i64>v;
+}
+
+function bytesEqual(a: usize, b: usize, len: usize): bool {
+  for (let i: usize = 0; i < len; i++) {
+    if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  }
+  return true;
+}
+
+// scratch for unescaped keys during lookups (kept across events, grown on demand)
+let scratchPtr: usize = 0;
+let scratchCap: usize = 0;
+
+function scratch(size: usize): usize {
+  if (size > scratchCap) {
+    scratchCap = max<usize>(size, 256);
+    scratchPtr = scratchPtr ? heap.realloc(scratchPtr, scratchCap) : heap.alloc(scratchCap);
+  }
+  return scratchPtr;
+}
+
+/** The first member of object `obj` whose key equals the given bytes (compared unescaped), or NONE. */
+export function objectGet(obj: i32, key: usize, keyLen: i32): i32 {
+  const stop = nodeNext(obj);
+  const keyEscaped = hasByte(key, key + <usize>keyLen, 0x5c);
+  if (!keyEscaped) {
+    // fast path: raw key text, as fastjson tries first
+    for (let k = obj + 1; k < stop; k = nodeNext(k + 1)) {
+      if (nodeLen(k) == keyLen && bytesEqual(nodeStart(k), key, keyLen)) return k + 1;
+    }
+  }
+  for (let k = obj + 1; k < stop; k = nodeNext(k + 1)) {
+    if (nodeEscaped(k)) {
+      const buf = scratch(nodeLen(k));
+      const n = unescapeInto(nodeStart(k), nodeLen(k), buf);
+      if (n == keyLen && bytesEqual(buf, key, keyLen)) return k + 1;
+    } else if (keyEscaped && nodeLen(k) == keyLen && bytesEqual(nodeStart(k), key, keyLen)) {
+      return k + 1;
+    }
+  }
+  return NONE;
+}
+
+/** One fastjson Get step: object member, array element by Atoi-style index; scalars have no children. */
+export function getStep(v: i32, key: usize, keyLen: i32): i32 {
+  const t = nodeType(v);
+  if (t == T_OBJECT) return objectGet(v, key, keyLen);
+  if (t == T_ARRAY) return arrayAt(v, atoiIndex(key, keyLen));
+  return NONE;
+}
+
+// ---- string unescaping (fastjson unescapeStringBestEffort, §3.3) ----------------------------------------
+
+function hexValue(c: u32): i32 {
+  if (c - 0x30 < 10) return <i32>(c - 0x30);
+  const l = c | 0x20;
+  if (l - 0x61 < 6) return <i32>(l - 0x61 + 10);
+  return -1;
+}
+
+/** The 4 hex digits at p as a code unit, or -1. */
+function hex4(p: usize): i32 {
+  let v = 0;
+  for (let i: usize = 0; i < 4; i++) {
+    const h = hexValue(load<u8>(p + i));
+    if (h < 0) return -1;
+    v = (v << 4) | h;
+  }
+  return v;
+}
+
+function putUtf8(dst: usize, cp: u32): usize {
+  if (cp < 0x80) {
+    store<u8>(dst, <u8>cp);
+    return 1;
+  }
+  if (cp < 0x800) {
+    store<u8>(dst, <u8>(0xc0 | (cp >> 6)));
+    store<u8>(dst, <u8>(0x80 | (cp & 0x3f)), 1);
+    return 2;
+  }
+  if (cp < 0x10000) {
+    store<u8>(dst, <u8>(0xe0 | (cp >> 12)));
+    store<u8>(dst, <u8>(0x80 | ((cp >> 6) & 0x3f)), 1);
+    store<u8>(dst, <u8>(0x80 | (cp & 0x3f)), 2);
+    return 3;
+  }
+  store<u8>(dst, <u8>(0xf0 | (cp >> 18)));
+  store<u8>(dst, <u8>(0x80 | ((cp >> 12) & 0x3f)), 1);
+  store<u8>(dst, <u8>(0x80 | ((cp >> 6) & 0x3f)), 2);
+  store<u8>(dst, <u8>(0x80 | (cp & 0x3f)), 3);
+  return 4;
+}
+
+/**
+ * Unescapes the raw string text [src, src+len) into dst (which needs `len` bytes: unescaping never
+ * grows) and returns the unescaped length. Best effort like fastjson: a short or invalid \u sequence,
+ * a lone surrogate and an unknown escape are copied literally; a surrogate followed by a \u escape that
+ * does not complete a pair gives U+FFFD.
+ */
+export function unescapeInto(src: usize, len: i32, dst: usize): i32 {
+  const end = src + <usize>len;
+  let o = dst;
+  let p = src;
+  while (p < end) {
+    const c = load<u8>(p++);
+    if (c != 0x5c || p >= end) {
+      store<u8>(o++, c);
+      continue;
+    }
+    const e = <u32>load<u8>(p++);
+    let out: i32 = -1;
+    if (e == 0x22 || e == 0x5c || e == 0x2f) out = e;
+    else if (e == 0x62) out = 0x08;
+    else if (e == 0x66) out = 0x0c;
+    else if (e == 0x6e) out = 0x0a;
+    else if (e == 0x72) out = 0x0d;
+    else if (e == 0x74) out = 0x09;
+    if (out >= 0) {
+      store<u8>(o++, <u8>out);
+      continue;
+    }
+    if (e != 0x75) { // unknown escape: kept
+      store<u8>(o++, 0x5c);
+      store<u8>(o++, <u8>e);
+      continue;
+    }
+    const x = p + 4 <= end ? hex4(p) : -1;
+    if (x < 0) { // too short or not hex: "\u" kept, the rest read as ordinary text
+      store<u8>(o++, 0x5c);
+      store<u8>(o++, 0x75);
+      continue;
+    }
+    p += 4;
+    if (x < 0xd800 || x >= 0xe000) {
+      o += putUtf8(o, <u32>x);
+      continue;
+    }
+    const x1 = p + 6 <= end && load<u8>(p) == 0x5c && load<u8>(p, 1) == 0x75 ? hex4(p + 2) : -1;
+    if (x1 < 0) { // lone surrogate: kept literally
+      store<u8>(o++, 0x5c);
+      store<u8>(o++, 0x75);
+      memory.copy(o, p - 4, 4);
+      o += 4;
+      continue;
+    }
+    p += 6;
+    if (x < 0xdc00 && x1 >= 0xdc00 && x1 < 0xe000) {
+      o += putUtf8(o, 0x10000 + ((<u32>(x - 0xd800) << 10) | <u32>(x1 - 0xdc00)));
+    } else {
+      o += putUtf8(o, 0xfffd);
+    }
+  }
+  return <i32>(o - dst);
+}
+
+// ---- re-serialization ------------------------------------------------------------------------------------
+// Both writers run twice over a subtree: once measuring, once writing into an arena block of the measured
+// size. Strings, keys and numbers are copied as raw source text (§3.3, §3.4 "raw text preserved").
+
+let outAt: usize = 0;
+let writing = false;
+/** Length of the text returned by compactText/indentText. */
+let textLength: i32 = 0;
+
+export function lastTextLength(): i32 {
+  return textLength;
+}
+
+@inline function emit(c: u32): void {
+  if (writing) store<u8>(outAt, <u8>c);
+  outAt++;
+}
+
+@inline function emitRaw(p: usize, len: usize): void {
+  if (writing) memory.copy(outAt, p, len);
+  outAt += len;
+}
+
+@inline function emitQuoted(n: i32): void {
+  emit(0x22);
+  emitRaw(nodeStart(n), nodeLen(n));
+  emit(0x22);
+}
+
+function compact(n: i32): void {
+  const t = nodeType(n);
+  if (t == T_OBJECT || t == T_ARRAY) {
+    const obj = t == T_OBJECT;
+    emit(obj ? 0x7b : 0x5b);
+    const stop = nodeNext(n);
+    for (let c = n + 1; c < stop; c = nodeNext(c)) {
+      if (c != n + 1) emit(0x2c);
+      if (obj) {
+        emitQuoted(c++);
+        emit(0x3a);
+      }
+      compact(c);
+    }
+    emit(obj ? 0x7d : 0x5d);
+  } else if (t == T_STRING) {
+    emitQuoted(n);
+  } else {
+    emitRaw(nodeStart(n), nodeLen(n));
+  }
+}
+
+/** Compact JSON text of node n in the arena (length: lastTextLength()); 0 when the arena is exhausted. */
+export function compactText(n: i32): usize {
+  writing = false;
+  outAt = 0;
+  compact(n);
+  const size = outAt;
+  const dst = arenaAlloc(size);
+  if (!dst) return 0;
+  writing = true;
+  outAt = dst;
+  compact(n);
+  textLength = <i32>size;
+  return dst;
+}
+
+// Strict checks of Go's encoding/json scanner, which json.Indent applies (§8.2).
+function strictString(n: i32): bool {
+  const end = nodeEnd(n);
+  let p = nodeStart(n);
+  while (p < end) {
+    const c = <u32>load<u8>(p++);
+    if (c < 0x20) return false;
+    if (c != 0x5c) continue;
+    if (p >= end) return false;
+    const e = <u32>load<u8>(p++);
+    if (e == 0x75) {
+      if (p + 4 > end || hex4(p) < 0) return false;
+      p += 4;
+    } else if (!(e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+@inline function isDigitAt(p: usize, end: usize): bool {
+  return p < end && <u32>load<u8>(p) - 0x30 < 10;
+}
+
+// number := '-'? ( '0' | [1-9][0-9]* ) ( '.' [0-9]+ )? ( [eE] [+-]? [0-9]+ )?
+function strictNumber(n: i32): bool {
+  const end = nodeEnd(n);
+  let p = nodeStart(n);
+  if (p < end && load<u8>(p) == 0x2d) p++;
+  if (!isDigitAt(p, end)) return false;
+  if (load<u8>(p) == 0x30) p++;
+  else while (isDigitAt(p, end)) p++;
+  if (p < end && load<u8>(p) == 0x2e) {
+    p++;
+    if (!isDigitAt(p, end)) return false;
+    while (isDigitAt(p, end)) p++;
+  }
+  if (p < end && (load<u8>(p) | 0x20) == 0x65) {
+    p++;
+    if (p < end && (load<u8>(p) == 0x2b || load<u8>(p) == 0x2d)) p++;
+    if (!isDigitAt(p, end)) return false;
+    while (isDigitAt(p, end)) p++;
+  }
+  return p == end;
+}
+
+function newline(depth: i32): void {
+  emit(0x0a);
+  for (let i = 0; i < depth; i++) {
+    emit(0x20);
+    emit(0x20);
+  }
+}
+
+function indent(n: i32, depth: i32): bool {
+  const t = nodeType(n);
+  if (t == T_OBJECT || t == T_ARRAY) {
+    const obj = t == T_OBJECT;
+    emit(obj ? 0x7b : 0x5b);
+    const stop = nodeNext(n);
+    if (stop > n + 1) {
+      for (let c = n + 1; c < stop; c = nodeNext(c)) {
+        if (c != n + 1) emit(0x2c);
+        newline(depth + 1);
+        if (obj) {
+          if (!strictString(c)) return false;
+          emitQuoted(c++);
+          emit(0x3a);
+          emit(0x20);
+        }
+        if (!indent(c, depth + 1)) return false;
+      }
+      newline(depth);
+    }
+    emit(obj ? 0x7d : 0x5d);
+    return true;
+  }
+  if (t == T_STRING) {
+    if (!strictString(n)) return false;
+    emitQuoted(n);
+    return true;
+  }
+  if (t == T_NUMBER && !strictNumber(n)) return false;
+  emitRaw(nodeStart(n), nodeLen(n));
+  return true;
+}
+
+/**
+ * Go json.Indent(prefix "", indent "  ") of node n into the arena (length: lastTextLength()); 0 when the
+ * text is not strict JSON (Go's scanner rejects it) or the arena is exhausted.
+ */
+export function indentText(n: i32): usize {
+  writing = false;
+  outAt = 0;
+  if (!indent(n, 0)) return 0;
+  const size = outAt;
+  const dst = arenaAlloc(size);
+  if (!dst) return 0;
+  writing = true;
+  outAt = dst;
+  indent(n, 0);
+  textLength = <i32>size;
+  return dst;
+}
+
+/** Length of the compact JSON text of node n, without writing it. */
+export function compactLength(n: i32): i32 {
+  writing = false;
+  outAt = 0;
+  compact(n);
+  return <i32>outAt;
+}

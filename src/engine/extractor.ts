@@ -1,0 +1,122 @@
+// Field extraction from TypeScript: one wasm instance, documents in, values out. Used by `kawa extract`,
+// the tests, and anything that needs field values outside the rule VM.
+//
+// A field spec is the text a rule would use, `name` or `name[arg]` (fields.md §2): the argument is the
+// text between the first '[' and the first ']' after it. Index arguments are decimal digits without a
+// leading zero that fit in 64 bits unsigned (2^64-1 means "no index", as upstream); key arguments are
+// any text and required for key fields.
+import { KawaError } from '../errors/codes.js';
+import { findField } from '../fields/registry.js';
+import type { FieldDef } from '../fields/types.js';
+import { instantiateEngine, type RawExports } from './wasm-module.js';
+
+/** A scalar field's value, a list field's values, or null for "no value". */
+export type FieldValue = string | string[] | null;
+
+export interface FieldSpec {
+  /** The spec as written. */
+  text: string;
+  field: FieldDef;
+  /** Key argument (key fields), null when absent. */
+  key: string | null;
+  /** Index argument as passed to the wasm: -1n when absent. */
+  index: bigint;
+}
+
+/** beginEvent statuses (assembly/extract.ts). */
+export const EVENT_STATUS = ['ok', 'parse_error', 'too_deep', 'not_object', 'bad_start'] as const;
+export type EventStatus = (typeof EVENT_STATUS)[number];
+
+const NO_INDEX = -1n;
+const U64_MAX = (1n << 64n) - 1n;
+
+export function parseFieldSpec(text: string): FieldSpec {
+  const token = text.split(' ')[0]!;
+  const open = token.indexOf('[');
+  const name = open < 0 ? token : token.slice(0, open);
+  const field = findField(name);
+  if (!field) throw new KawaError('KAWA_ERR_FIELD', `unknown field '${name}'`);
+  let arg: string | null = null;
+  if (open >= 0) {
+    const close = token.indexOf(']', open + 1);
+    if (close < 0) throw new KawaError('KAWA_ERR_FIELD', `'${text}': missing ']' after the field argument`);
+    if (close !== token.length - 1) throw new KawaError('KAWA_ERR_FIELD', `'${text}': unexpected text after the field argument`);
+    arg = token.slice(open + 1, close);
+  }
+  if (field.arg === 'none') {
+    if (arg !== null) throw new KawaError('KAWA_ERR_FIELD', `'${text}': field '${name}' takes no argument`);
+    return { text, field, key: null, index: NO_INDEX };
+  }
+  if (field.arg === 'key') {
+    if (arg === null) throw new KawaError('KAWA_ERR_FIELD', `'${text}': field '${name}' requires an argument`);
+    return { text, field, key: arg, index: NO_INDEX };
+  }
+  if (arg === null) return { text, field, key: null, index: NO_INDEX };
+  if (!/^(0|[1-9][0-9]*)$/.test(arg) || BigInt(arg) > U64_MAX) {
+    throw new KawaError('KAWA_ERR_FIELD', `'${text}': the index of field '${name}' must be a non-negative 64-bit integer`);
+  }
+  // the plugin reads the index as a signed int: 2^64-1 is its "no index" marker, >= 2^63 is negative
+  return { text, field, key: null, index: BigInt.asIntN(64, BigInt(arg)) };
+}
+
+interface ExtractorExports extends RawExports {
+  inputReserve(size: number): number;
+  beginEvent(ptr: number, len: number): number;
+  extractField(field: number, argPtr: number, argLen: number, argIndex: bigint): number;
+  valuesMark(): number;
+  valuePtr(i: number): number;
+  valueLen(i: number): number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class FieldExtractor {
+  private readonly wasm: ExtractorExports;
+  private status: EventStatus = 'parse_error';
+
+  constructor(exports: RawExports = instantiateEngine()) {
+    this.wasm = exports as ExtractorExports;
+  }
+
+  /** How the last document parsed. */
+  get lastStatus(): EventStatus {
+    return this.status;
+  }
+
+  /** Extracts every field of `specs` from one document (a JSON text). */
+  extract(doc: string | Uint8Array, specs: readonly FieldSpec[]): FieldValue[] {
+    const bytes = typeof doc === 'string' ? encoder.encode(doc) : doc;
+    const args = specs.map((s) => (s.key === null ? null : encoder.encode(s.key)));
+    const total = bytes.length + args.reduce((n, a) => n + (a?.length ?? 0), 0);
+    const w = this.wasm;
+    const base = w.inputReserve(total) >>> 0;
+    const mem = new Uint8Array(w.memory.buffer);
+    mem.set(bytes, base);
+    const argAt: number[] = [];
+    let at = base + bytes.length;
+    for (const a of args) {
+      argAt.push(at);
+      if (a) {
+        mem.set(a, at);
+        at += a.length;
+      }
+    }
+    this.status = EVENT_STATUS[w.beginEvent(base, bytes.length)] ?? 'parse_error';
+    return specs.map((s, i) => {
+      const mark = w.valuesMark();
+      const n = w.extractField(s.field.id, argAt[i]!, args[i]?.length ?? 0, s.index);
+      if (n === 0) return null;
+      const view = new Uint8Array(w.memory.buffer);
+      const values: string[] = [];
+      for (let v = mark; v < mark + n; v++) {
+        const p = w.valuePtr(v) >>> 0;
+        const raw = view.subarray(p, p + w.valueLen(v));
+        // libsinsp reads values as C strings: a NUL ends the value
+        const nul = raw.indexOf(0);
+        values.push(decoder.decode(nul < 0 ? raw : raw.subarray(0, nul)));
+      }
+      return s.field.list ? values : values[0]!;
+    });
+  }
+}
