@@ -42,9 +42,8 @@ function readOne(path: string): RulesInput {
     const column = at - (before.lastIndexOf(0x0a) + 1) + 1;
     return failed(path, `Could not read file: invalid UTF-8 at byte offset ${at}`, { line, column });
   }
-  // a file of comments only is a valid, empty rules file (Falco ships falco_rules.local.yaml like that);
-  // a file without any content at all is almost always a mistake (truncated, wrong path)
-  if (text.trim() === '') return failed(path, 'Could not read file: the file is empty', { line: 1, column: 1 });
+  // an empty file, or one of comments only, is a valid rules file without items, as in Falco (which ships
+  // falco_rules.local.yaml like that)
   return { name: path, content: text.replace(/^\uFEFF/, '') };
 }
 

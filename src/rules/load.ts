@@ -64,7 +64,7 @@ export function loadRules(inputs: RulesInput[], opts: LoadOptions = {}): LoadRes
 
 /**
  * Loads rules files from disk. A directory stands for its *.yaml / *.yml files in name order. A file that
- * cannot be read (missing, unreadable, not UTF-8, empty) fails the load with LOAD_ERR_FILE_READ.
+ * cannot be read (missing, unreadable, not UTF-8) fails the load with LOAD_ERR_FILE_READ.
  */
 export function loadRulesFiles(paths: string[], opts: LoadOptions = {}): LoadResult {
   return loadRules(readInputs(paths), opts);
