@@ -149,6 +149,16 @@ function hasByte(p: usize, end: usize, b: u8): bool {
   return false;
 }
 
+/** Whether [p, end) could be the start of a literal or number that the end of the input cut. */
+function cutWord(p: usize, end: usize): bool {
+  if (end - p > 5) return false;
+  for (; p < end; p++) {
+    const c = <u32>load<u8>(p);
+    if (!(isNumberByte(c) || (c | 0x20) - 0x61 < 26)) return false;
+  }
+  return true;
+}
+
 // parser states
 const S_VALUE = 0; // a value is expected at pos
 const S_AFTER = 1; // a value just ended
@@ -218,7 +228,7 @@ export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
         }
       }
       if (litLen == 0) {
-        if (salvage && pos + 5 >= end) break; // a literal or number cut by the end
+        if (salvage && cutWord(pos, end)) break; // a literal or number cut by the end
         errorAt = pos;
         return PARSE_SYNTAX;
       }
