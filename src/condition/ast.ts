@@ -40,8 +40,13 @@ export type TransformerName = 'tolower' | 'toupper' | 'b64' | 'basename' | 'len'
 export interface Transformer { kind: 'transformer'; name: TransformerName; args: TransformerArg[]; arg?: string; at: Offset }
 export type Operand = FieldRef | Transformer;
 
-/** A quoted or bare string constant, already unescaped. */
-export interface StringValue { kind: 'string'; value: string; quoted: boolean; at: Offset }
+/**
+ * A quoted or bare string constant, already unescaped. `\xHH` escapes: when the decoded bytes are ASCII or
+ * valid UTF-8, `value` is ordinary text; otherwise `bytes` is true and `value` is a byte string, one
+ * character U+0000-U+00FF per byte (escape.ts stringValueBytes gives the bytes either way). Field
+ * arguments (`FieldRef.arg`) use the same byte-string form without a flag.
+ */
+export interface StringValue { kind: 'string'; value: string; quoted: boolean; bytes?: boolean; at: Offset }
 /** A number token, kept as written (its meaning depends on the field type). */
 export interface NumberValue { kind: 'number'; text: string; at: Offset }
 /** `(a, b, c)`: items are string constants. */
