@@ -302,7 +302,8 @@ class Compiler {
     if (r.kind === 'list') return (r as ListValue).items;
     if (r.kind === 'string') return [r];
     if (r.kind === 'number') return [{ kind: 'string', value: r.text, quoted: false, at: r.at }];
-    if (r.kind === 'ident') fail(`${what}: unknown list ${r.name}`);
+    // a one-item list substituted without parentheses (`x in foo` → `x in get`) is a one-value set
+    if (r.kind === 'ident') return [{ kind: 'string', value: r.name, quoted: false, at: r.at }];
     return fail(`${what}: expected a list`);
   }
 
