@@ -6,13 +6,14 @@
 // Scope and limits, stated so that a difference is never blamed on the wrong side:
 //   * payloads cut by CloudWatch ("[Truncated...]") are skipped and counted (the engine salvages them; the
 //     reference has no salvage mode), so the comparison covers complete events only;
-//   * payloads that are not canonical JSON (JSON.stringify(JSON.parse(p)) !== p: duplicate keys, number
-//     spellings like 1.50, escapes, whitespace, key orders JavaScript would change) are outside the
-//     reference's model of fastjson and are skipped and counted too (see canonical());
+//   * payloads that are not canonical JSON are outside the reference's model of fastjson and are skipped
+//     and counted too (see canonical()): text JSON.parse rejects (fastjson is lenient: raw control
+//     characters, unknown escapes, NaN, 01...), and text JSON.stringify would not reproduce (duplicate keys,
+//     number spellings like 1.50, escapes, whitespace, key orders JavaScript changes);
 //   * transformers other than tolower, toupper, b64, basename and len throw (the rules compared use none).
 import type { CheckExpr, Expr, Operand, RightValue } from '../../src/condition/ast.js';
 import type { LoadedRule, LoadResult } from '../../src/rules/types.js';
-import { extract, LIST_FIELDS, type RefEvent, type Values } from './fields.js';
+import { extract, LIST_FIELDS, type Json, type RefEvent } from './fields.js';
 import { ingest } from './ingest.js';
 import { compareBytes, fnmatch, icontains, parseDecimal, pmatch, regexMatch } from './operators.js';
 
@@ -27,7 +28,7 @@ export interface RefMatch {
 
 export type PayloadOutcome =
   | { kind: 'evaluated'; events: number; matches: RefMatch[]; dropped: string[] }
-  | { kind: 'rejected'; reason: 'parse' | 'unrecognized' }
+  | { kind: 'rejected'; reason: 'unrecognized' }
   | { kind: 'skipped'; reason: 'truncated' | 'not_canonical' };
 
 /** A value during evaluation: strings from fields, numbers from len(). */
@@ -36,12 +37,13 @@ type Vals = Value[] | null;
 
 const TRUNCATED = /\[Truncated\.\.\.\]\s*$/;
 
-/** True when JSON.parse + JSON.stringify reproduce the payload exactly, i.e. the reference's model holds. */
-export function canonical(text: string): boolean {
+/** The parsed payload when JSON.parse + JSON.stringify reproduce it exactly (the reference's model holds). */
+export function canonical(text: string): { doc: Json } | null {
   try {
-    return JSON.stringify(JSON.parse(text)) === text;
+    const doc = JSON.parse(text) as Json;
+    return JSON.stringify(doc) === text ? { doc } : null;
   } catch {
-    return true; // a parse error is a parse error on both sides
+    return null;
   }
 }
 
@@ -54,9 +56,9 @@ export class ReferenceEvaluator {
 
   evaluatePayload(text: string): PayloadOutcome {
     if (TRUNCATED.test(text)) return { kind: 'skipped', reason: 'truncated' };
-    const trimmed = text.trim();
-    if (!canonical(trimmed)) return { kind: 'skipped', reason: 'not_canonical' };
-    const r = ingest(trimmed);
+    const parsed = canonical(text.trim());
+    if (!parsed) return { kind: 'skipped', reason: 'not_canonical' };
+    const r = ingest(parsed.doc);
     if (!r.ok) return { kind: 'rejected', reason: r.reason };
     const matches: RefMatch[] = [];
     r.events.forEach((c, item) => {

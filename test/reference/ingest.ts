@@ -1,4 +1,4 @@
-// Reference ingestion (fields.md 9.2-9.3): one payload text -> the audit events Falco would evaluate.
+// Reference ingestion (fields.md 9.2-9.3): one parsed payload -> the audit events Falco would evaluate.
 // Payloads CloudWatch cut ("...[Truncated...]") are not handled here: the caller skips and counts them.
 import type { Json } from './fields.js';
 
@@ -7,7 +7,7 @@ export const MAX_EVENT_SIZE = 262144;
 export type Candidate = { doc: Json; timeNs: bigint };
 export type IngestResult =
   | { ok: true; events: Candidate[]; dropped: { reason: 'no_timestamp' | 'too_large' }[] }
-  | { ok: false; reason: 'parse' | 'unrecognized' };
+  | { ok: false; reason: 'unrecognized' };
 
 const isObject = (v: Json): v is { [k: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -51,13 +51,7 @@ function classify(v: Json): Json[] | null {
   return null;
 }
 
-export function ingest(text: string): IngestResult {
-  let doc: Json;
-  try {
-    doc = JSON.parse(text) as Json;
-  } catch {
-    return { ok: false, reason: 'parse' };
-  }
+export function ingest(doc: Json): IngestResult {
   const candidates = classify(doc);
   if (candidates === null) return { ok: false, reason: 'unrecognized' };
   const events: Candidate[] = [];
