@@ -4,7 +4,7 @@
 //   GET  /_emu/config        POST /_emu/config {patch}        current / merged configuration
 //   POST /_emu/reset                          data, stats, log and config back to the start state
 //   GET  /_emu/clock         POST /_emu/clock {advanceMs}      server time; advance a virtual clock
-//   POST /_emu/events        {group, events:[...]} or NDJSON lines with ?group=&stream=   direct insert
+//   POST /_emu/events        {group, events:[...]}, or NDJSON lines with ?group=&stream=   direct insert
 //   GET  /_emu/faults  POST /_emu/faults [rules] | {rules}  DELETE /_emu/faults
 //   POST /_emu/tokens/invalidate
 //   GET  /_emu/generators    POST /_emu/rotate {group?}
@@ -36,7 +36,8 @@ const routes: Record<string, Handler> = {
     return { serverTime: c.advanceClock(b.advanceMs) };
   },
   'POST events': (c, q, body, raw, req) => {
-    if (/ndjson|jsonl|text\/plain/.test(req.headers['content-type'] ?? '')) {
+    // NDJSON lines when the query names the group (curl --data-binary @file works whatever its content type)
+    if (q.has('group') || /ndjson|jsonl/.test(req.headers['content-type'] ?? '')) {
       const request: InsertRequest = { group: q.get('group') ?? '', events: parseEventLines(raw, c.now()) };
       for (const k of ['accessKeyId', 'region'] as const) if (q.has(k)) request[k] = q.get(k)!;
       if (q.has('stream')) request.defaultStream = q.get('stream')!;

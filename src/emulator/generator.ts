@@ -15,6 +15,7 @@ export interface GeneratorStatus {
   group: string;
   streams: string[];
   generated: number;
+  /** Rotations after the initial set of streams. */
   rotations: number;
   /** Why generation stopped (e.g. the group's event cap), if it did. */
   error?: string;
@@ -63,10 +64,7 @@ export class Generator {
     const meanGapMs = 1000 / this.cfg.ratePerSec;
     while (this.nextMs <= now && batch.length < MAX_EVENTS_PER_CATCH_UP) {
       this.flushPending(this.nextMs, batch, group);
-      if (this.nextMs >= this.nextRotationMs) {
-        this.rotate(this.nextRotationMs);
-        this.nextRotationMs += this.cfg.rotateEveryMs;
-      }
+      this.rotateUpTo(this.nextMs);
       const ms = Math.floor(this.nextMs);
       const stream = this.streams[Math.floor(this.random() * this.streams.length)]!;
       const request = newRequest(this.random, ms);
@@ -77,12 +75,21 @@ export class Generator {
       this.nextMs += -Math.log(1 - this.random()) * meanGapMs * 2;
     }
     this.flushPending(Math.min(now, this.nextMs), batch, group);
+    if (this.nextMs > now) this.rotateUpTo(now);
     if (!batch.length) return;
     try {
       this.store.insert(group, batch);
       this.generated += batch.length;
     } catch (e) {
       this.error = e instanceof AwsError ? e.message : String(e);
+    }
+  }
+
+  /** Rotations are due on the clock, whether or not events arrive in between. */
+  private rotateUpTo(ms: number): void {
+    while (this.nextRotationMs <= ms) {
+      this.rotate(this.nextRotationMs);
+      this.nextRotationMs += this.cfg.rotateEveryMs;
     }
   }
 
