@@ -46,7 +46,8 @@ function classify(v: Json): Json[] | null {
     return out;
   }
   if (!isObject(v)) return null;
-  if (v.kind === 'EventList') return Array.isArray(v.items) && v.items.length > 0 ? v.items : null;
+  // an empty EventList is an empty batch, not an error (fields.md 9.2 allows either; kawa chose this)
+  if (v.kind === 'EventList') return Array.isArray(v.items) ? v.items : null;
   if (v.kind === 'Event') return [v];
   return null;
 }
