@@ -151,6 +151,8 @@ export function extractField(fieldId: i32, argPtr: usize, argLen: i32, argIndex:
     if (!pluginReady() || !hasAuditId) return 0;
   } else if (plugin == PLUGIN_JSON) {
     if (!pluginReady()) return 0;
+  } else if (!parsed) {
+    return 0; // kawa's own fields describe a parsed event
   }
   const ok = run(fieldId, argPtr, argLen, argIndex);
   const n = valuesMark() - mark;
