@@ -25,7 +25,7 @@ const MAX_REPORTS = 20;
 const REJECTION_REPORT: Record<Rejection['reason'], { code: Code; message: string }> = {
   unrecognized: { code: 'KAWA_ERR_EVENT_UNRECOGNIZED', message: 'data not recognized as a k8s audit event' },
   parse: { code: 'KAWA_ERR_EVENT_PARSE', message: 'event is not valid JSON' },
-  no_timestamp: { code: 'KAWA_ERR_EVENT_UNRECOGNIZED', message: 'audit event without a valid stageTimestamp, dropped' },
+  no_timestamp: { code: 'KAWA_ERR_EVENT_TIMESTAMP', message: 'audit event without a valid stageTimestamp, dropped' },
   too_large: { code: 'KAWA_ERR_EVENT_TOO_LARGE', message: 'audit event larger than the maximum event size, dropped' },
 };
 
@@ -93,19 +93,15 @@ class InputReports {
 
 const TRUNCATED_MARK = new TextEncoder().encode('[Truncated...]');
 
-/** Payloads CloudWatch cut (ending with its marker, before trailing blanks). */
-function countTruncated(batch: EventBatch): number {
-  let n = 0;
-  for (let i = 0; i < batch.count; i++) {
-    let end = batch.offsets[i + 1];
-    const start = batch.offsets[i];
-    while (end > start && (batch.data[end - 1] === 0x20 || batch.data[end - 1] === 0x0d || batch.data[end - 1] === 0x0a || batch.data[end - 1] === 0x09)) end--;
-    if (end - start < TRUNCATED_MARK.length) continue;
-    let same = true;
-    for (let k = 0; k < TRUNCATED_MARK.length && same; k++) same = batch.data[end - TRUNCATED_MARK.length + k] === TRUNCATED_MARK[k];
-    if (same) n++;
-  }
-  return n;
+/** Was payload i cut by CloudWatch (does it end with its marker, before trailing blanks)? */
+function isTruncated(batch: EventBatch, i: number): boolean {
+  const { data } = batch;
+  const start = batch.offsets[i];
+  let end = batch.offsets[i + 1];
+  while (end > start && (data[end - 1] === 0x20 || data[end - 1] === 0x0d || data[end - 1] === 0x0a || data[end - 1] === 0x09)) end--;
+  if (end - start < TRUNCATED_MARK.length) return false;
+  for (let k = 0; k < TRUNCATED_MARK.length; k++) if (data[end - TRUNCATED_MARK.length + k] !== TRUNCATED_MARK[k]) return false;
+  return true;
 }
 
 /** Writes to stdout, waiting when the pipe is full so a slow reader slows the run instead of memory growing. */
@@ -147,10 +143,13 @@ export async function run(opts: RunOptions): Promise<number> {
   for await (const batch of source) {
     const result = engine.evaluate(batch.data, batch.offsets, batch.count);
     events += result.events;
-    truncated += countTruncated(batch);
+    for (let i = 0; i < batch.count; i++) if (isTruncated(batch, i)) truncated++;
     for (const r of result.rejections) {
       const { code, message } = REJECTION_REPORT[r.reason];
-      reports.report(r.reason === 'no_timestamp' ? 'no timestamp' : r.reason === 'too_large' ? 'too large' : r.reason, code, batch.file, batch.lines[r.payload], message);
+      const kind = r.reason === 'no_timestamp' ? 'no timestamp' : r.reason === 'too_large' ? 'too large' : r.reason;
+      // the usual case: CloudWatch cut the event before its stageTimestamp, which comes near the end
+      const cut = isTruncated(batch, r.payload) ? ' (CloudWatch cut it before its stageTimestamp)' : '';
+      reports.report(kind, code, batch.file, batch.lines[r.payload], `${message}${cut}`);
     }
     let out = '';
     for (const m of result.matches) {

@@ -39,6 +39,7 @@ export const KAWA_ERRORS = {
   KAWA_ERR_EVENT_TOO_LARGE: 'Event larger than the maximum event size',
   KAWA_ERR_EVENT_UNRECOGNIZED: 'data not recognized as a k8s audit event',
   KAWA_ERR_EVENT_PARSE: 'Event is not valid JSON',
+  KAWA_ERR_EVENT_TIMESTAMP: 'Audit event without a valid stageTimestamp',
   KAWA_ERR_CONDITION: 'Condition does not compile',
   KAWA_ERR_FIELD: 'Invalid field',
   KAWA_ERR_WASM: 'WebAssembly engine failure',
