@@ -111,10 +111,9 @@ export class FieldExtractor {
       const values: string[] = [];
       for (let v = mark; v < mark + n; v++) {
         const p = w.valuePtr(v) >>> 0;
-        const raw = view.subarray(p, p + w.valueLen(v));
-        // libsinsp reads values as C strings: a NUL ends the value
-        const nul = raw.indexOf(0);
-        values.push(decoder.decode(nul < 0 ? raw : raw.subarray(0, nul)));
+        // The value as the field extractor produces it (what the goldens record). Conditions and outputs
+        // see it as libsinsp does, cut at a NUL: that is the VM's business, not the extractor's.
+        values.push(decoder.decode(view.subarray(p, p + w.valueLen(v))));
       }
       return s.field.list ? values : values[0]!;
     });

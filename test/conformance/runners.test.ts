@@ -22,10 +22,15 @@ describe('conformance runners (../shared/conformance)', () => {
     expect(r.tail).toContain('44 passed, 0 failed');
   }, 600_000);
 
-  it('run-fields: every field-extraction golden', () => {
+  it('run-fields: every field-extraction golden but the two that read the harness clock', () => {
+    // Two json.rawtime/jevt.rawtime goldens give a document without stageTimestamp the upstream test
+    // harness's own time.Now() (frozen in the golden). kawa's event time is the stageTimestamp, and the
+    // runner passes no time, so those two have no value; every other golden must pass.
     const r = runner('run-fields.mjs');
-    expect(r.failed, r.tail).toBe(0);
-    expect(r.passed).toBeGreaterThan(300);
+    const failures = r.tail.split('\n').filter((l) => l.startsWith('FAIL'));
+    expect(failures.length, r.tail).toBe(2);
+    for (const f of failures) expect(f).toMatch(/^FAIL (json|jevt)\.rawtime  expected "1714557600123456789"  got null/);
+    expect(r.passed).toBe(344);
   }, 600_000);
 
   it('run-rules-language: every load and eval case', () => {
