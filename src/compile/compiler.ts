@@ -202,8 +202,6 @@ class Compiler {
       } else {
         [argOff, argLen] = this.constString(f.arg);
       }
-    } else if (def.arg === 'key' && def.plugin === 'json') {
-      fail(`filter error: field ${def.name} requires an argument but none provided`);
     }
     const w = new ByteWriter();
     w.u32(B.SLOT_FIELD); w.u32(def.id); w.u32(argOff); w.i32(argLen); w.i64(index);
