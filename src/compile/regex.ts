@@ -21,7 +21,8 @@
 // is matched by nothing, as in RE2. Error messages follow RE2's wording ("missing ): (", "invalid escape
 // sequence: \d"); the loader prefixes them with "invalid regex pattern: ".
 //
-// Output: see the layout comment in assembly/regex.ts (instructions BYTE, SET, SPLIT, JMP, BOL, EOL, MATCH).
+// Output: a DFA when one of bounded size exists, else the NFA (layouts in assembly/regex.ts). A leading `^`
+// and a trailing `$` always hold in a whole-value match and are dropped, so `^…$` patterns stay DFAs.
 
 const MAX_REPEAT = 1000; // RE2's limit on a counted repetition, and on nested ones multiplied together
 const MAX_NESTING = 1000; // RE2's limit on nesting depth
@@ -118,7 +119,7 @@ class Parser {
   }
 
   private text(from: number, to = this.cps.length): string {
-    return String.fromCodePoint(...this.cps.slice(from, to));
+    return this.cps.slice(from, to).map((c) => String.fromCodePoint(c)).join('');
   }
 
   private alt(): Node {
@@ -447,6 +448,9 @@ function encodeUtf8(c: number): number[] {
 
 // ---- program emission --------------------------------------------------------------------------------------
 
+const KIND_DFA = 1;
+const KIND_NFA = 2;
+
 const I_BYTE = 1;
 const I_SET = 2;
 const I_SPLIT = 3;
@@ -537,7 +541,24 @@ class Emitter {
     }
     if (ascii.length === 1) branches.push(() => this.emit(I_BYTE, 0, ascii[0][0], ascii[0][1]));
     else if (ascii.length > 1) branches.push(() => this.emit(I_SET, this.byteSet(ascii)));
-    for (const seq of seqs) branches.push(() => { for (const [lo, hi] of seq) this.emit(I_BYTE, 0, lo, hi); });
+    // Multi-byte sequences mostly end alike ([80-BF] continuation bytes): a branch whose tail was already
+    // emitted by an earlier branch jumps into it instead of repeating it.
+    const tails = new Map<string, number>();
+    for (const seq of seqs) {
+      branches.push(() => {
+        let shared = -1;
+        let own = seq.length;
+        for (let k = 1; k < seq.length; k++) {
+          const at = tails.get(seq.slice(k).join(';'));
+          if (at !== undefined) { shared = at; own = k; break; }
+        }
+        for (let k = 0; k < own; k++) {
+          if (k > 0) tails.set(seq.slice(k).join(';'), this.pc);
+          this.emit(I_BYTE, 0, seq[k][0], seq[k][1]);
+        }
+        if (shared >= 0) this.emit(I_JMP, shared);
+      });
+    }
     // an empty set (e.g. [^\x00-\x{10FFFF}]) matches nothing: an empty byte set
     if (branches.length === 0) branches.push(() => this.emit(I_SET, this.byteSet([])));
     this.alternatives(branches);
@@ -558,34 +579,155 @@ class Emitter {
 
   serialize(): Uint8Array {
     const n = this.op.length;
-    const out = new Uint8Array(8 + n * 8 + this.sets.length * 32);
+    const out = new Uint8Array(12 + n * 8 + this.sets.length * 32);
     const view = new DataView(out.buffer);
-    view.setUint32(0, n, true);
-    view.setUint32(4, this.sets.length, true);
+    view.setUint32(0, KIND_NFA, true);
+    view.setUint32(4, n, true);
+    view.setUint32(8, this.sets.length, true);
     for (let i = 0; i < n; i++) {
-      const at = 8 + i * 8;
+      const at = 12 + i * 8;
       out[at] = this.op[i];
       out[at + 1] = this.lo[i];
       out[at + 2] = this.hi[i];
       view.setUint32(at + 4, this.arg[i], true);
     }
-    this.sets.forEach((s, i) => out.set(s, 8 + n * 8 + i * 32));
+    this.sets.forEach((s, i) => out.set(s, 12 + n * 8 + i * 32));
     return out;
   }
 }
 
-function build(pattern: string): Uint8Array {
-  const tree = new Parser(pattern).parse();
+// ---- anchors that always hold --------------------------------------------------------------------------
+
+const EMPTY: Node = { k: 'cat', subs: [] };
+
+/** Drops a `^` that nothing can precede (so it is only reached at position 0, where it holds). */
+function stripLeadingBol(n: Node): Node {
+  if (n.k === 'bol') return EMPTY;
+  if (n.k === 'alt') return { k: 'alt', subs: n.subs.map(stripLeadingBol) };
+  if (n.k === 'cat' && n.subs.length > 0) return { k: 'cat', subs: [stripLeadingBol(n.subs[0]), ...n.subs.slice(1)] };
+  return n;
+}
+
+/** Drops a `$` that nothing can follow (the match then ends at the end of the value, where it holds). */
+function stripTrailingEol(n: Node): Node {
+  if (n.k === 'eol') return EMPTY;
+  if (n.k === 'alt') return { k: 'alt', subs: n.subs.map(stripTrailingEol) };
+  if (n.k === 'cat' && n.subs.length > 0) {
+    return { k: 'cat', subs: [...n.subs.slice(0, -1), stripTrailingEol(n.subs[n.subs.length - 1])] };
+  }
+  return n;
+}
+
+// ---- DFA ---------------------------------------------------------------------------------------------------
+// When the program has no assertions left and its subset construction stays small, the regex is shipped as
+// a DFA: one table lookup per byte. Otherwise the NFA is shipped and simulated. Both are linear.
+
+const DFA_MAX_INSTRUCTIONS = 4096;
+const DFA_MAX_STATES = 1024;
+const DFA_MAX_TABLE_BYTES = 1 << 18;
+const DEAD = 0xffff;
+
+function buildDfa(e: Emitter): Uint8Array | null {
+  const n = e.op.length;
+  if (n > DFA_MAX_INSTRUCTIONS || e.op.some((op) => op === I_BOL || op === I_EOL)) return null;
+  const consumes = (pc: number): boolean => e.op[pc] === I_BYTE || e.op[pc] === I_SET;
+  const accepts = (pc: number, b: number): boolean =>
+    e.op[pc] === I_BYTE ? b >= e.lo[pc] && b <= e.hi[pc] : (e.sets[e.arg[pc]][b >> 3] & (1 << (b & 7))) !== 0;
+
+  // byte classes: bytes no instruction tells apart share a column of the transition table
+  let classOf = new Uint8Array(256);
+  let classCount = 1;
+  const refinedBy = new Set<string>();
+  for (let pc = 0; pc < n; pc++) {
+    if (!consumes(pc)) continue;
+    const key = e.op[pc] === I_BYTE ? `${e.lo[pc]}-${e.hi[pc]}` : `s${e.arg[pc]}`;
+    if (refinedBy.has(key)) continue;
+    refinedBy.add(key);
+    const refined = new Uint8Array(256);
+    const ids = new Map<number, number>();
+    for (let b = 0; b < 256; b++) {
+      const k = classOf[b] * 2 + (accepts(pc, b) ? 1 : 0);
+      let id = ids.get(k);
+      if (id === undefined) ids.set(k, (id = ids.size));
+      refined[b] = id;
+    }
+    classOf = refined;
+    classCount = ids.size;
+  }
+  const representative = new Array<number>(classCount);
+  for (let b = 255; b >= 0; b--) representative[classOf[b]] = b;
+
+  /** The consuming and MATCH instructions reachable from `pcs` without consuming, sorted. */
+  const closure = (pcs: number[]): number[] => {
+    const seen = new Set<number>();
+    const out: number[] = [];
+    const stack = [...pcs];
+    while (stack.length > 0) {
+      const pc = stack.pop()!;
+      if (seen.has(pc)) continue;
+      seen.add(pc);
+      const op = e.op[pc];
+      if (op === I_JMP) stack.push(e.arg[pc]);
+      else if (op === I_SPLIT) stack.push(pc + 1, e.arg[pc]);
+      else out.push(pc);
+    }
+    return out.sort((a, b) => a - b);
+  };
+
+  const states: number[][] = [];
+  const index = new Map<string, number>();
+  const intern = (set: number[]): number => {
+    if (set.length === 0) return DEAD;
+    const key = set.join(',');
+    let id = index.get(key);
+    if (id === undefined) {
+      id = states.length;
+      states.push(set);
+      index.set(key, id);
+    }
+    return id;
+  };
+  intern(closure([0]));
+  const next: number[] = [];
+  for (let s = 0; s < states.length; s++) {
+    if (states.length > DFA_MAX_STATES || states.length * classCount * 2 > DFA_MAX_TABLE_BYTES) return null;
+    for (let c = 0; c < classCount; c++) {
+      const b = representative[c];
+      const targets = states[s].filter((pc) => consumes(pc) && accepts(pc, b)).map((pc) => pc + 1);
+      next.push(targets.length === 0 ? DEAD : intern(closure(targets)));
+    }
+  }
+  const count = states.length;
+  if (count > DFA_MAX_STATES || count * classCount * 2 > DFA_MAX_TABLE_BYTES) return null;
+  const out = new Uint8Array(12 + 256 + count + count * classCount * 2);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, KIND_DFA, true);
+  view.setUint32(4, count, true);
+  view.setUint32(8, classCount, true);
+  out.set(classOf, 12);
+  states.forEach((set, i) => { out[12 + 256 + i] = set.some((pc) => e.op[pc] === I_MATCH) ? 1 : 0; });
+  const table = 12 + 256 + count;
+  next.forEach((t, i) => view.setUint16(table + i * 2, t, true));
+  return out;
+}
+
+export interface CompileOptions {
+  /** Ship the NFA even when a DFA would fit (tests use it to exercise the simulation). */
+  nfaOnly?: boolean;
+}
+
+function emitNfa(pattern: string): Emitter {
+  const tree = stripTrailingEol(stripLeadingBol(new Parser(pattern).parse()));
   const e = new Emitter();
   e.node(tree);
   e.emit(I_MATCH);
-  return e.serialize();
+  return e;
 }
 
 /** null when `pattern` is a valid RE2 POSIX-syntax regex, else RE2's error message. */
 export function validateRegex(pattern: string): string | null {
   try {
-    build(pattern);
+    emitNfa(pattern); // every error is found by parsing and emission; the DFA is an optional optimization
     return null;
   } catch (err) {
     if (err instanceof RegexSyntaxError) return err.message;
@@ -594,6 +736,7 @@ export function validateRegex(pattern: string): string | null {
 }
 
 /** The program for a pattern validateRegex accepted; throws with the validation message otherwise. */
-export function compileRegex(pattern: string): Uint8Array {
-  return build(pattern);
+export function compileRegex(pattern: string, options: CompileOptions = {}): Uint8Array {
+  const e = emitNfa(pattern);
+  return (options.nfaOnly ? null : buildDfa(e)) ?? e.serialize();
 }

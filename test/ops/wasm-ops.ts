@@ -90,9 +90,14 @@ export function compare(opText: string, lhs: string, rhs: string | string[], typ
   return wasm().compareValue(op, mod, typeId, vp, v.length, rp, r.length) === 1;
 }
 
-export function regexMatches(pattern: string, value: string | Uint8Array): boolean {
+/** Whether `pattern` matches the whole value; nfaOnly forces the NFA simulation even where a DFA fits. */
+export function regexMatches(pattern: string, value: string | Uint8Array, nfaOnly = false): boolean {
+  return runProgram(compileRegex(pattern, { nfaOnly }), value);
+}
+
+/** Runs a compiled regex program against a value. */
+export function runProgram(prog: Uint8Array, value: string | Uint8Array): boolean {
   const v = typeof value === 'string' ? encoder.encode(value) : value;
-  const prog = compileRegex(pattern);
   const [vp, rp] = place(v, prog);
   return wasm().compareValue(Op.REGEX, Mod.NONE, ValueType.STRING, vp, v.length, rp, prog.length) === 1;
 }
