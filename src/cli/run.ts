@@ -163,7 +163,7 @@ export async function run(opts: RunOptions): Promise<number> {
   const count = (n: number, what: string) => { if (n) counters.push(`${n} ${what}`); };
   count(source.stats.payloads + source.stats.tooLarge, 'payloads read');
   count(events, 'events evaluated');
-  count(truncated, 'truncated by CloudWatch (evaluated in part)');
+  count(truncated, 'truncated by CloudWatch');
   for (const [kind, n] of reports.counts) count(n, kind);
   const summary = stats.summary();
   if (json) process.stderr.write(summary);
