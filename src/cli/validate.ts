@@ -23,12 +23,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
         for (const f of result.files ?? []) out += `${f.name}: ${f.status}\n`;
         if (result.ok) {
           const enabled = result.rules.filter((r) => r.enabled).length;
-          out += `${result.rules.length} rules loaded, ${enabled} enabled, ${result.warnings.length} warnings\n`;
+          out += `${count(result.rules.length, 'rule')} loaded, ${enabled} enabled, ${count(result.warnings.length, 'warning')}\n`;
         } else {
-          out += `${result.errors.length} error${result.errors.length === 1 ? '' : 's'}, ${result.warnings.length} warnings\n`;
+          out += `${count(result.errors.length, 'error')}, ${count(result.warnings.length, 'warning')}\n`;
         }
         process.stdout.write(out);
       }
       setExit(result.ok ? 0 : 1);
     });
 }
+
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
