@@ -93,7 +93,7 @@ export function mutateStructure(r: Rng, event: J): string {
     const all = nodes(root).filter((p) => p.length > 0);
     if (all.length === 0) break;
     const path = pick(r, all);
-    const parent = parentOf(root, path) as Record<string | number, J> & J[];
+    const parent = parentOf(root, path) as Record<string | number, J>;
     const key = path[path.length - 1];
     switch (int(r, 5)) {
       case 0:
@@ -101,14 +101,14 @@ export function mutateStructure(r: Rng, event: J): string {
         parent[key] = structuredClone(pick(r, REPLACEMENTS));
         break;
       case 2:
-        if (Array.isArray(parent)) parent.splice(key as number, 1);
+        if (Array.isArray(parent)) (parent as J[]).splice(key as number, 1);
         else delete parent[key];
         break;
       case 3: // wrap in an array, or take the value somewhere else
         parent[key] = int(r, 2) ? [parent[key]] : structuredClone(parentOf(root, pick(r, all).concat('x')) as J);
         break;
       default:
-        if (Array.isArray(parent)) parent.push(structuredClone(parent[key]));
+        if (Array.isArray(parent)) (parent as J[]).push(structuredClone(parent[key]));
         else parent[`${String(key)}${int(r, 2) ? '' : 'X'}`] = structuredClone(pick(r, REPLACEMENTS));
     }
   }
