@@ -7,10 +7,11 @@ export class ServerClock {
   private virtualNow: number | null = null;
   private offsetMs = 0;
 
-  configure(clock: { offsetMs: number; virtual: boolean; startMs: number | null }): void {
+  /** restart: (re)start a virtual clock at startMs (or real now); otherwise virtual time keeps going. */
+  configure(clock: { offsetMs: number; virtual: boolean; startMs: number | null }, restart: boolean): void {
     this.offsetMs = clock.offsetMs;
     if (!clock.virtual) this.virtualNow = null;
-    else if (this.virtualNow === null || clock.startMs !== null) this.virtualNow = clock.startMs ?? Date.now();
+    else if (restart || this.virtualNow === null) this.virtualNow = clock.startMs ?? Date.now();
   }
 
   get virtual(): boolean {

@@ -28,7 +28,7 @@ export class EmulatorState {
   constructor(private readonly initial: EmulatorConfig) {
     this.config = initial;
     this.requestLog = new RequestLog(initial.requestLogSize);
-    this.apply(initial, true);
+    this.apply(initial, true, true);
   }
 
   get defaultCaller(): Caller {
@@ -39,11 +39,14 @@ export class EmulatorState {
     return this.clock.now();
   }
 
-  /** Applies a config patch; fault rule counters and random streams restart from the seed. */
+  /**
+   * Applies a config patch; fault rule counters and random streams restart from the seed. A virtual clock
+   * keeps its time unless the patch changes the clock settings.
+   */
   patchConfig(patch: unknown): EmulatorConfig {
     const next = applyConfigPatch(this.config, patch);
-    const generatorsChanged = JSON.stringify(next.generators) !== JSON.stringify(this.config.generators);
-    this.apply(next, generatorsChanged);
+    const changed = (key: 'generators' | 'clock') => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]);
+    this.apply(next, changed('generators'), changed('clock'));
     return next;
   }
 
@@ -53,7 +56,7 @@ export class EmulatorState {
     this.stats.clear();
     this.requestLog.clear();
     this.tokenEpoch++;
-    this.apply(this.initial, true);
+    this.apply(this.initial, true, true);
   }
 
   /** Runs generators up to the server clock; called before anything reads the store. */
@@ -66,9 +69,9 @@ export class EmulatorState {
     if (ev.served++ === 0) this.stats.firstServe();
   }
 
-  private apply(config: EmulatorConfig, restartGenerators: boolean): void {
+  private apply(config: EmulatorConfig, restartGenerators: boolean, restartClock: boolean): void {
     this.config = config;
-    this.clock.configure(config.clock);
+    this.clock.configure(config.clock, restartClock);
     this.faults.configure(config);
     this.requestLog.resize(config.requestLogSize);
     this.visibilityRandom = createRandom(config.seed, 'visibility');

@@ -130,6 +130,11 @@ export class LogStore {
     return stored;
   }
 
+  /** How many more events the group may hold before maxEventsPerGroup. */
+  capacityLeft(group: LogGroup): number {
+    return Math.max(0, this.limits().maxEventsPerGroup - group.events.size);
+  }
+
   clear(): void {
     this.namespaces.clear();
   }

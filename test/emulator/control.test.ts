@@ -148,3 +148,17 @@ describe('kawa emulator command', () => {
     }
   });
 });
+
+describe('clock and capacity', () => {
+  test('clock.offsetMs skews server time; config patches keep virtual time; a generator stops cleanly at the group cap', async () => {
+    emu = await emulator({ config: { clock: { virtual: true, startMs: 1_000_000, offsetMs: -5_000 }, maxEventsPerGroup: 101, generators: [{ group: '/cap', ratePerSec: 100, streams: 1 }] } });
+    expect(emu.control.now()).toBe(995_000);
+    emu.control.advanceClock(10_000);
+    emu.control.configure({ describeLagMs: 1 });
+    expect(emu.control.now()).toBe(1_005_000);
+    const [status] = emu.control.generators();
+    expect(status!.error).toMatch(/is full \(maxEventsPerGroup=101\)/);
+    expect(emu.control.truth({ group: '/cap' }).length).toBeLessThanOrEqual(101);
+    expect(emu.control.truth({ group: '/cap' }).length).toBeGreaterThan(95);
+  });
+});

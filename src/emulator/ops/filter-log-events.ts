@@ -50,7 +50,7 @@ export const filterLogEvents: OpHandler = (ctx, body) => {
   const wanted = (e: StoredEvent) => e.visibleAt <= ctx.now && (nameSet ? nameSet.has(e.stream) : prefix === undefined || e.stream.startsWith(prefix)) && matches(e.message);
 
   // chaos knob: start at the previous key inclusively, so the last event of the previous page repeats
-  const repeat = prev?.a != null && ctx.config.duplicateAcrossPages > 0 && ctx.random() < ctx.config.duplicateAcrossPages;
+  const repeat = !!prev?.a && ctx.config.duplicateAcrossPages > 0 && ctx.random() < ctx.config.duplicateAcrossPages;
   const after = prev?.a ? keyFrom(prev.a) : undefined;
   const step = direction === 'asc' ? 1 : -1;
   let i: number;
