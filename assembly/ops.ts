@@ -4,8 +4,9 @@
 // value, `intersects` = some value) itself. compareValue bundles all of them behind one export so that
 // JavaScript (the operator tests) can drive every operator directly.
 //
-// Right operand encodings (all integers little-endian; the compiler, src/compile/compiler.ts, writes them
-// into the program's constant pool, src/compile/regex.ts compiles regex programs):
+// Right operand encodings read here (all integers little-endian; src/compile/compiler.ts writes them into
+// the program's constant pool, src/compile/regex.ts compiles regex programs). The VM evaluates `in` and
+// `intersects` against its own sorted sets; the value list below is what compareString/compareValue take.
 //   string operators          the bytes of the string (a glob pattern for GLOB/IGLOB)
 //   REGEX                     a compiled regex program (assembly/regex.ts)
 //   PMATCH                    a prefix table (assembly/pmatch.ts)
