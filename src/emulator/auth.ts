@@ -1,6 +1,6 @@
 // Authentication, emulator style: a SigV4 Authorization header is required (so a client that forgot
 // credentials fails loudly, as against AWS), its credential scope names the caller's namespace, and the
-// signature itself is not checked.
+// signature itself is only checked in strict mode (sigv4.ts).
 //
 //   Authorization: AWS4-HMAC-SHA256 Credential=<akid>/<yyyymmdd>/<region>/<service>/aws4_request, SignedHeaders=..., Signature=...
 import { AwsError } from './aws-error.js';

@@ -75,6 +75,8 @@ export interface EmulatorConfig {
   defaultRegion: string;
   /** Account id shown in ARNs. */
   accountId: string;
+  /** Strict mode when non-empty: access key → secret; every request's SigV4 signature is verified and unknown keys are refused. */
+  secretAccessKeys: Record<string, string>;
   /** Bounded memory: PutLogEvents and inserts beyond this many events per group fail with EmulatorLimitExceededException. */
   maxEventsPerGroup: number;
   /** Largest accepted event, message UTF-8 bytes + 26 (AWS today 1 MB; legacy 256 KB = 262144). */
@@ -130,6 +132,7 @@ export function defaultConfig(): EmulatorConfig {
     defaultAccessKeyId: 'test',
     defaultRegion: 'us-east-1',
     accountId: '123456789012',
+    secretAccessKeys: {},
     maxEventsPerGroup: 250_000,
     maxEventBytes: 1_048_576,
     putTimeChecks: true,
@@ -166,7 +169,7 @@ export function applyConfigPatch(base: EmulatorConfig, patch: unknown): Emulator
 }
 
 /** Keys whose value is a free-form map or a union, checked by checkConfig rather than by the default's shape. */
-const FREE_KEYS = new Set(['visibility.streams', 'visibility.streamLagMs', 'visibility.delay', 'quota', 'faults', 'generators', 'clock.startMs', 'pagination.maxEventsPerPage', 'pagination.scanBudget', 'truncateAt']);
+const FREE_KEYS = new Set(['secretAccessKeys', 'visibility.streams', 'visibility.streamLagMs', 'visibility.delay', 'quota', 'faults', 'generators', 'clock.startMs', 'pagination.maxEventsPerPage', 'pagination.scanBudget', 'truncateAt']);
 
 function mergeInto(target: Json, patch: Json, prefix: string, shape: Json): void {
   for (const [key, value] of Object.entries(patch)) {
@@ -208,6 +211,7 @@ function checkConfig(c: EmulatorConfig): void {
   for (const [k, v] of Object.entries(c.visibility.streams)) checkDelay(`visibility.streams.${k}`, v);
   if (!isObject(c.visibility.streamLagMs)) throw configError('visibility.streamLagMs', 'must be an object');
   for (const [k, v] of Object.entries(c.visibility.streamLagMs)) nonNegative(`visibility.streamLagMs.${k}`, v);
+  if (!isObject(c.secretAccessKeys) || !Object.values(c.secretAccessKeys).every((v) => typeof v === 'string')) throw configError('secretAccessKeys', 'must map access key ids to secret strings');
   if (!isObject(c.quota)) throw configError('quota', 'must be an object');
   for (const [k, v] of Object.entries(c.quota)) {
     if (!isOpName(k)) throw configError(`quota.${k}`, `unknown operation (one of ${OPERATIONS.join(', ')})`);

@@ -1,10 +1,11 @@
 // The HTTP front: /_emu/* goes to the control API, everything else is the AWS JSON 1.1 endpoint.
-// Per AWS request: target → operation, SigV4 credential scope → namespace, fault decision (quota, rules,
+// Per AWS request: target → operation, SigV4 credential scope → namespace (signature checked in strict mode), fault decision (quota, rules,
 // latency), then the operation, then the answer — possibly mangled by the chosen transport fault — and
 // one request-log entry plus stats.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { authenticate } from './auth.js';
+import { verifySignature } from './sigv4.js';
 import { AwsError, serialization } from './aws-error.js';
 import type { FaultKind } from './config.js';
 import { EmulatorControl } from './control.js';
@@ -94,6 +95,7 @@ async function handleAws(state: EmulatorState, req: IncomingMessage, res: Server
   try {
     if (req.method !== 'POST' || !op) throw new AwsError('UnknownOperationException', op ? 'Only POST is supported.' : `Unknown operation ${target || '(no X-Amz-Target header)'}`);
     caller = authenticate(req.headers.authorization);
+    if (Object.keys(state.config.secretAccessKeys).length) verifySignature(req.method!, req.url ?? '/', req.headers, raw, state.config.secretAccessKeys);
     state.catchUp();
     const decision = state.faults.decide(op, state.store.namespaceKey(caller), state.now());
     if (decision.latencyMs > 0) await new Promise((r) => setTimeout(r, decision.latencyMs));

@@ -30,7 +30,8 @@ if (!AWS) console.warn('test/emulator/aws-cli.test.ts: SKIPPED, no AWS CLI found
 describe.skipIf(!AWS)('AWS CLI against the emulator', () => {
   let emu: RunningEmulator;
   beforeAll(async () => {
-    emu = await emulator();
+    // strict mode: botocore's signatures are verified too, an independent check of the SigV4 code
+    emu = await emulator({ config: { secretAccessKeys: { [CREDENTIALS.accessKeyId]: CREDENTIALS.secretAccessKey } } });
   });
   afterAll(async () => {
     await emu?.close();

@@ -208,4 +208,19 @@ describe('protocol', () => {
       stranger.destroy();
     }
   });
+
+  test('strict mode verifies SigV4 signatures with the configured secrets', async () => {
+    const strict = await emulator({ config: { secretAccessKeys: { [CREDENTIALS.accessKeyId]: CREDENTIALS.secretAccessKey } } });
+    const make = (credentials: { accessKeyId: string; secretAccessKey: string }) => new CloudWatchLogsClient({ endpoint: strict.url, region: REGION, credentials, maxAttempts: 1 });
+    const good = make(CREDENTIALS), wrong = make({ ...CREDENTIALS, secretAccessKey: 'wrong' }), unknown = make({ accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'x' });
+    try {
+      await good.send(new CreateLogGroupCommand({ logGroupName: '/strict/g' }));
+      expect((await good.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/strict/' }))).logGroups!.length).toBe(1);
+      expect(await rejection(wrong.send(new DescribeLogGroupsCommand({})))).toMatchObject({ name: 'InvalidSignatureException', status: 403 });
+      expect(await rejection(unknown.send(new DescribeLogGroupsCommand({})))).toMatchObject({ name: 'UnrecognizedClientException', status: 400 });
+    } finally {
+      for (const c of [good, wrong, unknown]) c.destroy();
+      await strict.close();
+    }
+  });
 });
