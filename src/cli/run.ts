@@ -104,11 +104,35 @@ function isTruncated(batch: EventBatch, i: number): boolean {
   return true;
 }
 
-/** Writes to stdout, waiting when the pipe is full so a slow reader slows the run instead of memory growing. */
-function writeOut(text: string): Promise<void> | undefined {
-  if (!text) return undefined;
-  if (process.stdout.write(text)) return undefined;
-  return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+/**
+ * stdout with backpressure: a full pipe pauses the run instead of growing memory. When the reader goes
+ * away (`kawa run ... | head`) the run stops quietly instead of dying on EPIPE.
+ */
+class Stdout {
+  closed = false;
+
+  constructor() {
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      this.closed = true;
+    });
+  }
+
+  async write(text: string): Promise<void> {
+    if (!text || this.closed) return;
+    if (process.stdout.write(text)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        process.stdout.off('drain', done);
+        process.stdout.off('close', done);
+        process.stdout.off('error', done);
+        resolve();
+      };
+      process.stdout.on('drain', done);
+      process.stdout.on('close', done);
+      process.stdout.on('error', done);
+    });
+  }
 }
 
 export async function run(opts: RunOptions): Promise<number> {
@@ -137,6 +161,7 @@ export async function run(opts: RunOptions): Promise<number> {
     onTooLarge: (file, line, length) =>
       reports.report('too large', 'KAWA_ERR_EVENT_TOO_LARGE', file, line, `${length} bytes, more than the line limit, skipped`),
   });
+  const stdout = new Stdout();
   let events = 0;
   let truncated = 0;
 
@@ -156,7 +181,8 @@ export async function run(opts: RunOptions): Promise<number> {
       stats.add(m.rule);
       out += (json ? formatter.json(m) : formatter.text(m)) + '\n';
     }
-    await writeOut(out);
+    await stdout.write(out);
+    if (stdout.closed) return 0;
   }
 
   const counters: string[] = [];
@@ -167,7 +193,7 @@ export async function run(opts: RunOptions): Promise<number> {
   for (const [kind, n] of reports.counts) count(n, kind);
   const summary = stats.summary();
   if (json) process.stderr.write(summary);
-  else await writeOut(summary);
+  else await stdout.write(summary);
   if (reports.counts.size || truncated) process.stderr.write(`kawa: ${counters.join(', ')}\n`);
   return 0;
 }
