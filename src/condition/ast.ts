@@ -43,8 +43,9 @@ export type Operand = FieldRef | Transformer;
 /**
  * A quoted or bare string constant, already unescaped. `\xHH` escapes: when the decoded bytes are ASCII or
  * valid UTF-8, `value` is ordinary text; otherwise `bytes` is true and `value` is a byte string, one
- * character U+0000-U+00FF per byte (escape.ts stringValueBytes gives the bytes either way). Field
- * arguments (`FieldRef.arg`) use the same byte-string form without a flag.
+ * character U+0000-U+00FF per byte (escape.ts stringValueBytes gives the bytes either way). A quoted field
+ * argument (`FieldRef.arg`) is decoded the same way; it has no flag, so an argument whose byte escapes are
+ * not valid UTF-8 is indistinguishable from Latin-1 text.
  */
 export interface StringValue { kind: 'string'; value: string; quoted: boolean; bytes?: boolean; at: Offset }
 /** A number token, kept as written (its meaning depends on the field type). */

@@ -24,6 +24,8 @@ function attempt(text: string): Expr | ConditionSyntaxError {
   }
 }
 
+// Every `ast` is compared (not only the `ast_asserted` ones), errors must match exactly, and cases marked
+// with a `feature` (modifiers, join/concat) run like the others.
 describe('conformance parse cases', () => {
   it('has the 554 cases', () => expect(cases.length).toBe(554));
 
@@ -98,7 +100,7 @@ describe('round trip', () => {
       reparsed++;
       expect(again, c.condition).toBe(printed);
     }
-    expect(reparsed).toBeGreaterThan(280);
+    expect(reparsed).toBeGreaterThanOrEqual(286); // of the 350 accepted cases
   });
 });
 
