@@ -125,7 +125,8 @@ export function register(program: Command, _setExit: (code: number) => void): vo
           throw new KawaError('KAWA_ERR_INPUT_READ', `cannot read events: ${(e as Error).message}`, { file: o.load });
         }
         const { inserted } = emulator.control.insert({ group: o.group!, defaultStream: o.stream, events: parseEventLines(text, emulator.control.now()) });
-        process.stderr.write(`kawa emulator: loaded ${inserted} events into ${o.group} (access key ${config.defaultAccessKeyId}, ${config.defaultRegion})\n`);
+        const where = config.namespaceBy === 'none' ? 'shared by every access key and region' : `access key ${config.defaultAccessKeyId}${config.namespaceBy === 'region' ? ' or any other' : ''}, ${config.defaultRegion}`;
+        process.stderr.write(`kawa emulator: loaded ${inserted} events into ${o.group} (${where})\n`);
       }
       process.stdout.write(`listening on ${emulator.url}\n`);
       await new Promise<void>((resolve) => {
