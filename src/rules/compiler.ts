@@ -49,6 +49,20 @@ export function compileAll(col: Collector, appendOutput: AppendOutput[], warn: C
   return rules;
 }
 
+/**
+ * Compiles a condition that belongs to no rule (`kawa eval --condition`) against everything collected:
+ * lists substituted, every macro visible, type-checked. Throws LoadFailure located at `where`.
+ */
+export function compileStandaloneCondition(col: Collector, condition: string, where: Location): Expr {
+  const lists = expandLists(col.lists);
+  const macros = compileMacros(col, lists);
+  const text = substituteLists(condition, lists);
+  const ast = resolve(parse(text, where), (name) => macros.get(name)?.ast, new Set(), text, where);
+  const problem = checkCondition(ast);
+  if (problem) throw new LoadFailure('LOAD_ERR_COMPILE_CONDITION', problem.message, atOffset(where, text, problem.at));
+  return ast;
+}
+
 interface CompiledMacro { name: string; ast: Expr; used: boolean }
 
 function compileMacros(col: Collector, lists: Map<string, CompiledList>): Map<string, CompiledMacro> {

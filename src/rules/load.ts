@@ -1,9 +1,10 @@
 // The public API of the rules front end: load rules files (as texts, or from disk) into a LoadResult.
 // Files are read one after another into one collector and compiled after each file, as Falco does; the
 // first failing file stops the load. Warnings are kept from every file up to and including that one.
+import type { Expr } from '../condition/ast.js';
 import type { Code, Location, Problem } from '../errors/codes.js';
 import { Collector } from './collector.js';
-import { compileAll, type AppendOutput } from './compiler.js';
+import { compileAll, compileStandaloneCondition, type AppendOutput } from './compiler.js';
 import { readInputs } from './files.js';
 import { LoadFailure } from './load-failure.js';
 import { readRulesFile } from './reader.js';
@@ -69,3 +70,26 @@ export function loadRules(inputs: RulesInput[], opts: LoadOptions = {}): LoadRes
 export function loadRulesFiles(paths: string[], opts: LoadOptions = {}): LoadResult {
   return loadRules(readInputs(paths), opts);
 }
+
+/**
+ * Compiles one condition outside any rule, with the macros and lists of `inputs` (rules files as texts):
+ * what `kawa eval --condition` needs. `errors` holds the first problem of the files or of the condition.
+ */
+export function compileCondition(condition: string, inputs: RulesInput[] = [], opts: LoadOptions = {}):
+  { ok: true; condition: Expr; warnings: Problem[] } | { ok: false; errors: Problem[]; warnings: Problem[] } {
+  const warnings: Problem[] = [];
+  const warn = (code: Code, message: string, where: Location) => { warnings.push({ code, message, ...where }); };
+  const collector = new Collector({ sources: opts.sources ?? DEFAULT_SOURCES, warn });
+  try {
+    for (const input of inputs) {
+      if (input.error) throw new LoadFailure(input.error.code, input.error.message, { file: input.name, ...input.error.where });
+      readRulesFile(new SourceText(input.name, input.content), collector, warn);
+    }
+    const where = { file: '<condition>', line: 1, column: 1 };
+    return { ok: true, condition: compileStandaloneCondition(collector, condition, where), warnings };
+  } catch (e) {
+    if (!(e instanceof LoadFailure)) throw e;
+    return { ok: false, errors: [e.problem], warnings };
+  }
+}
+

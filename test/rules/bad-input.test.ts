@@ -176,3 +176,16 @@ describe('rules files on disk', () => {
     expect(r.warnings[0]!.code).toBe('LOAD_UNUSED_MACRO');
   });
 });
+
+describe('compileCondition (kawa eval)', () => {
+  it('uses the macros and lists of the files, and reports problems with codes', async () => {
+    const { compileCondition } = await import('../../src/rules/load.js');
+    const { printExpr } = await import('../../src/condition/printer.js');
+    const files = [{ name: 'm.yaml', content: '- list: verbs\n  items: [get, list]\n- macro: reading\n  condition: ka.verb in (verbs)\n' }];
+    const r = compileCondition('reading and ka.user.name = bob', files);
+    expect(r.ok && printExpr(r.condition)).toBe('(ka.verb in (get, list) and ka.user.name = bob)');
+    const bad = compileCondition('ka.nope = 1', files);
+    expect(bad.ok ? null : bad.errors[0]).toMatchObject({ code: 'LOAD_ERR_COMPILE_CONDITION', file: '<condition>' });
+    expect(compileCondition('nomacro').ok).toBe(false);
+  });
+});
