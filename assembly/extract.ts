@@ -47,6 +47,7 @@ const S_FALSE = memory.data<u8>([0x66, 0x61, 0x6c, 0x73, 0x65]);
 const S_ZERO = memory.data<u8>([0x30]);
 const K_AUDIT_ID = memory.data<u8>([0x61, 0x75, 0x64, 0x69, 0x74, 0x49, 0x44]); // auditID
 const K_STAGE_TS = memory.data<u8>([0x73, 0x74, 0x61, 0x67, 0x65, 0x54, 0x69, 0x6d, 0x65, 0x73, 0x74, 0x61, 0x6d, 0x70]); // stageTimestamp
+const K_RECEIVED_TS = memory.data<u8>([0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x52, 0x65, 0x63, 0x65, 0x69, 0x76, 0x65, 0x64, 0x54, 0x69, 0x6d, 0x65, 0x73, 0x74, 0x61, 0x6d, 0x70]); // requestReceivedTimestamp
 const K_OBJECT_REF = memory.data<u8>([0x6f, 0x62, 0x6a, 0x65, 0x63, 0x74, 0x52, 0x65, 0x66]); // objectRef
 const K_RESOURCE = memory.data<u8>([0x72, 0x65, 0x73, 0x6f, 0x75, 0x72, 0x63, 0x65]); // resource
 const K_SUBRESOURCE = memory.data<u8>([0x73, 0x75, 0x62, 0x72, 0x65, 0x73, 0x6f, 0x75, 0x72, 0x63, 0x65]); // subresource
@@ -102,15 +103,37 @@ export function eventTruncated(): i32 {
   return parsed && salvaged() ? 1 : 0;
 }
 
+// The time given to a salvaged event whose timestamps were cut off (setFallbackTimeNs).
+let fallbackNs: i64 = 0;
+
+/**
+ * Sets the time a CloudWatch-truncated event gets when the cut removed its timestamps: the API server
+ * writes requestReceivedTimestamp and stageTimestamp after the request and response objects, so a cut
+ * usually takes both. The caller passes when the event was received (CloudWatch's event timestamp, or the
+ * time it was read). Complete events without a valid stageTimestamp are still rejected, as in Falco.
+ */
+export function setFallbackTimeNs(ns: i64): void {
+  fallbackNs = ns;
+}
+
 function computeTimestamp(): void {
   tsState = 2;
   if (!parsed || nodeType(0) != T_OBJECT) return;
-  const v = objectGet(0, K_STAGE_TS, 14);
-  if (v == NONE || nodeType(v) != T_STRING || !asString(v)) return;
-  if (parseTimestamp(strPtr, strLen)) {
-    tsNs = timestampNs();
-    tsState = 1;
-  }
+  if (timestampOf(K_STAGE_TS, 14)) return;
+  if (!salvaged()) return;
+  if (timestampOf(K_RECEIVED_TS, 24)) return;
+  tsNs = fallbackNs;
+  tsState = 1;
+}
+
+/** Reads the root member `key` as an RFC 3339 timestamp into tsNs. */
+function timestampOf(key: usize, keyLen: i32): bool {
+  const v = objectGet(0, key, keyLen);
+  if (v == NONE || nodeType(v) != T_STRING || !asString(v)) return false;
+  if (!parseTimestamp(strPtr, strLen)) return false;
+  tsNs = timestampNs();
+  tsState = 1;
+  return true;
 }
 
 /** 1 when the current event has a valid stageTimestamp (§9.2); else the event is dropped at ingestion. */

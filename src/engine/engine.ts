@@ -31,12 +31,14 @@ interface VmExports extends RawExports {
   inputReserve(size: number): number;
   loadProgram(ptr: number, len: number): number;
   evaluateBatch(data: number, offsets: number, count: number, mode: number, matching: number, maxEventSize: number): number;
+  setFallbackTimeNs(ns: bigint): void;
   outputPtr(): number;
   outTop(): number;
 }
 
 const DEFAULT_MAX_EVENT_SIZE = 262144;
 const utf8 = new TextEncoder();
+const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 export class Engine {
   /** The rules this engine evaluates (the enabled rules of the load, in rule order). */
@@ -71,9 +73,14 @@ export class Engine {
     return new Engine(program, vm, opts);
   }
 
-  /** Evaluates payloads data[offsets[k], offsets[k+1]) for k < count (offsets has count + 1 entries). */
-  evaluate(data: Uint8Array, offsets: Uint32Array, count: number): BatchResult {
+  /**
+   * Evaluates payloads data[offsets[k], offsets[k+1]) for k < count (offsets has count + 1 entries).
+   * `receivedNs` is when the batch was received (default: now); a CloudWatch-truncated event whose
+   * timestamps were cut off gets this time.
+   */
+  evaluate(data: Uint8Array, offsets: Uint32Array, count: number, receivedNs: bigint = nowNs()): BatchResult {
     if (count === 0) return { events: 0, matches: [], rejections: [] };
+    this.vm.setFallbackTimeNs(receivedNs);
     const end = offsets[count];
     const offsetsAt = (end + 3) & ~3;
     const ptr = this.vm.inputReserve(offsetsAt + (count + 1) * 4) >>> 0;
