@@ -97,6 +97,19 @@ describe('Engine', () => {
     expect(r.matches.map((m) => [m.tokens[0], m.truncated])).toEqual([['cut', true]]);
   });
 
+  it('gives a truncated event whose timestamps were cut off the time it was received', () => {
+    // the API server writes the timestamps after the request and response objects: a cut takes them
+    const { stageTimestamp: _s, ...head } = ev('late');
+    const text = JSON.stringify({ ...head, requestObject: { spec: 'y'.repeat(200) }, requestReceivedTimestamp: TS, stageTimestamp: TS });
+    const cut = `${text.slice(0, text.indexOf('"requestReceivedTimestamp"') - 5)}[Truncated...]`;
+    const bytes = new TextEncoder().encode(cut);
+    const r = engine().evaluate(bytes, Uint32Array.of(0, bytes.length), 1, 1_800_000_000_000_000_000n);
+    expect(r.matches.map((m) => [m.tokens[0], m.truncated, m.timeNs])).toEqual([['late', true, 1_800_000_000_000_000_000n]]);
+    // a complete event without a stageTimestamp is still not an audit event (as in Falco)
+    const whole = engine().evaluateOne(JSON.stringify(head));
+    expect(whole.rejections).toEqual([{ payload: 0, item: 0, reason: 'no_timestamp' }]);
+  });
+
   it('evaluates payloads as they are without ingestion', () => {
     const r = engine({ ingest: false }).evaluateOne(JSON.stringify({ ...ev('raw'), kind: undefined, stageTimestamp: undefined }));
     expect(r.matches.map((m) => [m.tokens[0], m.timeNs])).toEqual([['raw', 0n]]);
