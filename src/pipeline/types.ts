@@ -1,0 +1,53 @@
+// The contracts of kawa's data path: sources produce batches of raw payloads, an evaluator (the in-thread
+// Engine or the worker pool) turns them into matches, the pipeline formats alerts and hands them to the
+// outputs, and acknowledges each batch back to its source once its alerts were accepted (so a source can
+// checkpoint only what was delivered). Everything between these stages is bounded.
+import type { BatchResult, Match } from '../engine/engine.js';
+import type { LoadResult } from '../rules/types.js';
+
+/** A batch of raw payloads from one source, in source order. */
+export interface SourceBatch {
+  /** Payloads back to back: payload k is data[offsets[k], offsets[k+1]). */
+  data: Uint8Array;
+  offsets: Uint32Array;
+  count: number;
+  /** When the batch was received, in Unix ns: a truncated event whose timestamps were cut gets this time. */
+  receivedNs?: bigint;
+  /** Where payload k came from, for messages (`file:line`, `stream/eventId`). */
+  origin(payload: number): string;
+  /** A stable id of payload k that alerts carry (CloudWatch eventId, Kinesis sequence), when there is one. */
+  eventId?(payload: number): string | undefined;
+  /** Called once, after every alert of this batch was accepted by the outputs. */
+  ack?(): void;
+}
+
+/** A source of batches. Iteration ends when the source is exhausted or closed. */
+export interface Source extends AsyncIterable<SourceBatch> {
+  readonly name: string;
+  /** Stops producing; batches already handed out are still acknowledged through their ack(). */
+  close(): Promise<void>;
+}
+
+/** Evaluates batches: the Engine in this thread, or the worker pool. Results come back in batch order. */
+export interface Evaluator {
+  evaluate(batch: SourceBatch): Promise<BatchResult>;
+  /** Swaps the rules between batches: no batch is evaluated by a half-loaded rule set. */
+  reload(rules: LoadResult): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One alert on its way to the outputs. */
+export interface Alert {
+  match: Match;
+  /** The source's id of the event (CloudWatch eventId), so a sink can drop repeats after a crash. */
+  eventId?: string;
+}
+
+/** The outputs behind one interface. emit() resolves when every output accepted the alerts (queued within
+ *  its bound, or dropped and counted by an output that is failing); it never rejects. */
+export interface AlertSink {
+  emit(alerts: Alert[]): Promise<void>;
+  /** Resolves when everything emitted so far was delivered or given up on. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
