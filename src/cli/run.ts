@@ -8,15 +8,18 @@
 // counted), and a `kawa:` line of input counters when something was skipped, cut or not recognised.
 // Exit status: 0 after a run (bad events do not fail it), 1 when the rules do not load, 2 on bad usage.
 import type { Command } from 'commander';
-import { AlertFormatter } from '../alerts/format.js';
 import { AlertStats } from '../alerts/stats.js';
 import { OUTPUT_KEYS, readOutputOptions, setOutputKey, type OutputOptions } from '../alerts/output-options.js';
 import { readFalcoConfig, type FalcoConfig } from '../config/falco-config.js';
-import { Engine, type Rejection } from '../engine/engine.js';
+import type { Rejection } from '../engine/engine.js';
 import { KawaError, type Code } from '../errors/codes.js';
 import { loadRulesFiles } from '../rules/load.js';
 import { parsePriority } from '../rules/priority.js';
-import { FileSource, type EventBatch } from '../sources/file.js';
+import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
+import { Pipeline } from '../pipeline/pipeline.js';
+import { StdoutSink } from '../pipeline/stdout-sink.js';
+import type { LoadResult } from '../rules/types.js';
+import { FileSource } from '../sources/file.js';
 import { addRulesOptions, formatProblem } from './rules-options.js';
 
 /** Reports of one kind printed before the rest are only counted. */
@@ -83,55 +86,11 @@ function buildConfig(opts: RunOptions): RunConfig {
 class InputReports {
   readonly counts = new Map<string, number>();
 
-  report(kind: string, code: Code, file: string, line: number, message: string): void {
+  report(kind: string, code: Code, origin: string, message: string): void {
     const n = (this.counts.get(kind) ?? 0) + 1;
     this.counts.set(kind, n);
-    if (n <= MAX_REPORTS) process.stderr.write(`kawa: ${file}:${line}: ${code}: ${message}\n`);
+    if (n <= MAX_REPORTS) process.stderr.write(`kawa: ${origin}: ${code}: ${message}\n`);
     else if (n === MAX_REPORTS + 1) process.stderr.write(`kawa: further "${kind}" reports are only counted\n`);
-  }
-}
-
-const TRUNCATED_MARK = new TextEncoder().encode('[Truncated...]');
-
-/** Was payload i cut by CloudWatch (does it end with its marker, before trailing blanks)? */
-function isTruncated(batch: EventBatch, i: number): boolean {
-  const { data } = batch;
-  const start = batch.offsets[i];
-  let end = batch.offsets[i + 1];
-  while (end > start && (data[end - 1] === 0x20 || data[end - 1] === 0x0d || data[end - 1] === 0x0a || data[end - 1] === 0x09)) end--;
-  if (end - start < TRUNCATED_MARK.length) return false;
-  for (let k = 0; k < TRUNCATED_MARK.length; k++) if (data[end - TRUNCATED_MARK.length + k] !== TRUNCATED_MARK[k]) return false;
-  return true;
-}
-
-/**
- * stdout with backpressure: a full pipe pauses the run instead of growing memory. When the reader goes
- * away (`kawa run ... | head`) the run stops quietly instead of dying on EPIPE.
- */
-class Stdout {
-  closed = false;
-
-  constructor() {
-    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EPIPE') throw e;
-      this.closed = true;
-    });
-  }
-
-  async write(text: string): Promise<void> {
-    if (!text || this.closed) return;
-    if (process.stdout.write(text)) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        process.stdout.off('drain', done);
-        process.stdout.off('close', done);
-        process.stdout.off('error', done);
-        resolve();
-      };
-      process.stdout.on('drain', done);
-      process.stdout.on('close', done);
-      process.stdout.on('error', done);
-    });
   }
 }
 
@@ -140,60 +99,66 @@ export async function run(opts: RunOptions): Promise<number> {
   if (!config.rulesFiles.length) throw new KawaError('KAWA_ERR_USAGE', 'no rules: give -r FILE (or rules_files in the -c configuration)');
   if (!opts.events?.length) throw new KawaError('KAWA_ERR_USAGE', 'no events: give -e FILE (a file, a directory, or - for stdin)');
 
-  const loaded = loadRulesFiles(config.rulesFiles, {
-    sources: ['k8s_audit'],
-    minPriority: config.minPriority,
-    selection: config.selection,
-    appendOutput: config.appendOutput,
-  });
+  const loaded = loadConfiguredRules(config);
   // like Falco, a run shows load errors but not warnings (kawa validate lists those)
   if (!loaded.ok) {
     for (const e of loaded.errors) process.stderr.write(`${formatProblem(e, 'error')}\n`);
     return 1;
   }
 
-  const engine = await Engine.create({ rules: loaded, ruleMatching: config.ruleMatching });
-  const formatter = new AlertFormatter(output);
-  const json = output.jsonOutput ?? false;
-  const stats = new AlertStats();
   const reports = new InputReports();
-  const source = new FileSource(opts.events, {
-    onTooLarge: (file, line, length) =>
-      reports.report('too large', 'KAWA_ERR_EVENT_TOO_LARGE', file, line, `${length} bytes, more than the line limit, skipped`),
-  });
-  const stdout = new Stdout();
-  let events = 0;
+  const source = openSource(opts.events, reports);
+  const evaluator = new EngineEvaluator(loaded, { ruleMatching: config.ruleMatching });
+  const sink = new StdoutSink(output);
+  const stats = new AlertStats();
   let truncated = 0;
-
-  for await (const batch of source) {
-    const result = engine.evaluate(batch.data, batch.offsets, batch.count);
-    events += result.events;
-    for (let i = 0; i < batch.count; i++) if (isTruncated(batch, i)) truncated++;
-    for (const r of result.rejections) {
-      const { code, message } = REJECTION_REPORT[r.reason];
-      const kind = r.reason === 'no_timestamp' ? 'no timestamp' : r.reason === 'too_large' ? 'too large' : r.reason;
-      // the usual case: CloudWatch cut the event before its stageTimestamp, which comes near the end
-      const cut = isTruncated(batch, r.payload) ? ' (CloudWatch cut it before its stageTimestamp)' : '';
-      reports.report(kind, code, batch.file, batch.lines[r.payload], `${message}${cut}`);
-    }
-    let out = '';
-    for (const m of result.matches) {
-      stats.add(m.rule);
-      out += (json ? formatter.json(m) : formatter.text(m)) + '\n';
-    }
-    await stdout.write(out);
-    if (stdout.closed) return 0;
+  const pipeline: Pipeline = new Pipeline(source, evaluator, sink, {
+    onResult: (batch, result) => {
+      truncated += result.truncated ?? 0;
+      for (const r of result.rejections) {
+        const { code, message } = REJECTION_REPORT[r.reason];
+        const kind = r.reason === 'no_timestamp' ? 'no timestamp' : r.reason === 'too_large' ? 'too large' : r.reason;
+        // the usual case: CloudWatch cut the event before its stageTimestamp, which comes near the end
+        const cut = r.cut ? ' (CloudWatch cut it before its stageTimestamp)' : '';
+        reports.report(kind, code, batch.origin(r.payload), `${message}${cut}`);
+      }
+      for (const m of result.matches) stats.add(m.rule);
+      if (sink.closed) void pipeline.stop();
+    },
+  });
+  try {
+    await pipeline.run();
+  } finally {
+    await evaluator.close();
   }
+  if (sink.closed) return 0;
 
   const counters: string[] = [];
   const count = (n: number, what: string) => { if (n) counters.push(`${n} ${what}`); };
   count(source.stats.payloads + source.stats.tooLarge, 'payloads read');
-  count(events, 'events evaluated');
+  count(pipeline.stats.events, 'events evaluated');
   count(truncated, 'truncated by CloudWatch');
   for (const [kind, n] of reports.counts) count(n, kind);
   const summary = stats.summary();
-  if (json) process.stderr.write(summary);
-  else await stdout.write(summary);
+  if (output.jsonOutput) process.stderr.write(summary);
+  else await sink.write(summary);
   if (reports.counts.size || truncated) process.stderr.write(`kawa: ${counters.join(', ')}\n`);
   return 0;
+}
+
+function loadConfiguredRules(config: FalcoConfig): LoadResult {
+  return loadRulesFiles(config.rulesFiles, {
+    sources: ['k8s_audit'],
+    minPriority: config.minPriority,
+    selection: config.selection,
+    appendOutput: config.appendOutput,
+  });
+}
+
+/** Where the events come from: the one place a new kind of source plugs in. */
+function openSource(events: string[], reports: InputReports): FileSource {
+  return new FileSource(events, {
+    onTooLarge: (file, line, length) =>
+      reports.report('too large', 'KAWA_ERR_EVENT_TOO_LARGE', `${file}:${line}`, `${length} bytes, more than the line limit, skipped`),
+  });
 }

@@ -43,6 +43,7 @@ export const KAWA_ERRORS = {
   KAWA_ERR_CONDITION: 'Condition does not compile',
   KAWA_ERR_FIELD: 'Invalid field',
   KAWA_ERR_WASM: 'WebAssembly engine failure',
+  KAWA_ERR_WORKER: 'A worker thread failed evaluating a batch',
 } as const;
 
 export type LoadErrorCode = keyof typeof LOAD_ERRORS;

@@ -2,7 +2,7 @@
 // Engine or the worker pool) turns them into matches, the pipeline formats alerts and hands them to the
 // outputs, and acknowledges each batch back to its source once its alerts were accepted (so a source can
 // checkpoint only what was delivered). Everything between these stages is bounded.
-import type { BatchResult, Match } from '../engine/engine.js';
+import type { BatchResult, Match, Rejection } from '../engine/engine.js';
 import type { LoadResult } from '../rules/types.js';
 
 /** A batch of raw payloads from one source, in source order. */
@@ -28,9 +28,21 @@ export interface Source extends AsyncIterable<SourceBatch> {
   close(): Promise<void>;
 }
 
+/** A rejected payload; `cut` when CloudWatch truncated it (the usual reason its stageTimestamp is missing). */
+export interface EvaluatedRejection extends Rejection {
+  cut?: boolean;
+}
+
+/** The engine's result for a batch, plus what only its bytes tell (counted where the bytes are). */
+export interface Evaluation extends BatchResult {
+  rejections: EvaluatedRejection[];
+  /** Payloads ending in CloudWatch's "[Truncated...]" marker. */
+  truncated?: number;
+}
+
 /** Evaluates batches: the Engine in this thread, or the worker pool. Results come back in batch order. */
 export interface Evaluator {
-  evaluate(batch: SourceBatch): Promise<BatchResult>;
+  evaluate(batch: SourceBatch): Promise<Evaluation>;
   /** Swaps the rules between batches: no batch is evaluated by a half-loaded rule set. */
   reload(rules: LoadResult): Promise<void>;
   close(): Promise<void>;

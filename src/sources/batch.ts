@@ -13,6 +13,8 @@ export interface EventBatch {
   firstLine: number;
   /** Line where each payload starts (count entries). */
   lines: Uint32Array;
+  /** `file:line` of payload k. */
+  origin(payload: number): string;
 }
 
 export class BatchBuilder {
@@ -85,13 +87,16 @@ export class BatchBuilder {
     const count = this.lines.length;
     if (count === 0) return undefined;
     const committedEnd = this.offsets[count];
+    const file = this.file;
+    const lines = Uint32Array.from(this.lines);
     const batch: EventBatch = {
       data: this.data.subarray(0, committedEnd),
       offsets: Uint32Array.from(this.offsets),
       count,
-      file: this.file,
-      firstLine: this.lines[0],
-      lines: Uint32Array.from(this.lines),
+      file,
+      firstLine: lines[0],
+      lines,
+      origin: (k) => `${file}:${lines[k]}`,
     };
     const next = new Uint8Array(Math.max(this.data.length, 1 << 16));
     const carried = this.open >= 0 ? this.end - this.open : 0;

@@ -4,13 +4,15 @@
 // in name order (not recursive). Nothing is decoded or parsed here and a file is streamed, never read whole.
 //
 // The reader runs ahead of the consumer by at most `queueBatches` batches (backpressure): reading pauses
-// while the queue is full.
+// while the queue is full. A batch is handed over when it is full, or `flushMs` after its first payload when
+// the input is slow (stdin fed at a steady rate), so an event never waits for a batch to fill.
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { KawaError } from '../errors/codes.js';
+import type { Source } from '../pipeline/types.js';
 import { BatchBuilder, type EventBatch } from './batch.js';
 import { Framer } from './framer.js';
 import { LineSplitter } from './lines.js';
@@ -28,6 +30,8 @@ export interface SourceOptions {
   batchBytes?: number;
   /** Batches read ahead of the consumer (default 4). */
   queueBatches?: number;
+  /** A batch with payloads is handed over at the latest this many ms after its first one (default 10). */
+  flushMs?: number;
   /** Called for every skipped line or document (file, line, message); default: nothing. */
   onTooLarge?: (file: string, line: number, length: number) => void;
   /** Replaces process.stdin for '-' (tests). */
@@ -71,8 +75,10 @@ export async function listInputs(inputs: string[]): Promise<string[]> {
   return files;
 }
 
-export class FileSource implements AsyncIterable<EventBatch> {
+export class FileSource implements Source {
+  readonly name = 'file';
   readonly stats: SourceStats = { files: 0, bytes: 0, payloads: 0, tooLarge: 0 };
+  private queue: BoundedQueue<EventBatch> | undefined;
   private readonly opts: Required<Omit<SourceOptions, 'onTooLarge' | 'stdin'>> & Pick<SourceOptions, 'onTooLarge' | 'stdin'>;
 
   constructor(private readonly inputs: string[], options: SourceOptions = {}) {
@@ -82,6 +88,7 @@ export class FileSource implements AsyncIterable<EventBatch> {
       batchEvents: options.batchEvents ?? 256,
       batchBytes: options.batchBytes ?? 4 << 20,
       queueBatches: options.queueBatches ?? 4,
+      flushMs: options.flushMs ?? 10,
       onTooLarge: options.onTooLarge,
       stdin: options.stdin,
     };
@@ -89,6 +96,7 @@ export class FileSource implements AsyncIterable<EventBatch> {
 
   [Symbol.asyncIterator](): AsyncIterator<EventBatch> {
     const queue = new BoundedQueue<EventBatch>(this.opts.queueBatches);
+    this.queue = queue;
     this.produce(queue).then(() => queue.close(), (e) => queue.fail(e));
     return {
       next: () => queue.take(),
@@ -97,6 +105,12 @@ export class FileSource implements AsyncIterable<EventBatch> {
         return { value: undefined, done: true };
       },
     };
+  }
+
+  /** Stops reading; the iteration ends after the batches already queued. */
+  async close(): Promise<void> {
+    this.queue?.abandon();
+    this.queue?.close();
   }
 
   private async produce(queue: BoundedQueue<EventBatch>): Promise<void> {
@@ -111,10 +125,14 @@ export class FileSource implements AsyncIterable<EventBatch> {
     this.stats.files++;
     const builder = new BatchBuilder(file);
     const ready: EventBatch[] = [];
+    /** When the batch being built got its first payload (0: it has none). */
+    let firstAt = 0;
     const cut = (all: boolean) => {
+      if (builder.count > 0 && firstAt === 0) firstAt = performance.now();
       if (!all && builder.count < this.opts.batchEvents && builder.bytes < this.opts.batchBytes) return;
       const batch = builder.take();
       if (!batch) return;
+      firstAt = 0;
       this.stats.payloads += batch.count;
       ready.push(batch);
     };
@@ -128,9 +146,22 @@ export class FileSource implements AsyncIterable<EventBatch> {
       tooLong: tooLarge,
     }, this.opts.maxLineBytes);
     const stream = await openInput(file, this.opts.stdin);
+    const chunks = stream[Symbol.asyncIterator]();
+    let next: Promise<IteratorResult<unknown>> | undefined;
     try {
-      for await (const chunk of stream) {
-        const bytes = chunk as Uint8Array;
+      for (;;) {
+        next ??= chunks.next();
+        const step = firstAt && this.opts.flushMs > 0 ? await within(next, firstAt + this.opts.flushMs - performance.now()) : await next;
+        if (step === undefined) {
+          // the input is slow: hand over what is there
+          cut(true);
+          for (const batch of ready.splice(0)) await queue.put(batch);
+          if (queue.abandoned) return;
+          continue;
+        }
+        next = undefined;
+        if (step.done) break;
+        const bytes = step.value as Uint8Array;
         this.stats.bytes += bytes.length;
         lines.push(bytes);
         for (const batch of ready.splice(0)) await queue.put(batch);
@@ -146,6 +177,17 @@ export class FileSource implements AsyncIterable<EventBatch> {
     } finally {
       if (file !== '-') stream.destroy();
     }
+  }
+}
+
+/** The promise's result, or undefined when it did not settle within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((r) => (timer = setTimeout(r, Math.max(0, ms), undefined)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

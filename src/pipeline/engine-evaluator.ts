@@ -1,0 +1,31 @@
+// The in-thread evaluator: the Engine on the main thread. Used for small inputs and tests (`--workers 0`),
+// where starting worker threads costs more than it saves. A reload swaps the engine between two calls, and
+// evaluation is synchronous, so no batch ever sees a half-loaded rule set.
+import { Engine } from '../engine/engine.js';
+import type { LoadResult } from '../rules/types.js';
+import { markCuts } from './truncation.js';
+import type { Evaluation, Evaluator, SourceBatch } from './types.js';
+
+export interface EngineEvaluatorOptions {
+  ruleMatching?: 'first' | 'all';
+  module?: WebAssembly.Module;
+}
+
+export class EngineEvaluator implements Evaluator {
+  private engine: Engine;
+
+  constructor(rules: LoadResult, private readonly opts: EngineEvaluatorOptions = {}) {
+    this.engine = Engine.create({ rules, ruleMatching: opts.ruleMatching, module: opts.module });
+  }
+
+  async evaluate(batch: SourceBatch): Promise<Evaluation> {
+    const result = this.engine.evaluate(batch.data, batch.offsets, batch.count, batch.receivedNs);
+    return markCuts(batch.data, batch.offsets, batch.count, result);
+  }
+
+  async reload(rules: LoadResult): Promise<void> {
+    this.engine = Engine.create({ rules, ruleMatching: this.opts.ruleMatching, module: this.opts.module });
+  }
+
+  async close(): Promise<void> {}
+}
