@@ -125,11 +125,13 @@ export class Pipeline {
       result = await pending;
     } catch (e) {
       if (!(e instanceof BatchFailedError)) throw e;
+      batch.settle?.(undefined);
       this.stats.failedBatches++;
       this.opts.onFailure?.(batch, e);
       batch.ack?.();
       return;
     }
+    batch.settle?.(result);
     this.stats.payloads += batch.count;
     this.stats.events += result.events;
     this.opts.onResult?.(batch, result);

@@ -19,6 +19,36 @@ export interface SourceBatch {
   eventId?(payload: number): string | undefined;
   /** Called once, after every alert of this batch was accepted by the outputs. */
   ack?(): void;
+  /**
+   * Set when the evaluator reads the payloads itself (a worker reads a byte range of a JSON-lines file):
+   * `data` is then empty and `count` 0, and origin() works once settle() gave it the result.
+   */
+  range?: ByteRange;
+  /**
+   * Called with the batch's result, in source order, before anything asks for origin(); with undefined when
+   * the evaluator gave up on the batch.
+   */
+  settle?(result: Evaluation | undefined): void;
+}
+
+/** The lines of `file` that start at a byte offset in [start, end). */
+export interface ByteRange {
+  file: string;
+  start: number;
+  end: number;
+}
+
+/** What reading a byte range found, relative to the range. */
+export interface RangeOutcome {
+  payloads: number;
+  /** Lines that start in the range (blank ones included). */
+  lines: number;
+  /** Line (1-based, counted from the range's first line) where each payload starts. */
+  payloadLines: Uint32Array;
+  /** Lines skipped for being longer than the limit: line (relative, 1-based) and length. */
+  tooLarge: { line: number; length: number }[];
+  /** Bytes read. */
+  bytes: number;
 }
 
 /** A source of batches. Iteration ends when the source is exhausted or closed. */
@@ -38,6 +68,8 @@ export interface Evaluation extends BatchResult {
   rejections: EvaluatedRejection[];
   /** Payloads ending in CloudWatch's "[Truncated...]" marker. */
   truncated?: number;
+  /** For a batch that was a byte range: what the range held. */
+  range?: RangeOutcome;
 }
 
 /** Evaluates batches: the Engine in this thread, or the worker pool. Results come back in batch order. */

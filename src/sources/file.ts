@@ -6,16 +6,22 @@
 // The reader runs ahead of the consumer by at most `queueBatches` batches (backpressure): reading pauses
 // while the queue is full. A batch is handed over when it is full, or `flushMs` after its first payload when
 // the input is slow (stdin fed at a steady rate), so an event never waits for a batch to fill.
+//
+// With `rangeBytes`, a large JSON-lines file is not read here at all: it becomes batches that each name a
+// byte range, and the evaluator's workers read their ranges themselves (range-reader.ts). Such a batch
+// learns its payloads' line numbers when its result comes back (settle(), in order). Gzip, stdin and
+// pretty-printed documents are always read here.
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { KawaError } from '../errors/codes.js';
-import type { Source } from '../pipeline/types.js';
+import type { Evaluation, RangeOutcome, Source, SourceBatch } from '../pipeline/types.js';
 import { BatchBuilder, type EventBatch } from './batch.js';
 import { Framer } from './framer.js';
 import { LineSplitter } from './lines.js';
+import { readRange } from './range-reader.js';
 
 export type { EventBatch } from './batch.js';
 
@@ -32,6 +38,8 @@ export interface SourceOptions {
   queueBatches?: number;
   /** A batch with payloads is handed over at the latest this many ms after its first one (default 10). */
   flushMs?: number;
+  /** Split JSON-lines files into byte ranges of this size that the evaluator reads itself (default: off). */
+  rangeBytes?: number;
   /** Called for every skipped line or document (file, line, message); default: nothing. */
   onTooLarge?: (file: string, line: number, length: number) => void;
   /** Replaces process.stdin for '-' (tests). */
@@ -78,7 +86,7 @@ export async function listInputs(inputs: string[]): Promise<string[]> {
 export class FileSource implements Source {
   readonly name = 'file';
   readonly stats: SourceStats = { files: 0, bytes: 0, payloads: 0, tooLarge: 0 };
-  private queue: BoundedQueue<EventBatch> | undefined;
+  private queue: BoundedQueue<SourceBatch> | undefined;
   private readonly opts: Required<Omit<SourceOptions, 'onTooLarge' | 'stdin'>> & Pick<SourceOptions, 'onTooLarge' | 'stdin'>;
 
   constructor(private readonly inputs: string[], options: SourceOptions = {}) {
@@ -89,13 +97,15 @@ export class FileSource implements Source {
       batchBytes: options.batchBytes ?? 4 << 20,
       queueBatches: options.queueBatches ?? 4,
       flushMs: options.flushMs ?? 10,
+      rangeBytes: options.rangeBytes ?? 0,
       onTooLarge: options.onTooLarge,
       stdin: options.stdin,
     };
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<EventBatch> {
-    const queue = new BoundedQueue<EventBatch>(this.opts.queueBatches);
+  /** Batches in input order: EventBatch, or a byte-range batch when `rangeBytes` splits a file. */
+  [Symbol.asyncIterator](): AsyncIterator<SourceBatch> {
+    const queue = new BoundedQueue<SourceBatch>(this.opts.queueBatches);
     this.queue = queue;
     this.produce(queue).then(() => queue.close(), (e) => queue.fail(e));
     return {
@@ -113,15 +123,50 @@ export class FileSource implements Source {
     this.queue?.close();
   }
 
-  private async produce(queue: BoundedQueue<EventBatch>): Promise<void> {
+  private async produce(queue: BoundedQueue<SourceBatch>): Promise<void> {
     const files = await listInputs(this.inputs);
     for (const file of files) {
       if (queue.abandoned) return;
-      await this.readOne(file, queue);
+      const size = this.opts.rangeBytes > 0 && file !== '-' ? await jsonLinesSize(file) : 0;
+      if (size > 0) await this.splitOne(file, size, queue);
+      else await this.readOne(file, queue);
     }
   }
 
-  private async readOne(file: string, queue: BoundedQueue<EventBatch>): Promise<void> {
+  /** Hands out the file as byte ranges; their line numbers add up as their results settle, in order. */
+  private async splitOne(file: string, size: number, queue: BoundedQueue<SourceBatch>): Promise<void> {
+    this.stats.files++;
+    let linesBefore = 0;
+    for (let start = 0; start < size && !queue.abandoned; start += this.opts.rangeBytes) {
+      const range = { file, start, end: Math.min(size, start + this.opts.rangeBytes) };
+      let base = 0;
+      let lines: Uint32Array = new Uint32Array(0);
+      const batch: SourceBatch = {
+        data: new Uint8Array(0),
+        offsets: new Uint32Array(1),
+        count: 0,
+        range,
+        origin: (k) => `${file}:${base + lines[k]}`,
+        settle: (result: Evaluation | undefined) => {
+          // a range the evaluator gave up on is counted here, so the ranges after it keep their line numbers
+          const outcome: RangeOutcome = result?.range ?? readRange(range, { maxLineBytes: this.opts.maxLineBytes, batchEvents: Infinity }, () => undefined);
+          base = linesBefore;
+          linesBefore += outcome.lines;
+          lines = outcome.payloadLines;
+          batch.count = outcome.payloads;
+          this.stats.bytes += range.end - range.start;
+          this.stats.payloads += outcome.payloads;
+          for (const t of outcome.tooLarge) {
+            this.stats.tooLarge++;
+            this.opts.onTooLarge?.(file, base + t.line, t.length);
+          }
+        },
+      };
+      await queue.put(batch);
+    }
+  }
+
+  private async readOne(file: string, queue: BoundedQueue<SourceBatch>): Promise<void> {
     this.stats.files++;
     const builder = new BatchBuilder(file);
     const ready: EventBatch[] = [];
@@ -177,6 +222,40 @@ export class FileSource implements Source {
     } finally {
       if (file !== '-') stream.destroy();
     }
+  }
+}
+
+/**
+ * The size of a file the workers can read by byte ranges: a regular, uncompressed file whose first non-blank
+ * line is a whole JSON value (so the framer would read it as JSON lines); else 0.
+ */
+async function jsonLinesSize(file: string): Promise<number> {
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const info = await fh.stat();
+      if (!info.isFile() || info.size === 0) return 0;
+      const head = new Uint8Array(Math.min(info.size, DEFAULT_MAX_LINE_BYTES));
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      if (isGzip(head.subarray(0, bytesRead))) return 0;
+      let at = 0;
+      for (;;) {
+        const nl = head.indexOf(0x0a, at);
+        // a first line longer than the head is not worth splitting for
+        if (nl < 0 && bytesRead < info.size) return 0;
+        const line = head.subarray(at, nl < 0 ? bytesRead : nl);
+        let last = line.length - 1;
+        while (last >= 0 && (line[last] === 0x20 || line[last] === 0x09 || line[last] === 0x0d)) last--;
+        if (last >= 0) return line[last] === 0x7d || line[last] === 0x5d ? info.size : 0;
+        if (nl < 0) return 0;
+        at = nl + 1;
+      }
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // unreadable: the stream reader reports it
+    return 0;
   }
 }
 

@@ -1,0 +1,136 @@
+// The worker pool: an Evaluator that spreads batches over piscina worker threads. The WebAssembly module is
+// compiled once here and cloned to every worker (a Module is cloneable, not transferable); the rules travel
+// as a shared snapshot (protocol.ts). A batch's bytes go out as one transferable buffer, a copy, so the
+// batch can be sent again: a worker that dies (out of memory, a bug) is replaced by piscina, its batch is
+// retried once, and on a second failure the batch is given up with its event positions named
+// (BatchFailedError: the pipeline reports it and the run goes on).
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { engineModule } from '../engine/wasm-module.js';
+import type { Match } from '../engine/engine.js';
+import { BatchFailedError } from '../pipeline/pipeline.js';
+import type { Evaluation, Evaluator, SourceBatch } from '../pipeline/types.js';
+import type { LoadedRule, LoadResult } from '../rules/types.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../sources/file.js';
+import { packBatch, snapshotRules, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
+import type { WorkerData } from './worker.js';
+
+/**
+ * The worker entry. Workers load JavaScript, so when this module runs from src/ (the tests, through vitest)
+ * the workers load the compiled dist/pool/worker.js (`npx tsc -p tsconfig.json` first).
+ */
+const here = fileURLToPath(import.meta.url);
+export const WORKER_FILE = here.endsWith('.ts') ? join(dirname(here), '../../dist/pool/worker.js') : join(dirname(here), 'worker.js');
+
+export interface PoolOptions {
+  /** Worker threads (default: the number of cores). */
+  threads?: number;
+  ruleMatching?: 'first' | 'all';
+  /** Payloads per evaluation inside a worker reading a byte range (default 256). */
+  batchEvents?: number;
+  maxLineBytes?: number;
+  /** Another worker entry (tests: a worker that crashes on purpose). */
+  workerFile?: string;
+}
+
+export interface PoolStats {
+  /** Tasks that failed once and were sent again. */
+  retried: number;
+  /** Batches given up after their retry failed too. */
+  failed: number;
+}
+
+interface Generation {
+  snapshot: RulesSnapshot;
+  byIndex: Map<number, LoadedRule>;
+}
+
+export class WorkerPool implements Evaluator {
+  readonly threads: number;
+  readonly stats: PoolStats = { retried: 0, failed: 0 };
+  private readonly piscina: Piscina<Task, TaskResult>;
+  private current: Generation;
+
+  constructor(rules: LoadResult, private readonly opts: PoolOptions = {}) {
+    this.threads = Math.max(1, opts.threads ?? availableParallelism());
+    this.current = this.generation(0, rules);
+    const workerData: WorkerData = { module: engineModule(), rules: this.current.snapshot };
+    this.piscina = new Piscina({
+      filename: opts.workerFile ?? WORKER_FILE,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: Infinity,
+      workerData,
+    });
+  }
+
+  /** Batches to keep in flight so that no worker waits for the main thread: two per worker. */
+  get window(): number {
+    return this.threads * 2;
+  }
+
+  async evaluate(batch: SourceBatch): Promise<Evaluation> {
+    // the generation at submission: a reload affects only the batches submitted after it
+    const gen = this.current;
+    let result: TaskResult;
+    try {
+      result = await this.send(batch, gen.snapshot);
+    } catch {
+      this.stats.retried++;
+      try {
+        result = await this.send(batch, gen.snapshot);
+      } catch (second) {
+        this.stats.failed++;
+        throw new BatchFailedError(`${describe(batch)}: the worker failed twice (${(second as Error).message ?? second}); skipped`);
+      }
+    }
+    return {
+      events: result.events,
+      rejections: result.rejections,
+      truncated: result.truncated,
+      range: result.range,
+      matches: result.matches.map((m): Match => {
+        const rule = gen.byIndex.get(m.rule);
+        if (!rule) throw new Error(`a worker matched rule index ${m.rule}, not in its rules`);
+        return { payload: m.payload, item: m.item, rule, timeNs: m.timeNs, truncated: m.truncated, tokens: m.tokens, fields: m.fields };
+      }),
+    };
+  }
+
+  /** Batches submitted from now on are evaluated with these rules (each worker compiles them once). */
+  async reload(rules: LoadResult): Promise<void> {
+    this.current = this.generation(this.current.snapshot.generation + 1, rules);
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.close();
+  }
+
+  private generation(n: number, rules: LoadResult): Generation {
+    return {
+      snapshot: snapshotRules(n, { rules, ruleMatching: this.opts.ruleMatching ?? 'first' }),
+      byIndex: new Map(rules.rules.map((r) => [r.index, r])),
+    };
+  }
+
+  private send(batch: SourceBatch, rules: RulesSnapshot): Promise<TaskResult> {
+    if (batch.range) {
+      return this.piscina.run({
+        kind: 'range', rules, ...batch.range,
+        maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, batchEvents: this.opts.batchEvents ?? 256,
+      });
+    }
+    const buffer = packBatch(batch.data, batch.offsets, batch.count);
+    return this.piscina.run({ kind: 'batch', rules, buffer, count: batch.count, receivedNs: batch.receivedNs }, { transferList: [buffer] });
+  }
+}
+
+/** Where a batch's events are, for the report of a batch given up. */
+function describe(batch: SourceBatch): string {
+  if (batch.range) return `${batch.range.file} bytes ${batch.range.start}-${batch.range.end}`;
+  if (batch.count === 0) return 'an empty batch';
+  const first = batch.origin(0);
+  return batch.count === 1 ? first : `${first} to ${batch.origin(batch.count - 1)} (${batch.count} payloads)`;
+}

@@ -1,0 +1,86 @@
+// What travels between the main thread and the workers. Inbound: a batch of payloads packed into one
+// transferable buffer, or a byte range of a file the worker reads itself; both carry the rules snapshot the
+// batch must be evaluated with. Outbound: compact matches (a rule by its index, rendered output values) and
+// rejections; never the events.
+import { serialize } from 'node:v8';
+import type { LoadResult } from '../rules/types.js';
+import type { EvaluatedRejection, RangeOutcome } from '../pipeline/types.js';
+
+/**
+ * The rules of one generation, serialized once into shared memory: every task carries a reference (no copy),
+ * and a worker that sees a newer generation than its own compiles it before the task, so a reload reaches
+ * every worker, including one started later to replace a dead one.
+ */
+export interface RulesSnapshot {
+  generation: number;
+  /** v8-serialized RulesPayload. */
+  bytes: SharedArrayBuffer;
+}
+
+export interface RulesPayload {
+  rules: LoadResult;
+  ruleMatching: 'first' | 'all';
+}
+
+export function snapshotRules(generation: number, payload: RulesPayload): RulesSnapshot {
+  const bytes = serialize(payload);
+  const shared = new SharedArrayBuffer(bytes.length);
+  new Uint8Array(shared).set(bytes);
+  return { generation, bytes: shared };
+}
+
+/** Payloads packed into `buffer`: count + 1 u32 offsets, then the payload bytes. */
+export interface BatchTask {
+  kind: 'batch';
+  rules: RulesSnapshot;
+  buffer: ArrayBuffer;
+  count: number;
+  receivedNs?: bigint;
+}
+
+/** The payloads of a JSON-lines file whose lines start in [start, end): the worker reads them itself. */
+export interface RangeTask {
+  kind: 'range';
+  rules: RulesSnapshot;
+  file: string;
+  start: number;
+  end: number;
+  maxLineBytes: number;
+  batchEvents: number;
+}
+
+export type Task = BatchTask | RangeTask;
+
+export interface CompactMatch {
+  payload: number;
+  item: number;
+  /** LoadedRule.index of the rule. */
+  rule: number;
+  timeNs: bigint;
+  truncated: boolean;
+  tokens: (string | null)[];
+  fields: Record<string, string | string[] | null>;
+}
+
+export interface TaskResult {
+  events: number;
+  matches: CompactMatch[];
+  rejections: EvaluatedRejection[];
+  truncated: number;
+  range?: RangeOutcome;
+}
+
+/** Copies a batch into one new buffer the task can transfer (the caller keeps its own bytes for a retry). */
+export function packBatch(data: Uint8Array, offsets: Uint32Array, count: number): ArrayBuffer {
+  const head = (count + 1) * 4;
+  const end = offsets[count];
+  const buffer = new ArrayBuffer(head + end);
+  new Uint32Array(buffer, 0, count + 1).set(offsets.subarray(0, count + 1));
+  new Uint8Array(buffer, head, end).set(data.subarray(0, end));
+  return buffer;
+}
+
+export function unpackBatch(buffer: ArrayBuffer, count: number): { data: Uint8Array; offsets: Uint32Array } {
+  const head = (count + 1) * 4;
+  return { offsets: new Uint32Array(buffer, 0, count + 1), data: new Uint8Array(buffer, head) };
+}

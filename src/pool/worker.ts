@@ -1,0 +1,69 @@
+// A pool worker: one instance of the main thread's compiled WebAssembly module, and the Engine for the
+// newest rules generation it was given. A task is a packed batch or a byte range of a file it reads itself;
+// it answers with compact matches (rules by index, output values rendered) and rejections.
+import { deserialize } from 'node:v8';
+import { workerData } from 'node:worker_threads';
+import { Engine, type BatchResult } from '../engine/engine.js';
+import { markCuts } from '../pipeline/truncation.js';
+import type { Evaluation } from '../pipeline/types.js';
+import { readRange } from '../sources/range-reader.js';
+import { unpackBatch, type BatchTask, type CompactMatch, type RangeTask, type RulesPayload, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
+
+export interface WorkerData {
+  module: WebAssembly.Module;
+  rules: RulesSnapshot;
+}
+
+const { module, rules: initial } = workerData as WorkerData;
+let generation = -1;
+let engine: Engine;
+
+/** The engine of the task's rules: compiled once per generation, before the task, never during one. */
+function engineFor(rules: RulesSnapshot): Engine {
+  if (rules.generation !== generation) {
+    const payload = deserialize(new Uint8Array(rules.bytes)) as RulesPayload;
+    engine = Engine.create({ rules: payload.rules, ruleMatching: payload.ruleMatching, module });
+    generation = rules.generation;
+  }
+  return engine;
+}
+
+// compile now, so the first task does not wait for it
+engineFor(initial);
+
+function compact(result: BatchResult, payloadBase: number, into: TaskResult): void {
+  into.events += result.events;
+  for (const m of result.matches) {
+    const match: CompactMatch = {
+      payload: m.payload + payloadBase, item: m.item, rule: m.rule.index, timeNs: m.timeNs, truncated: m.truncated, tokens: m.tokens, fields: m.fields,
+    };
+    into.matches.push(match);
+  }
+  for (const r of result.rejections) into.rejections.push({ ...r, payload: r.payload + payloadBase });
+}
+
+function evaluateBatch(task: BatchTask): TaskResult {
+  const e = engineFor(task.rules);
+  const { data, offsets } = unpackBatch(task.buffer, task.count);
+  const result = markCuts(data, offsets, task.count, e.evaluate(data, offsets, task.count, task.receivedNs) as Evaluation);
+  const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: result.truncated ?? 0 };
+  compact(result, 0, out);
+  return out;
+}
+
+function evaluateRange(task: RangeTask): TaskResult {
+  const e = engineFor(task.rules);
+  const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0 };
+  let base = 0;
+  out.range = readRange(task, task, (batch) => {
+    const result = markCuts(batch.data, batch.offsets, batch.count, e.evaluate(batch.data, batch.offsets, batch.count) as Evaluation);
+    out.truncated += result.truncated ?? 0;
+    compact(result, base, out);
+    base += batch.count;
+  });
+  return out;
+}
+
+export default function evaluate(task: Task): TaskResult {
+  return task.kind === 'batch' ? evaluateBatch(task) : evaluateRange(task);
+}

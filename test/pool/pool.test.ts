@@ -1,0 +1,94 @@
+// The worker pool: the same matches as the Engine in this thread, a worker that really dies (replaced, its
+// batch retried once, then given up with its positions), and rules reload between batches.
+// Workers run dist/pool/worker.js: build first (`npx tsc -p tsconfig.json`).
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EngineEvaluator } from '../../src/pipeline/engine-evaluator.js';
+import { BatchFailedError } from '../../src/pipeline/pipeline.js';
+import type { Evaluation } from '../../src/pipeline/types.js';
+import { WORKER_FILE, WorkerPool } from '../../src/pool/pool.js';
+import { batchOf, event, rules } from './helpers.js';
+
+const CRASHING = join(process.cwd(), 'test/pool/fixtures/crashing-worker.mjs');
+const summary = (r: Evaluation) => ({
+  events: r.events,
+  matches: r.matches.map((m) => `${m.payload}/${m.rule.name}/${m.tokens.join(',')}`),
+  rejections: r.rejections.map((x) => `${x.payload}:${x.reason}`),
+});
+
+let pool: WorkerPool | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+beforeAll(() => {
+  if (!existsSync(WORKER_FILE)) throw new Error(`${WORKER_FILE} is missing: run npx tsc -p tsconfig.json`);
+});
+
+describe('worker pool', () => {
+  it('finds what the in-thread engine finds, rules mapped back to the loaded rules', async () => {
+    const payloads = [...Array.from({ length: 300 }, (_, n) => event(n)), 'not json', '{"kind":"Other"}'];
+    const loaded = rules();
+    pool = new WorkerPool(loaded, { threads: 2 });
+    const inThread = await new EngineEvaluator(loaded).evaluate(batchOf(payloads));
+    const [a, b] = await Promise.all([pool.evaluate(batchOf(payloads)), pool.evaluate(batchOf(payloads.slice(0, 10)))]);
+    expect(summary(a)).toEqual(summary(inThread));
+    expect(a.matches[0].rule).toBe(loaded.rules[0]);
+    expect(b.matches.length).toBe(7);
+  });
+
+  it('a worker that dies on every try: its batch is given up, naming its positions; the others go on', async () => {
+    pool = new WorkerPool(rules(), { threads: 2, workerFile: CRASHING });
+    const good = pool.evaluate(batchOf([event(0), event(1)], 0));
+    const bad = pool.evaluate(batchOf([event(3), event(4, 'CRASH_ALWAYS'), event(5)], 2));
+    const after = pool.evaluate(batchOf([event(6)], 5));
+    expect((await good).matches.length).toBe(2);
+    const error = await bad.then(() => undefined, (e) => e);
+    expect(error).toBeInstanceOf(BatchFailedError);
+    expect(error.code).toBe('KAWA_ERR_WORKER');
+    expect(error.message).toMatch(/^t:2 to t:4 \(3 payloads\): the worker failed twice \(.*\); skipped$/);
+    expect((await after).matches.length).toBe(1);
+    // the dead workers were replaced: the pool still has two threads to work with
+    const again = await Promise.all([pool.evaluate(batchOf([event(9)])), pool.evaluate(batchOf([event(12)]))]);
+    expect(again.map((r) => r.matches.length)).toEqual([1, 1]);
+    expect(pool.stats).toEqual({ retried: 1, failed: 1 });
+  });
+
+  it('a worker that dies once: the batch is retried on a new worker and nothing is lost', async () => {
+    process.env.KAWA_TEST_CRASH_FLAG = join(mkdtempSync(join(tmpdir(), 'kawa-crash-')), 'flag');
+    try {
+      pool = new WorkerPool(rules(), { threads: 1, workerFile: CRASHING });
+      const r = await pool.evaluate(batchOf([event(0), event(1, 'CRASH_ONCE'), event(2)]));
+      expect(summary(r).matches).toEqual(['0/exec/u0,o0', '1/delete/u1,o1']);
+      expect(pool.stats).toEqual({ retried: 1, failed: 0 });
+      expect(existsSync(process.env.KAWA_TEST_CRASH_FLAG)).toBe(true);
+    } finally {
+      delete process.env.KAWA_TEST_CRASH_FLAG;
+    }
+  });
+
+  it('reload: batches submitted before it use the old rules, after it the new ones, in every worker', async () => {
+    const before = rules();
+    const after = rules(`
+- rule: get
+  desc: d
+  condition: ka.verb = get
+  output: "get %ka.target.name"
+  priority: INFO
+  source: k8s_audit
+`);
+    pool = new WorkerPool(before, { threads: 2 });
+    const payloads = Array.from({ length: 30 }, (_, n) => event(n));
+    const old = Array.from({ length: 4 }, () => pool!.evaluate(batchOf(payloads)));
+    await pool.reload(after);
+    const fresh = Array.from({ length: 4 }, () => pool!.evaluate(batchOf(payloads)));
+    for (const r of await Promise.all(old)) expect(new Set(r.matches.map((m) => m.rule.name))).toEqual(new Set(['exec', 'delete']));
+    for (const r of await Promise.all(fresh)) {
+      expect(r.matches.map((m) => m.rule.name)).toEqual(Array(10).fill('get'));
+      expect(r.matches[0].rule).toBe(after.rules[0]);
+    }
+  });
+});
