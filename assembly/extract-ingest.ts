@@ -9,7 +9,7 @@
 // re-serialization (what the maxEventSize check measures; the kind value's escapes are not undone).
 // A payload ending with `[Truncated...]` is salvaged: a candidate cut by the truncation spans to the end
 // of the payload, marker included, so that beginEvent salvages it in turn.
-import { NONE, PARSE_OK, PARSE_TOO_DEEP, T_ARRAY, T_OBJECT, T_STRING, compactLength, nodeEnd, nodeNext, nodeStart, nodeType, objectGet, parseJson } from './json';
+import { NONE, PARSE_OK, PARSE_TOO_DEEP, T_ARRAY, T_OBJECT, T_STRING, compactLength, nodeEnd, nodeNext, nodeStart, nodeType, objectGet, open, parseJson } from './json';
 import { stringEquals } from './extract-walk';
 import { arenaReset } from './memory';
 
@@ -49,8 +49,9 @@ function addCandidate(n: i32): void {
 function classify(n: i32): bool {
   const t = nodeType(n);
   if (t == T_ARRAY) {
-    const stop = nodeNext(n);
-    for (let c = n + 1; c < stop; c = nodeNext(c)) if (!classify(c)) return false;
+    const a = open(n);
+    const stop = nodeNext(a);
+    for (let c = a + 1; c < stop; c = nodeNext(c)) if (!classify(c)) return false;
     return true;
   }
   if (t != T_OBJECT) return false;
@@ -63,8 +64,9 @@ function classify(n: i32): bool {
   if (!stringEquals(kind, S_EVENT_LIST, 9)) return false;
   const items = objectGet(n, K_ITEMS, 5);
   if (items == NONE || nodeType(items) != T_ARRAY) return false;
-  const stop = nodeNext(items);
-  for (let c = items + 1; c < stop; c = nodeNext(c)) addCandidate(c);
+  const a = open(items);
+  const stop = nodeNext(a);
+  for (let c = a + 1; c < stop; c = nodeNext(c)) addCandidate(c);
   return true;
 }
 

@@ -2,7 +2,7 @@
 // the W walker that expands arrays met on a path into a list of slots.
 import {
   NONE, T_ARRAY, T_KEY, T_STRING, T_OBJECT, compactText, getStep, lastTextLength, nodeEscaped, nodeLen,
-  nodeNext, nodeStart, nodeType, arrayAt, unescapeInto,
+  nodeNext, nodeStart, nodeType, arrayAt, open, unescapeInto,
 } from './json';
 import { arenaAlloc, pushValue } from './memory';
 
@@ -102,8 +102,9 @@ function walkFrom(v: i32, keys: usize, steps: usize, p: i32, end: i32, index: i6
   for (; p < end; p++) {
     if (nodeType(v) == T_ARRAY) {
       if (index == NO_INDEX) {
-        const stop = nodeNext(v);
-        for (let c = v + 1; c < stop; c = nodeNext(c)) {
+        const a = open(v);
+        const stop = nodeNext(a);
+        for (let c = a + 1; c < stop; c = nodeNext(c)) {
           const mark = slotsTop;
           const r = walkFrom(c, keys, steps, p, end, index);
           if (r == W_PANIC) return r;

@@ -16,7 +16,7 @@ import {
 } from './generated/fields';
 import {
   NONE, PARSE_OK, PARSE_TOO_DEEP, T_ARRAY, T_KEY, T_OBJECT, T_STRING, T_TRUE, getStep, indentText,
-  lastTextLength, nodeLen, nodeNext, nodeStart, nodeType, objectGet, parseJson, salvaged, arrayAt,
+  lastTextLength, nodeLen, nodeNext, nodeStart, nodeType, objectGet, open, parseJson, salvaged, arrayAt,
   unescapeInto, compactText,
 } from './json';
 import { arenaAlloc, arenaReset, pushValue, valuesMark, valuesReset, valuesRewind } from './memory';
@@ -316,6 +316,7 @@ function pushBool(b: bool): void {
 }
 
 function pushElements(arr: i32): bool {
+  arr = open(arr);
   const stop = nodeNext(arr);
   for (let c = arr + 1; c < stop; c = nodeNext(c)) if (!pushString(c)) return false;
   return true;
@@ -350,16 +351,17 @@ function command(ps: i32, pl: i32, index: i64): bool {
     const s = slotAt(i);
     if (s == NIL) continue;
     if (nodeType(s) != T_ARRAY) return false;
-    const stop = nodeNext(s);
+    const a = open(s);
+    const stop = nodeNext(a);
     let size: usize = 0;
-    for (let c = s + 1; c < stop; c = nodeNext(c)) {
+    for (let c = a + 1; c < stop; c = nodeNext(c)) {
       if (nodeType(c) != T_STRING) return false;
       size += <usize>nodeLen(c) + 1;
     }
     const buf = arenaAlloc(size);
     if (!buf && size) return false;
     let o = buf;
-    for (let c = s + 1; c < stop; c = nodeNext(c)) {
+    for (let c = a + 1; c < stop; c = nodeNext(c)) {
       if (o != buf) store<u8>(o++, 0x20);
       o += <usize>unescapeInto(nodeStart(c), nodeLen(c), o);
     }
@@ -375,8 +377,9 @@ function hostPorts(ps: i32, pl: i32, index: i64): bool {
     const s = slotAt(i);
     if (s == NIL) continue;
     if (nodeType(s) != T_ARRAY) return false;
-    const stop = nodeNext(s);
-    for (let c = s + 1; c < stop; c = nodeNext(c)) {
+    const a = open(s);
+    const stop = nodeNext(a);
+    for (let c = a + 1; c < stop; c = nodeNext(c)) {
       if (nodeType(c) != T_OBJECT) continue;
       let v = objectGet(c, K_HOST_PORT, 8);
       if (v == NONE) v = objectGet(c, K_CONTAINER_PORT, 13);
@@ -430,8 +433,9 @@ function volumeTypes(ps: i32, pl: i32, index: i64): bool {
   for (let i = 0; i < slotCount(); i++) {
     const s = slotAt(i);
     if (s == NIL || nodeType(s) != T_OBJECT) continue;
-    const stop = nodeNext(s);
-    for (let k = s + 1; k < stop; k = nodeNext(k + 1)) {
+    const o = open(s);
+    const stop = nodeNext(o);
+    for (let k = o + 1; k < stop; k = nodeNext(k + 1)) {
       if (nodeType(k) != T_KEY || !asString(k)) return false;
       if (strLen == 4 && memory.compare(strPtr, K_NAME, 4) == 0) continue;
       pushValue(strPtr, strLen);
@@ -465,8 +469,9 @@ function subjects(f: i32, ps: i32, pl: i32, withNamespace: bool): bool {
   if (nodeType(list) != T_ARRAY) return false;
   const kindPtr = KEY_BYTES + <usize>row(f, 7);
   const kindLen = row(f, 8);
-  const stop = nodeNext(list);
-  for (let e = list + 1; e < stop; e = nodeNext(e)) {
+  const l = open(list);
+  const stop = nodeNext(l);
+  for (let e = l + 1; e < stop; e = nodeNext(e)) {
     const kind = getStep(e, K_KIND, 4);
     const name = getStep(e, K_NAME, 4);
     if (kind == NONE || name == NONE || !stringEquals(kind, kindPtr, kindLen)) continue;

@@ -17,9 +17,18 @@
 // a subtree is skipped in O(1); an object's children are key/value node pairs. The tape lives in one region
 // reused from event to event and grown (never shrunk) when an event needs more nodes than any before.
 //
+// Lazy containers: the whole document is always read (so an error anywhere is an error, as in fastjson),
+// but only containers fewer than LAZY_DEPTH levels deep get their children on the tape. A container at
+// LAZY_DEPTH is one node flagged F_LAZY (no children: next = itself + 1), and nothing inside it is written.
+// Navigation goes through open(n): the first time a lazy container is opened, its text (already known to
+// be valid) is parsed again onto the end of the tape, again down to LAZY_DEPTH levels below it, and the
+// node remembers where (a link per node, kept beside the tape). Audit events keep most of their bytes in
+// requestObject/responseObject bodies that few fields look into, so most events never write those nodes.
+//
 // SALVAGE mode (CloudWatch-truncated events): an unexpected end of input inside a container is not an
 // error: the member or element being read when the input ended is dropped, and every open container is
 // closed at the end of the input; salvaged() then reports true. Any other syntax error is still an error.
+// A salvaged document is parsed whole (no lazy containers): the cut decides what is kept.
 
 import { arenaAlloc } from './memory';
 
@@ -34,6 +43,10 @@ export const T_KEY: u32 = 8;
 
 /** Node flag: the string or key contains a backslash (needs unescaping). */
 export const F_ESCAPED: u32 = 1;
+/** Node flag: a container whose children are not on the tape yet (open() puts them there). */
+const F_LAZY: u32 = 2;
+/** Node flag: a lazy container already opened; its link holds the node of the parsed copy. */
+const F_OPENED: u32 = 4;
 
 /** parseJson results. */
 export const PARSE_OK: i32 = 0;
@@ -41,16 +54,23 @@ export const PARSE_SYNTAX: i32 = 1;
 export const PARSE_TOO_DEEP: i32 = 2;
 
 export const MAX_DEPTH: i32 = 300;
+/** Containers nested this deep (the root is at depth 0) are lazy: root members' members' containers. */
+const LAZY_DEPTH: i32 = 2;
+/** A depth no container reaches: everything on the tape. */
+const NEVER_LAZY: i32 = MAX_DEPTH + 1;
 
 const NODE_SIZE: usize = 16;
 
 let tapePtr: usize = 0;
+let linkPtr: usize = 0; // i32 per node: the opened copy of a lazy container
 let tapeCap: i32 = 0;
 let tapeTop: i32 = 0;
 let salvagedFlag: bool = false;
 /** Where the last parse failed (absolute address). */
 let errorAt: usize = 0;
-const stack = new StaticArray<i32>(MAX_DEPTH + 1);
+// open containers while parsing: their node (-1 when not on the tape) and whether each is an array
+const nodeStack = new StaticArray<i32>(MAX_DEPTH + 1);
+const arrayStack = new StaticArray<bool>(MAX_DEPTH + 1);
 
 @inline function nodeAddr(n: i32): usize {
   return tapePtr + (<usize>n << 4);
@@ -80,10 +100,27 @@ export function parseErrorAt(): usize {
   return errorAt;
 }
 
+/**
+ * The node whose subtree holds container n's children: n itself, or for a lazy container its parsed copy
+ * (made on first use). Every walk over a container's children starts here.
+ */
+export function open(n: i32): i32 {
+  const flags = <u32>load<u8>(nodeAddr(n), 1);
+  if ((flags & F_LAZY) == 0) return n;
+  if (flags & F_OPENED) return load<i32>(linkPtr + (<usize>n << 2));
+  const copy = tapeTop;
+  // the text was read once already: this parse cannot fail
+  parseRange(nodeStart(n), nodeEnd(n), false, LAZY_DEPTH);
+  store<u8>(nodeAddr(n), <u8>(flags | F_OPENED), 1);
+  store<i32>(linkPtr + (<usize>n << 2), copy);
+  return copy;
+}
+
 function newNode(type: u32, flags: u32, start: usize, end: usize): i32 {
   if (tapeTop == tapeCap) {
     const cap = max<i32>(4096, tapeCap << 1);
     tapePtr = tapePtr ? heap.realloc(tapePtr, <usize>cap * NODE_SIZE) : heap.alloc(<usize>cap * NODE_SIZE);
+    linkPtr = linkPtr ? heap.realloc(linkPtr, <usize>cap << 2) : heap.alloc(<usize>cap << 2);
     tapeCap = cap;
   }
   const at = nodeAddr(tapeTop);
@@ -105,7 +142,8 @@ function newNode(type: u32, flags: u32, start: usize, end: usize): i32 {
 }
 
 @inline function skipWs(p: usize, end: usize): usize {
-  while (p < end && isWs(load<u8>(p))) p++;
+  // compact JSON has no whitespace: one compare in the common case
+  while (p < end && <u32>load<u8>(p) <= 0x20 && isWs(load<u8>(p))) p++;
   return p;
 }
 
@@ -122,31 +160,43 @@ function equalFold3(p: usize, end: usize, a: u32, b: u32, c: u32): bool {
   return p + 3 <= end && lower(load<u8>(p)) == a && lower(load<u8>(p, 1)) == b && lower(load<u8>(p, 2)) == c;
 }
 
-function literalAt(p: usize, end: usize, word: u32, len: usize): bool {
-  // word holds the literal's bytes, little-endian ('true' = 0x65757274)
-  if (p + len > end) return false;
-  for (let i: usize = 0; i < len; i++) {
-    if (<u32>load<u8>(p + i) != ((word >> (<u32>i << 3)) & 0xff)) return false;
-  }
-  return true;
+/** Whether the 4 bytes at p are `word` (little-endian: 'true' = 0x65757274). */
+@inline function word4At(p: usize, end: usize, word: u32): bool {
+  return p + 4 <= end && load<u32>(p) == word;
 }
 
-/** End of the string whose content starts at p (address of the closing quote), or 0 if unterminated. */
+/** Set by stringEnd: the string it scanned contains a backslash. */
+let stringEscaped = false;
+/** Bytes of linear memory: 16-byte loads must end before this. */
+let memoryEnd: usize = 0;
+
+/**
+ * End of the string whose content starts at p (address of the closing quote), or 0 if unterminated.
+ * 16 bytes at a time: one compare for '"' and one for '\' per block; a backslash skips the byte after it.
+ */
 @inline function stringEnd(p: usize, end: usize): usize {
-  while (p < end) {
-    const c = load<u8>(p);
-    if (c == 0x22) return p;
-    p += c == 0x5c ? 2 : 1;
+  stringEscaped = false;
+  const quote = i8x16.splat(0x22);
+  const backslash = i8x16.splat(0x5c);
+  while (true) {
+    if (p >= end) return 0;
+    if (p + 16 <= memoryEnd) {
+      const v = v128.load(p);
+      let m = <u32>i8x16.bitmask(v128.or(i8x16.eq(v, quote), i8x16.eq(v, backslash)));
+      if (end - p < 16) m &= (<u32>1 << <u32>(end - p)) - 1;
+      if (m == 0) {
+        p += 16;
+        continue;
+      }
+      p += <usize>ctz(m);
+    } else {
+      while (p < end && load<u8>(p) != 0x22 && load<u8>(p) != 0x5c) p++;
+      if (p >= end) return 0;
+    }
+    if (load<u8>(p) == 0x22) return p;
+    stringEscaped = true;
+    p += 2;
   }
-  return 0;
-}
-
-function hasByte(p: usize, end: usize, b: u8): bool {
-  while (p < end) {
-    if (load<u8>(p) == b) return true;
-    p++;
-  }
-  return false;
 }
 
 /** Whether [p, end) could be the start of a literal or number that the end of the input cut. */
@@ -169,10 +219,18 @@ export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
   tapeTop = 0;
   salvagedFlag = false;
   errorAt = 0;
-  const end = ptr + <usize>len;
+  return parseRange(ptr, ptr + <usize>len, salvage, salvage ? NEVER_LAZY : LAZY_DEPTH);
+}
+
+/**
+ * Parses one value in [ptr, end) onto the tape from tapeTop. Values inside `lazyDepth` containers are read
+ * (checked) but not written; containers at that depth are written as lazy nodes.
+ */
+function parseRange(ptr: usize, end: usize, salvage: bool, lazyDepth: i32): i32 {
+  memoryEnd = <usize>memory.size() << 16;
   let pos = skipWs(ptr, end);
   let depth: i32 = 0; // open containers
-  let memberStart: i32 = 0; // first node of the member/element being read (salvage drops from here)
+  let memberStart: i32 = tapeTop; // first node of the member/element being read (salvage drops from here)
   let state = S_VALUE;
   while (true) {
     if (state == S_VALUE) {
@@ -182,38 +240,42 @@ export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
         return PARSE_TOO_DEEP;
       }
       const c = <u32>load<u8>(pos);
-      if (c == 0x7b || c == 0x5b) { // '{' '['
-        const n = newNode(c == 0x7b ? T_OBJECT : T_ARRAY, 0, pos, 0);
-        unchecked((stack[depth++] = n));
-        pos = skipWs(pos + 1, end);
-        memberStart = tapeTop;
-        if (pos >= end) break;
-        const close = c + 2; // '}' or ']'
-        if (<u32>load<u8>(pos) == close) {
-          depth--;
-          closeNode(n, ++pos);
-          state = S_AFTER;
-        } else {
-          state = c == 0x7b ? S_KEY : S_VALUE;
-        }
-        continue;
-      }
+      const write = depth <= lazyDepth;
       if (c == 0x22) { // '"'
         const q = stringEnd(pos + 1, end);
         if (q == 0) break;
-        newNode(T_STRING, hasByte(pos + 1, q, 0x5c) ? F_ESCAPED : 0, pos + 1, q);
+        if (write) newNode(T_STRING, stringEscaped ? F_ESCAPED : 0, pos + 1, q);
         pos = q + 1;
         state = S_AFTER;
+        continue;
+      }
+      if (c == 0x7b || c == 0x5b) { // '{' '['
+        const isArray = c == 0x5b;
+        const n = write ? newNode(isArray ? T_ARRAY : T_OBJECT, depth == lazyDepth ? F_LAZY : 0, pos, 0) : -1;
+        unchecked((nodeStack[depth] = n));
+        unchecked((arrayStack[depth] = isArray));
+        depth++;
+        pos = skipWs(pos + 1, end);
+        memberStart = tapeTop;
+        if (pos >= end) break;
+        if (<u32>load<u8>(pos) == c + 2) { // '}' or ']' right away
+          depth--;
+          pos++;
+          if (n >= 0) closeNode(n, pos);
+          state = S_AFTER;
+        } else {
+          state = isArray ? S_VALUE : S_KEY;
+        }
         continue;
       }
       let litLen: usize = 0;
       let litType: u32 = T_NUMBER;
       if (c == 0x74) { // 't'
-        if (literalAt(pos, end, 0x65757274, 4)) { litLen = 4; litType = T_TRUE; }
+        if (word4At(pos, end, 0x65757274)) { litLen = 4; litType = T_TRUE; }
       } else if (c == 0x66) { // 'f'
-        if (literalAt(pos, end, 0x736c6166, 4) && pos + 5 <= end && load<u8>(pos, 4) == 0x65) { litLen = 5; litType = T_FALSE; }
+        if (word4At(pos, end, 0x736c6166) && pos + 5 <= end && load<u8>(pos, 4) == 0x65) { litLen = 5; litType = T_FALSE; }
       } else if (c == 0x6e) { // 'n'
-        if (literalAt(pos, end, 0x6c6c756e, 4)) { litLen = 4; litType = T_NULL; }
+        if (word4At(pos, end, 0x6c6c756e)) { litLen = 4; litType = T_NULL; }
         else if (equalFold3(pos, end, 0x6e, 0x61, 0x6e)) { litLen = 3; }
       } else {
         let p = pos;
@@ -232,7 +294,7 @@ export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
         errorAt = pos;
         return PARSE_SYNTAX;
       }
-      newNode(litType, 0, pos, pos + litLen);
+      if (write) newNode(litType, 0, pos, pos + litLen);
       pos += litLen;
       state = S_AFTER;
       continue;
@@ -250,21 +312,22 @@ export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
       memberStart = tapeTop;
       if (pos >= end) break;
       const c = <u32>load<u8>(pos);
-      const top = unchecked(stack[depth - 1]);
-      const inObject = nodeType(top) == T_OBJECT;
+      const inArray = unchecked(arrayStack[depth - 1]);
       if (c == 0x2c) { // ','
         pos++;
-        if (inObject) {
-          state = S_KEY;
-        } else {
+        if (inArray) {
           pos = skipWs(pos, end);
           state = S_VALUE;
+        } else {
+          state = S_KEY;
         }
         continue;
       }
-      if (c == (inObject ? 0x7d : 0x5d)) {
+      if (c == (inArray ? 0x5d : 0x7d)) {
         depth--;
-        closeNode(top, ++pos);
+        pos++;
+        const n = unchecked(nodeStack[depth]);
+        if (n >= 0) closeNode(n, pos);
         continue;
       }
       errorAt = pos;
@@ -280,7 +343,7 @@ export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
     }
     const q = stringEnd(pos + 1, end);
     if (q == 0) break;
-    newNode(T_KEY, hasByte(pos + 1, q, 0x5c) ? F_ESCAPED : 0, pos + 1, q);
+    if (depth <= lazyDepth) newNode(T_KEY, stringEscaped ? F_ESCAPED : 0, pos + 1, q);
     pos = skipWs(q + 1, end);
     if (pos >= end) break;
     if (load<u8>(pos) != 0x3a) {
@@ -295,8 +358,9 @@ export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
     errorAt = end;
     return PARSE_SYNTAX;
   }
+  // salvage parses never have lazy containers: every open container is on the tape
   tapeTop = memberStart;
-  while (depth > 0) closeNode(unchecked(stack[--depth]), end);
+  while (depth > 0) closeNode(unchecked(nodeStack[--depth]), end);
   salvagedFlag = true;
   return PARSE_OK;
 }
@@ -308,6 +372,7 @@ export const NONE: i32 = -1;
 
 /** Number of elements of an array (or members of an object). */
 export function childCount(n: i32): i32 {
+  n = open(n);
   const stop = nodeNext(n);
   const step = nodeType(n) == T_OBJECT ? 1 : 0;
   let count = 0;
@@ -318,6 +383,7 @@ export function childCount(n: i32): i32 {
 /** The element at `index` of an array, or NONE. */
 export function arrayAt(n: i32, index: i64): i32 {
   if (index < 0) return NONE;
+  n = open(n);
   const stop = nodeNext(n);
   let c = n + 1;
   for (let i: i64 = 0; c < stop; i++) {
@@ -349,6 +415,14 @@ function atoiIndex(p: usize, len: i32): i64 {
   return negative && v != 0 ? -1 : <i64>v;
 }
 
+function hasByte(p: usize, end: usize, b: u8): bool {
+  while (p < end) {
+    if (load<u8>(p) == b) return true;
+    p++;
+  }
+  return false;
+}
+
 function bytesEqual(a: usize, b: usize, len: usize): bool {
   for (let i: usize = 0; i < len; i++) {
     if (load<u8>(a + i) != load<u8>(b + i)) return false;
@@ -370,6 +444,7 @@ function scratch(size: usize): usize {
 
 /** The first member of object `obj` whose key equals the given bytes (compared unescaped), or NONE. */
 export function objectGet(obj: i32, key: usize, keyLen: i32): i32 {
+  obj = open(obj);
   const stop = nodeNext(obj);
   const keyEscaped = hasByte(key, key + <usize>keyLen, 0x5c);
   if (!keyEscaped) {
@@ -537,6 +612,7 @@ function compact(n: i32): void {
   if (t == T_OBJECT || t == T_ARRAY) {
     const obj = t == T_OBJECT;
     emit(obj ? 0x7b : 0x5b);
+    n = open(n);
     const stop = nodeNext(n);
     for (let c = n + 1; c < stop; c = nodeNext(c)) {
       if (c != n + 1) emit(0x2c);
@@ -628,6 +704,7 @@ function indent(n: i32, depth: i32): bool {
   if (t == T_OBJECT || t == T_ARRAY) {
     const obj = t == T_OBJECT;
     emit(obj ? 0x7b : 0x5b);
+    n = open(n);
     const stop = nodeNext(n);
     if (stop > n + 1) {
       for (let c = n + 1; c < stop; c = nodeNext(c)) {

@@ -11,7 +11,7 @@
 import {
   beginEvent, eventHasTimestamp, eventTimestampNs, eventTruncated, EVENT_PARSE_ERROR, EVENT_TOO_DEEP,
 } from './extract';
-import { nodeType, nodeNext, nodeStart, nodeEnd, objectGet, NONE, T_ARRAY, T_OBJECT } from './json';
+import { nodeType, nodeNext, nodeStart, nodeEnd, objectGet, open, NONE, T_ARRAY, T_OBJECT } from './json';
 import { stringEquals } from './extract-walk';
 import { nextEvent } from './program';
 import { evaluateRules } from './vm';
@@ -61,8 +61,9 @@ function addSpan(start: usize, end: usize): void {
 function classify(n: i32): bool {
   const type = nodeType(n);
   if (type == T_ARRAY) {
-    const stop = nodeNext(n);
-    for (let c = n + 1; c < stop; c = nodeNext(c)) {
+    const a = open(n);
+    const stop = nodeNext(a);
+    for (let c = a + 1; c < stop; c = nodeNext(c)) {
       if (!classify(c)) return false;
     }
     return true;
@@ -77,8 +78,9 @@ function classify(n: i32): bool {
   if (!stringEquals(kind, S_EVENT_LIST, 9)) return false;
   const items = objectGet(n, K_ITEMS, 5);
   if (items == NONE || nodeType(items) != T_ARRAY) return false;
-  const stop = nodeNext(items);
-  for (let c = items + 1; c < stop; c = nodeNext(c)) addSpan(nodeStart(c), nodeEnd(c));
+  const a = open(items);
+  const stop = nodeNext(a);
+  for (let c = a + 1; c < stop; c = nodeNext(c)) addSpan(nodeStart(c), nodeEnd(c));
   return true;
 }
 
