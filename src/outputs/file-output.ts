@@ -1,0 +1,50 @@
+// file_output: alert lines appended to a file. keep_alive false (Falco's default) opens and closes the file
+// for each write, so a rotated file is simply recreated; keep_alive true keeps it open, and reopen()
+// (SIGHUP, after logrotate moved the file) closes it so the next write opens the new one.
+import { open, type FileHandle } from 'node:fs/promises';
+import { QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
+import type { FormattedAlert } from './types.js';
+
+export class FileOutput extends QueuedOutput {
+  private handle: FileHandle | undefined;
+  private stale = false;
+
+  constructor(
+    private readonly filename: string,
+    private readonly keepAlive: boolean,
+    opts: Omit<QueuedOutputOptions, 'chunk' | 'retries'>,
+  ) {
+    super('file', { ...opts, chunk: 4096, retries: 2 });
+  }
+
+  protected async send(chunk: FormattedAlert[]): Promise<void> {
+    let text = '';
+    for (const a of chunk) text += `${a.line}\n`;
+    if (this.stale) await this.closeHandle();
+    const handle = this.handle ?? (await open(this.filename, 'a'));
+    try {
+      await handle.appendFile(text);
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      this.handle = undefined;
+      throw e;
+    }
+    if (this.keepAlive) this.handle = handle;
+    else await handle.close();
+  }
+
+  reopen(): void {
+    this.stale = true;
+  }
+
+  private async closeHandle(): Promise<void> {
+    this.stale = false;
+    const h = this.handle;
+    this.handle = undefined;
+    await h?.close().catch(() => undefined);
+  }
+
+  protected async end(): Promise<void> {
+    await this.closeHandle();
+  }
+}

@@ -1,0 +1,71 @@
+// program_output: alerts on the standard input of a shell command (`sh -c program`, as Falco's popen).
+// keep_alive true: one long-running process gets every alert line; when it exits it is started again
+// on the next send (with the queue's backoff between attempts), and lines it had not read are lost with it.
+// keep_alive false (Falco's default): one process per alert, which gets that one line and end of input;
+// a non-zero exit counts as a failed delivery.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from '../service/logger.js';
+import { QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
+import { writeStream } from './stream-write.js';
+import type { FormattedAlert } from './types.js';
+
+export class ProgramOutput extends QueuedOutput {
+  private child: ChildProcess | undefined;
+  /** Processes started (the first start and every restart). */
+  starts = 0;
+
+  constructor(
+    private readonly program: string,
+    private readonly keepAlive: boolean,
+    opts: Omit<QueuedOutputOptions, 'chunk' | 'retries'>,
+  ) {
+    super('program', { ...opts, chunk: keepAlive ? 4096 : 1, retries: 3, backoffMs: { base: 500, max: 10_000 } });
+  }
+
+  private get logger(): Logger | undefined {
+    return this.opts.logger;
+  }
+
+  private start(): ChildProcess {
+    const child = spawn('/bin/sh', ['-c', this.program], { stdio: ['pipe', 'inherit', 'inherit'] });
+    this.starts++;
+    child.stdin!.on('error', () => undefined); // EPIPE when it exits early: seen as the exit below
+    child.on('error', (e) => this.logger?.warn({ output: 'program', err: e.message }, 'program could not start'));
+    child.once('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      if (this.keepAlive) this.logger?.warn({ output: 'program', code, signal }, 'program exited; it is restarted on the next alert');
+    });
+    return child;
+  }
+
+  protected async send(chunk: FormattedAlert[]): Promise<void> {
+    let text = '';
+    for (const a of chunk) text += `${a.line}\n`;
+    if (!this.keepAlive) return this.runOnce(text);
+    const child = (this.child ??= this.start());
+    await writeStream(child.stdin!, text);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error('program exited');
+  }
+
+  private async runOnce(text: string): Promise<void> {
+    const child = this.start();
+    const exited = new Promise<number | null>((resolve, reject) => {
+      child.once('exit', (code) => resolve(code));
+      child.once('error', reject);
+    });
+    await writeStream(child.stdin!, text).catch(() => undefined);
+    child.stdin!.end();
+    const code = await exited;
+    if (code !== 0) throw new Error(`program exited with status ${code}`);
+  }
+
+  protected async end(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    // end of input lets the program finish its last alerts; it is not killed
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.stdin!.end();
+    await exited;
+  }
+}

@@ -1,0 +1,191 @@
+// The bounded queue every output sits behind, with its delivery loop, retries and accounting.
+//
+// write() puts alerts in the queue. While the output is healthy and the queue is full, write() waits for
+// room: a slow output slows the pipeline (which slows the source) instead of losing alerts. Once the output
+// is failing (its last attempt failed: an error, a timeout, a dead program), a full queue drops new alerts
+// instead, so a broken output never stalls the pipeline or the other outputs; every drop is counted
+// (kawa_output_alerts_dropped_total) and logged, at most once per LOG_EVERY_MS per output.
+//
+// Senders (`concurrency` of them) take chunks of up to `chunk` alerts from the head and call send(); a
+// failed send is retried `retries` times with exponential backoff and jitter, then given up on and counted
+// as failed. Delivery order is queue order when concurrency is 1.
+import type { Logger } from '../service/logger.js';
+import type { Metrics } from '../service/metrics.js';
+import type { FormattedAlert, Output } from './types.js';
+
+export interface QueuedOutputOptions {
+  capacity: number;
+  /** Alerts per send() at most. */
+  chunk: number;
+  concurrency?: number;
+  retries: number;
+  /** buffered_outputs: wait this long for more alerts before sending a chunk that is not full. */
+  lingerMs?: number;
+  backoffMs?: { base: number; max: number };
+  metrics?: Metrics;
+  logger?: Logger;
+}
+
+/** A send() failure that should not be retried (a 4xx answer, a bad configuration). */
+export class PermanentError extends Error {}
+
+const LOG_EVERY_MS = 10_000;
+
+export abstract class QueuedOutput implements Output {
+  readonly stats = { sent: 0, failed: 0, dropped: 0 };
+  private queue: FormattedAlert[] = [];
+  private head = 0;
+  private active = 0;
+  private failing = false;
+  private closed = false;
+  private roomWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private lingerWake: (() => void) | undefined;
+  private unreported = { dropped: 0, failed: 0, since: 0 };
+
+  protected constructor(
+    readonly name: string,
+    protected readonly opts: QueuedOutputOptions,
+  ) {}
+
+  /** Delivers a chunk or throws (PermanentError: do not retry). */
+  protected abstract send(chunk: FormattedAlert[]): Promise<void>;
+
+  /** Releases resources after the last send. */
+  protected async end(): Promise<void> {}
+
+  get length(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Is the output failing (its last attempt failed)? */
+  get isFailing(): boolean {
+    return this.failing;
+  }
+
+  async write(alerts: FormattedAlert[]): Promise<void> {
+    for (const alert of alerts) {
+      while (this.length >= this.opts.capacity && !this.failing && !this.closed) {
+        // registered before pump(): a sender may free room synchronously inside it
+        const room = new Promise<void>((r) => this.roomWaiters.push(r));
+        this.pump();
+        await room;
+      }
+      if (this.closed || this.length >= this.opts.capacity) {
+        this.account('dropped', 1, this.closed ? 'the output is closed' : 'the output is failing and its queue is full');
+        continue;
+      }
+      this.queue.push(alert);
+    }
+    this.gauge();
+    this.pump();
+  }
+
+  async flush(): Promise<void> {
+    this.lingerWake?.();
+    if (this.length === 0 && this.active === 0) return;
+    await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    this.wake(this.roomWaiters);
+    this.report(true);
+    await this.end();
+  }
+
+  private pump(): void {
+    const concurrency = this.opts.concurrency ?? 1;
+    while (this.active < concurrency && this.length > this.active * this.opts.chunk) {
+      this.active++;
+      void this.sender();
+    }
+  }
+
+  private async sender(): Promise<void> {
+    for (;;) {
+      if (this.opts.lingerMs && this.length < this.opts.chunk && this.idleWaiters.length === 0) {
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, this.opts.lingerMs);
+          this.lingerWake = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
+        this.lingerWake = undefined;
+      }
+      const chunk = this.take();
+      if (!chunk.length) break;
+      await this.deliver(chunk);
+    }
+    this.active--;
+    if (this.active === 0 && this.length === 0) this.wake(this.idleWaiters);
+  }
+
+  private take(): FormattedAlert[] {
+    const n = Math.min(this.opts.chunk, this.length);
+    const chunk = this.queue.slice(this.head, this.head + n);
+    this.head += n;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    if (n) {
+      this.gauge();
+      this.wake(this.roomWaiters);
+    }
+    return chunk;
+  }
+
+  private async deliver(chunk: FormattedAlert[]): Promise<void> {
+    const retries = this.opts.retries;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.send(chunk);
+        this.stats.sent += chunk.length;
+        this.opts.metrics?.outputSent.inc({ output: this.name }, chunk.length);
+        if (this.failing) this.opts.logger?.info({ output: this.name }, 'output recovered');
+        this.failing = false;
+        return;
+      } catch (e) {
+        if (!this.failing) this.opts.logger?.warn({ output: this.name, err: (e as Error).message }, 'output failing');
+        this.failing = true;
+        // writers waiting for room now drop instead of waiting on a broken output
+        this.wake(this.roomWaiters);
+        if (attempt >= retries || e instanceof PermanentError) {
+          this.account('failed', chunk.length, (e as Error).message);
+          return;
+        }
+        const { base, max } = this.opts.backoffMs ?? { base: 200, max: 5000 };
+        const delay = Math.min(max, base * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private account(kind: 'dropped' | 'failed', n: number, why: string): void {
+    this.stats[kind] += n;
+    (kind === 'dropped' ? this.opts.metrics?.outputDropped : this.opts.metrics?.outputFailed)?.inc({ output: this.name }, n);
+    this.unreported[kind] += n;
+    this.report(false, why);
+  }
+
+  /** Logs alerts lost since the last report: the first at once, then at most every LOG_EVERY_MS. */
+  private report(final: boolean, why?: string): void {
+    const u = this.unreported;
+    if (!u.dropped && !u.failed) return;
+    const now = Date.now();
+    if (!final && now - u.since < LOG_EVERY_MS) return;
+    this.opts.logger?.error({ output: this.name, dropped: u.dropped, failed: u.failed, reason: why }, 'alerts lost by an output');
+    this.unreported = { dropped: 0, failed: 0, since: now };
+  }
+
+  private gauge(): void {
+    this.opts.metrics?.outputQueue.set({ output: this.name }, this.length);
+  }
+
+  private wake(waiters: (() => void)[]): void {
+    for (const w of waiters.splice(0)) w();
+  }
+}

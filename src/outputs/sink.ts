@@ -1,0 +1,106 @@
+// The AlertSink of a run: every alert passes the minimum priority and the rate limit once, is formatted
+// once, and goes to each enabled output (stdout, file, program, http). emit() resolves when every output
+// accepted the alerts (queued, or dropped and counted by a failing output), so the pipeline acknowledges
+// a batch only then.
+import { AlertFormatter } from '../alerts/format.js';
+import type { Alert, AlertSink } from '../pipeline/types.js';
+import { PRIORITIES, type Priority } from '../rules/types.js';
+import type { Logger } from '../service/logger.js';
+import type { Metrics } from '../service/metrics.js';
+import type { OutputsConfig } from './config.js';
+import { FileOutput } from './file-output.js';
+import { HttpOutput } from './http-output.js';
+import { ProgramOutput } from './program-output.js';
+import { StdoutOutput } from './stdout-output.js';
+import { TokenBucket } from './token-bucket.js';
+import { FormattedAlert, type Output } from './types.js';
+
+export interface OutputSinkOptions {
+  /** Alerts of rules below this priority are not sent (Falco's `priority`, applied again at the outputs). */
+  minPriority?: Priority;
+  metrics?: Metrics;
+  logger?: Logger;
+  /** Where stdout_output writes (tests). */
+  stdout?: NodeJS.WritableStream;
+}
+
+const THROTTLE_LOG_EVERY_MS = 10_000;
+
+export class OutputSink implements AlertSink {
+  readonly outputs: Output[];
+  throttled = 0;
+  private readonly formatter: AlertFormatter;
+  private readonly bucket: TokenBucket;
+  private readonly maxRank: number;
+  private readonly stdout: StdoutOutput | undefined;
+  private throttleLog = { pending: 0, at: 0 };
+
+  constructor(private readonly config: OutputsConfig, private readonly opts: OutputSinkOptions = {}) {
+    this.formatter = new AlertFormatter(config.format);
+    this.bucket = new TokenBucket(config.rate, config.maxBurst);
+    this.maxRank = opts.minPriority ? PRIORITIES.indexOf(opts.minPriority) : PRIORITIES.length - 1;
+    const common = { capacity: config.queueCapacity, metrics: opts.metrics, logger: opts.logger, lingerMs: config.buffered ? 1000 : 0 };
+    const outputs: Output[] = [];
+    if (config.stdout.enabled) outputs.push((this.stdout = new StdoutOutput({ ...common, lingerMs: 0 }, opts.stdout)));
+    if (config.file.enabled) outputs.push(new FileOutput(config.file.filename, config.file.keepAlive, common));
+    if (config.program.enabled) outputs.push(new ProgramOutput(config.program.program, config.program.keepAlive, common));
+    if (config.http.enabled) outputs.push(new HttpOutput(config.http, { ...common, lingerMs: 0 }));
+    this.outputs = outputs;
+  }
+
+  /** stdout's reader went away (`| head`): a run over files can stop. */
+  get closed(): boolean {
+    return this.stdout?.gone ?? false;
+  }
+
+  async emit(alerts: Alert[]): Promise<void> {
+    const out: FormattedAlert[] = [];
+    const json = this.config.format.jsonOutput ?? false;
+    for (const { match } of alerts) {
+      const rule = match.rule;
+      if (PRIORITIES.indexOf(rule.priority) > this.maxRank) continue;
+      if (!this.bucket.take()) {
+        this.throttle();
+        continue;
+      }
+      this.opts.metrics?.alerts.inc({ rule: rule.name, priority: rule.priority });
+      out.push(new FormattedAlert(match, this.formatter, json));
+    }
+    if (out.length) await Promise.all(this.outputs.map((o) => o.write(out)));
+  }
+
+  /** Text on stdout after every alert so far (the end-of-run summary). */
+  async write(text: string): Promise<void> {
+    if (this.stdout) await this.stdout.writeText(text);
+    else process.stdout.write(text);
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.outputs.map((o) => o.flush()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.outputs.map((o) => o.close()));
+    this.logThrottled(true);
+  }
+
+  /** SIGHUP: file outputs reopen their file. */
+  reopen(): void {
+    for (const o of this.outputs) o.reopen?.();
+  }
+
+  private throttle(): void {
+    this.throttled++;
+    this.throttleLog.pending++;
+    this.opts.metrics?.alertsThrottled.inc();
+    this.logThrottled(false);
+  }
+
+  private logThrottled(final: boolean): void {
+    const t = this.throttleLog;
+    const now = Date.now();
+    if (!t.pending || (!final && now - t.at < THROTTLE_LOG_EVERY_MS)) return;
+    this.opts.logger?.warn({ throttled: t.pending, rate: this.config.rate, max_burst: this.config.maxBurst }, 'alerts dropped by the outputs rate limit');
+    this.throttleLog = { pending: 0, at: now };
+  }
+}

@@ -1,0 +1,19 @@
+// Writing to a stream with backpressure: resolves once the stream took the text (or closed, or failed).
+export function writeStream(out: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const done = (e?: Error | null) => {
+      if (settled) return;
+      settled = true;
+      out.off('error', done);
+      out.off('close', closed);
+      if (e) reject(e);
+      else resolve();
+    };
+    const closed = () => done(new Error('the stream closed'));
+    out.on('error', done);
+    out.on('close', closed);
+    // the write callback runs once the data was handed to the OS (or failed), which is the drain we need
+    out.write(text, (e) => done(e));
+  });
+}

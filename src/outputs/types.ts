@@ -1,0 +1,47 @@
+// What the outputs share: an alert formatted once for all of them, and the interface each output implements.
+import type { AlertFormatter } from '../alerts/format.js';
+import type { Match } from '../engine/engine.js';
+import type { Priority } from '../rules/types.js';
+
+/** One alert, rendered lazily and at most once per form whatever the number of outputs. */
+export class FormattedAlert {
+  private text?: string;
+  private json?: string;
+
+  constructor(
+    readonly match: Match,
+    private readonly formatter: AlertFormatter,
+    private readonly jsonOutput: boolean,
+  ) {}
+
+  get rule(): string {
+    return this.match.rule.name;
+  }
+
+  get priority(): Priority {
+    return this.match.rule.priority;
+  }
+
+  /** The line stdout, file and program outputs write: Falco's text line, or its JSON with json_output. */
+  get line(): string {
+    return this.jsonOutput ? this.asJson : (this.text ??= this.formatter.text(this.match));
+  }
+
+  /** Falco's JSON alert, what http_output posts. */
+  get asJson(): string {
+    return (this.json ??= this.formatter.json(this.match));
+  }
+}
+
+export interface Output {
+  /** 'stdout', 'file', 'program', 'http': the `output` label of its metrics. */
+  readonly name: string;
+  /** Resolves once the alerts are queued within the output's bound, or dropped and counted; never rejects. */
+  write(alerts: FormattedAlert[]): Promise<void>;
+  /** Resolves when everything written so far was delivered or given up on. */
+  flush(): Promise<void>;
+  /** Flushes, then releases files, processes and connections. */
+  close(): Promise<void>;
+  /** SIGHUP: reopen files (log rotation). */
+  reopen?(): void;
+}

@@ -1,0 +1,90 @@
+// Typed reads of a parsed falco.yaml document by key path, each failure a KAWA_ERR_CONFIG error at the
+// value's line and column (or naming the `-o` override that set it, since an override has no position).
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { KawaError, type Location } from '../errors/codes.js';
+import type { PathKey } from './overrides.js';
+
+export class ConfigView {
+  constructor(
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+    readonly file: string,
+  ) {}
+
+  node(path: PathKey[]): Node | undefined {
+    const n = this.doc.getIn(path, true) as Node | null | undefined;
+    return n ?? undefined;
+  }
+
+  has(path: PathKey[]): boolean {
+    const n = this.node(path);
+    return n !== undefined && !(isScalar(n) && n.value === null);
+  }
+
+  at(path: PathKey[]): Location {
+    const n = this.node(path);
+    if (!n?.range) return { file: `${this.file ? `${this.file}, ` : ''}-o ${path.join('.')}` };
+    const { line, col } = this.lines.linePos(n.range[0]);
+    return { file: this.file, line, column: col };
+  }
+
+  fail(path: PathKey[], message: string): never {
+    throw new KawaError('KAWA_ERR_CONFIG', message, this.at(path));
+  }
+
+  private scalar(path: PathKey[]): unknown {
+    const n = this.node(path);
+    if (n === undefined) return undefined;
+    if (!isScalar(n)) return this.fail(path, `${path.join('.')} must be a single value`);
+    return n.value ?? undefined;
+  }
+
+  bool(path: PathKey[], fallback: boolean): boolean {
+    const v = this.scalar(path);
+    if (v === undefined) return fallback;
+    if (typeof v === 'boolean') return v;
+    const s = String(v).toLowerCase();
+    if (s === 'true' || s === 'false') return s === 'true';
+    return this.fail(path, `${path.join('.')} must be true or false, not ${JSON.stringify(v)}`);
+  }
+
+  str(path: PathKey[]): string | undefined;
+  str(path: PathKey[], fallback: string): string;
+  str(path: PathKey[], fallback?: string): string | undefined {
+    const v = this.scalar(path);
+    return v === undefined ? fallback : String(v);
+  }
+
+  /** A number ≥ min (integers only unless `fraction`). */
+  num(path: PathKey[], fallback: number, opts: { min?: number; fraction?: boolean } = {}): number {
+    const v = this.scalar(path);
+    if (v === undefined) return fallback;
+    const n = typeof v === 'number' ? v : Number(String(v));
+    const min = opts.min ?? 0;
+    if (!Number.isFinite(n) || n < min || (!opts.fraction && !Number.isInteger(n))) {
+      return this.fail(path, `${path.join('.')} must be ${opts.fraction ? 'a number' : 'an integer'} ≥ ${min}, not ${JSON.stringify(v)}`);
+    }
+    return n;
+  }
+
+  /** A mapping of strings to strings (HTTP headers). */
+  strMap(path: PathKey[]): Record<string, string> {
+    const n = this.node(path);
+    if (n === undefined || (isScalar(n) && n.value === null)) return {};
+    if (!isMap(n)) return this.fail(path, `${path.join('.')} must be a mapping`);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(n.toJSON() as Record<string, unknown>)) {
+      if (v === null || typeof v === 'object') this.fail([...path, k], `${path.join('.')}.${k} must be a string`);
+      out[k] = String(v);
+    }
+    return out;
+  }
+
+  /** A sequence of strings, or one string. */
+  strList(path: PathKey[]): string[] | undefined {
+    const n = this.node(path);
+    if (n === undefined || (isScalar(n) && n.value === null)) return undefined;
+    if (isSeq(n)) return n.items.map((_, i) => this.str([...path, i]) ?? '');
+    return [this.str(path) ?? ''];
+  }
+}
