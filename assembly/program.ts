@@ -21,6 +21,13 @@ export let codeBase: usize = 0;
 /** u32 per rule: the address of its record (rule records vary in length). */
 export let ruleRecords: usize = 0;
 
+/** Rule guards (bytecode.ts): their count, the address of the first record, and mask words per guard value. */
+export let guardCount: i32 = 0;
+export let guardTable: usize = 0;
+export let ruleWords: i32 = 1;
+/** The rules the current event may match: one bit per rule position (ruleWords u32 words). */
+export let candidates: usize = 0;
+
 /** Per slot: u32 epoch, i32 first value index, i32 value count (12 bytes). */
 export let slotCache: usize = 0;
 /** Per memo: u32 epoch, u32 result. */
@@ -46,6 +53,10 @@ export function loadProgram(ptr: usize, len: i32): i32 {
     store<u32>(ruleRecords + (<usize>i << 2), <u32>rule);
     rule += 12 + (<usize>load<u32>(rule, 8) << 2);
   }
+  guardCount = <i32>load<u32>(base, 40);
+  guardTable = base + <usize>load<u32>(base, 44);
+  ruleWords = max(1, (ruleCount + 31) >> 5);
+  candidates = heap.alloc(<usize>ruleWords << 2);
   slotCache = heap.alloc(<usize>max(slotCount, 1) * 12);
   memory.fill(slotCache, 0, <usize>max(slotCount, 1) * 12);
   memoCache = heap.alloc(<usize>max(memoCount, 1) << 3);

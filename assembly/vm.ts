@@ -1,7 +1,7 @@
 // The rule VM: runs the loaded program's conditions (instruction set: src/compile/bytecode.ts) over the
 // current event and writes a match record for each rule that matches. Nothing here allocates per event:
 // values live on the value stack and in the arena (memory.ts), results go to the output region.
-import { progBase, codeBase, memoCache, epoch, ruleCount, ruleRecord } from './program';
+import { progBase, codeBase, memoCache, epoch, ruleCount, ruleRecord, guardCount, guardTable, ruleWords, candidates } from './program';
 import { slotValues, runFirst, parseDecimal, parsedNumber } from './vm-operands';
 import { valueLen, valuePtr } from './memory';
 import { compareModified, compareNumber, compareString } from './ops';
@@ -14,19 +14,9 @@ import {
 } from './vm-bytecode';
 import { outReserve, outAdvance } from './vm-output';
 
-/** Whether the sorted set at `set` (bytecode.ts) holds the bytes v[0, vl): binary search. */
+/** Whether the sorted set at `set` (bytecode.ts) holds the bytes v[0, vl). */
 function setHas(set: usize, v: usize, vl: i32): bool {
-  let lo: i32 = 0;
-  let hi: i32 = <i32>load<u32>(set) - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const item = set + 4 + (<usize>mid << 3);
-    const c = bytesCompare(v, vl, progBase + <usize>load<u32>(item), <i32>load<u32>(item, 4));
-    if (c == 0) return true;
-    if (c < 0) hi = mid - 1;
-    else lo = mid + 1;
-  }
-  return false;
+  return setIndex(set, v, vl) < <i32>load<u32>(set);
 }
 
 /** Whether some value of the run [first, first + n) equals v[0, vl). */
@@ -174,18 +164,64 @@ function writeMatch(payload: i32, item: i32, rule: i32, rec: usize, flags: u32, 
   }
 }
 
+/** Index of the bytes v[0, vl) in the sorted set at `set`, or the set's count when absent. */
+function setIndex(set: usize, v: usize, vl: i32): i32 {
+  const count = <i32>load<u32>(set);
+  let lo: i32 = 0;
+  let hi: i32 = count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const item = set + 4 + (<usize>mid << 3);
+    const c = bytesCompare(v, vl, progBase + <usize>load<u32>(item), <i32>load<u32>(item, 4));
+    if (c == 0) return mid;
+    if (c < 0) hi = mid - 1;
+    else lo = mid + 1;
+  }
+  return count;
+}
+
+/** Sets `candidates` to the rules the current event may match: the intersection of its guards' masks. */
+function selectRules(): void {
+  const words = ruleWords;
+  for (let w = 0; w < words; w++) {
+    const left = ruleCount - (w << 5);
+    store<u32>(candidates + (<usize>w << 2), left >= 32 ? 0xffffffff : (<u32>1 << <u32>left) - 1);
+  }
+  let g = guardTable;
+  const maskBytes = <usize>words << 2;
+  for (let k = 0; k < guardCount; k++) {
+    const set = progBase + <usize>load<u32>(g, 4);
+    const count = <i32>load<u32>(set);
+    const n = slotValues(<i32>load<u32>(g));
+    const i = n == 0 ? count : setIndex(set, valuePtr(runFirst), valueLen(runFirst));
+    const mask = g + 8 + <usize>i * maskBytes;
+    for (let w = 0; w < words; w++) {
+      const at = candidates + (<usize>w << 2);
+      store<u32>(at, load<u32>(at) & load<u32>(mask + (<usize>w << 2)));
+    }
+    g += 8 + <usize>(count + 1) * maskBytes;
+  }
+}
+
 /**
- * Evaluates the enabled rules, in rule order, against the current event (extract.ts beginEvent done).
- * With RULES_FIRST only the first matching rule is reported (Falco's default). Returns the match count.
+ * Evaluates the enabled rules, in rule order, against the current event (extract.ts beginEvent done): only
+ * those its guards leave (a rule left out cannot match). With RULES_FIRST only the first matching rule is
+ * reported (Falco's default). Returns the match count.
  */
 export function evaluateRules(payload: i32, item: i32, matching: i32, flags: u32, timeNs: i64): i32 {
+  selectRules();
   let matches = 0;
-  for (let i = 0; i < ruleCount; i++) {
-    const rec = ruleRecord(i);
-    if (!runCondition(load<u32>(rec, 4))) continue;
-    writeMatch(payload, item, <i32>load<u32>(rec), rec, flags, timeNs);
-    matches++;
-    if (matching == RULES_FIRST) break;
+  for (let w = 0; w < ruleWords; w++) {
+    let bits = load<u32>(candidates + (<usize>w << 2));
+    while (bits != 0) {
+      const i = (w << 5) + <i32>ctz(bits);
+      bits &= bits - 1;
+      const rec = ruleRecord(i);
+      if (!runCondition(load<u32>(rec, 4))) continue;
+      writeMatch(payload, item, <i32>load<u32>(rec), rec, flags, timeNs);
+      matches++;
+      if (matching == RULES_FIRST) return matches;
+    }
   }
   return matches;
 }

@@ -3,8 +3,8 @@
 //
 // Program (all integers little-endian; offsets are byte offsets from the start of the program):
 //   header   u32 × HEADER_WORDS: MAGIC, VERSION, slotCount, memoCount, ruleCount,
-//            slotTableOff, poolOff, codeOff, ruleTableOff, totalLen
-//   pool     constant bytes (strings, set tables, compiled regexes, transformer argument lists)
+//            slotTableOff, poolOff, codeOff, ruleTableOff, totalLen, guardCount, guardTableOff
+//   pool     constant bytes (strings, set tables, compiled regexes, transformer argument lists, guards)
 //   slots    slotCount × u32: offset of each operand slot's record in the pool
 //   code     instructions (below); every rule's condition ends with END
 //   rules    ruleCount × record: u32 rule position (index into the rules the program was built from),
@@ -19,13 +19,22 @@
 //   argument     u32 kind, u32 a, u32 b:  TARG_SLOT (a = slot), TARG_CONST (a = offset, b = length),
 //                TARG_LIST (b = number of following arguments that form the list)
 //
+// Rule guards: a necessary condition on one scalar string operand that many rules share (`ka.verb = create`,
+// `ka.target.resource in (roles, clusterroles)` as a top-level conjunct), so that the VM runs only the
+// rules an event can match. A guard table is guardCount consecutive records:
+//   u32 slot, u32 set offset (a set, below: every value some rule's guard accepts), then (count + 1) rule
+//   masks of W = ceil(ruleCount / 32) u32 words each: mask i holds the rules that may match when the
+//   operand's value is set item i (rules without a guard on this operand, and those whose guard accepts
+//   item i); the last mask, when the value is not in the set or missing, holds the unguarded rules only.
+// A rule runs when its bit is set in the masks of every guard.
+//
 // A set (in/intersects) is u32 count, count × (u32 offset, u32 length) of its items, sorted (byte order)
 // and deduplicated, for binary search. Modifier lists keep the written items, duplicates included, because
 // oneof/allof count them: u32 count, count × (u32 length, bytes) (assembly/ops.ts).
 
 export const MAGIC = 0x5041574b; // "KWAP"
-export const VERSION = 1;
-export const HEADER_WORDS = 10;
+export const VERSION = 2;
+export const HEADER_WORDS = 12;
 
 export const SLOT_FIELD = 0;
 export const SLOT_TRANSFORMER = 1;

@@ -6,6 +6,8 @@
 //   missing value is false, rules-language.md 3.1).
 // - Subexpressions that occur more than once across the rules (macros shared by many rules) are
 //   hash-consed by their structure and evaluated once per event through a memo slot.
+// - Rule guards (bytecode.ts): top-level conjuncts like `ka.verb = create` or `ka.target.resource in (...)`
+//   index the rules by the value of a few scalar fields, so each event runs only the rules it can match.
 // - Per rule, the operand slots its output needs: one per `%` token, plus the plain fields the JSON
 //   output_fields report (a field inside a transformer contributes the plain inner field).
 import type { CheckExpr, Expr, FieldRef, ListValue, Operand, RightValue, StringValue, Transformer, TransformerArg } from '../condition/ast.js';
@@ -44,6 +46,12 @@ const HEADER_BYTES = B.HEADER_WORDS * 4;
 
 const NUMERIC_OPS = new Set<number>([Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE]);
 const STRING_OPS = new Set<number>([...NUMERIC_OPS, Op.CONTAINS, Op.ICONTAINS, Op.STARTSWITH, Op.ENDSWITH, Op.GLOB, Op.IGLOB, Op.REGEX]);
+/** Operands with guards: the ones that guard the most rules, up to this many (each costs a lookup per event). */
+const MAX_GUARDS = 4;
+
+/** A necessary condition found in a rule: operand slot `slot` has one of `values`. */
+interface Guard { slot: number; values: Uint8Array[] }
+
 /** Checks cheap enough that a memo slot would cost as much as evaluating them again. */
 const CHEAP_OPS = new Set(['exists', '=', '==', '!=', '<', '<=', '>', '>=', 'startswith', 'endswith']);
 
@@ -373,6 +381,74 @@ class Compiler {
     }
   }
 
+  // ---- guards -----------------------------------------------------------------------------------------
+  /** The guards of a condition: one per operand, from its top-level conjuncts (the first one found wins). */
+  guards(condition: Expr): Map<number, Uint8Array[]> {
+    const conjuncts = (e: Expr): Expr[] => (e.kind === 'and' ? e.children.flatMap(conjuncts) : [e]);
+    const found = new Map<number, Uint8Array[]>();
+    for (const c of conjuncts(condition)) {
+      const g = this.guardOf(c);
+      if (g && !found.has(g.slot)) found.set(g.slot, g.values);
+    }
+    return found;
+  }
+
+  /**
+   * `f = v`, `f in (...)`, `f intersects (...)` on a plain scalar string field, or an `or` of those on one
+   * field: the values of f for which the expression can be true (it is false when f has no value).
+   */
+  private guardOf(e: Expr): Guard | undefined {
+    if (e.kind === 'or') {
+      const parts = e.children.map((c) => this.guardOf(c));
+      const first = parts[0];
+      if (!first || parts.some((p) => !p || p.slot !== first.slot)) return undefined;
+      return { slot: first.slot, values: parts.flatMap((p) => p!.values) };
+    }
+    if (e.kind !== 'check' || e.modifier || e.left.kind !== 'field' || !e.right) return undefined;
+    const def = findField(e.left.name);
+    if (!def || def.list || def.type !== 'string') return undefined;
+    const r = e.right;
+    let items: string[];
+    if (e.op === '=' || e.op === '==') {
+      if (r.kind !== 'string' && r.kind !== 'number') return undefined;
+      items = [r.kind === 'string' ? r.value : r.text];
+    } else if (e.op === 'in' || e.op === 'intersects') {
+      if (r.kind === 'val' || r.kind === 'transformer') return undefined;
+      items = this.listItems(r, e.op).map((i) => i.value);
+    } else {
+      return undefined;
+    }
+    return { slot: this.operand(e.left), values: items.map((i) => encoder.encode(i)) };
+  }
+
+  /**
+   * Writes the guard table for the rules' guards (in rule position order) and returns its offset and
+   * record count. Operands are chosen by how many rules they guard.
+   */
+  guardTable(ruleGuards: Map<number, Uint8Array[]>[]): [number, number] {
+    const use = new Map<number, number>();
+    for (const g of ruleGuards) for (const slot of g.keys()) use.set(slot, (use.get(slot) ?? 0) + 1);
+    const chosen = [...use].filter(([, n]) => n >= 2).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, MAX_GUARDS).map(([slot]) => slot);
+    const words = Math.max(1, Math.ceil(ruleGuards.length / 32));
+    const w = new ByteWriter();
+    for (const slot of chosen) {
+      const all = ruleGuards.flatMap((g) => g.get(slot) ?? []);
+      // the same order and deduplication as set()
+      const items = [...all].sort((a, b) => Buffer.compare(a, b)).filter((b, i, list) => i === 0 || Buffer.compare(list[i - 1], b) !== 0);
+      const masks = Array.from({ length: items.length + 1 }, () => new Uint32Array(words));
+      ruleGuards.forEach((g, pos) => {
+        const accepts = g.get(slot);
+        const bit = 1 << (pos & 31);
+        masks.forEach((m, i) => {
+          if (!accepts || (i < items.length && accepts.some((v) => Buffer.compare(v, items[i]) === 0))) m[pos >> 5] |= bit;
+        });
+      });
+      w.u32(slot); w.u32(this.set(items));
+      for (const m of masks) for (const word of m) w.u32(word);
+    }
+    return [chosen.length ? this.table(w.toBytes()) : 0, chosen.length];
+  }
+
   // ---- outputs ----------------------------------------------------------------------------------------
   outputPlan(rule: LoadedRule, outs: number[]): OutputPlan {
     const outIndex = (slot: number): number => {
@@ -403,7 +479,7 @@ class Compiler {
   }
 
   // ---- assembly ---------------------------------------------------------------------------------------
-  finish(rules: { rule: LoadedRule; code: number; outs: number[] }[], memoCount: number): Uint8Array {
+  finish(rules: { rule: LoadedRule; code: number; outs: number[] }[], memoCount: number, guards: [number, number]): Uint8Array {
     const out = new ByteWriter();
     this.pool.align4();
     const slotTableOff = this.pool.length;
@@ -415,7 +491,7 @@ class Compiler {
       for (const s of r.outs) rulesBytes.u32(s);
     });
     const header = [B.MAGIC, B.VERSION, this.slotOffsets.length, memoCount, rules.length, slotTableOff, HEADER_BYTES,
-      codeOff, ruleTableOff, ruleTableOff + rulesBytes.length];
+      codeOff, ruleTableOff, ruleTableOff + rulesBytes.length, guards[1], guards[0]];
     const pool = this.pool.toBytes();
     const hv = new DataView(pool.buffer, pool.byteOffset);
     header.forEach((v, i) => hv.setUint32(i * 4, v >>> 0, true));
@@ -453,6 +529,7 @@ export function compileRules(rules: readonly LoadedRule[]): Program {
   const c = new Compiler();
   c.planMemo(enabled.map((r) => r.condition));
   const compiled: { rule: LoadedRule; code: number; outs: number[]; plan: OutputPlan }[] = [];
+  const guards: Map<number, Uint8Array[]>[] = [];
   for (const rule of enabled) {
     const code = c.codeLength;
     try {
@@ -462,12 +539,13 @@ export function compileRules(rules: readonly LoadedRule[]): Program {
       throw e;
     }
     c.endRule();
+    guards.push(c.guards(rule.condition));
     const outs: number[] = [];
     const plan = c.outputPlan(rule, outs);
     compiled.push({ rule, code, outs, plan });
   }
   return {
-    bytes: c.finish(compiled, c.memoSize),
+    bytes: c.finish(compiled, c.memoSize, c.guardTable(guards)),
     rules: compiled.map(({ rule, plan }) => ({ rule, output: plan })),
     slotCount: c.slots,
     memoCount: c.memoSize,
