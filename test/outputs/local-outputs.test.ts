@@ -92,6 +92,7 @@ describe('program_output', () => {
     await sink.emit(alerts(3));
     await sink.flush();
     expect(program.starts).toBe(1);
+    await sleep(100); // lines still in the pipe die with the process: let cat read them first
     (program as unknown as { child: { kill(): void } }).child.kill();
     await sleep(100);
     await sink.emit(alerts(2, 3));
