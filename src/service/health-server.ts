@@ -1,0 +1,71 @@
+// The service's web server (Falco's `webserver` keys): liveness on k8s_healthz_endpoint (/healthz), readiness
+// on /readyz, Prometheus metrics on /metrics. Liveness answers {"status":"ok"} as Falco's does while the
+// process works; readiness is 503 until the rules are loaded and the source runs, and again from the start
+// of a shutdown, so a rollout drains traffic (the webhook) before the process stops.
+import { readFileSync } from 'node:fs';
+import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import { KawaError } from '../errors/codes.js';
+import type { WebserverConfig } from './config.js';
+import type { Metrics } from './metrics.js';
+
+export class Health {
+  ready = false;
+  /** Set when the pipeline died: liveness fails, so the kubelet restarts the process. */
+  failed: string | undefined;
+}
+
+export interface ServiceServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startServiceServer(config: WebserverConfig, health: Health, metrics?: Metrics): Promise<ServiceServer> {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const reply = (code: number, body: string, type = 'application/json') => {
+      res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, '{"status":"method not allowed"}');
+    if (path === config.healthzEndpoint) {
+      return health.failed ? reply(503, JSON.stringify({ status: 'failed', reason: health.failed })) : reply(200, '{"status":"ok"}');
+    }
+    if (path === '/readyz') return health.ready && !health.failed ? reply(200, '{"status":"ready"}') : reply(503, '{"status":"not ready"}');
+    if (path === '/metrics' && metrics && config.metricsEnabled) {
+      metrics.text().then(
+        (text) => reply(200, text, metrics.registry.contentType),
+        (e: Error) => reply(500, JSON.stringify({ status: e.message })),
+      );
+      return;
+    }
+    reply(404, '{"status":"not found"}');
+  };
+  let server: Server;
+  if (config.sslEnabled) {
+    let pem: Buffer;
+    try {
+      pem = readFileSync(config.sslCertificate);
+    } catch (e) {
+      throw new KawaError('KAWA_ERR_CONFIG', `webserver.ssl_certificate: cannot read ${config.sslCertificate}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+    server = createHttps({ key: pem, cert: pem }, handler);
+  } else {
+    server = createHttp(handler);
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new KawaError('KAWA_ERR_CONFIG', `webserver: cannot listen on ${config.listenAddress}:${config.listenPort}: ${e.code ?? e.message}`)));
+    server.listen(config.listenPort, config.listenAddress, resolve);
+  });
+  const port = (server.address() as { port: number }).port;
+  const host = config.listenAddress.includes(':') ? `[${config.listenAddress}]` : config.listenAddress;
+  return {
+    url: `${config.sslEnabled ? 'https' : 'http'}://${host}:${port}`,
+    port,
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}

@@ -1,0 +1,56 @@
+// The webhook source's keys in falco.yaml (kawa's own block; also settable with -o webhook.KEY=VALUE, and
+// `kawa run --webhook --port N --path P`):
+//
+//   webhook:
+//     listen_address: 0.0.0.0
+//     listen_port: 9765                 the k8saudit plugin's default
+//     path: /k8s-audit
+//     ssl_certificate: ""               PEM certificate (chain) file: serve HTTPS
+//     ssl_key: ""                       its key (default: the certificate file, when it holds both)
+//     client_ca: ""                     require client certificates signed by this CA (mutual TLS)
+//     token_file: ""                    require `Authorization: Bearer <the file's content>`
+//     max_body_bytes: 12582912          larger requests get 413 (k8saudit's webhookMaxBatchSize)
+//     queue: 16                         requests waiting for the pipeline before the next ones wait
+import { readFileSync } from 'node:fs';
+import { KawaError } from '../../errors/codes.js';
+import type { ConfigView } from '../../service/config-view.js';
+
+export interface WebhookConfig {
+  listenAddress: string;
+  listenPort: number;
+  path: string;
+  sslCertificate?: string;
+  sslKey?: string;
+  clientCa?: string;
+  tokenFile?: string;
+  maxBodyBytes: number;
+  queue: number;
+}
+
+export function readWebhookConfig(view: ConfigView): WebhookConfig {
+  const k = (key: string) => ['webhook', key];
+  const optional = (key: string) => view.str(k(key)) || undefined;
+  const path = view.str(k('path'), '/k8s-audit');
+  if (!path.startsWith('/')) view.fail(k('path'), 'webhook.path must start with /');
+  const port = view.num(k('listen_port'), 9765);
+  if (port > 65535) view.fail(k('listen_port'), 'webhook.listen_port must be a port number');
+  return {
+    listenAddress: view.str(k('listen_address'), '0.0.0.0'),
+    listenPort: port,
+    path,
+    sslCertificate: optional('ssl_certificate'),
+    sslKey: optional('ssl_key'),
+    clientCa: optional('client_ca'),
+    tokenFile: optional('token_file'),
+    maxBodyBytes: view.num(k('max_body_bytes'), 12 * 1024 * 1024, { min: 1 }),
+    queue: view.num(k('queue'), 16, { min: 1 }),
+  };
+}
+
+export function readSecretFile(path: string, key: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new KawaError('KAWA_ERR_CONFIG', `webhook.${key}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+}
