@@ -47,6 +47,8 @@ export const F_ESCAPED: u32 = 1;
 const F_LAZY: u32 = 2;
 /** Node flag: a lazy container already opened; its link holds the node of the parsed copy. */
 const F_OPENED: u32 = 4;
+/** Node flag: an object with a key that contains a backslash (lookups must compare unescaped keys). */
+const F_ESCAPED_KEYS: u32 = 8;
 
 /** parseJson results. */
 export const PARSE_OK: i32 = 0;
@@ -116,7 +118,7 @@ export function open(n: i32): i32 {
   return copy;
 }
 
-function newNode(type: u32, flags: u32, start: usize, end: usize): i32 {
+@inline function newNode(type: u32, flags: u32, start: usize, end: usize): i32 {
   if (tapeTop == tapeCap) {
     const cap = max<i32>(4096, tapeCap << 1);
     tapePtr = tapePtr ? heap.realloc(tapePtr, <usize>cap * NODE_SIZE) : heap.alloc(<usize>cap * NODE_SIZE);
@@ -219,6 +221,7 @@ export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
   tapeTop = 0;
   salvagedFlag = false;
   errorAt = 0;
+  forgetLookups();
   return parseRange(ptr, ptr + <usize>len, salvage, salvage ? NEVER_LAZY : LAZY_DEPTH);
 }
 
@@ -343,7 +346,13 @@ function parseRange(ptr: usize, end: usize, salvage: bool, lazyDepth: i32): i32 
     }
     const q = stringEnd(pos + 1, end);
     if (q == 0) break;
-    if (depth <= lazyDepth) newNode(T_KEY, stringEscaped ? F_ESCAPED : 0, pos + 1, q);
+    if (depth <= lazyDepth) {
+      newNode(T_KEY, stringEscaped ? F_ESCAPED : 0, pos + 1, q);
+      if (stringEscaped) {
+        const obj = nodeAddr(unchecked(nodeStack[depth - 1]));
+        store<u8>(obj, load<u8>(obj, 1) | <u8>F_ESCAPED_KEYS, 1);
+      }
+    }
     pos = skipWs(q + 1, end);
     if (pos >= end) break;
     if (load<u8>(pos) != 0x3a) {
@@ -423,8 +432,12 @@ function hasByte(p: usize, end: usize, b: u8): bool {
   return false;
 }
 
-function bytesEqual(a: usize, b: usize, len: usize): bool {
-  for (let i: usize = 0; i < len; i++) {
+@inline function bytesEqual(a: usize, b: usize, len: usize): bool {
+  let i: usize = 0;
+  for (; i + 8 <= len; i += 8) {
+    if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  }
+  for (; i < len; i++) {
     if (load<u8>(a + i) != load<u8>(b + i)) return false;
   }
   return true;
@@ -442,16 +455,54 @@ function scratch(size: usize): usize {
   return scratchPtr;
 }
 
+// Lookups of the current document, remembered: fields that share a path prefix (objectRef.resource,
+// objectRef.name, ...) look up the same members again. Direct-mapped, 32 bytes per entry:
+//   u32 parse number, i32 object node, u32 key address, i32 key length, i32 result
+// Key bytes are named by their address: every caller passes either constant key bytes or arena bytes,
+// which do not change until the next event (and so the next parse).
+const LOOKUP_BITS: u32 = 8;
+const lookups = memory.data(32 << LOOKUP_BITS, 8);
+let parseNumber: u32 = 0;
+
+/** Starts a new document for the lookup cache. */
+function forgetLookups(): void {
+  parseNumber++;
+  if (parseNumber == 0) {
+    // wrapped after 2^32 parses: entries from long ago could look current
+    memory.fill(lookups, 0, 32 << LOOKUP_BITS);
+    parseNumber = 1;
+  }
+}
+
 /** The first member of object `obj` whose key equals the given bytes (compared unescaped), or NONE. */
 export function objectGet(obj: i32, key: usize, keyLen: i32): i32 {
+  const h = ((<u32>key * 0x9e3779b1) ^ (<u32>obj * 0x85ebca6b) ^ <u32>keyLen) >>> (32 - LOOKUP_BITS);
+  const e = lookups + (<usize>h << 5);
+  if (load<u32>(e) == parseNumber && load<i32>(e, 4) == obj && load<u32>(e, 8) == <u32>key && load<i32>(e, 12) == keyLen) {
+    return load<i32>(e, 16);
+  }
+  const r = objectFind(obj, key, keyLen);
+  store<u32>(e, parseNumber);
+  store<i32>(e, obj, 4);
+  store<u32>(e, <u32>key, 8);
+  store<i32>(e, keyLen, 12);
+  store<i32>(e, r, 16);
+  return r;
+}
+
+function objectFind(obj: i32, key: usize, keyLen: i32): i32 {
   obj = open(obj);
   const stop = nodeNext(obj);
   const keyEscaped = hasByte(key, key + <usize>keyLen, 0x5c);
   if (!keyEscaped) {
     // fast path: raw key text, as fastjson tries first
     for (let k = obj + 1; k < stop; k = nodeNext(k + 1)) {
-      if (nodeLen(k) == keyLen && bytesEqual(nodeStart(k), key, keyLen)) return k + 1;
+      const at = nodeAddr(k);
+      const start = <usize>load<u32>(at, 4);
+      if (<i32>(load<u32>(at, 8) - <u32>start) == keyLen && bytesEqual(start, key, keyLen)) return k + 1;
     }
+    // no key of this object needs unescaping: nothing else can match
+    if ((<u32>load<u8>(nodeAddr(obj), 1) & F_ESCAPED_KEYS) == 0) return NONE;
   }
   for (let k = obj + 1; k < stop; k = nodeNext(k + 1)) {
     if (nodeEscaped(k)) {
