@@ -1,6 +1,11 @@
 // `kawa run`: evaluate audit events from files (or stdin) against rules files, print Falco alerts.
 //
 //   kawa run [-c falco.yaml] -r RULES... -e EVENTS... [--json] [-o key=value]... [--workers N] [--summary]
+//   kawa run [-c falco.yaml] -r RULES... --webhook [--port 9765] [--path /k8s-audit] [-o key=value]...
+//
+// With --webhook kawa runs as a service (src/service/serve.ts): the API server's audit webhook posts events,
+// alerts go to the configured outputs, /healthz and /metrics are served, SIGTERM stops it gracefully.
+// Every run sends alerts to the outputs of the configuration (stdout, file, program, http).
 //
 // Evaluation: --workers N runs N worker threads (the pool); large JSON-lines files are split into byte
 // ranges the workers read themselves. --workers 0 evaluates on the main thread. By default a run uses one
@@ -21,16 +26,19 @@ import { unwatchFile, watchFile } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { AlertStats } from '../alerts/stats.js';
-import { OUTPUT_KEYS, readOutputOptions, setOutputKey, type OutputOptions } from '../alerts/output-options.js';
-import { readFalcoConfig, type FalcoConfig } from '../config/falco-config.js';
+import type { OutputOptions } from '../alerts/output-options.js';
+import { parseFalcoConfig, readFalcoConfig, type FalcoConfig } from '../config/falco-config.js';
 import type { Rejection } from '../engine/engine.js';
 import { KawaError, type Code } from '../errors/codes.js';
 import { loadRulesFiles } from '../rules/load.js';
-import { parsePriority } from '../rules/priority.js';
 import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { Progress } from '../pipeline/progress.js';
-import { StdoutSink } from '../pipeline/stdout-sink.js';
+import { OutputSink } from '../outputs/sink.js';
+import { createLogger } from '../service/logger.js';
+import { checkOverrideKeys } from '../service/overrides.js';
+import { serve } from '../service/serve.js';
+import { WebhookSource } from '../sources/webhook/source.js';
 import type { Evaluator } from '../pipeline/types.js';
 import { WorkerPool } from '../pool/pool.js';
 import type { LoadResult } from '../rules/types.js';
@@ -59,6 +67,9 @@ interface RunOptions {
   option?: string[];
   workers?: number;
   summary?: boolean;
+  webhook?: boolean;
+  port?: string;
+  path?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -70,6 +81,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('-o, --option <key=value>', 'override a configuration key (repeatable)', collect)
     .option('--workers <n>', 'worker threads (0: evaluate on the main thread; default: one per core for inputs of 8 MiB or more)', parseWorkers)
     .option('--summary', 'end with events, bytes, seconds, events/s and alerts on stderr (always on a terminal)')
+    .option('--webhook', 'run as a service receiving the API server\'s audit webhook (keys: webhook.*)')
+    .option('--port <port>', 'webhook port (webhook.listen_port, default 9765)')
+    .option('--path <path>', 'webhook path (webhook.path, default /k8s-audit)')
     .action(async (opts: RunOptions) => {
       setExit(await run(opts));
     });
@@ -83,29 +97,14 @@ function parseWorkers(value: string): number {
 
 interface RunConfig { rules: FalcoConfig; output: OutputOptions }
 
-/** `-c` file, then each `-o key=value` in order, then the flags. */
+/** `-c` file with each `-o key=value` applied to it in order (any key, as Falco), then the flags. */
 function buildConfig(opts: RunOptions): RunConfig {
-  const rules: FalcoConfig = opts.config
-    ? readFalcoConfig(opts.config)
-    : { file: '', rulesFiles: [], selection: [], appendOutput: [], ruleMatching: 'first' };
-  const output: OutputOptions = opts.config ? readOutputOptions(opts.config) : {};
-  for (const o of opts.option ?? []) {
-    const eq = o.indexOf('=');
-    if (eq <= 0) throw new KawaError('KAWA_ERR_USAGE', `-o needs key=value, not ${JSON.stringify(o)}`);
-    const key = o.slice(0, eq).trim();
-    const value = o.slice(eq + 1).trim();
-    if (setOutputKey(output, key, value)) continue;
-    if (key === 'priority') {
-      const p = parsePriority(value);
-      if (!p) throw new KawaError('KAWA_ERR_CONFIG', `-o priority=${value}: not a priority (emergency, alert, critical, error, warning, notice, info, debug)`);
-      rules.minPriority = p;
-    } else if (key === 'rule_matching') {
-      if (value !== 'first' && value !== 'all') throw new KawaError('KAWA_ERR_CONFIG', `-o rule_matching=${value}: must be first or all`);
-      rules.ruleMatching = value;
-    } else {
-      throw new KawaError('KAWA_ERR_USAGE', `-o ${key}: not a key kawa run uses (${[...OUTPUT_KEYS, 'priority', 'rule_matching'].join(', ')})`);
-    }
-  }
+  const overrides = [...(opts.option ?? [])];
+  checkOverrideKeys(overrides);
+  if (opts.port !== undefined) overrides.push(`webhook.listen_port=${opts.port}`);
+  if (opts.path !== undefined) overrides.push(`webhook.path=${opts.path}`);
+  const rules = opts.config ? readFalcoConfig(opts.config, overrides) : parseFalcoConfig('', '', overrides);
+  const output: OutputOptions = rules.outputs.format;
   if (opts.json) output.jsonOutput = true;
   if (opts.rules?.length) rules.rulesFiles = opts.rules;
   return { rules, output };
@@ -126,7 +125,8 @@ class InputReports {
 export async function run(opts: RunOptions): Promise<number> {
   const { rules: config, output } = buildConfig(opts);
   if (!config.rulesFiles.length) throw new KawaError('KAWA_ERR_USAGE', 'no rules: give -r FILE (or rules_files in the -c configuration)');
-  if (!opts.events?.length) throw new KawaError('KAWA_ERR_USAGE', 'no events: give -e FILE (a file, a directory, or - for stdin)');
+  if (opts.webhook && opts.events?.length) throw new KawaError('KAWA_ERR_USAGE', '--webhook and -e are two different sources: give one');
+  if (!opts.webhook && !opts.events?.length) throw new KawaError('KAWA_ERR_USAGE', 'no events: give -e FILE (a file, a directory, or - for stdin), or --webhook');
 
   const loaded = loadConfiguredRules(config);
   // like Falco, a run shows load errors but not warnings (kawa validate lists those)
@@ -134,16 +134,26 @@ export async function run(opts: RunOptions): Promise<number> {
     for (const e of loaded.errors) process.stderr.write(`${formatProblem(e, 'error')}\n`);
     return 1;
   }
+  if (opts.webhook) {
+    return serve({
+      config,
+      rules: loaded,
+      reload: () => loadConfiguredRules(buildConfig(opts).rules),
+      openSource: ({ logger, metrics }) => WebhookSource.start(config.webhook, { logger, metrics }),
+      workers: opts.workers,
+      watchFiles: opts.config ? [opts.config] : [],
+    });
+  }
 
   const reports = new InputReports();
-  const files = await listInputs(opts.events);
+  const files = await listInputs(opts.events ?? []);
   const inputBytes = await sizeOf(files);
   const workers = opts.workers ?? (inputBytes >= POOL_MIN_BYTES ? availableParallelism() : 0);
   const evaluator: Evaluator & { window?: number } = workers > 0
     ? new WorkerPool(loaded, { threads: workers, ruleMatching: config.ruleMatching })
     : new EngineEvaluator(loaded, { ruleMatching: config.ruleMatching });
   const source = openSource(files, reports, workers > 0);
-  const sink = new StdoutSink(output);
+  const sink = new OutputSink(config.outputs, { logger: createLogger({ level: config.service.logLevel }) });
   const stats = new AlertStats();
   const progress = Progress.forTerminal(files.includes('-') || anyGzip(files) ? 0 : inputBytes);
   const stopReloading = reloadOnChange(config, evaluator);
@@ -173,6 +183,7 @@ export async function run(opts: RunOptions): Promise<number> {
     stopReloading();
     await evaluator.close();
   }
+  await sink.close();
   if (sink.closed) return 0;
   const seconds = (performance.now() - started) / 1000;
 

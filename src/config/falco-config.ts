@@ -1,13 +1,20 @@
 // Reading the parts of a Falco configuration file (falco.yaml) that decide which rules load and how:
 // rules_files (or the older rules_file), priority, rules (enable/disable selection), append_output and
 // rule_matching. Anything malformed is a KAWA_ERR_CONFIG error naming the file, line and column; keys kawa
-// does not use are ignored, as Falco ignores keys it does not know.
+// does not use are ignored, as Falco ignores keys it does not know. The output, service and webhook keys are
+// read by their own modules (outputs/config.ts, service/config.ts, sources/webhook/config.ts), and `-o key=value`
+// overrides (service/overrides.ts) are applied to the document before any key is read.
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
 import { KawaError, type Location } from '../errors/codes.js';
 import type { AppendOutput } from '../rules/compiler.js';
 import { parsePriority } from '../rules/priority.js';
 import type { Priority, RuleSelection } from '../rules/types.js';
+import { readOutputsConfig, type OutputsConfig } from '../outputs/config.js';
+import { readServiceConfig, type ServiceConfig } from '../service/config.js';
+import { ConfigView } from '../service/config-view.js';
+import { applyOverrides, parseOverride } from '../service/overrides.js';
+import { readWebhookConfig, type WebhookConfig } from '../sources/webhook/config.js';
 
 export interface FalcoConfig {
   file: string;
@@ -16,9 +23,13 @@ export interface FalcoConfig {
   selection: RuleSelection[];
   appendOutput: AppendOutput[];
   ruleMatching: 'first' | 'all';
+  outputs: OutputsConfig;
+  service: ServiceConfig;
+  webhook: WebhookConfig;
 }
 
-export function readFalcoConfig(path: string): FalcoConfig {
+/** `overrides`: `-o key=value` texts, applied in order before the keys are read. */
+export function readFalcoConfig(path: string, overrides: string[] = []): FalcoConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -26,13 +37,15 @@ export function readFalcoConfig(path: string): FalcoConfig {
     const code = (e as NodeJS.ErrnoException).code;
     throw new KawaError('KAWA_ERR_CONFIG', `cannot read configuration file: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(e)}`, { file: path });
   }
-  return parseFalcoConfig(text, path);
+  return parseFalcoConfig(text, path, overrides);
 }
 
-export function parseFalcoConfig(text: string, file: string): FalcoConfig {
+export function parseFalcoConfig(text: string, file: string, overrides: string[] = []): FalcoConfig {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false });
   const at = (node: Node | null | undefined): Location => {
+    // a node an override set has no position: name the overrides instead
+    if (node && !node.range) return { file: `${file ? `${file}, ` : ''}-o overrides` };
     const { line, col } = lc.linePos(node?.range?.[0] ?? 0);
     return { file, line, column: col };
   };
@@ -44,10 +57,16 @@ export function parseFalcoConfig(text: string, file: string): FalcoConfig {
     const { line, col } = lc.linePos(err.pos[0]);
     throw new KawaError('KAWA_ERR_CONFIG', `not valid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, { file, line, column: col });
   }
-  const config: FalcoConfig = { file, rulesFiles: [], selection: [], appendOutput: [], ruleMatching: 'first' };
+  if (overrides.length) applyOverrides(doc, overrides.map(parseOverride));
+  const view = new ConfigView(doc, lc, file);
   const root = doc.contents as Node | null;
-  if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return config;
-  if (!isMap(root)) return fail('the configuration must be a mapping of keys to values', root);
+  const empty = root === null || (isScalar(root) && (root.value === null || root.value === ''));
+  if (!empty && !isMap(root)) return fail('the configuration must be a mapping of keys to values', root);
+  const config: FalcoConfig = {
+    file, rulesFiles: [], selection: [], appendOutput: [], ruleMatching: 'first',
+    outputs: readOutputsConfig(view), service: readServiceConfig(view), webhook: readWebhookConfig(view),
+  };
+  if (empty || !isMap(root)) return config;
   const get = (key: string): Node | null | undefined => {
     const pair = root.items.find((p) => isScalar(p.key) && p.key.value === key);
     return pair ? (pair.value as Node | null) : undefined;
