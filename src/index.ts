@@ -48,3 +48,18 @@ export type { Code, Problem, Location } from './errors/codes.js';
 /** The field registry: every ka.*, json.*, jevt.* field kawa knows. */
 export { FIELDS, findField } from './fields/registry.js';
 export type { FieldDef } from './fields/types.js';
+
+/** Running kawa inside another program: sources, the pipeline, the outputs and the service pieces. */
+export { Pipeline } from './pipeline/pipeline.js';
+export type { PipelineOptions, PipelineStats } from './pipeline/pipeline.js';
+export { EngineEvaluator } from './pipeline/engine-evaluator.js';
+export type { Source, SourceBatch, Evaluator, Evaluation, Alert, AlertSink } from './pipeline/types.js';
+export { WebhookSource } from './sources/webhook/source.js';
+export type { WebhookConfig } from './sources/webhook/config.js';
+export { OutputSink } from './outputs/sink.js';
+export type { OutputSinkOptions } from './outputs/sink.js';
+export type { OutputsConfig, HttpOutputConfig } from './outputs/config.js';
+export { parseFalcoConfig, readFalcoConfig } from './config/falco-config.js';
+export type { FalcoConfig } from './config/falco-config.js';
+export { Metrics } from './service/metrics.js';
+export { createLogger } from './service/logger.js';

@@ -1,0 +1,89 @@
+// The npm package as a user gets it: `npm pack`, installed from the tarball into an empty folder (offline,
+// from the npm cache), then the kawa command, the library from JavaScript, and its type declarations from
+// TypeScript. Needs dist/ and wasm/engine.wasm built (npm run build); packs with --ignore-scripts so the
+// test never rebuilds them.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = process.cwd();
+const dir = mkdtempSync(join(tmpdir(), 'kawa-pkg-'));
+const app = join(dir, 'app');
+const run = (cmd: string, args: string[], cwd = app) => spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 60_000 });
+
+const EVENT = JSON.stringify({
+  kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: 'a1', stage: 'ResponseStarted', verb: 'create',
+  requestURI: '/api/v1/namespaces/default/pods/web/exec', user: { username: 'mallory' },
+  objectRef: { resource: 'pods', subresource: 'exec', namespace: 'default', name: 'web', apiVersion: 'v1' },
+  requestReceivedTimestamp: '2024-05-01T10:00:00.000000Z', stageTimestamp: '2024-05-01T10:00:00.100000Z',
+});
+
+describe('npm package', () => {
+  beforeAll(() => {
+    execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, stdio: 'ignore' });
+    const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
+    execFileSync('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', join(dir, tarball)], { cwd: app, stdio: 'ignore' });
+  });
+
+  it('holds the engine, the compiled code, the rules and the samples, and no sources or tests', () => {
+    const pkg = join(app, 'node_modules/kawa');
+    for (const f of ['wasm/engine.wasm', 'dist/index.js', 'dist/index.d.ts', 'bin/kawa.js', 'rules/kawa-eks-rules.yaml', 'samples/eks-audit.jsonl.gz']) {
+      expect(existsSync(join(pkg, f)), f).toBe(true);
+    }
+    for (const f of ['src', 'test', 'assembly', 'node_modules/vitest']) expect(existsSync(join(pkg, f)), f).toBe(false);
+  });
+
+  it('npx kawa --help, and kawa run over the packaged sample', () => {
+    const help = run('npx', ['--offline', 'kawa', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: kawa');
+    const r = run(join(app, 'node_modules/.bin/kawa'), ['run', '-r', 'node_modules/kawa/rules/kawa-eks-rules.yaml', '-e', 'node_modules/kawa/samples/eks-audit.jsonl.gz']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Events detected: [1-9]\d*$/m);
+  });
+
+  it('the library from JavaScript', () => {
+    writeFileSync(join(app, 'use.mjs'), `
+import { loadRulesFiles, Engine, AlertFormatter } from 'kawa';
+const rules = loadRulesFiles(['node_modules/kawa/rules/kawa-eks-rules.yaml']);
+if (!rules.ok) throw new Error(rules.errors[0].message);
+const engine = Engine.create({ rules });
+const { matches } = engine.evaluateOne(${JSON.stringify(EVENT)});
+const f = new AlertFormatter({ timeZone: 'UTC' });
+for (const m of matches) console.log(JSON.parse(f.json(m)).rule);
+`);
+    const r = run(process.execPath, ['use.mjs']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('Exec');
+  });
+
+  it('the type declarations from TypeScript (strict, NodeNext)', () => {
+    writeFileSync(join(app, 'use.ts'), `
+import { loadRulesFiles, Engine, OutputSink, parseFalcoConfig, Pipeline, WebhookSource, Metrics, type Match } from 'kawa';
+const rules = loadRulesFiles(['node_modules/kawa/rules/kawa-eks-rules.yaml']);
+const engine: Engine = Engine.create({ rules });
+const first: Match | undefined = engine.evaluateOne('{}').matches[0];
+const config = parseFalcoConfig('json_output: true', 'inline', ['stdout_output.enabled=true']);
+const sink = new OutputSink(config.outputs, { metrics: new Metrics() });
+export async function serve(): Promise<void> {
+  const source = await WebhookSource.start(config.webhook);
+  const { EngineEvaluator } = await import('kawa');
+  await new Pipeline(source, new EngineEvaluator(rules), sink).run();
+}
+export const priority: string | undefined = first?.rule.priority;
+// @ts-expect-error: the engine takes a load result, not a path
+Engine.create({ rules: 'rules.yaml' });
+`);
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
+      files: ['use.ts'],
+    }));
+    const r = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
