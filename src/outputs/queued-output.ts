@@ -42,6 +42,7 @@ export abstract class QueuedOutput implements Output {
   private idleWaiters: (() => void)[] = [];
   private lingerWake: (() => void) | undefined;
   private unreported = { dropped: 0, failed: 0, since: 0 };
+  private reportTimer: NodeJS.Timeout | undefined;
 
   protected constructor(
     readonly name: string,
@@ -176,7 +177,16 @@ export abstract class QueuedOutput implements Output {
     const u = this.unreported;
     if (!u.dropped && !u.failed) return;
     const now = Date.now();
-    if (!final && now - u.since < LOG_EVERY_MS) return;
+    if (!final && now - u.since < LOG_EVERY_MS) {
+      // what is held back now is logged when the period ends, even if nothing more is lost
+      this.reportTimer ??= setTimeout(() => {
+        this.reportTimer = undefined;
+        this.report(true);
+      }, LOG_EVERY_MS - (now - u.since)).unref();
+      return;
+    }
+    if (this.reportTimer) clearTimeout(this.reportTimer);
+    this.reportTimer = undefined;
     this.opts.logger?.error({ output: this.name, dropped: u.dropped, failed: u.failed, reason: why }, 'alerts lost by an output');
     this.unreported = { dropped: 0, failed: 0, since: now };
   }
