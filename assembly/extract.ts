@@ -506,9 +506,8 @@ function jsonValue(arg: usize, argLen: i32): bool {
   const end = arg + <usize>argLen;
   let p = arg;
   if (load<u8>(p) == 0x2f) p++;
-  // segments are decoded (~1 -> '/', then ~0 -> '~') one after the other into one arena buffer, each in
-  // bytes of its own (lookups name keys by address: json.ts objectGet)
-  let buf = arenaAlloc(<usize>argLen);
+  // segments are decoded (~1 -> '/', then ~0 -> '~') into one arena buffer
+  const buf = arenaAlloc(<usize>argLen);
   if (!buf) return false;
   let v = 0;
   while (true) {
@@ -518,7 +517,6 @@ function jsonValue(arg: usize, argLen: i32): bool {
     v = getStep(v, buf, segLen);
     if (v == NONE) return true;
     if (q >= end) break;
-    buf += <usize>segLen;
     p = q + 1;
   }
   return pushString(v);

@@ -106,9 +106,12 @@ export function parseErrorAt(): usize {
  * The node whose subtree holds container n's children: n itself, or for a lazy container its parsed copy
  * (made on first use). Every walk over a container's children starts here.
  */
-export function open(n: i32): i32 {
+@inline export function open(n: i32): i32 {
+  return (<u32>load<u8>(nodeAddr(n), 1) & F_LAZY) == 0 ? n : openLazy(n);
+}
+
+function openLazy(n: i32): i32 {
   const flags = <u32>load<u8>(nodeAddr(n), 1);
-  if ((flags & F_LAZY) == 0) return n;
   if (flags & F_OPENED) return load<i32>(linkPtr + (<usize>n << 2));
   const copy = tapeTop;
   // the text was read once already: this parse cannot fail
@@ -221,7 +224,6 @@ export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
   tapeTop = 0;
   salvagedFlag = false;
   errorAt = 0;
-  forgetLookups();
   return parseRange(ptr, ptr + <usize>len, salvage, salvage ? NEVER_LAZY : LAZY_DEPTH);
 }
 
@@ -455,42 +457,8 @@ function scratch(size: usize): usize {
   return scratchPtr;
 }
 
-// Lookups of the current document, remembered: fields that share a path prefix (objectRef.resource,
-// objectRef.name, ...) look up the same members again. Direct-mapped, 32 bytes per entry:
-//   u32 parse number, i32 object node, u32 key address, i32 key length, i32 result
-// Key bytes are named by their address: every caller passes either constant key bytes or arena bytes,
-// which do not change until the next event (and so the next parse).
-const LOOKUP_BITS: u32 = 8;
-const lookups = memory.data(32 << LOOKUP_BITS, 8);
-let parseNumber: u32 = 0;
-
-/** Starts a new document for the lookup cache. */
-function forgetLookups(): void {
-  parseNumber++;
-  if (parseNumber == 0) {
-    // wrapped after 2^32 parses: entries from long ago could look current
-    memory.fill(lookups, 0, 32 << LOOKUP_BITS);
-    parseNumber = 1;
-  }
-}
-
 /** The first member of object `obj` whose key equals the given bytes (compared unescaped), or NONE. */
 export function objectGet(obj: i32, key: usize, keyLen: i32): i32 {
-  const h = ((<u32>key * 0x9e3779b1) ^ (<u32>obj * 0x85ebca6b) ^ <u32>keyLen) >>> (32 - LOOKUP_BITS);
-  const e = lookups + (<usize>h << 5);
-  if (load<u32>(e) == parseNumber && load<i32>(e, 4) == obj && load<u32>(e, 8) == <u32>key && load<i32>(e, 12) == keyLen) {
-    return load<i32>(e, 16);
-  }
-  const r = objectFind(obj, key, keyLen);
-  store<u32>(e, parseNumber);
-  store<i32>(e, obj, 4);
-  store<u32>(e, <u32>key, 8);
-  store<i32>(e, keyLen, 12);
-  store<i32>(e, r, 16);
-  return r;
-}
-
-function objectFind(obj: i32, key: usize, keyLen: i32): i32 {
   obj = open(obj);
   const stop = nodeNext(obj);
   const keyEscaped = hasByte(key, key + <usize>keyLen, 0x5c);
@@ -517,7 +485,7 @@ function objectFind(obj: i32, key: usize, keyLen: i32): i32 {
 }
 
 /** One fastjson Get step: object member, array element by Atoi-style index; scalars have no children. */
-export function getStep(v: i32, key: usize, keyLen: i32): i32 {
+@inline export function getStep(v: i32, key: usize, keyLen: i32): i32 {
   const t = nodeType(v);
   if (t == T_OBJECT) return objectGet(v, key, keyLen);
   if (t == T_ARRAY) return arrayAt(v, atoiIndex(key, keyLen));
