@@ -184,15 +184,21 @@ let memoryEnd: usize = 0;
   const quote = i8x16.splat(0x22);
   const backslash = i8x16.splat(0x5c);
   while (true) {
-    if (p >= end) return 0;
-    if (p + 16 <= memoryEnd) {
+    if (p + 16 <= end) {
       const v = v128.load(p);
-      let m = <u32>i8x16.bitmask(v128.or(i8x16.eq(v, quote), i8x16.eq(v, backslash)));
-      if (end - p < 16) m &= (<u32>1 << <u32>(end - p)) - 1;
+      const m = <u32>i8x16.bitmask(v128.or(i8x16.eq(v, quote), i8x16.eq(v, backslash)));
       if (m == 0) {
         p += 16;
         continue;
       }
+      p += <usize>ctz(m);
+    } else if (p >= end) {
+      return 0;
+    } else if (p + 16 <= memoryEnd) {
+      // the last block: bytes past the end are not the string's
+      const v = v128.load(p);
+      const m = <u32>i8x16.bitmask(v128.or(i8x16.eq(v, quote), i8x16.eq(v, backslash))) & ((<u32>1 << <u32>(end - p)) - 1);
+      if (m == 0) return 0;
       p += <usize>ctz(m);
     } else {
       while (p < end && load<u8>(p) != 0x22 && load<u8>(p) != 0x5c) p++;
