@@ -44,6 +44,7 @@ export const KAWA_ERRORS = {
   KAWA_ERR_FIELD: 'Invalid field',
   KAWA_ERR_WASM: 'WebAssembly engine failure',
   KAWA_ERR_WORKER: 'A worker thread failed evaluating a batch',
+  KAWA_ERR_CHECKPOINT: 'Checkpoint file unreadable or corrupt',
 } as const;
 
 export type LoadErrorCode = keyof typeof LOAD_ERRORS;

@@ -1,0 +1,42 @@
+// The CloudWatch Logs client of a source: the standard AWS credential chain (environment, shared files and
+// profiles, web identity/IRSA, container and instance metadata), or the profile the configuration names; a
+// request timeout that really fails the request (the SDK only warns unless throwOnRequestTimeout is set);
+// few SDK retries, because the source's own loop retries forever without losing its place.
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { KawaError } from '../../errors/codes.js';
+import type { CloudWatchConfig } from './config.js';
+
+// the SDK warns once per process that future versions need Node 22; the version is pinned
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export function createLogsClient(c: CloudWatchConfig, opts: { maxAttempts?: number } = {}): CloudWatchLogsClient {
+  return new CloudWatchLogsClient({
+    ...(c.region ? { region: c.region } : {}),
+    ...(c.profile ? { profile: c.profile } : {}),
+    ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+    maxAttempts: opts.maxAttempts ?? 3,
+    retryMode: 'standard',
+    requestHandler: { connectionTimeout: 3000, requestTimeout: c.requestTimeoutMs, throwOnRequestTimeout: true },
+  });
+}
+
+/** The region the client will use; KAWA_ERR_CONFIG when neither the configuration nor the AWS environment names one. */
+export async function resolveRegion(client: CloudWatchLogsClient): Promise<string> {
+  try {
+    const region = await client.config.region();
+    if (region) return region;
+  } catch {
+    // the SDK throws when no region is configured anywhere
+  }
+  throw new KawaError('KAWA_ERR_CONFIG', 'no AWS region for CloudWatch: set init_config.region (or cloudwatch.region, --region, AWS_REGION)');
+}
+
+/** The log group's retention in days when CloudWatch says (undefined: never expires, or not allowed to ask). */
+export async function retentionDays(client: CloudWatchLogsClient, logGroup: string, signal: AbortSignal): Promise<number | undefined> {
+  try {
+    const out = await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: logGroup, limit: 5 }), { abortSignal: signal });
+    return out.logGroups?.find((g) => g.logGroupName === logGroup)?.retentionInDays;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,88 @@
+// One FilterLogEvents page, whatever it takes: a token from the shared rate limiter, the request (always a
+// fresh input object: the SDK's paginator mutates its input, and a stale nextToken would resume the wrong
+// pagination), and on failure the action of errors.ts — the same request again after a full-jitter backoff
+// (throttling, 5xx, resets, timeouts), a slow poll while the log group is missing or the credentials fail,
+// TokenInvalidError for the caller to restart its window, a KAWA_ERR_CONFIG error for an invalid query.
+// Only an abort (our shutdown) and that configuration error leave the loop.
+import { FilterLogEventsCommand, type FilterLogEventsCommandInput, type FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import { KawaError } from '../../errors/codes.js';
+import { classify, describe, type FailureKind } from './errors.js';
+import { abortError, type RateLimiter } from './rate-limiter.js';
+
+export class TokenInvalidError extends Error {}
+
+export interface LogsClient {
+  send(command: FilterLogEventsCommand, options?: { abortSignal?: AbortSignal }): Promise<FilterLogEventsCommandOutput>;
+}
+
+export interface PageReaderOptions {
+  client: LogsClient;
+  limiter: RateLimiter;
+  signal: AbortSignal;
+  /** Full-jitter backoff: random in [0, min(cap, base * 2^attempt)]. */
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** Wait between attempts while the log group is missing or the credentials fail. */
+  slowPollMs: number;
+  /** Every attempt's outcome: 'ok' or the failure kind (metrics, health, logs). */
+  onOutcome(outcome: 'ok' | FailureKind, error?: unknown): void;
+}
+
+export class PageReader {
+  constructor(private readonly o: PageReaderOptions) {}
+
+  async read(input: FilterLogEventsCommandInput, priority: 0 | 1): Promise<FilterLogEventsCommandOutput> {
+    const o = this.o;
+    for (let attempt = 0; ; ) {
+      await o.limiter.take(priority, o.signal);
+      try {
+        const out = await o.client.send(new FilterLogEventsCommand({ ...input }), { abortSignal: o.signal });
+        o.limiter.succeeded();
+        o.onOutcome('ok');
+        return out;
+      } catch (e) {
+        if (o.signal.aborted) throw abortError();
+        const kind = classify(e, input.nextToken !== undefined);
+        o.onOutcome(kind, e);
+        switch (kind) {
+          case 'abort':
+            throw abortError();
+          case 'token':
+            throw new TokenInvalidError(describe(e));
+          case 'config':
+            throw new KawaError('KAWA_ERR_CONFIG', `CloudWatch refused the query on log group ${input.logGroupName}: ${describe(e)}`);
+          case 'throttle':
+            o.limiter.throttled();
+            await sleep(jitter(o.backoffBaseMs, o.backoffCapMs, attempt++), o.signal);
+            break;
+          case 'transient':
+            await sleep(jitter(o.backoffBaseMs, o.backoffCapMs, attempt++), o.signal);
+            break;
+          default:
+            attempt = 0;
+            await sleep(o.slowPollMs, o.signal);
+        }
+      }
+    }
+  }
+}
+
+function jitter(base: number, cap: number, attempt: number): number {
+  return Math.random() * Math.min(cap, base * 2 ** Math.min(attempt, 20));
+}
+
+/** Resolves after ms, or rejects with an AbortError when the signal fires first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(abortError());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
