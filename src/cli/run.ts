@@ -2,6 +2,10 @@
 //
 //   kawa run [-c falco.yaml] -r RULES... -e EVENTS... [--json] [-o key=value]... [--workers N] [--summary]
 //   kawa run [-c falco.yaml] -r RULES... --webhook [--port 9765] [--path /k8s-audit] [-o key=value]...
+//   kawa run [-c falco.yaml] -r RULES... --cloudwatch CLUSTER [--region R] [--profile P] [--endpoint URL] [--checkpoint FILE]
+//
+// With --cloudwatch, or a configuration that loads the k8saudit-eks plugin and no -e, kawa reads the EKS
+// audit log from CloudWatch Logs as a service (src/sources/cloudwatch/source.ts).
 //
 // With --webhook kawa runs as a service (src/service/serve.ts): the API server's audit webhook posts events,
 // alerts go to the configured outputs, /healthz and /metrics are served, SIGTERM stops it gracefully.
@@ -39,6 +43,8 @@ import { createLogger } from '../service/logger.js';
 import { checkOverrideKeys } from '../service/overrides.js';
 import { serve } from '../service/serve.js';
 import { WebhookSource } from '../sources/webhook/source.js';
+import { applyCloudWatchFlags } from '../sources/cloudwatch/config.js';
+import { CloudWatchSource } from '../sources/cloudwatch/source.js';
 import type { Evaluator } from '../pipeline/types.js';
 import { WorkerPool } from '../pool/pool.js';
 import type { LoadResult } from '../rules/types.js';
@@ -70,6 +76,11 @@ interface RunOptions {
   webhook?: boolean;
   port?: string;
   path?: string;
+  cloudwatch?: string;
+  region?: string;
+  profile?: string;
+  endpoint?: string;
+  checkpoint?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -84,6 +95,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--webhook', 'run as a service receiving the API server\'s audit webhook (keys: webhook.*)')
     .option('--port <port>', 'webhook port (webhook.listen_port, default 9765)')
     .option('--path <path>', 'webhook path (webhook.path, default /k8s-audit)')
+    .option('--cloudwatch <cluster>', 'read the EKS cluster\'s audit log from CloudWatch Logs, as a service')
+    .option('--region <region>', 'AWS region of the cluster (CloudWatch)')
+    .option('--profile <profile>', 'AWS profile for the credentials (CloudWatch)')
+    .option('--endpoint <url>', 'CloudWatch Logs endpoint, e.g. the emulator\'s')
+    .option('--checkpoint <file>', 'where the CloudWatch position is kept across restarts')
     .action(async (opts: RunOptions) => {
       setExit(await run(opts));
     });
@@ -126,13 +142,25 @@ export async function run(opts: RunOptions): Promise<number> {
   const { rules: config, output } = buildConfig(opts);
   if (!config.rulesFiles.length) throw new KawaError('KAWA_ERR_USAGE', 'no rules: give -r FILE (or rules_files in the -c configuration)');
   if (opts.webhook && opts.events?.length) throw new KawaError('KAWA_ERR_USAGE', '--webhook and -e are two different sources: give one');
-  if (!opts.webhook && !opts.events?.length) throw new KawaError('KAWA_ERR_USAGE', 'no events: give -e FILE (a file, a directory, or - for stdin), or --webhook');
+  if (opts.cloudwatch && (opts.webhook || opts.events?.length)) throw new KawaError('KAWA_ERR_USAGE', '--cloudwatch, --webhook and -e are different sources: give one');
+  const cloudwatch = opts.webhook || opts.events?.length ? undefined : applyCloudWatchFlags(config.cloudwatch, opts);
+  if (!opts.webhook && !opts.events?.length && !cloudwatch) throw new KawaError('KAWA_ERR_USAGE', 'no events: give -e FILE (a file, a directory, or - for stdin), --webhook, or --cloudwatch CLUSTER');
 
   const loaded = loadConfiguredRules(config);
   // like Falco, a run shows load errors but not warnings (kawa validate lists those)
   if (!loaded.ok) {
     for (const e of loaded.errors) process.stderr.write(`${formatProblem(e, 'error')}\n`);
     return 1;
+  }
+  if (cloudwatch) {
+    return serve({
+      config,
+      rules: loaded,
+      reload: () => loadConfiguredRules(buildConfig(opts).rules),
+      openSource: ({ logger, metrics }) => CloudWatchSource.open(cloudwatch, { logger, metrics }),
+      workers: opts.workers,
+      watchFiles: opts.config ? [opts.config] : [],
+    });
   }
   if (opts.webhook) {
     return serve({

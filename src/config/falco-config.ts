@@ -1,6 +1,7 @@
 // Reading the parts of a Falco configuration file (falco.yaml) that decide which rules load and how:
 // rules_files (or the older rules_file), priority, rules (enable/disable selection), append_output and
-// rule_matching. Anything malformed is a KAWA_ERR_CONFIG error naming the file, line and column; keys kawa
+// rule_matching; and the CloudWatch source (the k8saudit-eks plugin block and kawa's cloudwatch keys, read
+// by sources/cloudwatch/config.ts). Anything malformed is a KAWA_ERR_CONFIG error naming the file, line and column; keys kawa
 // does not use are ignored, as Falco ignores keys it does not know. The output, service and webhook keys are
 // read by their own modules (outputs/config.ts, service/config.ts, sources/webhook/config.ts), and `-o key=value`
 // overrides (service/overrides.ts) are applied to the document before any key is read.
@@ -15,6 +16,7 @@ import { readServiceConfig, type ServiceConfig } from '../service/config.js';
 import { ConfigView } from '../service/config-view.js';
 import { applyOverrides, parseOverride } from '../service/overrides.js';
 import { readWebhookConfig, type WebhookConfig } from '../sources/webhook/config.js';
+import { readCloudWatchConfig, type CloudWatchConfig } from '../sources/cloudwatch/config.js';
 
 export interface FalcoConfig {
   file: string;
@@ -26,6 +28,8 @@ export interface FalcoConfig {
   outputs: OutputsConfig;
   service: ServiceConfig;
   webhook: WebhookConfig;
+  /** Set when the configuration loads the k8saudit-eks plugin or has a cloudwatch block. */
+  cloudwatch?: CloudWatchConfig;
 }
 
 /** `overrides`: `-o key=value` texts, applied in order before the keys are read. */
@@ -65,6 +69,7 @@ export function parseFalcoConfig(text: string, file: string, overrides: string[]
   const config: FalcoConfig = {
     file, rulesFiles: [], selection: [], appendOutput: [], ruleMatching: 'first',
     outputs: readOutputsConfig(view), service: readServiceConfig(view), webhook: readWebhookConfig(view),
+    cloudwatch: readCloudWatchConfig(view),
   };
   if (empty || !isMap(root)) return config;
   const get = (key: string): Node | null | undefined => {
