@@ -9,6 +9,7 @@ import { register as registerExtract } from './extract.js';
 import { register as registerEval } from './eval.js';
 import { register as registerRun } from './run.js';
 import { register as registerEmulator } from './emulator.js';
+import { register as registerDemo } from './demo.js';
 
 /** Exit codes: 0 success, 1 invalid input (rules, events, conditions), 2 usage error. */
 export async function main(argv: string[]): Promise<number> {
@@ -18,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let exitCode = 0;
   const setExit = (code: number) => { exitCode = code; };
-  for (const register of [registerValidate, registerListRules, registerFields, registerExtract, registerEval, registerRun, registerEmulator]) {
+  for (const register of [registerValidate, registerListRules, registerFields, registerExtract, registerEval, registerRun, registerEmulator, registerDemo]) {
     register(program, setExit);
   }
   try {

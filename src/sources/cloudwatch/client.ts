@@ -9,8 +9,15 @@ import type { CloudWatchConfig } from './config.js';
 // the SDK warns once per process that future versions need Node 22; the version is pinned
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-export function createLogsClient(c: CloudWatchConfig, opts: { maxAttempts?: number } = {}): CloudWatchLogsClient {
+export interface ClientOptions {
+  maxAttempts?: number;
+  /** Fixed credentials instead of the chain (the demo's emulator, which accepts any). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export function createLogsClient(c: CloudWatchConfig, opts: ClientOptions = {}): CloudWatchLogsClient {
   return new CloudWatchLogsClient({
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
     ...(c.region ? { region: c.region } : {}),
     ...(c.profile ? { profile: c.profile } : {}),
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
