@@ -1,0 +1,54 @@
+// `kawa run -c falco.yaml` with the k8saudit-eks plugin block as Falco users have it (plus cloudwatch.endpoint),
+// as a child process (dist/, built by `npm test`); and the coded errors a user sees at start.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { auditMessage, CATCH_ALL } from './harness.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kawa-cwcli-'));
+const rules = join(dir, 'rules.yaml');
+writeFileSync(rules, CATCH_ALL);
+const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_PROFILE: '', AWS_REGION: '' };
+let emu: RunningEmulator | undefined;
+afterAll(async () => emu?.close());
+
+describe('kawa run on CloudWatch (CLI)', () => {
+  it('reads the plugin block of falco.yaml, alerts, and stops on SIGTERM with exit 0', async () => {
+    emu = await startEmulator();
+    const now = Date.now();
+    emu.control.insert({ group: '/aws/eks/prod/cluster', events: [0, 1, 2].map((i) => ({ stream: 'kube-apiserver-audit-x', timestamp: now - 2000 + i, message: auditMessage(i, now - 2000 + i) })) });
+    const config = join(dir, 'falco.yaml');
+    writeFileSync(config, [
+      'plugins:', '  - name: k8saudit-eks', '    library_path: libk8saudit-eks.so', '    init_config:', '      region: us-east-1', '      shift: 30',
+      '      polling_interval: 1', '      use_async: false', '      buffer_size: 500', '    open_params: "prod"', '  - name: json', '    library_path: libjson.so',
+      'load_plugins: [k8saudit-eks, json]', `cloudwatch:`, `  endpoint: ${emu.url}`, 'webserver:', '  enabled: false', 'json_output: true', '',
+    ].join('\n'));
+    const child = spawn(process.execPath, ['bin/kawa.js', 'run', '-c', config, '-r', rules], { env });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    for (let i = 0; i < 100 && out.trim().split('\n').filter(Boolean).length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    const alerts = out.trim().split('\n').map((l) => JSON.parse(l) as { output: string });
+    expect(alerts.map((a) => a.output.split(' ').slice(-2)[0]).sort()).toEqual(['a-0', 'a-1', 'a-2']);
+  }, 20_000);
+
+  it('says what is wrong at start: no region, a corrupt checkpoint, two sources', async () => {
+    const run = (...args: string[]) => promisify(execFile)(process.execPath, ['bin/kawa.js', 'run', '-r', rules, ...args], { env }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+    const noRegion = await run('--cloudwatch', 'prod', '--endpoint', 'http://127.0.0.1:9', '-o', 'webserver.enabled=false');
+    expect(noRegion.code).toBe(1);
+    expect(noRegion.stderr).toContain('KAWA_ERR_CONFIG: no AWS region');
+    const cp = join(dir, 'broken.json');
+    writeFileSync(cp, '{not json');
+    const broken = await run('--cloudwatch', 'prod', '--region', 'us-east-1', '--endpoint', 'http://127.0.0.1:9', '--checkpoint', cp, '-o', 'webserver.enabled=false');
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain(`kawa: ${cp}: KAWA_ERR_CHECKPOINT`);
+    const usage = await run('--cloudwatch', 'prod', '-e', rules);
+    expect(usage.code).toBe(2);
+  }, 20_000);
+});
