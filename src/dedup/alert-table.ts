@@ -1,0 +1,127 @@
+// The shared alert table (design.md §6, layer 3): one DynamoDB item per alert id that makes alert emission
+// exactly-once across the processes reading a stream, whatever re-read the stream's at-least-once delivery
+// causes (a CloudWatch retry in another shard, a dead owner's un-checkpointed records, a lost checkpoint).
+//
+//   item: alertId S (hash key) · writer S (process that claimed it) · state S (sending | sent) · expiresAt N
+//   (Unix s; enable TTL on it in AWS, at least the stream's retention)
+//
+// Protocol for each alert, before any output sees it:
+//   claim   PutItem if attribute_not_exists(alertId)            → send it
+//   taken, state sent                                            → a repeat: drop it
+//   taken, state sending by another process                      → that process is sending it or died doing so:
+//           wait, re-reading; once the marker stayed `sending` for staleMs by this process's clock (no clocks
+//           are compared across machines), take it over (writer = them AND state = sending) and send it
+//   after the outputs accepted and flushed it: state := sent
+// A process that dies between its outputs writing an alert and marking it sent makes the alert go out twice
+// (the only duplicate window); one that dies before writing it loses nothing (the next owner sends it). The
+// choice favours a rare repeat over a lost alert.
+import {
+  CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+
+export type Claim = 'claimed' | 'duplicate';
+
+const conditionFailed = (e: unknown) => (e as Error)?.name === 'ConditionalCheckFailedException';
+
+export interface AlertTableOptions {
+  ttlHours: number;
+  /** How long a `sending` marker of another process must stay unchanged before it is taken over. */
+  staleMs: number;
+  /** Between re-reads of a marker that another process is sending. */
+  pollMs?: number;
+  clock?: () => number;
+}
+
+export class AlertTable {
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly name: string,
+    private readonly writer: string,
+    private readonly o: AlertTableOptions,
+  ) {
+    this.clock = o.clock ?? (() => performance.now());
+  }
+
+  async ensure(create: boolean, signal?: AbortSignal): Promise<void> {
+    const status = async () => {
+      try {
+        return (await this.client.send(new DescribeTableCommand({ TableName: this.name }), { abortSignal: signal })).Table?.TableStatus;
+      } catch (e) {
+        if ((e as Error).name === 'ResourceNotFoundException') return undefined;
+        throw e;
+      }
+    };
+    if (await status() === 'ACTIVE') return;
+    if (!create) throw Object.assign(new Error(`alert table ${this.name} does not exist`), { name: 'ResourceNotFoundException' });
+    try {
+      await this.client.send(new CreateTableCommand({
+        TableName: this.name, BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'alertId', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'alertId', KeyType: 'HASH' }],
+      }), { abortSignal: signal });
+    } catch (e) {
+      if ((e as Error).name !== 'ResourceInUseException') throw e;
+    }
+    for (let i = 0; await status() !== 'ACTIVE'; i++) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** i)));
+  }
+
+  /** Claims the alert for this process, or says it was already sent. Waits while another process sends it. */
+  async claim(alertId: string, signal?: AbortSignal): Promise<Claim> {
+    const expiresAt = Math.floor(Date.now() / 1000) + this.o.ttlHours * 3600;
+    try {
+      await this.client.send(new PutItemCommand({
+        TableName: this.name,
+        Item: { alertId: { S: alertId }, writer: { S: this.writer }, state: { S: 'sending' }, expiresAt: { N: String(expiresAt) } },
+        ConditionExpression: 'attribute_not_exists(alertId)',
+      }), { abortSignal: signal });
+      return 'claimed';
+    } catch (e) {
+      if (!conditionFailed(e)) throw e;
+    }
+    let first: { writer: string; since: number } | undefined;
+    for (;;) {
+      const out = await this.client.send(new GetItemCommand({ TableName: this.name, Key: { alertId: { S: alertId } }, ConsistentRead: true }), { abortSignal: signal });
+      const state = out.Item?.state?.S;
+      const writer = out.Item?.writer?.S ?? '';
+      if (!out.Item) return this.claim(alertId, signal);
+      // our own marker: this process already has it (sent, or being sent by an earlier batch)
+      if (state === 'sent' || writer === this.writer) return 'duplicate';
+      const now = this.clock();
+      if (!first || first.writer !== writer) first = { writer, since: now };
+      if (now - first.since >= this.o.staleMs) {
+        try {
+          await this.client.send(new UpdateItemCommand({
+            TableName: this.name, Key: { alertId: { S: alertId } },
+            UpdateExpression: 'SET #w = :me',
+            ConditionExpression: '#w = :them AND #s = :sending',
+            ExpressionAttributeNames: { '#s': 'state', '#w': 'writer' },
+            ExpressionAttributeValues: { ':me': { S: this.writer }, ':them': { S: writer }, ':sending': { S: 'sending' } },
+          }), { abortSignal: signal });
+          return 'claimed';
+        } catch (e) {
+          if (!conditionFailed(e)) throw e;
+          first = undefined;
+          continue;
+        }
+      }
+      await new Promise((r) => setTimeout(r, this.o.pollMs ?? 200));
+    }
+  }
+
+  async markSent(alertId: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.name, Key: { alertId: { S: alertId } },
+        UpdateExpression: 'SET #s = :sent',
+        ConditionExpression: '#w = :me',
+        ExpressionAttributeNames: { '#s': 'state', '#w': 'writer' },
+        ExpressionAttributeValues: { ':sent': { S: 'sent' }, ':me': { S: this.writer } },
+      }), { abortSignal: signal });
+    } catch (e) {
+      // another process took the marker over (we stalled past staleMs): it sends; nothing to mark
+      if (!conditionFailed(e)) throw e;
+    }
+  }
+}

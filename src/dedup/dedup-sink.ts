@@ -1,0 +1,69 @@
+// An AlertSink in front of the outputs that gives every alert its deterministic id and, with the shared
+// alert table, lets through only the alerts no process has sent yet (design.md §6). The outputs stay
+// unaware of it: it is a wrapper the service puts around them for sources that re-deliver (Kinesis).
+//
+// emit(): claim every alert id in the table (concurrently) → hand the claimed alerts to the outputs → wait
+// until the outputs flushed them → mark them sent. The pipeline acknowledges the batch (and the source then
+// checkpoints) only after this resolves. Without a table only the ids are attached.
+import type { Alert, AlertSink } from '../pipeline/types.js';
+import { alertId } from './alert-id.js';
+import type { AlertTable } from './alert-table.js';
+
+/** Retries a table call until it succeeds: sending without the table could repeat an alert, and dropping
+ *  would lose it, so the batch waits (the pipeline's bounded window then stops the reading). */
+async function persist<T>(call: () => Promise<T>): Promise<T> {
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await call();
+    } catch {
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random() / 2)));
+    }
+  }
+}
+
+/** An alert with its deterministic id (when its event has an id). */
+export interface IdentifiedAlert extends Alert {
+  alertId?: string;
+}
+
+export interface DedupSinkStats {
+  /** Alerts dropped because the table said another process (or an earlier read) had sent them. */
+  duplicates: number;
+  claimed: number;
+}
+
+export class DedupSink implements AlertSink {
+  readonly stats: DedupSinkStats = { duplicates: 0, claimed: 0 };
+
+  constructor(
+    private readonly inner: AlertSink,
+    private readonly table?: AlertTable,
+    private readonly onDuplicate?: (n: number) => void,
+  ) {}
+
+  async emit(alerts: Alert[]): Promise<void> {
+    const identified: IdentifiedAlert[] = alerts.map((a) => ({ ...a, alertId: alertId(a.match.rule.name, a.eventId) }));
+    if (!this.table) return this.inner.emit(identified);
+    const table = this.table;
+    const claims = await Promise.all(identified.map((a) => (a.alertId ? persist(() => table.claim(a.alertId!)) : 'claimed')));
+    const send = identified.filter((_, i) => claims[i] === 'claimed');
+    const dropped = identified.length - send.length;
+    if (dropped) {
+      this.stats.duplicates += dropped;
+      this.onDuplicate?.(dropped);
+    }
+    if (!send.length) return;
+    this.stats.claimed += send.length;
+    await this.inner.emit(send);
+    await this.inner.flush();
+    await Promise.all(send.map((a) => (a.alertId ? persist(() => table.markSent(a.alertId!)) : undefined)));
+  }
+
+  flush(): Promise<void> {
+    return this.inner.flush();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

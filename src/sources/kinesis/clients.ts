@@ -1,0 +1,37 @@
+// The Kinesis and DynamoDB clients of the source. Kinesis gets the HTTP/1.1 handler: polling needs no HTTP/2,
+// and kinesalite speaks only HTTP/1.1 (the SDK's default HTTP/2 handler fails against it). Few SDK retries:
+// the reader's own loop backs off and retries without losing its place.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisConfig } from './config.js';
+
+// the SDK warns once per process that future versions need Node 22; the versions are pinned
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** Any credentials do for a local emulator; the default chain (which may probe instance metadata) is for AWS. */
+const localCredentials = (endpoint?: string) =>
+  endpoint && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
+
+export function createKinesisClient(c: KinesisConfig): KinesisClient {
+  return new KinesisClient({
+    ...(c.region ? { region: c.region } : c.endpoint ? { region: 'us-east-1' } : {}),
+    ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+    ...localCredentials(c.endpoint),
+    maxAttempts: 3,
+    retryMode: 'standard',
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 10_000 }),
+  });
+}
+
+export function createDynamoClient(c: KinesisConfig): DynamoDBClient {
+  const endpoint = c.leases.endpoint;
+  return new DynamoDBClient({
+    ...(c.region ? { region: c.region } : endpoint ? { region: 'us-east-1' } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...localCredentials(endpoint),
+    maxAttempts: 3,
+    retryMode: 'standard',
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 5000 }),
+  });
+}

@@ -1,0 +1,248 @@
+// The Kinesis source: any number of kawa processes share a stream fed by a CloudWatch Logs subscription
+// filter, each shard read by exactly one process at a time (design.md). This process's part:
+//
+//   LeaseManager (src/leases)  which shards are ours: renew, take, balance by hand-off, self-fence
+//   ShardReader, one per held shard   GetRecords → decoded log events, queued; checkpoint after acks
+//   this source                hands the queued events to the pipeline as SourceBatches, one per GetRecords
+//                              response, dropping events whose (logGroup, id) this process already handed
+//                              out (RecentIds); each payload is one audit event with its CloudWatch id as
+//                              eventId; ack() moves the shard's checkpoint
+//   wrapSink()                 the alert table in front of the outputs (src/dedup), when configured
+//
+// A batch of a fenced lease (renewals failing) waits here and is not handed out; a lost lease's queued
+// batches are dropped (the next owner reads them again). close() (SIGTERM): stop taking, stop fetching,
+// wait for the outputs to acknowledge what was handed out, checkpoint, release every lease.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { AlertTable } from '../../dedup/alert-table.js';
+import { DedupSink } from '../../dedup/dedup-sink.js';
+import { RecentIds } from '../../dedup/recent-ids.js';
+import { KawaError } from '../../errors/codes.js';
+import { LeaseManager, type Tenure } from '../../leases/manager.js';
+import { syncShards } from '../../leases/shard-sync.js';
+import { LeaseTable } from '../../leases/table.js';
+import type { AlertSink, Source, SourceBatch } from '../../pipeline/types.js';
+import type { Logger } from '../../service/logger.js';
+import type { Metrics } from '../../service/metrics.js';
+import { createDynamoClient, createKinesisClient } from './clients.js';
+import type { KinesisConfig } from './config.js';
+import { KinesisMetrics } from './metrics.js';
+import { ShardReader, type Fetched } from './shard-reader.js';
+
+export interface KinesisSourceOptions {
+  logger?: Logger;
+  metrics?: Metrics;
+  kinesis?: KinesisClient;
+  dynamo?: DynamoDBClient;
+}
+
+export interface KinesisStats {
+  batches: number;
+  /** Events handed to the pipeline. */
+  events: number;
+  /** Events dropped because this process had already handed out the same (logGroup, id). */
+  duplicateEvents: number;
+  /** Alerts dropped by the alert table. */
+  duplicateAlerts: number;
+  control: number;
+  filtered: number;
+  poison: number;
+}
+
+const encoder = new TextEncoder();
+
+export class KinesisSource implements Source {
+  readonly name = 'kinesis';
+  readonly stats: KinesisStats = { batches: 0, events: 0, duplicateEvents: 0, duplicateAlerts: 0, control: 0, filtered: 0, poison: 0 };
+  readonly manager: LeaseManager;
+  private readonly readers = new Map<string, ShardReader>();
+  private readonly recent: RecentIds;
+  private readonly metrics: KinesisMetrics | undefined;
+  private wakeIterator: (() => void) | undefined;
+  private closing = false;
+  private closed: Promise<void> | undefined;
+  private started = false;
+  private turn = 0;
+
+  private constructor(
+    readonly config: KinesisConfig,
+    private readonly kinesis: KinesisClient,
+    readonly leaseTable: LeaseTable,
+    readonly alertTable: AlertTable | undefined,
+    private readonly opts: KinesisSourceOptions,
+  ) {
+    this.recent = new RecentIds(Math.max(1, config.dedup.recentEventIds));
+    this.metrics = opts.metrics ? new KinesisMetrics(opts.metrics.registry) : undefined;
+    const L = config.leases;
+    this.manager = new LeaseManager({
+      table: leaseTable, workerId: L.workerId, leaseDurationMs: L.leaseDurationMs, renewIntervalMs: L.renewIntervalMs,
+      scanIntervalMs: L.scanIntervalMs, maxLeasesPerWorker: L.maxLeasesPerWorker, gracefulHandoff: L.gracefulHandoff,
+      logger: opts.logger,
+      sync: (leases, signal) => syncShards(kinesis, config, leaseTable, leases, config.initialPosition, signal),
+      onChange: (c, held) => this.metrics?.leases(c, held),
+      listener: {
+        acquired: (t) => this.acquired(t),
+        lost: (t) => this.readers.get(t.shardId)?.lose(),
+        handoffRequested: (t) => void this.readers.get(t.shardId)?.finish('handoff'),
+      },
+    });
+  }
+
+  /** Checks the configuration, creates the clients and (if configured) the tables; reading starts with the iteration. */
+  static async open(config: KinesisConfig, opts: KinesisSourceOptions = {}): Promise<KinesisSource> {
+    if (!config.streamName && !config.streamArn) throw new KawaError('KAWA_ERR_CONFIG', 'no Kinesis stream: set source.kinesis.stream (or --kinesis STREAM)');
+    if (!config.leases.table) throw new KawaError('KAWA_ERR_CONFIG', 'no lease table: set source.leases.table');
+    const kinesis = opts.kinesis ?? createKinesisClient(config);
+    const dynamo = opts.dynamo ?? createDynamoClient(config);
+    const leaseTable = new LeaseTable(dynamo, config.leases.table);
+    try {
+      await leaseTable.ensure(config.leases.createTable);
+    } catch (e) {
+      throw new KawaError('KAWA_ERR_CONFIG', `lease table ${config.leases.table}: ${(e as Error).message}`);
+    }
+    let alertTable: AlertTable | undefined;
+    if (config.dedup.alertTable) {
+      alertTable = new AlertTable(dynamo, config.dedup.alertTable, config.leases.workerId, { ttlHours: config.dedup.alertTtlHours, staleMs: config.leases.leaseDurationMs });
+      try {
+        await alertTable.ensure(config.dedup.createTable);
+      } catch (e) {
+        throw new KawaError('KAWA_ERR_CONFIG', `alert table ${config.dedup.alertTable}: ${(e as Error).message}`);
+      }
+    }
+    opts.logger?.info({
+      stream: config.streamArn ?? config.streamName, endpoint: config.endpoint ?? 'aws', lease_table: config.leases.table,
+      alert_table: config.dedup.alertTable ?? null, worker: config.leases.workerId, lease_duration_ms: config.leases.leaseDurationMs,
+    }, 'Kinesis source ready');
+    return new KinesisSource(config, kinesis, leaseTable, alertTable, opts);
+  }
+
+  /** The outputs behind the alert ids and, when configured, the shared alert table. */
+  wrapSink(outputs: AlertSink): DedupSink {
+    return new DedupSink(outputs, this.alertTable, (n) => {
+      this.stats.duplicateAlerts += n;
+      this.metrics?.duplicates.inc({ layer: 'alert_table' }, n);
+    });
+  }
+
+  /** Shards being read now. */
+  get shards(): string[] {
+    return [...this.readers.keys()].sort();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<SourceBatch> {
+    if (!this.started) {
+      this.started = true;
+      this.manager.start();
+    }
+    while (!this.closing) {
+      const batch = this.next();
+      if (batch) {
+        yield batch;
+        continue;
+      }
+      await new Promise<void>((r) => {
+        this.wakeIterator = r;
+        // a fenced shard becomes readable again without an event: look again soon
+        setTimeout(r, 200).unref();
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closing = true;
+    this.wake();
+    await this.manager.stopTaking();
+    await Promise.all([...this.readers.values()].map((r) => r.finish('drain')));
+    await this.manager.releaseAll();
+    await this.manager.stop();
+    this.opts.logger?.info({ ...this.stats, leases: this.manager.counters }, 'Kinesis source stopped');
+  }
+
+  private acquired(t: Tenure): void {
+    if (this.closing) {
+      void this.manager.release(t);
+      return;
+    }
+    const reader = new ShardReader(t, {
+      kinesis: this.kinesis, stream: this.config, config: this.config, manager: this.manager,
+      wake: () => this.wake(), logger: this.opts.logger, metrics: this.metrics,
+      onSkip: (kind) => {
+        this.stats[kind]++;
+        this.metrics?.skipped.inc({ kind });
+      },
+    });
+    this.readers.set(t.shardId, reader);
+    void reader.done.then(() => {
+      if (this.readers.get(t.shardId) === reader) this.readers.delete(t.shardId);
+    });
+  }
+
+  /** The next batch of a shard whose lease is held and current, round robin over the shards. */
+  private next(): SourceBatch | undefined {
+    const readers = [...this.readers.values()];
+    for (let i = 0; i < readers.length; i++) {
+      const reader = readers[(this.turn + i) % readers.length]!;
+      if (!reader.queue.length || !reader.open) continue;
+      const fetched = reader.queue.shift()!;
+      this.turn = (this.turn + i + 1) % readers.length;
+      fetched.entry.state = 'handed';
+      const batch = this.batch(fetched);
+      if (batch) return batch;
+      i--;
+    }
+    return undefined;
+  }
+
+  private batch(f: Fetched): SourceBatch | undefined {
+    const ids: string[] = [];
+    const messages: Uint8Array[] = [];
+    let bytes = 0;
+    for (const ev of f.events) {
+      const key = `${ev.logGroup}\0${ev.id}`;
+      if (this.recent.has(key)) {
+        this.stats.duplicateEvents++;
+        this.metrics?.duplicates.inc({ layer: 'event_ids' });
+        continue;
+      }
+      this.recent.add(key);
+      const m = encoder.encode(ev.message);
+      messages.push(m);
+      ids.push(ev.id);
+      bytes += m.length;
+    }
+    const { reader, entry } = f;
+    if (!ids.length) {
+      reader.acked(entry);
+      return undefined;
+    }
+    const data = new Uint8Array(bytes);
+    const offsets = new Uint32Array(ids.length + 1);
+    let at = 0;
+    messages.forEach((m, k) => {
+      offsets[k] = at;
+      data.set(m, at);
+      at += m.length;
+    });
+    offsets[ids.length] = at;
+    this.stats.batches++;
+    this.stats.events += ids.length;
+    const shard = reader.tenure.shardId;
+    return {
+      data, offsets, count: ids.length,
+      origin: (k) => `${shard}/${ids[k]}`,
+      eventId: (k) => ids[k],
+      ack: () => reader.acked(entry),
+    };
+  }
+
+  private wake(): void {
+    const w = this.wakeIterator;
+    this.wakeIterator = undefined;
+    w?.();
+  }
+}
