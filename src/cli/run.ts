@@ -3,9 +3,12 @@
 //   kawa run [-c falco.yaml] -r RULES... -e EVENTS... [--json] [-o key=value]... [--workers N] [--summary]
 //   kawa run [-c falco.yaml] -r RULES... --webhook [--port 9765] [--path /k8s-audit] [-o key=value]...
 //   kawa run [-c falco.yaml] -r RULES... --cloudwatch CLUSTER [--region R] [--profile P] [--endpoint URL] [--checkpoint FILE]
+//   kawa run [-c falco.yaml] -r RULES... --kinesis STREAM [--region R] [--endpoint URL] [--dynamodb-endpoint URL] [--lease-table T] [--alert-table T]
 //
 // With --cloudwatch, or a configuration that loads the k8saudit-eks plugin and no -e, kawa reads the EKS
 // audit log from CloudWatch Logs as a service (src/sources/cloudwatch/source.ts).
+// With --kinesis, or `source.type: kinesis` in the configuration, kawa is one of any number of processes
+// sharing a Kinesis stream fed by a CloudWatch Logs subscription filter (src/sources/kinesis/source.ts).
 //
 // With --webhook kawa runs as a service (src/service/serve.ts): the API server's audit webhook posts events,
 // alerts go to the configured outputs, /healthz and /metrics are served, SIGTERM stops it gracefully.
@@ -45,6 +48,8 @@ import { serve } from '../service/serve.js';
 import { WebhookSource } from '../sources/webhook/source.js';
 import { applyCloudWatchFlags } from '../sources/cloudwatch/config.js';
 import { CloudWatchSource } from '../sources/cloudwatch/source.js';
+import { applyKinesisFlags } from '../sources/kinesis/config.js';
+import { KinesisSource } from '../sources/kinesis/source.js';
 import type { Evaluator } from '../pipeline/types.js';
 import { WorkerPool } from '../pool/pool.js';
 import type { LoadResult } from '../rules/types.js';
@@ -81,6 +86,10 @@ interface RunOptions {
   profile?: string;
   endpoint?: string;
   checkpoint?: string;
+  kinesis?: string;
+  dynamodbEndpoint?: string;
+  leaseTable?: string;
+  alertTable?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -100,6 +109,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--profile <profile>', 'AWS profile for the credentials (CloudWatch)')
     .option('--endpoint <url>', 'CloudWatch Logs endpoint, e.g. the emulator\'s')
     .option('--checkpoint <file>', 'where the CloudWatch position is kept across restarts')
+    .option('--kinesis <stream>', 'read a Kinesis stream fed by a CloudWatch Logs subscription filter, sharing it with other kawa processes')
+    .option('--dynamodb-endpoint <url>', 'DynamoDB endpoint for the lease and alert tables (Kinesis)')
+    .option('--lease-table <name>', 'DynamoDB lease table (Kinesis; default kawa-STREAM-leases)')
+    .option('--alert-table <name>', 'DynamoDB table making alerts exactly-once across processes (Kinesis)')
     .action(async (opts: RunOptions) => {
       setExit(await run(opts));
     });
@@ -143,14 +156,27 @@ export async function run(opts: RunOptions): Promise<number> {
   if (!config.rulesFiles.length) throw new KawaError('KAWA_ERR_USAGE', 'no rules: give -r FILE (or rules_files in the -c configuration)');
   if (opts.webhook && opts.events?.length) throw new KawaError('KAWA_ERR_USAGE', '--webhook and -e are two different sources: give one');
   if (opts.cloudwatch && (opts.webhook || opts.events?.length)) throw new KawaError('KAWA_ERR_USAGE', '--cloudwatch, --webhook and -e are different sources: give one');
-  const cloudwatch = opts.webhook || opts.events?.length ? undefined : applyCloudWatchFlags(config.cloudwatch, opts);
-  if (!opts.webhook && !opts.events?.length && !cloudwatch) throw new KawaError('KAWA_ERR_USAGE', 'no events: give -e FILE (a file, a directory, or - for stdin), --webhook, or --cloudwatch CLUSTER');
+  if (opts.kinesis && (opts.cloudwatch || opts.webhook || opts.events?.length)) throw new KawaError('KAWA_ERR_USAGE', '--kinesis, --cloudwatch, --webhook and -e are different sources: give one');
+  const kinesis = opts.webhook || opts.events?.length || opts.cloudwatch ? undefined : applyKinesisFlags(config.kinesis, opts);
+  const cloudwatch = opts.webhook || opts.events?.length || kinesis ? undefined : applyCloudWatchFlags(config.cloudwatch, opts);
+  if (!opts.webhook && !opts.events?.length && !cloudwatch && !kinesis) throw new KawaError('KAWA_ERR_USAGE', 'no events: give -e FILE (a file, a directory, or - for stdin), --webhook, or --cloudwatch CLUSTER');
 
   const loaded = loadConfiguredRules(config);
   // like Falco, a run shows load errors but not warnings (kawa validate lists those)
   if (!loaded.ok) {
     for (const e of loaded.errors) process.stderr.write(`${formatProblem(e, 'error')}\n`);
     return 1;
+  }
+  if (kinesis) {
+    return serve({
+      config,
+      rules: loaded,
+      reload: () => loadConfiguredRules(buildConfig(opts).rules),
+      openSource: ({ logger, metrics }) => KinesisSource.open(kinesis, { logger, metrics }),
+      wrapSink: (outputs, source) => (source as KinesisSource).wrapSink(outputs),
+      workers: opts.workers,
+      watchFiles: opts.config ? [opts.config] : [],
+    });
   }
   if (cloudwatch) {
     return serve({

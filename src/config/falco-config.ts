@@ -17,6 +17,7 @@ import { ConfigView } from '../service/config-view.js';
 import { applyOverrides, parseOverride } from '../service/overrides.js';
 import { readWebhookConfig, type WebhookConfig } from '../sources/webhook/config.js';
 import { readCloudWatchConfig, type CloudWatchConfig } from '../sources/cloudwatch/config.js';
+import { readKinesisConfig, type KinesisConfig } from '../sources/kinesis/config.js';
 
 export interface FalcoConfig {
   file: string;
@@ -30,6 +31,8 @@ export interface FalcoConfig {
   webhook: WebhookConfig;
   /** Set when the configuration loads the k8saudit-eks plugin or has a cloudwatch block. */
   cloudwatch?: CloudWatchConfig;
+  /** Set when `source.type` is kinesis (sources/kinesis/config.ts). */
+  kinesis?: KinesisConfig;
 }
 
 /** `overrides`: `-o key=value` texts, applied in order before the keys are read. */
@@ -69,7 +72,7 @@ export function parseFalcoConfig(text: string, file: string, overrides: string[]
   const config: FalcoConfig = {
     file, rulesFiles: [], selection: [], appendOutput: [], ruleMatching: 'first',
     outputs: readOutputsConfig(view), service: readServiceConfig(view), webhook: readWebhookConfig(view),
-    cloudwatch: readCloudWatchConfig(view),
+    cloudwatch: readCloudWatchConfig(view), kinesis: readKinesisConfig(view),
   };
   if (empty || !isMap(root)) return config;
   const get = (key: string): Node | null | undefined => {

@@ -82,7 +82,7 @@ const KNOWN_KEYS = new Set([
   'json_include_output_fields_property', 'json_include_message_property', 'buffered_outputs', 'outputs',
   'outputs_queue', 'stdout_output', 'file_output', 'program_output', 'http_output', 'syslog_output', 'grpc_output',
   'grpc', 'webserver', 'log_level', 'log_stderr', 'log_syslog', 'libs_logger', 'watch_config_files', 'plugins',
-  'load_plugins', 'metrics', 'engine', 'config_files', 'webhook', 'shutdown_timeout_ms', 'cloudwatch',
+  'load_plugins', 'metrics', 'engine', 'config_files', 'webhook', 'shutdown_timeout_ms', 'cloudwatch', 'source',
 ]);
 
 /** A typo in `-o` would otherwise be ignored silently: keys outside falco.yaml's are usage errors. */

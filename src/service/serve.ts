@@ -11,7 +11,7 @@ import type { FalcoConfig } from '../config/falco-config.js';
 import { OutputSink } from '../outputs/sink.js';
 import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
 import { Pipeline } from '../pipeline/pipeline.js';
-import type { Evaluator, Source } from '../pipeline/types.js';
+import type { AlertSink, Evaluator, Source } from '../pipeline/types.js';
 import { WorkerPool } from '../pool/pool.js';
 import type { LoadResult } from '../rules/types.js';
 import { Health, startServiceServer } from './health-server.js';
@@ -31,6 +31,8 @@ export interface ServeOptions {
   openSource(ctx: { logger: Logger; metrics: Metrics }): Promise<Source>;
   /** Worker threads; 0 (default) evaluates on the main thread. */
   workers?: number;
+  /** Puts something in front of the outputs (the Kinesis source's alert dedup), given the opened source. */
+  wrapSink?(outputs: AlertSink, source: Source): AlertSink;
   /** Files whose change reloads the rules (besides the rules files): the configuration file. */
   watchFiles?: string[];
 }
@@ -52,8 +54,10 @@ export async function serve(opts: ServeOptions): Promise<number> {
   const server = config.service.webserver.enabled ? await startServiceServer(config.service.webserver, health, metrics) : undefined;
   if (server) logger.info({ url: server.url, healthz: config.service.webserver.healthzEndpoint }, 'web server listening');
   let source: Source;
+  let opened: Source;
   try {
-    source = meteredSource(await opts.openSource({ logger, metrics }), metrics);
+    opened = await opts.openSource({ logger, metrics });
+    source = meteredSource(opened, metrics);
   } catch (e) {
     await server?.close();
     await evaluator.close();
@@ -62,7 +66,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
   const sink = new OutputSink(config.outputs, { minPriority: config.minPriority, metrics, logger });
   const rejections = new Map<string, number>();
   let restarts = 0;
-  const pipeline = new Pipeline(source, evaluator, sink, {
+  const pipeline = new Pipeline(source, evaluator, opts.wrapSink ? opts.wrapSink(sink, opened) : sink, {
     inFlight: (pool as { window?: number } | undefined)?.window,
     onResult: (batch, result) => {
       for (const r of result.rejections) {

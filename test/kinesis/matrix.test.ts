@@ -1,0 +1,223 @@
+// The scenario matrix of design.md §15 with real kawa processes (`node bin/kawa.js run -c ...` with
+// source.type kinesis) on kinesalite + dynalite: lease 3 s, renew 1 s, scan 1.5 s. Every scenario asserts
+// every event evaluated and every expected alert emitted exactly once (through the alert table), counts the
+// raw repeats the dedup layers removed, and measures failover / hand-off times. Needs `npx tsc` first.
+import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LeaseTable, SHARD_END } from '../../src/leases/table.js';
+import { expectedAlerts, Kawa, readAlerts, repeatsRemoved, waitAlerts, workdir } from './cluster.js';
+import { createStream, makeEvents, produce, sleep, startLocalAws, type LocalAws } from './harness.js';
+import { startThrottleProxy, type ThrottleProxy } from './throttle-proxy.js';
+
+let aws: LocalAws;
+let dir: string;
+const running: Kawa[] = [];
+const LEASE = 3000;
+const SCAN = 1500;
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+  dir = workdir();
+});
+afterAll(async () => {
+  for (const k of running) k.child.kill('SIGKILL');
+  await aws?.close();
+});
+
+function kawa(name: string, stream: string, extra: Partial<ConstructorParameters<typeof Kawa>[2]> = {}): Kawa {
+  const k = new Kawa(`${stream}-${name}`, dir, { aws, stream, leaseDurationMs: LEASE, ...extra });
+  running.push(k);
+  return k;
+}
+
+/** Every expected alert exactly once, nothing else. */
+function expectExactlyOnce(alerts: Map<string, number>, from: number, count: number) {
+  const expected = expectedAlerts(from, count);
+  const missing = expected.filter((e) => !alerts.has(e));
+  const repeated = [...alerts].filter(([, n]) => n > 1);
+  expect({ missing: missing.slice(0, 5), missingCount: missing.length, repeated: repeated.slice(0, 5), extra: alerts.size - expected.length + missing.length })
+    .toEqual({ missing: [], missingCount: 0, repeated: [], extra: 0 });
+}
+
+async function leases(stream: string) {
+  return new LeaseTable(aws.dynamo, `${stream}-leases`).scan();
+}
+
+const report: string[] = [];
+afterAll(() => {
+  if (report.length) process.stderr.write(`\nKinesis matrix:\n${report.map((r) => `  ${r}`).join('\n')}\n`);
+});
+
+describe('Kinesis matrix (design.md §15) with kawa processes', () => {
+  it('row 1: one process, 4 shards, steady load: 0 repeats, checkpoints at the last record of each shard', async () => {
+    const stream = 'r1';
+    await createStream(aws.kinesis, stream, 4);
+    const a = kawa('a', stream);
+    await a.waitLog((l) => l.msg === 'lease taken');
+    await produce(aws.kinesis, stream, makeEvents(0, 2000), 10, 3000);
+    const alerts = await waitAlerts([a], 2000);
+    expect(await a.stop()).toBe(0);
+    expectExactlyOnce(alerts, 0, 2000);
+    expect(repeatsRemoved([a])).toBe(0);
+    const ls = await leases(stream);
+    expect(ls.length).toBe(4);
+    for (const l of ls) {
+      expect(l.leaseOwner).toBeUndefined();
+      expect(l.checkpoint).toMatch(/^\d+$/);
+    }
+    report.push(`row 1: 2000 events, ${alerts.size} distinct alerts, 0 repeats`);
+  });
+
+  it('row 2: three processes start together: 1-2 leases each, 0 repeats', async () => {
+    const stream = 'r2';
+    await createStream(aws.kinesis, stream, 4);
+    const ks = ['a', 'b', 'c'].map((n) => kawa(n, stream));
+    await produce(aws.kinesis, stream, makeEvents(0, 3000), 10, 6000);
+    const alerts = await waitAlerts(ks, 3000);
+    const held = ks.map((k) => k.held());
+    await Promise.all(ks.map((k) => k.stop()));
+    expectExactlyOnce(alerts, 0, 3000);
+    expect(held.reduce((x, y) => x + y, 0)).toBe(4);
+    for (const h of held) expect(h === 1 || h === 2).toBe(true);
+    expect(repeatsRemoved(ks)).toBe(0);
+    report.push(`row 2: leases held ${held.join('/')}, 0 repeats`);
+  });
+
+  it('row 3: three processes, kill -9 of one mid-load: its shards resumed within duration + 2 scans, alerts exactly once', async () => {
+    const stream = 'r3';
+    await createStream(aws.kinesis, stream, 4);
+    const ks = ['a', 'b', 'c'].map((n) => kawa(n, stream));
+    await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
+    const producing = produce(aws.kinesis, stream, makeEvents(0, 4000), 10, 10_000);
+    await sleep(4000);
+    const victim = ks.find((k) => k.held() > 0)!;
+    const killedAt = Date.now();
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    const survivors = ks.filter((k) => k !== victim);
+    const takeover = await Promise.race(survivors.map((k) => k.waitLog((l) => l.msg === 'lease taken' && l.from === victim.name, 20_000)));
+    const failoverMs = takeover.time - killedAt;
+    await producing;
+    const alerts = await waitAlerts(ks, 4000);
+    await Promise.all(survivors.map((k) => k.stop()));
+    expectExactlyOnce(alerts, 0, 4000);
+    expect(failoverMs).toBeLessThan(LEASE + 2 * SCAN + 1000);
+    for (const l of await leases(stream)) expect(l.leaseOwner).toBeUndefined();
+    report.push(`row 3: failover ${failoverMs} ms after kill -9 (lease ${LEASE} ms), repeats removed by dedup ${repeatsRemoved(survivors)}`);
+  });
+
+  it('row 4: a fourth process joins: graceful hand-off moves >= 1 lease, 0 repeats', async () => {
+    const stream = 'r4';
+    await createStream(aws.kinesis, stream, 4);
+    const ks = ['a', 'b', 'c'].map((n) => kawa(n, stream));
+    await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
+    const producing = produce(aws.kinesis, stream, makeEvents(0, 4000), 10, 10_000);
+    await sleep(3000);
+    const joinedAt = Date.now();
+    const d = kawa('d', stream);
+    ks.push(d);
+    const taken = await d.waitLog((l) => l.msg === 'lease taken', 20_000);
+    await producing;
+    const alerts = await waitAlerts(ks, 4000);
+    const held = ks.map((k) => k.held());
+    await Promise.all(ks.map((k) => k.stop()));
+    expectExactlyOnce(alerts, 0, 4000);
+    expect(held).toEqual([1, 1, 1, 1]);
+    expect(taken.from).toBe(d.name);
+    expect(repeatsRemoved(ks)).toBe(0);
+    report.push(`row 4: joining process got its lease by hand-off ${taken.time - joinedAt} ms after start, 0 repeats`);
+  });
+
+  it('row 5: SIGTERM one of three: its leases released and taken within a scan, 0 repeats', async () => {
+    const stream = 'r5';
+    await createStream(aws.kinesis, stream, 4);
+    const ks = ['a', 'b', 'c'].map((n) => kawa(n, stream));
+    await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
+    const producing = produce(aws.kinesis, stream, makeEvents(0, 4000), 10, 8000);
+    await sleep(3000);
+    const leaving = ks.find((k) => k.held() > 0)!;
+    const stoppedAt = Date.now();
+    expect(await leaving.stop()).toBe(0);
+    const released = leaving.logs.filter((l) => l.msg === 'lease released');
+    const survivors = ks.filter((k) => k !== leaving);
+    const taken = await Promise.race(survivors.map((k) => k.waitLog((l) => l.msg === 'lease taken' && l.time >= stoppedAt && l.from === null, 10_000)));
+    await producing;
+    const alerts = await waitAlerts(ks, 4000);
+    await Promise.all(survivors.map((k) => k.stop()));
+    expectExactlyOnce(alerts, 0, 4000);
+    expect(released.length).toBeGreaterThanOrEqual(1);
+    const releasedAt = Math.max(...released.map((l) => l.time));
+    expect(taken.time - releasedAt).toBeLessThan(SCAN + 1000);
+    expect(repeatsRemoved(survivors) + repeatsRemoved([leaving])).toBe(0);
+    report.push(`row 5: SIGTERM: released ${releasedAt - stoppedAt} ms after the signal, taken ${taken.time - releasedAt} ms after release, 0 repeats`);
+  });
+
+  it('rows 6 and 7: a shard split, then a merge, under load with two processes: parents read to SHARD_END before children, no loss', async () => {
+    const stream = 'r6';
+    await createStream(aws.kinesis, stream, 2);
+    const ks = ['a', 'b'].map((n) => kawa(n, stream));
+    await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
+    const producing = produce(aws.kinesis, stream, makeEvents(0, 4000), 10, 10_000);
+    await sleep(2500);
+    const shards = (await aws.kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards!;
+    const s0 = shards[0]!;
+    const mid = (BigInt(s0.HashKeyRange!.StartingHashKey!) + BigInt(s0.HashKeyRange!.EndingHashKey!)) / 2n;
+    await aws.kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: s0.ShardId!, NewStartingHashKey: String(mid) }));
+    await waitActive(stream);
+    await sleep(3000);
+    const after = (await aws.kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards!;
+    const children = after.filter((s) => s.ParentShardId === s0.ShardId);
+    expect(children.length).toBe(2);
+    // merge the two children back (adjacent by construction)
+    await aws.kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: children[0]!.ShardId!, AdjacentShardToMerge: children[1]!.ShardId! }));
+    await waitActive(stream);
+    await producing;
+    const alerts = await waitAlerts(ks, 4000);
+    await Promise.all(ks.map((k) => k.stop()));
+    expectExactlyOnce(alerts, 0, 4000);
+    const ls = await leases(stream);
+    const byKey = new Map(ls.map((l) => [l.leaseKey, l]));
+    expect(byKey.get(s0.ShardId!)?.checkpoint).toBe(SHARD_END);
+    for (const c of children) expect(byKey.get(c.ShardId!)?.checkpoint).toBe(SHARD_END);
+    const merged = ls.find((l) => l.parentShardIds.length === 2);
+    expect(merged).toBeDefined();
+    // parent before child: each child's first take is logged after its parents' ends
+    const logs = ks.flatMap((k) => k.logs);
+    const endOf = (id: string) => logs.find((l) => l.msg === 'shard read to its end' && l.shard === id)!.time;
+    const firstTake = (id: string) => Math.min(...logs.filter((l) => l.msg === 'lease taken' && l.shard === id).map((l) => l.time));
+    for (const c of children) expect(firstTake(c.ShardId!)).toBeGreaterThanOrEqual(endOf(s0.ShardId!));
+    for (const p of merged!.parentShardIds) expect(firstTake(merged!.leaseKey)).toBeGreaterThanOrEqual(endOf(p));
+    report.push(`rows 6-7: split ${s0.ShardId} and merged its children into ${merged!.leaseKey}: 4000 events once, repeats removed ${repeatsRemoved(ks)}`);
+  });
+
+  it('row 11: GetRecords throttled by a proxy (5 reads/s/shard and bursts): no loss, throttles counted, lag recovers', async () => {
+    const stream = 'r11';
+    await createStream(aws.kinesis, stream, 4);
+    const proxy: ThrottleProxy = await startThrottleProxy(aws.kinesisUrl, { readsPerSecond: 5 * 4 });
+    try {
+      const ks = ['a', 'b'].map((n) => kawa(n, stream, { kinesisUrl: proxy.url }));
+      await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
+      const producing = produce(aws.kinesis, stream, makeEvents(0, 3000), 10, 6000);
+      await sleep(2000);
+      proxy.burst(3000);
+      await producing;
+      const alerts = await waitAlerts(ks, 3000);
+      await Promise.all(ks.map((k) => k.stop()));
+      expectExactlyOnce(alerts, 0, 3000);
+      expect(proxy.throttled).toBeGreaterThan(0);
+      report.push(`row 11: ${proxy.throttled} GetRecords throttled by the proxy, 3000 events once`);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+async function waitActive(stream: string) {
+  for (;;) {
+    const s = await aws.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+    if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await sleep(20);
+  }
+}
+
+void readAlerts;
