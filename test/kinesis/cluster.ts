@@ -22,6 +22,7 @@ export interface KawaOptions {
   leaseDurationMs?: number;
   /** Kinesis endpoint instead of kinesalite's (the throttling proxy). */
   kinesisUrl?: string;
+  checkpointIntervalMs?: number;
   extra?: string;
 }
 
@@ -62,7 +63,7 @@ source:
     lease_duration_ms: ${lease}
     renew_interval_ms: ${Math.round(lease / 3)}
     scan_interval_ms: ${Math.round(lease / 2)}
-    checkpoint_interval_ms: 300
+    checkpoint_interval_ms: ${o.checkpointIntervalMs ?? 300}
   dedup:
     ${o.alertTable === false ? '' : `alert_table: ${o.stream}-alerts`}
 ${o.extra ?? ''}`);

@@ -96,4 +96,37 @@ describe('Kinesis source (in process)', () => {
     expect(sources[0]!.manager.counters.handoffsOut + b.manager.counters.handoffsOut).toBeGreaterThanOrEqual(1);
   });
 });
-void SHARD_END;
+
+describe('row 9: a CloudWatch retry (the same events in a second record, in another shard)', () => {
+  it('is suppressed in-process, and across processes by the alert table', async () => {
+    await createStream(aws.kinesis, 's9', 4);
+    const events = makeEvents(0, 1000);
+    const records = recordsOf(events, 10);
+    // every record twice, each copy with its own partition key: most copies land in another shard
+    await putRecords(aws.kinesis, 's9', [...records, ...records]);
+    const cfg = (w: string) => {
+      const c = config('s9', w);
+      // two shards each, so that a copy in another shard is often read by the other process
+      c.leases.maxLeasesPerWorker = 2;
+      c.dedup = { alertTable: 's9-alerts', createTable: true, alertTtlHours: 1, recentEventIds: 100_000 };
+      return c;
+    };
+    const a = await KinesisSource.open(cfg('a'), { kinesis: aws.kinesis, dynamo: aws.dynamo });
+    const b = await KinesisSource.open(cfg('b'), { kinesis: aws.kinesis, dynamo: aws.dynamo });
+    const sink = new CaptureSink();
+    const pipelines = [a, b].map((s) => new Pipeline(s, new TestEvaluator(), s.wrapSink(sink)));
+    const runs = pipelines.map((p) => p.run());
+    const until = performance.now() + 20_000;
+    while (a.stats.events + b.stats.events + a.stats.duplicateEvents + b.stats.duplicateEvents < 2000 && performance.now() < until) await sleep(50);
+    await Promise.all(pipelines.map((p) => p.stop()));
+    await Promise.all(runs);
+    const ids = sink.alerts.map((x) => x.eventId);
+    expect(ids.length).toBe(1000);
+    expect(new Set(ids).size).toBe(1000);
+    const inProcess = a.stats.duplicateEvents + b.stats.duplicateEvents;
+    const byTable = a.stats.duplicateAlerts + b.stats.duplicateAlerts;
+    expect(inProcess + byTable).toBe(1000);
+    expect(byTable).toBeGreaterThan(0);
+    expect((sink.alerts[0] as { alertId?: string }).alertId).toMatch(/^[0-9a-f]{32}$/);
+  });
+});

@@ -44,9 +44,3 @@ export class AckTracker {
   }
 }
 
-/** Numeric order of two sequence numbers (decimal strings). */
-export function compareSeq(a: string, b: string): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}

@@ -1,0 +1,171 @@
+// Unit level (design.md §15): decoder, ack-ordered checkpoints, expiry by observation with a fake clock,
+// target/hand-off computation, the recent-id set, alert ids; lease and alert tables against dynalite.
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertId } from '../../src/dedup/alert-id.js';
+import { AlertTable } from '../../src/dedup/alert-table.js';
+import { RecentIds } from '../../src/dedup/recent-ids.js';
+import { ExpiryTracker, plan } from '../../src/leases/balance.js';
+import { leasesToCreate } from '../../src/leases/shard-sync.js';
+import { LeaseTable, SHARD_END, type LeaseItem } from '../../src/leases/table.js';
+import { AckTracker } from '../../src/sources/kinesis/ack-tracker.js';
+import { decodeRecord } from '../../src/sources/kinesis/decode.js';
+import { controlRecord, dataRecord, GROUP, makeEvents, startLocalAws, type LocalAws } from './harness.js';
+
+const accept = { logGroups: [GROUP], logStreamPrefix: 'kube-apiserver-audit-' };
+
+describe('decodeRecord', () => {
+  it('data, control, filtered, poison, unknown fields', () => {
+    const d = decodeRecord(dataRecord(makeEvents(0, 3)), accept);
+    expect(d.kind).toBe('data');
+    if (d.kind === 'data') expect(d.events.map((e) => e.id)).toEqual(makeEvents(0, 3).map((e) => e.id));
+    expect(decodeRecord(controlRecord(), accept).kind).toBe('control');
+    expect(decodeRecord(dataRecord(makeEvents(0, 1), 'kube-scheduler-1'), accept).kind).toBe('filtered');
+    expect(decodeRecord(dataRecord(makeEvents(0, 1), 'kube-apiserver-audit-1', '/aws/eks/other/cluster'), accept).kind).toBe('filtered');
+    expect(decodeRecord(new Uint8Array([0x1f, 0x8b, 1]), accept).kind).toBe('poison');
+    expect(decodeRecord(gzipSync('{"messageType":"DATA_MESSAGE"'), accept).kind).toBe('poison');
+    expect(decodeRecord(gzipSync('{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[{"id":1}]}'), { logGroups: [], logStreamPrefix: '' }).kind).toBe('poison');
+    const extra = gzipSync(JSON.stringify({ messageType: 'DATA_MESSAGE', logGroup: GROUP, logStream: 'kube-apiserver-audit-x', logEvents: [{ id: '1', timestamp: 1, message: 'm', new: true }], policyLevel: 'x' }));
+    expect(decodeRecord(extra, accept)).toMatchObject({ kind: 'data', events: [{ id: '1', message: 'm' }] });
+  });
+});
+
+describe('AckTracker', () => {
+  it('advances only over a prefix of acknowledged batches, whatever the order of the acks', () => {
+    const t = new AckTracker();
+    const [a, b, c] = ['10', '20', '30'].map((s) => t.push(s));
+    t.ack(b!);
+    expect(t.advance()).toBeUndefined();
+    t.ack(a!);
+    expect(t.advance()).toBe('20');
+    expect(t.pending).toBe(1);
+    c!.state = 'handed';
+    const d = t.push('40');
+    t.dropQueued();
+    expect(t.pending).toBe(1);
+    t.ack(c!);
+    expect(t.advance()).toBe('30');
+    void d;
+  });
+});
+
+const lease = (key: string, owner: string | undefined, counter: number, extra: Partial<LeaseItem> = {}): LeaseItem =>
+  ({ leaseKey: key, leaseOwner: owner, leaseCounter: counter, checkpoint: 'TRIM_HORIZON', ownerSwitchesSinceCheckpoint: 0, parentShardIds: [], ...extra });
+
+describe('expiry and balancing', () => {
+  it('a lease expires when its counter stays the same for longer than the duration on our clock', () => {
+    const t = new ExpiryTracker(1000);
+    const l = lease('s0', 'x', 5);
+    t.observe([l], 0);
+    expect(t.expired(l, 900)).toBe(false);
+    expect(t.expired(l, 1001)).toBe(true);
+    const renewed = lease('s0', 'x', 6);
+    t.observe([renewed], 1001);
+    expect(t.expired(renewed, 1500)).toBe(false);
+    // free leases are available at once
+    const free = lease('s1', undefined, 3);
+    t.observe([renewed, free], 1500);
+    expect(t.expired(free, 1500)).toBe(true);
+  });
+
+  it('takes up to ceil(leases / workers), children only after their parents ended, and asks the most loaded worker', () => {
+    const t = new ExpiryTracker(1000);
+    const leases = [lease('s0', 'a', 1), lease('s1', 'a', 1), lease('s2', 'a', 1), lease('s3', undefined, 1), lease('s4', undefined, 0, { parentShardIds: ['s0'] })];
+    t.observe(leases, 0);
+    const p = plan({ leases, me: 'b', held: new Set(), tracker: t, now: 10, maxLeases: 0, random: () => 0.5 });
+    expect(p.workers).toBe(2);
+    expect(p.target).toBe(3);
+    expect(p.take.map((l) => l.leaseKey)).toEqual(['s3']);
+    leases[0] = lease('s0', 'a', 2, { checkpoint: SHARD_END });
+    t.observe(leases, 20);
+    const p2 = plan({ leases, me: 'b', held: new Set(), tracker: t, now: 30, maxLeases: 0, random: () => 0.5 });
+    expect(p2.take.map((l) => l.leaseKey)).toEqual(['s4', 's3']);
+    // nothing free: ask a's lease (a holds 3 > target 2)
+    const busy = [lease('s0', 'a', 1), lease('s1', 'a', 1), lease('s2', 'a', 1), lease('s3', 'b', 1)];
+    t.observe(busy, 40);
+    const p3 = plan({ leases: busy, me: 'b', held: new Set(['s3']), tracker: t, now: 50, maxLeases: 0, random: () => 0 });
+    expect(p3.take).toEqual([]);
+    expect(p3.ask?.leaseOwner).toBe('a');
+    // balanced: no ask
+    const even = [lease('s0', 'a', 1), lease('s1', 'a', 1), lease('s2', 'b', 1), lease('s3', 'b', 1)];
+    t.observe(even, 60);
+    expect(plan({ leases: even, me: 'b', held: new Set(['s2', 's3']), tracker: t, now: 70, maxLeases: 0 }).ask).toBeUndefined();
+  });
+
+  it('shard sync: open shards get the initial position, children TRIM_HORIZON, closed shards only when reachable', () => {
+    const shard = (id: string, closed: boolean, parent?: string) => ({ ShardId: id, ParentShardId: parent, SequenceNumberRange: { StartingSequenceNumber: '1', EndingSequenceNumber: closed ? '9' : undefined } });
+    const shards = [shard('s0', true), shard('s1', false), shard('s2', false, 's0'), shard('s3', false, 's0')];
+    expect(leasesToCreate(shards, [], 'LATEST').map((l) => [l.shardId, l.checkpoint])).toEqual([['s1', 'LATEST'], ['s2', 'TRIM_HORIZON'], ['s3', 'TRIM_HORIZON']]);
+    expect(leasesToCreate(shards, [], 'TRIM_HORIZON').map((l) => l.shardId)).toEqual(['s0', 's1', 's2', 's3']);
+    expect(leasesToCreate(shards, [lease('s1', undefined, 0)], 'TRIM_HORIZON').map((l) => l.shardId)).toEqual(['s2', 's3']);
+  });
+});
+
+describe('dedup', () => {
+  it('recent ids keep the newest `capacity` ids', () => {
+    const r = new RecentIds(2);
+    r.add('a');
+    r.add('b');
+    r.add('c');
+    expect([r.has('a'), r.has('b'), r.has('c'), r.size]).toEqual([false, true, true, 2]);
+  });
+
+  it('alert ids are deterministic per (rule, event id) and absent without an event id', () => {
+    expect(alertId('r', '1')).toBe(alertId('r', '1'));
+    expect(alertId('r', '1')).not.toBe(alertId('r', '2'));
+    expect(alertId('r2', '1')).not.toBe(alertId('r', '1'));
+    expect(alertId('r', undefined)).toBeUndefined();
+  });
+});
+
+describe('tables against dynalite', () => {
+  let aws: LocalAws;
+  beforeAll(async () => {
+    aws = await startLocalAws();
+  });
+  afterAll(async () => {
+    await aws?.close();
+  });
+
+  it('lease writes are conditional: one of many takers wins, an impostor cannot renew, a stale counter cannot checkpoint', async () => {
+    const table = new LeaseTable(aws.dynamo, 'units-leases');
+    await table.ensure(true);
+    expect(await table.create({ shardId: 's0', checkpoint: 'TRIM_HORIZON', parentShardIds: [] })).toBe(true);
+    expect(await table.create({ shardId: 's0', checkpoint: 'TRIM_HORIZON', parentShardIds: [] })).toBe(false);
+    const wins = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((w) => table.take('s0', w, 0)));
+    expect(wins.filter(Boolean).length).toBe(1);
+    const owner = (await table.get('s0'))!;
+    const other = ['a', 'b', 'c', 'd', 'e'].find((w) => w !== owner.leaseOwner)!;
+    expect(await table.renew('s0', other, owner.leaseCounter)).toBeUndefined();
+    const renewed = await table.renew('s0', owner.leaseOwner!, owner.leaseCounter);
+    expect(renewed?.leaseCounter).toBe(owner.leaseCounter + 1);
+    expect(await table.checkpoint('s0', owner.leaseOwner!, owner.leaseCounter, '123')).toBe(false);
+    expect(await table.checkpoint('s0', owner.leaseOwner!, owner.leaseCounter + 1, '123')).toBe(true);
+    expect(await table.requestHandoff('s0', owner.leaseOwner!, other)).toBe(true);
+    expect(await table.requestHandoff('s0', owner.leaseOwner!, 'z')).toBe(false);
+    expect(await table.release('s0', owner.leaseOwner!, owner.leaseCounter + 2, other)).toBe(true);
+    expect(await table.get('s0')).toMatchObject({ leaseOwner: other, checkpoint: '123', handoffTo: undefined });
+  });
+
+  it('alert table: one of concurrent claimers sends; a stale `sending` marker is taken over, a `sent` one never', async () => {
+    let now = 0;
+    const tables = ['p', 'q', 'r'].map((w) => new AlertTable(aws.dynamo, 'units-alerts', w, { ttlHours: 1, staleMs: 1000, pollMs: 5, clock: () => now }));
+    await tables[0]!.ensure(true);
+    // concurrent claimers: one wins, the others wait until it marked the alert sent, then drop it
+    const results: string[] = [];
+    const pending = tables.map((t, i) => t.claim('x').then((c) => (results[i] = c)));
+    while (!results.includes('claimed')) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(results.filter(Boolean)).toEqual(['claimed']);
+    await tables[results.indexOf('claimed')]!.markSent('x');
+    await Promise.all(pending);
+    expect(results.filter((c) => c === 'duplicate').length).toBe(2);
+    expect(await Promise.all(tables.map((t) => t.claim('x')))).toEqual(['duplicate', 'duplicate', 'duplicate']);
+    // p claims y and dies before marking it sent: q waits for staleMs on its own clock, then takes it over
+    expect(await tables[0]!.claim('y')).toBe('claimed');
+    const q = tables[1]!.claim('y');
+    await new Promise((r) => setTimeout(r, 50));
+    now = 1500;
+    expect(await q).toBe('claimed');
+  });
+});
