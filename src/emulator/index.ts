@@ -8,6 +8,7 @@ import { applyConfigPatch, defaultConfig, type EmulatorConfig } from './config.j
 import { EmulatorControl } from './control.js';
 import { startServer } from './server.js';
 import { EmulatorState } from './state.js';
+import { attachSubscriptions, type Subscriptions } from './subscription.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object | null ? DeepPartial<T[K]> : T[K] };
 
@@ -18,19 +19,28 @@ export interface StartOptions {
   host?: string;
   /** Knobs (emulator.md §4); merged over the defaults. reset() returns to exactly this. */
   config?: DeepPartial<EmulatorConfig>;
+  /** A local Kinesis (kinesalite) that subscription filters forward to (src/emulator/subscription.ts). */
+  kinesis?: { endpoint: string };
 }
 
 export interface RunningEmulator {
   url: string;
   port: number;
   control: EmulatorControl;
+  /** Set when started with `kinesis`: the forwarder of subscription filters (flush() waits for delivery). */
+  subscriptions?: Subscriptions;
   close(): Promise<void>;
 }
 
 export async function startEmulator(options: StartOptions = {}): Promise<RunningEmulator> {
   const state = new EmulatorState(applyConfigPatch(defaultConfig(), options.config ?? {}));
+  const subscriptions = options.kinesis ? attachSubscriptions(state.store, { endpoint: options.kinesis.endpoint, accountId: state.config.accountId }) : undefined;
   const server = await startServer(state, options.host ?? '127.0.0.1', options.port ?? 0);
-  return { url: server.url, port: server.port, control: new EmulatorControl(state), close: server.close };
+  const close = async () => {
+    subscriptions?.close();
+    await server.close();
+  };
+  return { url: server.url, port: server.port, control: new EmulatorControl(state), subscriptions, close };
 }
 
 export { applyConfigPatch, defaultConfig, FAULT_KINDS, GENERATOR_DEFAULTS } from './config.js';

@@ -71,6 +71,8 @@ export type NamespaceBy = 'accessKeyAndRegion' | 'region' | 'none';
 export class LogStore {
   private readonly namespaces = new Map<string, Map<string, LogGroup>>();
   private seq = 0;
+  /** Told of every stored batch (subscription filters forward it to Kinesis). */
+  onInsert: ((group: LogGroup, events: StoredEvent[]) => void) | undefined;
 
   constructor(private readonly limits: () => { maxEventsPerGroup: number; namespaceBy: NamespaceBy }) {}
 
@@ -127,6 +129,7 @@ export class LogStore {
       group.storedBytes += ev.bytes - 26;
       stored.push(ev);
     }
+    this.onInsert?.(group, stored);
     return stored;
   }
 

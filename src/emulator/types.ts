@@ -4,6 +4,7 @@
 export const OPERATIONS = [
   'CreateLogGroup', 'CreateLogStream', 'DeleteLogGroup', 'PutLogEvents',
   'DescribeLogGroups', 'DescribeLogStreams', 'FilterLogEvents', 'GetLogEvents',
+  'PutSubscriptionFilter', 'DescribeSubscriptionFilters', 'DeleteSubscriptionFilter',
 ] as const;
 export type OpName = (typeof OPERATIONS)[number];
 

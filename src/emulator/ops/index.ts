@@ -9,6 +9,7 @@ import { describeLogStreams } from './describe-log-streams.js';
 import { filterLogEvents } from './filter-log-events.js';
 import { getLogEvents } from './get-log-events.js';
 import { putLogEvents } from './put-log-events.js';
+import { deleteSubscriptionFilter, describeSubscriptionFilters, putSubscriptionFilter } from '../subscription-ops.js';
 
 export const OPERATION_HANDLERS: Record<OpName, OpHandler> = {
   CreateLogGroup: createLogGroup,
@@ -19,6 +20,9 @@ export const OPERATION_HANDLERS: Record<OpName, OpHandler> = {
   DescribeLogStreams: describeLogStreams,
   FilterLogEvents: filterLogEvents,
   GetLogEvents: getLogEvents,
+  PutSubscriptionFilter: putSubscriptionFilter,
+  DescribeSubscriptionFilters: describeSubscriptionFilters,
+  DeleteSubscriptionFilter: deleteSubscriptionFilter,
 };
 
 export type { OpContext, OpHandler, OpResult } from './common.js';
