@@ -110,6 +110,17 @@ export class AlertTable {
     }
   }
 
+  /** How long a claim may age before the claimer must check it still holds it (another may take it over at staleMs). */
+  get recheckAfterMs(): number {
+    return this.o.staleMs / 2;
+  }
+
+  /** The marker is still ours: no other process took it over while we were stalled. */
+  async stillMine(alertId: string, signal?: AbortSignal): Promise<boolean> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.name, Key: { alertId: { S: alertId } }, ConsistentRead: true }), { abortSignal: signal });
+    return out.Item?.writer?.S === this.writer;
+  }
+
   async markSent(alertId: string, signal?: AbortSignal): Promise<void> {
     try {
       await this.client.send(new UpdateItemCommand({

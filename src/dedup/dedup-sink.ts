@@ -45,8 +45,14 @@ export class DedupSink implements AlertSink {
     const identified: IdentifiedAlert[] = alerts.map((a) => ({ ...a, alertId: alertId(a.match.rule.name, a.eventId) }));
     if (!this.table) return this.inner.emit(identified);
     const table = this.table;
+    const started = performance.now();
     const claims = await Promise.all(identified.map((a) => (a.alertId ? persist(() => table.claim(a.alertId!)) : 'claimed')));
-    const send = identified.filter((_, i) => claims[i] === 'claimed');
+    let send = identified.filter((_, i) => claims[i] === 'claimed');
+    // a process stalled after claiming (paused, starved) may have had its claims taken over meanwhile
+    if (performance.now() - started > table.recheckAfterMs) {
+      const mine = await Promise.all(send.map((a) => (a.alertId ? persist(() => table.stillMine(a.alertId!)) : true)));
+      send = send.filter((_, i) => mine[i]);
+    }
     const dropped = identified.length - send.length;
     if (dropped) {
       this.stats.duplicates += dropped;

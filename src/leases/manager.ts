@@ -118,12 +118,27 @@ export class LeaseManager {
     void this.scanOnce();
   }
 
-  /** Stops taking and asking (shutdown): renewals go on until stop(). */
+  /**
+   * Stops taking and asking (shutdown): renewals go on until stop(). A pending hand-off request is withdrawn,
+   * and a lease handed to us before that is released at once, so none stays with a process that is leaving.
+   */
   async stopTaking(): Promise<void> {
+    if (!this.taking) return;
     this.taking = false;
     if (this.scanTimer) clearInterval(this.scanTimer);
     this.scanTimer = undefined;
     await this.scanning;
+    const ask = this.ask;
+    this.ask = undefined;
+    if (!ask) return;
+    const me = this.o.workerId;
+    try {
+      await this.o.table.withdrawHandoff(ask.shardId, me, this.abort.signal);
+      const l = await this.o.table.get(ask.shardId, this.abort.signal);
+      if (l?.leaseOwner === me && !this.held.has(l.leaseKey)) await this.o.table.release(l.leaseKey, me, l.leaseCounter, undefined, this.abort.signal);
+    } catch (e) {
+      this.o.logger?.warn({ shard: ask.shardId, err: (e as Error).message }, 'could not withdraw the hand-off request: the lease may wait for its expiry');
+    }
   }
 
   async stop(): Promise<void> {
@@ -162,6 +177,11 @@ export class LeaseManager {
       let ok = false;
       try {
         ok = await this.o.table.release(t.shardId, this.o.workerId, t.counter, to);
+        // the requester withdrew (it is shutting down): free the lease instead
+        if (!ok && to) {
+          to = undefined;
+          ok = await this.o.table.release(t.shardId, this.o.workerId, t.counter);
+        }
       } catch (e) {
         this.o.logger?.warn({ shard: t.shardId, err: (e as Error).message }, 'lease release failed: it will expire');
       }
@@ -193,6 +213,7 @@ export class LeaseManager {
     } catch (e) {
       if (this.abort.signal.aborted) return;
       this.counters.renewFailures++;
+      this.changed();
       this.o.logger?.warn({ shard: t.shardId, err: (e as Error).message, fenced: this.fenced(t) }, 'lease renewal failed');
       return;
     }

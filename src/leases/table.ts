@@ -164,7 +164,10 @@ export class LeaseTable {
     }), { abortSignal: signal }));
   }
 
-  /** Release (free the lease) or transfer it to `to` (graceful hand-off), under our ownership at `counter`. */
+  /**
+   * Release (free the lease) or transfer it to `to` (graceful hand-off), under our ownership at `counter`; a
+   * transfer also needs the request to stand (`handoffTo = to`): a requester that shut down withdrew it.
+   */
   async release(shardId: string, owner: string, counter: number, to?: string, signal?: AbortSignal): Promise<boolean> {
     const values: Item = { ':one': n(1), ':now': n(Date.now()), ':me': s(owner), ':c': n(counter) };
     if (to) values[':to'] = s(to);
@@ -173,7 +176,7 @@ export class LeaseTable {
       UpdateExpression: to
         ? 'SET leaseOwner = :to, leaseCounter = leaseCounter + :one, updatedAt = :now ADD ownerSwitchesSinceCheckpoint :one REMOVE handoffTo'
         : 'SET leaseCounter = leaseCounter + :one, updatedAt = :now REMOVE leaseOwner, handoffTo',
-      ConditionExpression: 'leaseOwner = :me AND leaseCounter = :c',
+      ConditionExpression: to ? 'leaseOwner = :me AND leaseCounter = :c AND handoffTo = :to' : 'leaseOwner = :me AND leaseCounter = :c',
       ExpressionAttributeValues: values,
     }), { abortSignal: signal }));
   }
@@ -185,6 +188,16 @@ export class LeaseTable {
       UpdateExpression: 'SET handoffTo = :to',
       ConditionExpression: 'leaseOwner = :owner AND attribute_not_exists(handoffTo)',
       ExpressionAttributeValues: { ':to': s(to), ':owner': s(owner) },
+    }), { abortSignal: signal }));
+  }
+
+  /** Withdraws our hand-off request (shutdown), if it still stands. */
+  async withdrawHandoff(shardId: string, requester: string, signal?: AbortSignal): Promise<boolean> {
+    return this.conditional(() => this.client.send(new UpdateItemCommand({
+      TableName: this.name, Key: { leaseKey: s(shardId) },
+      UpdateExpression: 'REMOVE handoffTo',
+      ConditionExpression: 'handoffTo = :me',
+      ExpressionAttributeValues: { ':me': s(requester) },
     }), { abortSignal: signal }));
   }
 

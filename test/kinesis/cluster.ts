@@ -23,6 +23,8 @@ export interface KawaOptions {
   /** Kinesis endpoint instead of kinesalite's (the throttling proxy). */
   kinesisUrl?: string;
   checkpointIntervalMs?: number;
+  /** Serve /metrics on this loopback port. */
+  metricsPort?: number;
   extra?: string;
 }
 
@@ -44,7 +46,7 @@ rules_files: [${rules}]
 json_output: true
 stdout_output: {enabled: false}
 file_output: {enabled: true, filename: ${this.alertsFile}, keep_alive: true}
-webserver: {enabled: false}
+webserver: {enabled: ${o.metricsPort ? `true, listen_address: 127.0.0.1, listen_port: ${o.metricsPort}` : 'false'}}
 watch_config_files: false
 log_level: info
 shutdown_timeout_ms: 15000

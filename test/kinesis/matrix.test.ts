@@ -52,10 +52,17 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
   it('row 1: one process, 4 shards, steady load: 0 repeats, checkpoints at the last record of each shard', async () => {
     const stream = 'r1';
     await createStream(aws.kinesis, stream, 4);
-    const a = kawa('a', stream);
+    const metricsPort = 20_000 + Math.floor(Math.random() * 5000);
+    const a = kawa('a', stream, { metricsPort });
     await a.waitLog((l) => l.msg === 'lease taken');
     await produce(aws.kinesis, stream, makeEvents(0, 2000), 10, 3000);
     const alerts = await waitAlerts([a], 2000);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^kawa_kinesis_leases_held 4$/m);
+    expect(metrics).toMatch(/^kawa_kinesis_lease_events_total\{event="taken"\} 4$/m);
+    expect(metrics).toMatch(/^kawa_kinesis_millis_behind_latest\{shard="shardId-000000000000"\} \d+$/m);
+    expect(metrics).toMatch(/^kawa_kinesis_checkpoint_age_seconds\{shard="shardId-000000000003"\} [\d.e-]+$/m);
+    expect(metrics).toMatch(/^kawa_events_parsed_total 2000$/m);
     expect(await a.stop()).toBe(0);
     expectExactlyOnce(alerts, 0, 2000);
     expect(repeatsRemoved([a])).toBe(0);
@@ -191,6 +198,50 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     for (const c of children) expect(firstTake(c.ShardId!)).toBeGreaterThanOrEqual(endOf(s0.ShardId!));
     for (const p of merged!.parentShardIds) expect(firstTake(merged!.leaseKey)).toBeGreaterThanOrEqual(endOf(p));
     report.push(`rows 6-7: split ${s0.ShardId} and merged its children into ${merged!.leaseKey}: 4000 events once, repeats removed ${repeatsRemoved(ks)}`);
+  });
+
+  it('row 15: a process paused (SIGSTOP) longer than its lease: the other takes over, the paused one fences itself and drops its leases on SIGCONT, alerts exactly once', async () => {
+    const stream = 'r15';
+    await createStream(aws.kinesis, stream, 4);
+    const ks = ['a', 'b'].map((n) => kawa(n, stream));
+    await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
+    const producing = produce(aws.kinesis, stream, makeEvents(0, 4000), 10, 10_000);
+    await sleep(3000);
+    const [paused, other] = ks as [Kawa, Kawa];
+    const stoppedAt = Date.now();
+    paused.child.kill('SIGSTOP');
+    const takeover = await other.waitLog((l) => l.msg === 'lease taken' && l.from === paused.name && l.time >= stoppedAt, 20_000);
+    await sleep(1000);
+    paused.child.kill('SIGCONT');
+    const lost = await paused.waitLog((l) => l.msg.startsWith('lease lost'), 10_000);
+    await producing;
+    const alerts = await waitAlerts(ks, 4000);
+    await Promise.all(ks.map((k) => k.stop()));
+    expectExactlyOnce(alerts, 0, 4000);
+    expect(takeover.time - stoppedAt).toBeLessThan(LEASE + 2 * SCAN + 1000);
+    // the paused process wrote no checkpoint after the takeover: every refusal is a lost lease, never a success
+    const ls = await leases(stream);
+    if (ls.some((l) => l.leaseOwner)) process.stderr.write(JSON.stringify(ls) + '\n' + paused.logs.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    for (const l of ls) expect(l.leaseOwner).toBeUndefined();
+    report.push(`row 15: SIGSTOP: leases taken over ${takeover.time - stoppedAt} ms after the pause; on SIGCONT the paused process found them lost (${String(lost.why)}); repeats removed ${repeatsRemoved(ks)}`);
+  });
+
+  it('row 16: all processes restarted: they resume from the checkpoints, 0 repeats', async () => {
+    const stream = 'r16';
+    await createStream(aws.kinesis, stream, 4);
+    const first = ['a', 'b'].map((n) => kawa(n, stream));
+    await Promise.all(first.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
+    await produce(aws.kinesis, stream, makeEvents(0, 2000), 10, 3000);
+    await waitAlerts(first, 2000);
+    await Promise.all(first.map((k) => k.stop()));
+    const second = ['c', 'd'].map((n) => kawa(n, stream));
+    await Promise.all(second.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
+    await produce(aws.kinesis, stream, makeEvents(2000, 2000), 10, 3000);
+    const alerts = await waitAlerts([...first, ...second], 4000);
+    await Promise.all(second.map((k) => k.stop()));
+    expectExactlyOnce(alerts, 0, 4000);
+    expect(repeatsRemoved([...first, ...second])).toBe(0);
+    report.push('row 16: restart of every process: 4000 events once, 0 repeats');
   });
 
   it('row 11: GetRecords throttled by a proxy (5 reads/s/shard and bursts): no loss, throttles counted, lag recovers', async () => {
