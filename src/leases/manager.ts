@@ -155,11 +155,20 @@ export class LeaseManager {
     return !t.active || this.clock() - t.lastRenewOk > this.o.leaseDurationMs - this.o.renewIntervalMs;
   }
 
-  /** Writes a checkpoint under the lease; false when the lease turned out to be lost (the listener is told). */
+  /**
+   * Writes a checkpoint under the lease. False when it was not written: fenced, DynamoDB failing (the caller
+   * tries again later), or the lease turned out to be lost (the listener is told).
+   */
   checkpoint(t: Tenure, checkpoint: string): Promise<boolean> {
     return t.lock.run(async () => {
       if (!t.active || this.fenced(t)) return false;
-      const ok = await this.o.table.checkpoint(t.shardId, this.o.workerId, t.counter, checkpoint, this.abort.signal);
+      let ok: boolean;
+      try {
+        ok = await this.o.table.checkpoint(t.shardId, this.o.workerId, t.counter, checkpoint, this.abort.signal);
+      } catch (e) {
+        if (!this.abort.signal.aborted) this.o.logger?.warn({ shard: t.shardId, err: (e as Error).message }, 'checkpoint write failed: retrying later');
+        return false;
+      }
       if (ok || await this.landed(t)) {
         t.counter++;
         t.checkpoint = checkpoint;

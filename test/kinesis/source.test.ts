@@ -9,6 +9,10 @@ import type { Alert, AlertSink, Evaluation, Evaluator, SourceBatch } from '../..
 import { loadRules } from '../../src/rules/load.js';
 import { defaultKinesisConfig, type KinesisConfig } from '../../src/sources/kinesis/config.js';
 import { KinesisSource } from '../../src/sources/kinesis/source.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Source } from '../../src/pipeline/types.js';
+import { startSwitchProxy } from './throttle-proxy.js';
 import { controlRecord, createStream, makeEvents, produce, putRecords, recordsOf, RULES, sleep, startLocalAws, type LocalAws } from './harness.js';
 
 class TestEvaluator implements Evaluator {
@@ -128,5 +132,85 @@ describe('row 9: a CloudWatch retry (the same events in a second record, in anot
     expect(inProcess + byTable).toBe(1000);
     expect(byTable).toBeGreaterThan(0);
     expect((sink.alerts[0] as { alertId?: string }).alertId).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('rows 12 and 14: a stalled output, an unreachable DynamoDB', () => {
+  it('row 12: outputs stalled longer than the lease: no lease lost, at most max_inflight batches per shard held, then everything once', async () => {
+    await createStream(aws.kinesis, 's12', 2);
+    await putRecords(aws.kinesis, 's12', recordsOf(makeEvents(0, 1000), 10));
+    const source = await KinesisSource.open({ ...config('s12', 'w'), maxRecordsPerCall: 10 }, { kinesis: aws.kinesis, dynamo: aws.dynamo });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const sink = new CaptureSink();
+    const stalled: AlertSink = { emit: async (a) => { await held; await sink.emit(a); }, flush: async () => {}, close: async () => {} };
+    const pipeline = new Pipeline(source, new TestEvaluator(), stalled, { inFlight: 2 });
+    const run = pipeline.run();
+    await sleep(5000);
+    // 2 shards x 2 batches of 10 records x 10 events fetched at most; the pipeline window holds 2 of them
+    expect(source.stats.events).toBeLessThanOrEqual(2 * 2 * 100);
+    expect(source.manager.counters.lost).toBe(0);
+    expect(source.manager.counters.renewFailures).toBe(0);
+    release();
+    const until = performance.now() + 20_000;
+    while (sink.alerts.length < 1000 && performance.now() < until) await sleep(50);
+    await pipeline.stop();
+    await run;
+    expect(new Set(sink.alerts.map((a) => a.eventId)).size).toBe(1000);
+    expect(sink.alerts.length).toBe(1000);
+    expect(source.manager.counters.lost).toBe(0);
+  });
+
+  it('row 14: DynamoDB unreachable for one process: it stops handing out records before the other takes its shards over, and finds them lost afterwards', async () => {
+    await createStream(aws.kinesis, 's14', 4);
+    const proxy = await startSwitchProxy(aws.dynamoUrl);
+    const cutDynamo = new DynamoDBClient({ endpoint: proxy.url, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, requestHandler: new NodeHttpHandler({ connectionTimeout: 300, requestTimeout: 500 }), maxAttempts: 1 });
+    const withTable = (w: string) => ({ ...config('s14', w), dedup: { alertTable: 's14-alerts', createTable: true, alertTtlHours: 1, recentEventIds: 100_000 } });
+    const a = await KinesisSource.open({ ...withTable('a'), leases: { ...withTable('a').leases, maxLeasesPerWorker: 2 } }, { kinesis: aws.kinesis, dynamo: cutDynamo, logger: process.env.KDEBUG ? createLogger({ level: 'debug' }) : undefined });
+    const b = await KinesisSource.open(withTable('b'), { kinesis: aws.kinesis, dynamo: aws.dynamo });
+    // when a last handed out a batch of each shard
+    const lastHanded = new Map<string, number>();
+    const recorded: Source = {
+      name: a.name,
+      close: () => a.close(),
+      async *[Symbol.asyncIterator]() {
+        for await (const batch of a) {
+          lastHanded.set(batch.origin(0).split('/')[0]!, performance.now());
+          yield batch;
+        }
+      },
+    };
+    const sink = new CaptureSink();
+    const pa = new Pipeline(recorded, new TestEvaluator(), a.wrapSink(sink));
+    const pb = new Pipeline(b, new TestEvaluator(), b.wrapSink(sink));
+    const runs = [pa.run(), pb.run()];
+    const producing = produce(aws.kinesis, 's14', makeEvents(0, 3000), 10, 8000);
+    while (a.shards.length !== 2 || b.shards.length !== 2) await sleep(50);
+    await sleep(1000);
+    const aShards = a.shards;
+    proxy.down = true;
+    const cutAt = performance.now();
+    const takenAt = new Map<string, number>();
+    while (takenAt.size < 2 && performance.now() < cutAt + 15_000) {
+      for (const s of aShards) if (!takenAt.has(s) && b.shards.includes(s)) takenAt.set(s, performance.now());
+      await sleep(20);
+    }
+    await sleep(1000);
+    proxy.down = false;
+    // its first renewal after the outage tells a that the leases are gone
+    for (const until = performance.now() + 5000; a.manager.counters.lost < 2 && performance.now() < until;) await sleep(50);
+    await producing;
+    const until = performance.now() + 30_000;
+    while (new Set(sink.alerts.map((x) => x.eventId)).size < 3000 && performance.now() < until) await sleep(100);
+    await Promise.all([pa.stop(), pb.stop()]);
+    await Promise.all(runs);
+    await proxy.close();
+    expect(takenAt.size).toBe(2);
+    for (const s of aShards) expect(lastHanded.get(s)!).toBeLessThan(takenAt.get(s)!);
+    expect(a.manager.counters.lost).toBe(2);
+    const ids = sink.alerts.map((x) => x.eventId);
+    expect(new Set(ids).size).toBe(3000);
+    expect(ids.length).toBe(3000);
+    process.stderr.write(`row 14: DynamoDB cut for a: its shards taken by b ${[...takenAt.values()].map((t) => Math.round(t - cutAt)).join(', ')} ms later; a last handed out ${aShards.map((s) => Math.round(lastHanded.get(s)! - cutAt)).join(', ')} ms after the cut\n`);
   });
 });

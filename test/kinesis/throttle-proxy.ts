@@ -59,3 +59,32 @@ export async function startThrottleProxy(target: string, o: { readsPerSecond: nu
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return state;
 }
+
+export interface SwitchProxy {
+  url: string;
+  /** While true, every request's connection is dropped (the service is unreachable). */
+  down: boolean;
+  close(): Promise<void>;
+}
+
+/** A loopback proxy that can make a service (DynamoDB) unreachable for one client and bring it back. */
+export async function startSwitchProxy(target: string): Promise<SwitchProxy> {
+  const to = new URL(target);
+  const state: SwitchProxy = { url: '', down: false, close: () => new Promise((r) => server.close(() => r())) };
+  const server = createServer((req, res) => {
+    if (state.down) {
+      req.socket.destroy();
+      return;
+    }
+    const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 500, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  server.keepAliveTimeout = 100;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return state;
+}

@@ -73,6 +73,10 @@ export class ShardReader {
     this.shardId = tenure.shardId;
     this.done = this.run().catch((e) => {
       ctx.logger?.error({ shard: this.shardId, err: (e as Error).message }, 'shard reader failed');
+    }).then(async () => {
+      // a reader that ended without handing the lease on (failed, or its last checkpoint could not be
+      // written) frees it: the next owner reads on from the last checkpoint written
+      if (this.tenure.active) await ctx.manager.release(this.tenure);
     }).finally(() => {
       ctx.metrics?.millisBehind.remove({ shard: this.shardId });
       ctx.metrics?.checkpointAge.remove({ shard: this.shardId });
@@ -122,8 +126,10 @@ export class ShardReader {
     if (!this.tenure.active) return;
     const m = this.ctx.manager;
     if (this.ending === 'shard-end') {
-      if (await m.checkpoint(this.tenure, SHARD_END)) await m.release(this.tenure);
-      this.ctx.logger?.info({ shard: this.shardId }, 'shard read to its end');
+      if (await m.checkpoint(this.tenure, SHARD_END)) {
+        await m.release(this.tenure);
+        this.ctx.logger?.info({ shard: this.shardId }, 'shard read to its end');
+      }
       return;
     }
     await this.writeCheckpoint(true);
