@@ -12,9 +12,10 @@
 //           wait, re-reading; once the marker stayed `sending` for staleMs by this process's clock (no clocks
 //           are compared across machines), take it over (writer = them AND state = sending) and send it
 //   after the outputs accepted and flushed it: state := sent
-// A process that dies between its outputs writing an alert and marking it sent makes the alert go out twice
-// (the only duplicate window); one that dies before writing it loses nothing (the next owner sends it). The
-// choice favours a rare repeat over a lost alert.
+// A process that dies between its outputs writing an alert and marking it sent makes the alert go out twice,
+// and so does one cut from DynamoDB in that moment for longer than staleMs (it cannot be told from a dead
+// one); one that dies before writing it loses nothing (the next owner sends it). The choice favours a rare
+// repeat over a lost alert.
 import {
   CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';

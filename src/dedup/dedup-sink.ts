@@ -12,7 +12,8 @@ import type { AlertTable } from './alert-table.js';
 /** Retries a table call until it succeeds: sending without the table could repeat an alert, and dropping
  *  would lose it, so the batch waits (the pipeline's bounded window then stops the reading). */
 async function persist<T>(call: () => Promise<T>): Promise<T> {
-  for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+  // short retries: a claim left `sending` too long is taken over by another process, which sends it again
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
     try {
       return await call();
     } catch {

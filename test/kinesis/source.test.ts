@@ -164,18 +164,18 @@ describe('rows 12 and 14: a stalled output, an unreachable DynamoDB', () => {
   it('row 14: DynamoDB unreachable for one process: it stops handing out records before the other takes its shards over, and finds them lost afterwards', async () => {
     await createStream(aws.kinesis, 's14', 4);
     const proxy = await startSwitchProxy(aws.dynamoUrl);
-    const cutDynamo = new DynamoDBClient({ endpoint: proxy.url, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, requestHandler: new NodeHttpHandler({ connectionTimeout: 300, requestTimeout: 500 }), maxAttempts: 1 });
+    const cutDynamo = new DynamoDBClient({ endpoint: proxy.url, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, requestHandler: new NodeHttpHandler({ connectionTimeout: 300, requestTimeout: 500, throwOnRequestTimeout: true }), maxAttempts: 1 });
     const withTable = (w: string) => ({ ...config('s14', w), dedup: { alertTable: 's14-alerts', createTable: true, alertTtlHours: 1, recentEventIds: 100_000 } });
     const a = await KinesisSource.open({ ...withTable('a'), leases: { ...withTable('a').leases, maxLeasesPerWorker: 2 } }, { kinesis: aws.kinesis, dynamo: cutDynamo, logger: process.env.KDEBUG ? createLogger({ level: 'debug' }) : undefined });
-    const b = await KinesisSource.open(withTable('b'), { kinesis: aws.kinesis, dynamo: aws.dynamo });
-    // when a last handed out a batch of each shard
-    const lastHanded = new Map<string, number>();
+    const b = await KinesisSource.open(withTable('b'), { kinesis: aws.kinesis, dynamo: aws.dynamo, logger: process.env.KDEBUG ? createLogger({ level: 'debug', name: 'B' } as never) : undefined });
+    // when a handed out a batch of each shard
+    const handed: { shard: string; at: number }[] = [];
     const recorded: Source = {
       name: a.name,
       close: () => a.close(),
       async *[Symbol.asyncIterator]() {
         for await (const batch of a) {
-          lastHanded.set(batch.origin(0).split('/')[0]!, performance.now());
+          handed.push({ shard: batch.origin(0).split('/')[0]!, at: performance.now() });
           yield batch;
         }
       },
@@ -197,20 +197,23 @@ describe('rows 12 and 14: a stalled output, an unreachable DynamoDB', () => {
     }
     await sleep(1000);
     proxy.down = false;
+    const restoredAt = performance.now();
     // its first renewal after the outage tells a that the leases are gone
     for (const until = performance.now() + 5000; a.manager.counters.lost < 2 && performance.now() < until;) await sleep(50);
     await producing;
-    const until = performance.now() + 30_000;
+    const until = performance.now() + 35_000;
     while (new Set(sink.alerts.map((x) => x.eventId)).size < 3000 && performance.now() < until) await sleep(100);
+    if (process.env.KDEBUG) process.stderr.write(`STATE a=${a.shards} b=${b.shards} alerts=${new Set(sink.alerts.map((x) => x.eventId)).size} a=${JSON.stringify(a.stats)} b=${JSON.stringify(b.stats)} leases=${JSON.stringify(await new LeaseTable(aws.dynamo, 's14-leases').scan())}\n`);
     await Promise.all([pa.stop(), pb.stop()]);
     await Promise.all(runs);
     await proxy.close();
-    expect(takenAt.size).toBe(2);
-    for (const s of aShards) expect(lastHanded.get(s)!).toBeLessThan(takenAt.get(s)!);
-    expect(a.manager.counters.lost).toBe(2);
     const ids = sink.alerts.map((x) => x.eventId);
-    expect(new Set(ids).size).toBe(3000);
-    expect(ids.length).toBe(3000);
-    process.stderr.write(`row 14: DynamoDB cut for a: its shards taken by b ${[...takenAt.values()].map((t) => Math.round(t - cutAt)).join(', ')} ms later; a last handed out ${aShards.map((s) => Math.round(lastHanded.get(s)! - cutAt)).join(', ')} ms after the cut\n`);
+    expect({
+      // between b's takeover and the end of the outage a handed out nothing of those shards (afterwards it may
+      // legitimately get a shard back by hand-off)
+      taken: takenAt.size, handedAfterTakeover: handed.filter((h) => takenAt.has(h.shard) && h.at >= takenAt.get(h.shard)! && h.at < restoredAt),
+      lost: a.manager.counters.lost >= 2, distinct: new Set(ids).size, alerts: ids.length,
+    }).toEqual({ taken: 2, handedAfterTakeover: [], lost: true, distinct: 3000, alerts: 3000 });
+    process.stderr.write(`row 14: DynamoDB cut for a: its shards taken by b ${[...takenAt.values()].map((t) => Math.round(t - cutAt)).join(', ')} ms later; a last handed out ${aShards.map((s) => Math.round(Math.max(...handed.filter((h) => h.shard === s && h.at < restoredAt).map((h) => h.at)) - cutAt)).join(', ')} ms after the cut\n`);
   });
 });

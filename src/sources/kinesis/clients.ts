@@ -1,6 +1,7 @@
 // The Kinesis and DynamoDB clients of the source. Kinesis gets the HTTP/1.1 handler: polling needs no HTTP/2,
 // and kinesalite speaks only HTTP/1.1 (the SDK's default HTTP/2 handler fails against it). Few SDK retries:
-// the reader's own loop backs off and retries without losing its place.
+// the reader's own loop backs off and retries without losing its place. A request timeout fails the request
+// (the SDK would only warn): a renewal that hangs must count as failed.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -20,7 +21,7 @@ export function createKinesisClient(c: KinesisConfig): KinesisClient {
     ...localCredentials(c.endpoint),
     maxAttempts: 3,
     retryMode: 'standard',
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 10_000 }),
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 10_000, throwOnRequestTimeout: true }),
   });
 }
 
@@ -32,6 +33,6 @@ export function createDynamoClient(c: KinesisConfig): DynamoDBClient {
     ...localCredentials(endpoint),
     maxAttempts: 3,
     retryMode: 'standard',
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 5000 }),
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 5000, throwOnRequestTimeout: true }),
   });
 }

@@ -102,7 +102,7 @@ export class KinesisSource implements Source {
     }
     let alertTable: AlertTable | undefined;
     if (config.dedup.alertTable) {
-      alertTable = new AlertTable(dynamo, config.dedup.alertTable, config.leases.workerId, { ttlHours: config.dedup.alertTtlHours, staleMs: config.leases.leaseDurationMs });
+      alertTable = new AlertTable(dynamo, config.dedup.alertTable, config.leases.workerId, { ttlHours: config.dedup.alertTtlHours, staleMs: 2 * config.leases.leaseDurationMs });
       try {
         await alertTable.ensure(config.dedup.createTable);
       } catch (e) {
