@@ -97,13 +97,18 @@ ${o.extra ?? ''}`);
     }
   }
 
-  held(): number {
-    let n = 0;
+  /** The shards it holds, from its log. */
+  shards(): string[] {
+    const held = new Set<string>();
     for (const l of this.logs) {
-      if (l.msg === 'lease taken') n++;
-      else if (l.msg === 'lease released' || l.msg === 'lease handed off' || l.msg.startsWith('lease lost')) n--;
+      if (l.msg === 'lease taken') held.add(l.shard as string);
+      else if (l.msg === 'lease released' || l.msg === 'lease handed off' || l.msg.startsWith('lease lost')) held.delete(l.shard as string);
     }
-    return n;
+    return [...held];
+  }
+
+  held(): number {
+    return this.shards().length;
   }
 
   /** The 'Kinesis source stopped' summary (after SIGTERM). */

@@ -200,6 +200,33 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     report.push(`rows 6-7: split ${s0.ShardId} and merged its children into ${merged!.leaseKey}: 4000 events once, repeats removed ${repeatsRemoved(ks)}`);
   });
 
+  it('row 8: a shard split while its owner is killed: the new owner finishes the parent, then the children', async () => {
+    const stream = 'r8';
+    await createStream(aws.kinesis, stream, 2);
+    const ks = ['a', 'b'].map((n) => kawa(n, stream));
+    await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
+    const producing = produce(aws.kinesis, stream, makeEvents(0, 3000), 10, 8000);
+    await sleep(2500);
+    const [victim, survivor] = ks as [Kawa, Kawa];
+    const parent = victim.shards()[0]!;
+    const s = (await aws.kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards!.find((x) => x.ShardId === parent)!;
+    const mid = (BigInt(s.HashKeyRange!.StartingHashKey!) + BigInt(s.HashKeyRange!.EndingHashKey!)) / 2n;
+    await aws.kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent, NewStartingHashKey: String(mid) }));
+    victim.child.kill('SIGKILL');
+    await waitActive(stream);
+    await producing;
+    const alerts = await waitAlerts(ks, 3000);
+    await survivor.stop();
+    expectExactlyOnce(alerts, 0, 3000);
+    const ls = await leases(stream);
+    expect(ls.find((l) => l.leaseKey === parent)?.checkpoint).toBe(SHARD_END);
+    const children = ls.filter((l) => l.parentShardIds.includes(parent));
+    expect(children.length).toBe(2);
+    const end = survivor.logs.find((l) => l.msg === 'shard read to its end' && l.shard === parent)!.time;
+    for (const c of children) expect(Math.min(...survivor.logs.filter((l) => l.msg === 'lease taken' && l.shard === c.leaseKey).map((l) => l.time))).toBeGreaterThanOrEqual(end);
+    report.push(`row 8: ${parent} split as its owner was killed: the survivor read it to SHARD_END, then its children; 3000 events once, repeats removed ${repeatsRemoved([survivor])}`);
+  });
+
   it('row 15: a process paused (SIGSTOP) longer than its lease: the other takes over, the paused one fences itself and drops its leases on SIGCONT, alerts exactly once', async () => {
     const stream = 'r15';
     await createStream(aws.kinesis, stream, 4);
@@ -244,7 +271,7 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     report.push('row 16: restart of every process: 4000 events once, 0 repeats');
   });
 
-  it('row 11: GetRecords throttled by a proxy (5 reads/s/shard and bursts): no loss, throttles counted, lag recovers', async () => {
+  it('rows 11 and 13: GetRecords throttled by a proxy (5 reads/s/shard and bursts), then expired iterators: no loss, no re-read', async () => {
     const stream = 'r11';
     await createStream(aws.kinesis, stream, 4);
     const proxy: ThrottleProxy = await startThrottleProxy(aws.kinesisUrl, { readsPerSecond: 5 * 4 });
@@ -254,12 +281,17 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
       const producing = produce(aws.kinesis, stream, makeEvents(0, 3000), 10, 6000);
       await sleep(2000);
       proxy.burst(3000);
+      await sleep(3500);
+      proxy.expireNext(4);
       await producing;
       const alerts = await waitAlerts(ks, 3000);
       await Promise.all(ks.map((k) => k.stop()));
       expectExactlyOnce(alerts, 0, 3000);
       expect(proxy.throttled).toBeGreaterThan(0);
-      report.push(`row 11: ${proxy.throttled} GetRecords throttled by the proxy, 3000 events once`);
+      expect(proxy.expired).toBe(4);
+      // a new iterator after the last record fetched: nothing read twice
+      expect(repeatsRemoved(ks)).toBe(0);
+      report.push(`rows 11, 13: ${proxy.throttled} GetRecords throttled, ${proxy.expired} iterators expired by the proxy; 3000 events once, 0 re-read`);
     } finally {
       await proxy.close();
     }

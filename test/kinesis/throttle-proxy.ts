@@ -12,6 +12,10 @@ export interface ThrottleProxy {
   throttled: number;
   /** Throttles every GetRecords for `ms`. */
   burst(ms: number): void;
+  /** GetRecords calls answered ExpiredIteratorException (as after a 5-minute output stall). */
+  expired: number;
+  /** Answers the next `n` GetRecords with ExpiredIteratorException. */
+  expireNext(n: number): void;
   close(): Promise<void>;
 }
 
@@ -20,9 +24,11 @@ export async function startThrottleProxy(target: string, o: { readsPerSecond: nu
   let second = 0;
   let calls = 0;
   let burstUntil = 0;
+  let expireLeft = 0;
   const state: ThrottleProxy = {
-    url: '', throttled: 0,
+    url: '', throttled: 0, expired: 0,
     burst: (ms) => (burstUntil = Date.now() + ms),
+    expireNext: (n) => (expireLeft = n),
     close: () => new Promise((r) => server.close(() => r())),
   };
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
@@ -43,6 +49,14 @@ export async function startThrottleProxy(target: string, o: { readsPerSecond: nu
         const s = Math.floor(now / 1000);
         if (s !== second) [second, calls] = [s, 0];
         calls++;
+        if (expireLeft > 0) {
+          expireLeft--;
+          state.expired++;
+          const payload = JSON.stringify({ __type: 'ExpiredIteratorException', message: 'Iterator expired' });
+          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(payload) });
+          res.end(payload);
+          return;
+        }
         if (now < burstUntil || calls > o.readsPerSecond) {
           state.throttled++;
           const payload = JSON.stringify({ __type: 'ProvisionedThroughputExceededException', message: 'Rate exceeded for shard' });
