@@ -7,8 +7,12 @@
 // shard the stream or the table still knows (a child is read from its first record, after its parents), the
 // configured initial position otherwise. Children are found here through ListShards, not through
 // GetRecords' ChildShards, which kinesalite does not return.
+//
+// Clean-up: a SHARD_END lease is deleted once its shard has expired from the stream (ListShards no longer
+// returns it) and every child lease has started (its checkpoint is a sequence number or SHARD_END): nothing
+// can need it then, neither the parent-before-child rule nor shard sync.
 import { ListShardsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
-import { TRIM_HORIZON, type LeaseItem, type LeaseTable, type NewLease } from './table.js';
+import { SHARD_END, TRIM_HORIZON, type LeaseItem, type LeaseTable, type NewLease } from './table.js';
 
 export interface StreamRef {
   streamName?: string;
@@ -66,12 +70,23 @@ export function leasesToCreate(shards: Shard[], leases: LeaseItem[], initial: In
   return out;
 }
 
-/** Lists the shards and creates the missing leases; true when it created any. */
+const started = (checkpoint: string) => checkpoint === SHARD_END || /^\d+$/.test(checkpoint);
+
+export function leasesToDelete(shards: Shard[], leases: LeaseItem[]): LeaseItem[] {
+  const listed = new Set(shards.map((s) => s.ShardId!));
+  return leases.filter((l) => l.checkpoint === SHARD_END && !listed.has(l.leaseKey)
+    && leases.every((c) => !c.parentShardIds.includes(l.leaseKey) || started(c.checkpoint)));
+}
+
+/** Lists the shards, creates the missing leases and deletes the finished ones; true when it changed any. */
 export async function syncShards(kinesis: KinesisClient, stream: StreamRef, table: LeaseTable, leases: LeaseItem[], initial: InitialPosition, signal?: AbortSignal): Promise<boolean> {
   const shards = await listShards(kinesis, stream, signal);
   let created = false;
   for (const lease of leasesToCreate(shards, leases, initial)) {
     if (await table.create(lease, signal)) created = true;
+  }
+  for (const lease of leasesToDelete(shards, leases)) {
+    if (await table.deleteEnded(lease.leaseKey, signal)) created = true;
   }
   return created;
 }

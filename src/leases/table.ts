@@ -9,7 +9,7 @@
 // Every mutation is conditional: on `leaseCounter` (the version every renew/take/checkpoint/release bumps) or,
 // for creation, on the item not existing. A failed condition is a value (`false`/'lost'), not an exception.
 import {
-  ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand,
+  ConditionalCheckFailedException, CreateTableCommand, DeleteItemCommand, DescribeTableCommand, GetItemCommand, PutItemCommand,
   ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 
@@ -188,6 +188,15 @@ export class LeaseTable {
       UpdateExpression: 'SET handoffTo = :to',
       ConditionExpression: 'leaseOwner = :owner AND attribute_not_exists(handoffTo)',
       ExpressionAttributeValues: { ':to': s(to), ':owner': s(owner) },
+    }), { abortSignal: signal }));
+  }
+
+  /** Deletes a finished lease (checkpoint SHARD_END) once nothing needs it. */
+  async deleteEnded(shardId: string, signal?: AbortSignal): Promise<boolean> {
+    return this.conditional(() => this.client.send(new DeleteItemCommand({
+      TableName: this.name, Key: { leaseKey: s(shardId) },
+      ConditionExpression: 'checkpoint = :end',
+      ExpressionAttributeValues: { ':end': s(SHARD_END) },
     }), { abortSignal: signal }));
   }
 

@@ -6,7 +6,7 @@ import { alertId } from '../../src/dedup/alert-id.js';
 import { AlertTable } from '../../src/dedup/alert-table.js';
 import { RecentIds } from '../../src/dedup/recent-ids.js';
 import { ExpiryTracker, plan } from '../../src/leases/balance.js';
-import { leasesToCreate } from '../../src/leases/shard-sync.js';
+import { leasesToCreate, leasesToDelete } from '../../src/leases/shard-sync.js';
 import { LeaseTable, SHARD_END, type LeaseItem } from '../../src/leases/table.js';
 import { AckTracker } from '../../src/sources/kinesis/ack-tracker.js';
 import { decodeRecord } from '../../src/sources/kinesis/decode.js';
@@ -99,6 +99,15 @@ describe('expiry and balancing', () => {
     expect(leasesToCreate(shards, [], 'TRIM_HORIZON').map((l) => l.shardId)).toEqual(['s0', 's1', 's2', 's3']);
     expect(leasesToCreate(shards, [lease('s1', undefined, 0)], 'TRIM_HORIZON').map((l) => l.shardId)).toEqual(['s2', 's3']);
   });
+
+  it('finished leases are deleted once their shard expired from the stream and every child started', () => {
+    const ended = lease('p', undefined, 9, { checkpoint: SHARD_END });
+    const child = (cp: string) => lease('c', undefined, 1, { checkpoint: cp, parentShardIds: ['p'] });
+    const open = [{ ShardId: 'c' }];
+    expect(leasesToDelete([{ ShardId: 'p' }, ...open], [ended, child('123')])).toEqual([]);
+    expect(leasesToDelete(open, [ended, child('TRIM_HORIZON')])).toEqual([]);
+    expect(leasesToDelete(open, [ended, child('123')]).map((l) => l.leaseKey)).toEqual(['p']);
+  });
 });
 
 describe('dedup', () => {
@@ -145,6 +154,10 @@ describe('tables against dynalite', () => {
     expect(await table.requestHandoff('s0', owner.leaseOwner!, 'z')).toBe(false);
     expect(await table.release('s0', owner.leaseOwner!, owner.leaseCounter + 2, other)).toBe(true);
     expect(await table.get('s0')).toMatchObject({ leaseOwner: other, checkpoint: '123', handoffTo: undefined });
+    expect(await table.deleteEnded('s0')).toBe(false);
+    await table.create({ shardId: 'e', checkpoint: SHARD_END, parentShardIds: [] });
+    expect(await table.deleteEnded('e')).toBe(true);
+    expect(await table.get('e')).toBeUndefined();
   });
 
   it('alert table: one of concurrent claimers sends; a stale `sending` marker is taken over, a `sent` one never', async () => {
