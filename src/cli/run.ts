@@ -159,7 +159,7 @@ export async function run(opts: RunOptions): Promise<number> {
   if (opts.kinesis && (opts.cloudwatch || opts.webhook || opts.events?.length)) throw new KawaError('KAWA_ERR_USAGE', '--kinesis, --cloudwatch, --webhook and -e are different sources: give one');
   const kinesis = opts.webhook || opts.events?.length || opts.cloudwatch ? undefined : applyKinesisFlags(config.kinesis, opts);
   const cloudwatch = opts.webhook || opts.events?.length || kinesis ? undefined : applyCloudWatchFlags(config.cloudwatch, opts);
-  if (!opts.webhook && !opts.events?.length && !cloudwatch && !kinesis) throw new KawaError('KAWA_ERR_USAGE', 'no events: give -e FILE (a file, a directory, or - for stdin), --webhook, or --cloudwatch CLUSTER');
+  if (!opts.webhook && !opts.events?.length && !cloudwatch && !kinesis) throw new KawaError('KAWA_ERR_USAGE', 'no events: give -e FILE (a file, a directory, or - for stdin), --webhook, --cloudwatch CLUSTER or --kinesis STREAM');
 
   const loaded = loadConfiguredRules(config);
   // like Falco, a run shows load errors but not warnings (kawa validate lists those)

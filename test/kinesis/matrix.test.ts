@@ -6,7 +6,10 @@ import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, Sp
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseTable, SHARD_END } from '../../src/leases/table.js';
 import { expectedAlerts, Kawa, readAlerts, repeatsRemoved, waitAlerts, workdir } from './cluster.js';
-import { createStream, makeEvents, produce, sleep, startLocalAws, type LocalAws } from './harness.js';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { controlRecord, createStream, makeEvents, produce, putRecords, recordsOf, RULES, sleep, startLocalAws, type LocalAws } from './harness.js';
 import { startThrottleProxy, type ThrottleProxy } from './throttle-proxy.js';
 
 let aws: LocalAws;
@@ -73,6 +76,34 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
       expect(l.checkpoint).toMatch(/^\d+$/);
     }
     report.push(`row 1: 2000 events, ${alerts.size} distinct alerts, 0 repeats`);
+  });
+
+  it('row 10 with the flags alone: kawa run --kinesis STREAM --endpoint --dynamodb-endpoint --alert-table; control and poison records skipped and counted', async () => {
+    const stream = 'r10';
+    await createStream(aws.kinesis, stream, 2);
+    await putRecords(aws.kinesis, stream, [controlRecord(), new Uint8Array([0x1f, 0x8b, 8, 0]), ...recordsOf(makeEvents(0, 500), 10)]);
+    const rules = join(dir, 'r10-rules.yaml');
+    writeFileSync(rules, RULES);
+    const child = spawn(process.execPath, ['bin/kawa.js', 'run', '-r', rules, '--json', '--kinesis', stream, '--region', 'us-east-1', '--endpoint', aws.kinesisUrl,
+      '--dynamodb-endpoint', aws.dynamoUrl, '--alert-table', `${stream}-alerts`, '-o', 'webserver.enabled=false'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    const until = performance.now() + 20_000;
+    while (out.split('\n').filter(Boolean).length < 500 && performance.now() < until) await sleep(100);
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(0);
+    const lines = out.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { output: string }).output);
+    expect(new Set(lines).size).toBe(500);
+    expect(lines.length).toBe(500);
+    const summary = err.split('\n').filter((l) => l.includes('Kinesis source stopped')).map((l) => JSON.parse(l) as Record<string, number>)[0]!;
+    expect(summary).toMatchObject({ control: 1, poison: 1, events: 500 });
+    // the lease table's default name comes from the stream
+    const ls = await new LeaseTable(aws.dynamo, `kawa-${stream}-leases`).scan();
+    expect(ls.map((l) => l.leaseKey).sort()).toEqual(['shardId-000000000000', 'shardId-000000000001']);
+    report.push('row 10: flags only: 500 events once on stdout, 1 control and 1 poison record skipped and counted');
   });
 
   it('row 2: three processes start together: 1-2 leases each, 0 repeats', async () => {
