@@ -11,15 +11,16 @@
 //   leases to take (counter-conditioned) and whom to ask for one. An unanswered request is turned into a
 //   forced take after 2 × duration.
 // - every write of one lease goes through its WriteLock, so renewal and checkpoint never race each other.
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../service/logger.js';
 import { ExpiryTracker, plan } from './balance.js';
 import type { LeaseItem, LeaseTable } from './table.js';
 import { WriteLock } from './write-lock.js';
 
-/** This process's tenure of one lease. */
+/**
+ * This process's tenure of one lease. A reader holds its Tenure object, not the shard id: once the tenure
+ * is lost, its writes are refused even if the process takes the same lease again (a new Tenure).
+ */
 export class Tenure {
-  readonly token = randomUUID();
   readonly lock = new WriteLock();
   state: 'held' | 'handing-off' | 'released' | 'lost' = 'held';
   handoffTo: string | undefined;
