@@ -9,7 +9,7 @@
 //   stops emitting before any other process can consider the lease expired and take it.
 // - scan loop, every scanIntervalMs: shard sync (creates missing leases), then balance.ts decides which
 //   leases to take (counter-conditioned) and whom to ask for one. An unanswered request is turned into a
-//   forced take after 2 × duration.
+//   forced take after 2 × duration; with graceful_handoff off the lease is taken at once (a steal).
 // - every write of one lease goes through its WriteLock, so renewal and checkpoint never race each other.
 import type { Logger } from '../service/logger.js';
 import { ExpiryTracker, plan } from './balance.js';
@@ -302,7 +302,10 @@ export class LeaseManager {
         this.ask = undefined;
         await this.take(l, now);
       }
-    } else if (p.ask && this.o.gracefulHandoff && p.ask.leaseOwner) {
+    } else if (p.ask && !this.o.gracefulHandoff) {
+      // no hand-off: steal it as the KCL 2.x does (its owner's in-flight records are read again)
+      await this.take(p.ask, now);
+    } else if (p.ask && p.ask.leaseOwner) {
       const { leaseKey, leaseOwner } = p.ask;
       if (await this.o.table.requestHandoff(leaseKey, leaseOwner, me, signal)) {
         this.ask = { shardId: leaseKey, victim: leaseOwner, at: now };

@@ -23,6 +23,7 @@ export interface KawaOptions {
   /** Kinesis endpoint instead of kinesalite's (the throttling proxy). */
   kinesisUrl?: string;
   checkpointIntervalMs?: number;
+  gracefulHandoff?: boolean;
   /** Serve /metrics on this loopback port. */
   metricsPort?: number;
   extra?: string;
@@ -66,6 +67,7 @@ source:
     renew_interval_ms: ${Math.round(lease / 3)}
     scan_interval_ms: ${Math.round(lease / 2)}
     checkpoint_interval_ms: ${o.checkpointIntervalMs ?? 300}
+    graceful_handoff: ${o.gracefulHandoff ?? true}
   dedup:
     ${o.alertTable === false ? '' : `alert_table: ${o.stream}-alerts`}
 ${o.extra ?? ''}`);

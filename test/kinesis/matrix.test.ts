@@ -169,6 +169,25 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     report.push(`row 4: joining process got its lease by hand-off ${taken.time - joinedAt} ms after start, 0 repeats`);
   });
 
+  it('row 4, forced-steal variant (graceful_handoff false): the joining process steals a lease, alerts exactly once, re-reads bounded', async () => {
+    const stream = 'r4s';
+    await createStream(aws.kinesis, stream, 2);
+    const a = kawa('a', stream);
+    await a.waitLog((l) => l.msg === 'lease taken');
+    const producing = produce(aws.kinesis, stream, makeEvents(0, 3000), 10, 8000);
+    await sleep(2500);
+    const b = kawa('b', stream, { gracefulHandoff: false });
+    const stolen = await b.waitLog((l) => l.msg === 'lease taken' && l.from === a.name, 15_000);
+    const lost = await a.waitLog((l) => l.msg.startsWith('lease lost'), 10_000);
+    await producing;
+    const alerts = await waitAlerts([a, b], 3000);
+    await Promise.all([a.stop(), b.stop()]);
+    expectExactlyOnce(alerts, 0, 3000);
+    // the bound: the victim's un-checkpointed window, at most 2 batches of 100 records of 10 events in flight plus a checkpoint interval
+    expect(repeatsRemoved([a, b])).toBeLessThanOrEqual(2 * 100 * 10);
+    report.push(`row 4 (steal): lease ${String(stolen.shard)} stolen, its owner noticed ${lost.time - stolen.time} ms later; repeats removed ${repeatsRemoved([a, b])}`);
+  });
+
   it('row 5: SIGTERM one of three: its leases released and taken within a scan, 0 repeats', async () => {
     const stream = 'r5';
     await createStream(aws.kinesis, stream, 4);
