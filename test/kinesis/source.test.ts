@@ -84,6 +84,26 @@ describe('Kinesis source (in process)', () => {
     }
   });
 
+  it('a large GetRecords response goes downstream in batches of at most 1000 events, acknowledged as a whole', async () => {
+    await createStream(aws.kinesis, 'sbig', 1);
+    await putRecords(aws.kinesis, 'sbig', recordsOf(makeEvents(0, 3500), 50));
+    const source = await KinesisSource.open(config('sbig', 'w'), { kinesis: aws.kinesis, dynamo: aws.dynamo });
+    const sizes: number[] = [];
+    const evaluator = new TestEvaluator();
+    const counting: Evaluator = { evaluate: (b) => (sizes.push(b.count), evaluator.evaluate(b)), reload: async () => {}, close: async () => {} };
+    const sink = new CaptureSink();
+    const pipeline = new Pipeline(source, counting, sink);
+    const run = pipeline.run();
+    for (const until = performance.now() + 10_000; sink.alerts.length < 3500 && performance.now() < until;) await sleep(50);
+    await sleep(500);
+    await pipeline.stop();
+    await run;
+    expect(sizes).toEqual([1000, 1000, 1000, 500]);
+    expect(new Set(sink.alerts.map((x) => x.eventId)).size).toBe(3500);
+    const [lease] = await new LeaseTable(aws.dynamo, 'sbig-leases').scan();
+    expect(lease!.checkpoint).toMatch(/^\d+$/);
+  });
+
   it('two processes share 4 shards 2 and 2, no event twice', async () => {
     await createStream(aws.kinesis, 's2', 4);
     const sources = [await KinesisSource.open(config('s2', 'a'), { kinesis: aws.kinesis, dynamo: aws.dynamo, logger: process.env.KDEBUG ? createLogger({ level: 'debug' }) : undefined })];

@@ -182,3 +182,16 @@ describe('tables against dynalite', () => {
     expect(await q).toBe('claimed');
   });
 });
+
+describe('AckTracker.forget', () => {
+  it('a partly handed batch that will never complete stops the checkpoint before it', () => {
+    const t = new AckTracker();
+    const a = t.push('1');
+    const b = t.push('2');
+    b.state = 'handed';
+    t.ack(a);
+    t.forget(b);
+    expect(t.advance()).toBe('1');
+    expect(t.pending).toBe(0);
+  });
+});

@@ -38,6 +38,12 @@ export class AckTracker {
     return this.entries.filter((e) => e.state === 'handed').length;
   }
 
+  /** Forgets one batch that will never be complete (partly handed downstream when its lease ended). */
+  forget(e: Entry): void {
+    const i = this.entries.indexOf(e);
+    if (i >= 0) this.entries.splice(i, 1);
+  }
+
   /** Forgets the batches never handed downstream (they are read again by the next owner). */
   dropQueued(): void {
     for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]!.state === 'queued') this.entries.splice(i, 1);

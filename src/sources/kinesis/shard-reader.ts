@@ -22,11 +22,15 @@ import type { KinesisConfig } from './config.js';
 import { decodeRecord, type LogEvent } from './decode.js';
 import type { KinesisMetrics } from './metrics.js';
 
-/** Events of one GetRecords response, waiting to become a SourceBatch. */
+/** Events of one GetRecords response, waiting to become SourceBatches (several when it is large). */
 export interface Fetched {
   reader: ShardReader;
   entry: Entry;
   events: (LogEvent & { logGroup: string })[];
+  /** Events already handed downstream. */
+  taken: number;
+  /** Batches cut from it that were handed downstream and not acknowledged yet. */
+  open: number;
 }
 
 export interface ReaderContext {
@@ -110,7 +114,10 @@ export class ShardReader {
     if (this.ending === 'lost' || this.ending === how) return;
     this.ending = how;
     if (how === 'lost' || how === 'drain') {
-      // never handed downstream: the next owner reads these records again
+      // never handed downstream: the next owner reads these records again; a response partly handed out
+      // will never be complete, so the checkpoint must stop before it
+      const front = this.queue[0];
+      if (front && front.taken > 0) this.acks.forget(front.entry);
       this.queue.length = 0;
       this.acks.dropQueued();
     }
@@ -212,7 +219,7 @@ export class ShardReader {
         this.lastFetched = records[records.length - 1]!.SequenceNumber!;
         const entry = this.acks.push(this.lastFetched);
         if (events.length) {
-          this.queue.push({ reader: this, entry, events });
+          this.queue.push({ reader: this, entry, events, taken: 0, open: 0 });
           this.ctx.wake();
         } else {
           this.acks.ack(entry);

@@ -50,6 +50,9 @@ export interface KinesisStats {
 }
 
 const encoder = new TextEncoder();
+/** A GetRecords response can hold tens of thousands of events: it goes downstream in batches of at most this. */
+const BATCH_EVENTS = 1000;
+const BATCH_CHARS = 4 << 20;
 
 export class KinesisSource implements Source {
   readonly name = 'kinesis';
@@ -188,21 +191,29 @@ export class KinesisSource implements Source {
     for (let i = 0; i < readers.length; i++) {
       const reader = readers[(this.turn + i) % readers.length]!;
       if (!reader.queue.length || !reader.open) continue;
-      const fetched = reader.queue.shift()!;
       this.turn = (this.turn + i + 1) % readers.length;
-      fetched.entry.state = 'handed';
-      const batch = this.batch(fetched);
+      const batch = this.batch(reader.queue[0]!);
       if (batch) return batch;
       i--;
     }
     return undefined;
   }
 
+  /** The next batch cut from a fetched response (undefined when all its events were repeats). */
   private batch(f: Fetched): SourceBatch | undefined {
+    const { reader, entry } = f;
+    entry.state = 'handed';
+    let end = f.taken;
+    for (let chars = 0; end < f.events.length && end - f.taken < BATCH_EVENTS && chars < BATCH_CHARS; end++) chars += f.events[end]!.message.length;
+    const slice = f.events.slice(f.taken, end);
+    f.taken = end;
+    if (end >= f.events.length) reader.queue.shift();
+    // the response is acknowledged once every batch cut from it is
+    const done = () => f.taken >= f.events.length && f.open === 0;
     const ids: string[] = [];
     const messages: Uint8Array[] = [];
     let bytes = 0;
-    for (const ev of f.events) {
+    for (const ev of slice) {
       const key = `${ev.logGroup}\0${ev.id}`;
       if (this.recent.has(key)) {
         this.stats.duplicateEvents++;
@@ -215,9 +226,8 @@ export class KinesisSource implements Source {
       ids.push(ev.id);
       bytes += m.length;
     }
-    const { reader, entry } = f;
     if (!ids.length) {
-      reader.acked(entry);
+      if (done()) reader.acked(entry);
       return undefined;
     }
     const data = new Uint8Array(bytes);
@@ -229,6 +239,7 @@ export class KinesisSource implements Source {
       at += m.length;
     });
     offsets[ids.length] = at;
+    f.open++;
     this.stats.batches++;
     this.stats.events += ids.length;
     const shard = reader.tenure.shardId;
@@ -236,7 +247,10 @@ export class KinesisSource implements Source {
       data, offsets, count: ids.length,
       origin: (k) => `${shard}/${ids[k]}`,
       eventId: (k) => ids[k],
-      ack: () => reader.acked(entry),
+      ack: () => {
+        f.open--;
+        if (done()) reader.acked(entry);
+      },
     };
   }
 
