@@ -9,13 +9,15 @@ import type { Evaluation, Evaluator, SourceBatch } from './types.js';
 export interface EngineEvaluatorOptions {
   ruleMatching?: 'first' | 'all';
   module?: WebAssembly.Module;
+  /** Events longer than this many bytes are rejected (the source's max_event_size; default 262144). */
+  maxEventSize?: number;
 }
 
 export class EngineEvaluator implements Evaluator {
   private engine: Engine;
 
   constructor(rules: LoadResult, private readonly opts: EngineEvaluatorOptions = {}) {
-    this.engine = Engine.create({ rules, ruleMatching: opts.ruleMatching, module: opts.module });
+    this.engine = this.create(rules);
   }
 
   async evaluate(batch: SourceBatch): Promise<Evaluation> {
@@ -24,7 +26,12 @@ export class EngineEvaluator implements Evaluator {
   }
 
   async reload(rules: LoadResult): Promise<void> {
-    this.engine = Engine.create({ rules, ruleMatching: this.opts.ruleMatching, module: this.opts.module });
+    this.engine = this.create(rules);
+  }
+
+  private create(rules: LoadResult): Engine {
+    const { ruleMatching, module, maxEventSize } = this.opts;
+    return Engine.create({ rules, ruleMatching, module, maxEventSize });
   }
 
   async close(): Promise<void> {}

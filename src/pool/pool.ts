@@ -28,6 +28,8 @@ export interface PoolOptions {
   /** Worker threads (default: the number of cores). */
   threads?: number;
   ruleMatching?: 'first' | 'all';
+  /** Events longer than this many bytes are rejected (default 262144). */
+  maxEventSize?: number;
   /** Payloads per evaluation inside a worker reading a byte range (default 256). */
   batchEvents?: number;
   maxLineBytes?: number;
@@ -110,7 +112,7 @@ export class WorkerPool implements Evaluator {
 
   private generation(n: number, rules: LoadResult): Generation {
     return {
-      snapshot: snapshotRules(n, { rules, ruleMatching: this.opts.ruleMatching ?? 'first' }),
+      snapshot: snapshotRules(n, { rules, ruleMatching: this.opts.ruleMatching ?? 'first', maxEventSize: this.opts.maxEventSize }),
       byIndex: new Map(rules.rules.map((r) => [r.index, r])),
     };
   }

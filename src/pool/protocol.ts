@@ -20,6 +20,7 @@ export interface RulesSnapshot {
 export interface RulesPayload {
   rules: LoadResult;
   ruleMatching: 'first' | 'all';
+  maxEventSize?: number;
 }
 
 export function snapshotRules(generation: number, payload: RulesPayload): RulesSnapshot {

@@ -22,7 +22,7 @@ let engine: Engine;
 function engineFor(rules: RulesSnapshot): Engine {
   if (rules.generation !== generation) {
     const payload = deserialize(new Uint8Array(rules.bytes)) as RulesPayload;
-    engine = Engine.create({ rules: payload.rules, ruleMatching: payload.ruleMatching, module });
+    engine = Engine.create({ rules: payload.rules, ruleMatching: payload.ruleMatching, maxEventSize: payload.maxEventSize, module });
     generation = rules.generation;
   }
   return engine;

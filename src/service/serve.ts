@@ -29,6 +29,8 @@ export interface ServeOptions {
   reload(): LoadResult;
   /** Opens the source once logging and metrics exist. */
   openSource(ctx: { logger: Logger; metrics: Metrics }): Promise<Source>;
+  /** Events longer than this many bytes are rejected and counted (the source's max_event_size). */
+  maxEventSize?: number;
   /** Worker threads; 0 (default) evaluates on the main thread. */
   workers?: number;
   /** Puts something in front of the outputs (the Kinesis source's alert dedup), given the opened source. */
@@ -46,8 +48,9 @@ export async function serve(opts: ServeOptions): Promise<number> {
   const metrics = new Metrics({ processMetrics: true });
   const health = new Health();
   const threads = opts.workers === undefined ? 0 : opts.workers;
-  const pool = threads > 0 ? new WorkerPool(opts.rules, { threads: Math.min(threads, availableParallelism() * 4), ruleMatching: config.ruleMatching }) : undefined;
-  const inner: Evaluator = pool ?? new EngineEvaluator(opts.rules, { ruleMatching: config.ruleMatching });
+  const engineOptions = { ruleMatching: config.ruleMatching, maxEventSize: opts.maxEventSize };
+  const pool = threads > 0 ? new WorkerPool(opts.rules, { threads: Math.min(threads, availableParallelism() * 4), ...engineOptions }) : undefined;
+  const inner: Evaluator = pool ?? new EngineEvaluator(opts.rules, engineOptions);
   const evaluator = new MeteredEvaluator(inner, metrics);
   metrics.rulesLoaded.set(opts.rules.rules.filter((r) => r.enabled).length);
 

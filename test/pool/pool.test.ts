@@ -91,4 +91,13 @@ describe('worker pool', () => {
       expect(r.matches[0].rule).toBe(after.rules[0]);
     }
   });
+
+  it('maxEventSize: a longer event is rejected as too_large, in the workers as on the main thread', async () => {
+    const payloads = [event(0), event(3, 'x'.repeat(400)), event(6)];
+    const limit = payloads[0].length + 10;
+    pool = new WorkerPool(rules(), { threads: 1, maxEventSize: limit });
+    const inThread = await new EngineEvaluator(rules(), { maxEventSize: limit }).evaluate(batchOf(payloads));
+    const pooled = await pool.evaluate(batchOf(payloads));
+    for (const r of [inThread, pooled]) expect(summary(r)).toMatchObject({ matches: [expect.stringMatching(/^0\/exec/), expect.stringMatching(/^2\/exec/)], rejections: ['1:too_large'] });
+  });
 });
