@@ -12,7 +12,13 @@
 // kawa addition, for events CloudWatch cut at its size limit and kawa evaluated from the part it had: the
 // text line ends with " [truncated event]" (so a reader of the line knows fields after the cut were not
 // seen, and "<NA>" may mean "cut off"), and output_fields gets "kawa.truncated": "true".
+//
+// kawa addition, for events with a source id (CloudWatch and Kinesis: the log event id): output_fields gets
+// "kawa.event_id" and the deterministic "kawa.alert_id" (rule + event id), so a receiver can drop the
+// repeats a crash re-delivers. They go into output_fields because falcosidekick passes that map on to
+// every one of its outputs, while it ignores top-level keys it does not know.
 import { hostname } from 'node:os';
+import { alertId } from '../dedup/alert-id.js';
 import type { LoadedRule } from '../rules/types.js';
 
 /** What the formatter needs from an engine match. */
@@ -41,6 +47,8 @@ export interface FormatOptions {
 
 export const TRUNCATED_SUFFIX = ' [truncated event]';
 export const TRUNCATED_FIELD = 'kawa.truncated';
+export const EVENT_ID_FIELD = 'kawa.event_id';
+export const ALERT_ID_FIELD = 'kawa.alert_id';
 
 const NA = '<NA>';
 const utf8 = new TextEncoder();
@@ -136,13 +144,13 @@ export class AlertFormatter {
     return jsonEscapeLine(this.line(m, renderMessage(m.rule, m.tokens)));
   }
 
-  /** The JSON alert (one line, without newline). */
-  json(m: AlertMatch): string {
+  /** The JSON alert (one line, without newline); `eventId`: the source's id of the event, when it has one. */
+  json(m: AlertMatch, eventId?: string): string {
     const message = renderMessage(m.rule, m.tokens);
     const parts: string[] = [`"hostname":${JSON.stringify(this.opts.hostname)}`];
     if (this.opts.jsonIncludeMessageProperty) parts.push(`"message":${JSON.stringify(message)}`);
     if (this.opts.jsonIncludeOutputProperty) parts.push(`"output":${JSON.stringify(this.line(m, message))}`);
-    if (this.opts.jsonIncludeOutputFieldsProperty) parts.push(`"output_fields":${this.outputFields(m)}`);
+    if (this.opts.jsonIncludeOutputFieldsProperty) parts.push(`"output_fields":${this.outputFields(m, eventId)}`);
     parts.push(`"priority":${JSON.stringify(m.rule.priority)}`);
     parts.push(`"rule":${JSON.stringify(m.rule.name)}`);
     parts.push(`"source":${JSON.stringify(m.rule.source)}`);
@@ -151,10 +159,14 @@ export class AlertFormatter {
     return `{${parts.join(',')}}`;
   }
 
-  private outputFields(m: AlertMatch): string {
+  private outputFields(m: AlertMatch, eventId: string | undefined): string {
     const values = new Map<string, string>(Object.entries(m.fields).map(([k, v]) => [k, JSON.stringify(v)]));
     values.set(this.timeField, m.timeNs.toString());
     if (m.truncated) values.set(TRUNCATED_FIELD, '"true"');
+    if (eventId) {
+      values.set(EVENT_ID_FIELD, JSON.stringify(eventId));
+      values.set(ALERT_ID_FIELD, JSON.stringify(alertId(m.rule.name, eventId)));
+    }
     const entries = [...values].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
   }

@@ -56,15 +56,15 @@ export class OutputSink implements AlertSink {
   async emit(alerts: Alert[]): Promise<void> {
     const out: FormattedAlert[] = [];
     const json = this.config.format.jsonOutput ?? false;
-    for (const { match } of alerts) {
-      const rule = match.rule;
+    for (const alert of alerts) {
+      const rule = alert.match.rule;
       if (PRIORITIES.indexOf(rule.priority) > this.maxRank) continue;
       if (!this.bucket.take()) {
         this.throttle();
         continue;
       }
       this.opts.metrics?.alerts.inc({ rule: rule.name, priority: rule.priority });
-      out.push(new FormattedAlert(match, this.formatter, json));
+      out.push(new FormattedAlert(alert, this.formatter, json));
     }
     if (out.length) await Promise.all(this.outputs.map((o) => o.write(out)));
   }

@@ -1,6 +1,7 @@
 // What the outputs share: an alert formatted once for all of them, and the interface each output implements.
 import type { AlertFormatter } from '../alerts/format.js';
 import type { Match } from '../engine/engine.js';
+import type { Alert } from '../pipeline/types.js';
 import type { Priority } from '../rules/types.js';
 
 /** One alert, rendered lazily and at most once per form whatever the number of outputs. */
@@ -8,11 +9,17 @@ export class FormattedAlert {
   private text?: string;
   private json?: string;
 
+  readonly match: Match;
+  private readonly eventId?: string;
+
   constructor(
-    readonly match: Match,
+    alert: Alert,
     private readonly formatter: AlertFormatter,
     private readonly jsonOutput: boolean,
-  ) {}
+  ) {
+    this.match = alert.match;
+    this.eventId = alert.eventId;
+  }
 
   get rule(): string {
     return this.match.rule.name;
@@ -29,7 +36,7 @@ export class FormattedAlert {
 
   /** Falco's JSON alert, what http_output posts. */
   get asJson(): string {
-    return (this.json ??= this.formatter.json(this.match));
+    return (this.json ??= this.formatter.json(this.match, this.eventId));
   }
 }
 

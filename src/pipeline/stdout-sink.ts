@@ -22,7 +22,7 @@ export class StdoutSink implements AlertSink {
 
   async emit(alerts: Alert[]): Promise<void> {
     let text = '';
-    for (const { match } of alerts) text += (this.json ? this.formatter.json(match) : this.formatter.text(match)) + '\n';
+    for (const { match, eventId } of alerts) text += (this.json ? this.formatter.json(match, eventId) : this.formatter.text(match)) + '\n';
     await this.write(text);
   }
 

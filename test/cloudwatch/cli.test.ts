@@ -20,22 +20,34 @@ describe('kawa run on CloudWatch (CLI)', () => {
   it('reads the plugin block of falco.yaml, alerts, and stops on SIGTERM with exit 0', async () => {
     emu = await startEmulator();
     const now = Date.now();
-    emu.control.insert({ group: '/aws/eks/prod/cluster', events: [0, 1, 2].map((i) => ({ stream: 'kube-apiserver-audit-x', timestamp: now - 2000 + i, message: auditMessage(i, now - 2000 + i) })) });
+    // event 3 is larger than max_event_size: not evaluated, and said so in the log
+    const big = { annotations: { note: 'x'.repeat(3000) } };
+    emu.control.insert({ group: '/aws/eks/prod/cluster', events: [0, 1, 2, 3].map((i) => ({ stream: 'kube-apiserver-audit-x', timestamp: now - 2000 + i, message: auditMessage(i, now - 2000 + i, i === 3 ? big : {}) })) });
     const config = join(dir, 'falco.yaml');
     writeFileSync(config, [
       'plugins:', '  - name: k8saudit-eks', '    library_path: libk8saudit-eks.so', '    init_config:', '      region: us-east-1', '      shift: 30',
-      '      polling_interval: 1', '      use_async: false', '      buffer_size: 500', '    open_params: "prod"', '  - name: json', '    library_path: libjson.so',
+      '      polling_interval: 1', '      use_async: false', '      buffer_size: 500', '      max_event_size: 2000', '    open_params: "prod"', '  - name: json', '    library_path: libjson.so',
       'load_plugins: [k8saudit-eks, json]', `cloudwatch:`, `  endpoint: ${emu.url}`, 'webserver:', '  enabled: false', 'json_output: true', '',
     ].join('\n'));
     const child = spawn(process.execPath, ['bin/kawa.js', 'run', '-c', config, '-r', rules], { env });
     let out = '';
+    let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    for (let i = 0; i < 100 && out.trim().split('\n').filter(Boolean).length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (out.trim().split('\n').filter(Boolean).length < 3 || !err.includes('too_large')); i++) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
-    const alerts = out.trim().split('\n').map((l) => JSON.parse(l) as { output: string });
+    const alerts = out.trim().split('\n').map((l) => JSON.parse(l) as { output: string; output_fields: Record<string, string> });
     expect(alerts.map((a) => a.output.split(' ').slice(-2)[0]).sort()).toEqual(['a-0', 'a-1', 'a-2']);
+    // every alert carries its CloudWatch eventId (56 digits) and the alert id derived from it
+    const ids = alerts.map((a) => a.output_fields['kawa.event_id']);
+    for (const id of ids) expect(id).toMatch(/^\d{56}$/);
+    expect(new Set(ids).size).toBe(3);
+    for (const a of alerts) expect(a.output_fields['kawa.alert_id']).toMatch(/^[0-9a-f]{32}$/);
+    const skipped = err.split('\n').filter((l) => l.includes('"reason":"too_large"')).map((l) => JSON.parse(l) as { origin: string });
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]!.origin).toMatch(/^\/aws\/eks\/prod\/cluster:kube-apiserver-audit-x\/\d{56}$/);
   }, 20_000);
 
   it('says what is wrong at start: no region, a corrupt checkpoint, two sources', async () => {

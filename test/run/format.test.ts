@@ -74,6 +74,19 @@ describe('alert format', () => {
     expect(j.output.endsWith(' [truncated event]')).toBe(true);
     expect(j.output_fields).toEqual({ 'evt.time.iso8601': 1470327477881781397, 'ka.user.groups': ['a', 'b'], 'ka.verb': null, 'kawa.truncated': 'true' });
   });
+
+  it('carries the source\'s event id and the alert id in output_fields, the text line unchanged', () => {
+    const f = new AlertFormatter({ hostname: 'h', timeFormatIso8601: true });
+    const fields = (eventId: string, m = match()) => (JSON.parse(f.json(m, eventId)) as { output_fields: Record<string, string> }).output_fields;
+    const a = fields('36949545663924442491427045526539479744318472463958327296');
+    expect(a['kawa.event_id']).toBe('36949545663924442491427045526539479744318472463958327296');
+    expect(a['kawa.alert_id']).toMatch(/^[0-9a-f]{32}$/);
+    // the same rule on the same event: the same id; another event or another rule: another id
+    expect(fields('36949545663924442491427045526539479744318472463958327296')['kawa.alert_id']).toBe(a['kawa.alert_id']);
+    expect(fields('1')['kawa.alert_id']).not.toBe(a['kawa.alert_id']);
+    expect(fields('36949545663924442491427045526539479744318472463958327296', match({ rule: rule({ name: 'Other' }) }))['kawa.alert_id']).not.toBe(a['kawa.alert_id']);
+    expect(JSON.parse(f.json(match())).output_fields).not.toHaveProperty('kawa.event_id');
+  });
 });
 
 describe('end-of-run statistics', () => {
