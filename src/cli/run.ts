@@ -184,6 +184,7 @@ export async function run(opts: RunOptions): Promise<number> {
       rules: loaded,
       reload: () => loadConfiguredRules(buildConfig(opts).rules),
       openSource: ({ logger, metrics }) => CloudWatchSource.open(cloudwatch, { logger, metrics }),
+      maxEventSize: cloudwatch.maxEventSize,
       workers: opts.workers,
       watchFiles: opts.config ? [opts.config] : [],
     });
