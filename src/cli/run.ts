@@ -172,7 +172,7 @@ export async function run(opts: RunOptions): Promise<number> {
       config,
       rules: loaded,
       reload: () => loadConfiguredRules(buildConfig(opts).rules),
-      openSource: ({ logger, metrics }) => KinesisSource.open(kinesis, { logger, metrics }),
+      openSource: ({ logger, metrics }) => KinesisSource.open(kinesis, { logger, metrics, drainMs: config.service.shutdownTimeoutMs / 2 }),
       wrapSink: (outputs, source) => (source as KinesisSource).wrapSink(outputs),
       workers: opts.workers,
       watchFiles: opts.config ? [opts.config] : [],

@@ -34,10 +34,23 @@ function kawa(name: string, stream: string, extra: Partial<ConstructorParameters
 }
 
 /** Every expected alert exactly once, nothing else. */
-function expectExactlyOnce(alerts: Map<string, number>, from: number, count: number) {
+/** The alerts of one batch the outputs received at once: the most a process killed between writing them
+ *  and marking them sent in the alert table can make go out twice (alert-table.ts: the one window left). */
+const CRASH_WINDOW = 1000;
+
+/**
+ * Every expected alert once. With `killed` (a process ended by kill -9), an alert may also be repeated when
+ * the killed process itself wrote one of the copies, at most CRASH_WINDOW of them: the receiver drops those
+ * by the kawa.alert_id they carry.
+ */
+function expectExactlyOnce(alerts: Map<string, number>, from: number, count: number, killed?: Kawa) {
   const expected = expectedAlerts(from, count);
   const missing = expected.filter((e) => !alerts.has(e));
-  const repeated = [...alerts].filter(([, n]) => n > 1);
+  const byKilled = killed ? readAlerts([killed]) : new Map<string, number>();
+  const crashRepeats = [...alerts].filter(([a, n]) => n === 2 && byKilled.get(a) === 1);
+  if (crashRepeats.length) report.push(`  (kill -9 of ${killed!.name} landed between sending ${crashRepeats.length} alerts and marking them sent)`);
+  expect(crashRepeats.length).toBeLessThanOrEqual(CRASH_WINDOW);
+  const repeated = [...alerts].filter(([a, n]) => n > 1 && !crashRepeats.some(([c]) => c === a));
   expect({ missing: missing.slice(0, 5), missingCount: missing.length, repeated: repeated.slice(0, 5), extra: alerts.size - expected.length + missing.length })
     .toEqual({ missing: [], missingCount: 0, repeated: [], extra: 0 });
 }
@@ -140,7 +153,7 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     await producing;
     const alerts = await waitAlerts(ks, 4000);
     await Promise.all(survivors.map((k) => k.stop()));
-    expectExactlyOnce(alerts, 0, 4000);
+    expectExactlyOnce(alerts, 0, 4000, victim);
     expect(failoverMs).toBeLessThan(LEASE + 2 * SCAN + 1000);
     for (const l of await leases(stream)) expect(l.leaseOwner).toBeUndefined();
     expect(repeatsRemoved(survivors)).toBeGreaterThan(0);
@@ -267,7 +280,7 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     await producing;
     const alerts = await waitAlerts(ks, 3000);
     await survivor.stop();
-    expectExactlyOnce(alerts, 0, 3000);
+    expectExactlyOnce(alerts, 0, 3000, victim);
     const ls = await leases(stream);
     expect(ls.find((l) => l.leaseKey === parent)?.checkpoint).toBe(SHARD_END);
     const children = ls.filter((l) => l.parentShardIds.includes(parent));

@@ -38,6 +38,8 @@ export interface ReaderContext {
   stream: StreamRef;
   config: KinesisConfig;
   manager: LeaseManager;
+  /** How long a shutdown (drain) waits for acknowledgements: the lease is renewed meanwhile. */
+  drainMs: number;
   /** A batch is queued, or the reader ended: the source looks again. */
   wake(): void;
   logger?: Logger;
@@ -146,9 +148,8 @@ export class ShardReader {
 
   /** Waits until every batch still to deliver is acknowledged (the checkpoint advanced past it), or the lease is lost. */
   private async waitAcked(): Promise<void> {
-    // shutdown waits briefly (the service's own timeout is near); a hand-off as long as the requester waits
-    const d = this.ctx.config.leases.leaseDurationMs;
-    const limit = performance.now() + (this.ending === 'drain' ? d / 2 : 2 * d);
+    // shutdown waits within the service's own timeout; a hand-off as long as the requester waits
+    const limit = performance.now() + (this.ending === 'drain' ? this.ctx.drainMs : 2 * this.ctx.config.leases.leaseDurationMs);
     while (this.acks.pending > 0 && this.ending !== 'lost' && performance.now() < limit) {
       await new Promise<void>((r) => {
         this.wakeRoom = r;

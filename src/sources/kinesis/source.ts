@@ -34,6 +34,9 @@ export interface KinesisSourceOptions {
   metrics?: Metrics;
   kinesis?: KinesisClient;
   dynamo?: DynamoDBClient;
+  /** How long a shutdown waits for the outputs to acknowledge what was handed out before it checkpoints
+   *  and releases the leases (default: half the lease duration); the service gives half its shutdown timeout. */
+  drainMs?: number;
 }
 
 export interface KinesisStats {
@@ -173,6 +176,7 @@ export class KinesisSource implements Source {
     }
     const reader = new ShardReader(t, {
       kinesis: this.kinesis, stream: this.config, config: this.config, manager: this.manager,
+      drainMs: this.opts.drainMs ?? this.config.leases.leaseDurationMs / 2,
       wake: () => this.wake(), logger: this.opts.logger, metrics: this.metrics,
       onSkip: (kind) => {
         this.stats[kind]++;
