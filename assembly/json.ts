@@ -68,6 +68,8 @@ let linkPtr: usize = 0; // i32 per node: the opened copy of a lazy container
 let tapeCap: i32 = 0;
 let tapeTop: i32 = 0;
 let salvagedFlag: bool = false;
+/** Set when unescaping decoded a \u0000 since the last parse: only then can a value hold a NUL byte. */
+export let nulDecoded: bool = false;
 /** Where the last parse failed (absolute address). */
 let errorAt: usize = 0;
 // open containers while parsing: their node (-1 when not on the tape) and whether each is an array
@@ -229,6 +231,7 @@ const S_KEY = 2; // an object key is expected (after '{' or ',')
 export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
   tapeTop = 0;
   salvagedFlag = false;
+  nulDecoded = false;
   errorAt = 0;
   return parseRange(ptr, ptr + <usize>len, salvage, salvage ? NEVER_LAZY : LAZY_DEPTH);
 }
@@ -582,6 +585,7 @@ export function unescapeInto(src: usize, len: i32, dst: usize): i32 {
     }
     p += 4;
     if (x < 0xd800 || x >= 0xe000) {
+      if (x == 0) nulDecoded = true;
       o += putUtf8(o, <u32>x);
       continue;
     }

@@ -99,6 +99,11 @@ export function pushValue(ptr: usize, len: i32): void {
   return <i32>load<u32>(valuesPtr + (<usize>i << 3), 4);
 }
 
+/** Shortens value i to its first `len` bytes. */
+@inline export function setValueLen(i: i32, len: i32): void {
+  store<u32>(valuesPtr + (<usize>i << 3), <u32>len, 4);
+}
+
 /** Drops values pushed after `mark` (an extraction that turned out to have no value). */
 @inline export function valuesRewind(mark: i32): void {
   valuesTop = mark;

@@ -2,8 +2,9 @@
 // most once per event and cached (program.ts). A slot's values are a run [first, first + count) of the
 // value stack (memory.ts); count 0 means "no value", which makes every check on it false.
 import { progBase, slotTable, slotCache, epoch } from './program';
-import { arenaAlloc, pushValue, valueLen, valuePtr, valuesMark, valuesRewind } from './memory';
+import { arenaAlloc, pushValue, setValueLen, valueLen, valuePtr, valuesMark, valuesRewind } from './memory';
 import { extractField } from './extract';
+import { nulDecoded } from './json';
 import { applyTransform } from './transform';
 import { Xf } from './opcodes';
 import { SLOT_FIELD, TARG_CONST, TARG_LIST, TARG_SLOT, TF_LIST_INPUT, T_CONCAT, T_JOIN } from './vm-bytecode';
@@ -28,6 +29,8 @@ export function slotValues(slot: i32): i32 {
     if (count <= 0) {
       valuesRewind(first);
       count = 0;
+    } else if (nulDecoded) {
+      cutAtNul(first, count);
     }
   } else {
     count = transform(rec);
@@ -38,6 +41,24 @@ export function slotValues(slot: i32): i32 {
   store<i32>(cache, count, 8);
   runFirst = first;
   return count;
+}
+
+/**
+ * libsinsp takes plugin strings as C strings: a value holding U+0000 (only a \u0000 escape can put one
+ * there) is seen up to the NUL, by conditions and outputs alike (fields.md §1). `kawa extract` shows the
+ * plugin's whole value, as the field goldens do.
+ */
+function cutAtNul(first: i32, count: i32): void {
+  for (let i = first; i < first + count; i++) {
+    const p = valuePtr(i);
+    const len = valueLen(i);
+    for (let k = 0; k < len; k++) {
+      if (load<u8>(p + <usize>k) == 0) {
+        setValueLen(i, k);
+        break;
+      }
+    }
+  }
 }
 
 // ---- transformers --------------------------------------------------------------------------------------

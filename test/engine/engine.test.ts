@@ -2,6 +2,7 @@
 // output values, shared subexpressions.
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
+import { FieldExtractor, parseFieldSpec } from '../../src/engine/extractor.js';
 import { loadRules } from '../../src/rules/load.js';
 
 const RULES = `
@@ -83,6 +84,17 @@ describe('Engine', () => {
       { payload: 6, item: 0, reason: 'no_timestamp' },
     ]);
     expect(r.events).toBe(5);
+  });
+
+  it('sees a value up to its first NUL, as libsinsp does with plugin strings; extraction keeps it whole', () => {
+    const nul = JSON.stringify(ev('bo\u0000b', { verb: 'create\u0000x' }));
+    const r = engine().evaluateOne(nul);
+    // "create\0x" matches "create" and "bo\0b" is "bo" in conditions and outputs alike
+    expect(r.matches.map((m) => m.rule.name)).toEqual(['exec']);
+    expect(r.matches[0].tokens.slice(0, 4)).toEqual(['bo', '(g1,g2)', 'create', 'BO']);
+    expect(new FieldExtractor().extract(nul, [parseFieldSpec('ka.user.name')])).toEqual(['bo\u0000b']);
+    // a \u0000 in another event does not cut values of the next one
+    expect(engine().evaluate(...batch([nul, JSON.stringify(ev('bob'))])).matches.map((m) => m.tokens[0])).toEqual(['bo', 'bob']);
   });
 
   it('rejects events over maxEventSize', () => {
