@@ -54,6 +54,9 @@ export interface RangeOutcome {
 /** A source of batches. Iteration ends when the source is exhausted or closed. */
 export interface Source extends AsyncIterable<SourceBatch> {
   readonly name: string;
+  /** Why the source cannot read now (refused credentials, a missing log group), or undefined when it can:
+   *  the service's readiness. Such a source keeps trying; the process stays alive. */
+  unhealthy?(): string | undefined;
   /** Stops producing; batches already handed out are still acknowledged through their ack(). */
   close(): Promise<void>;
 }

@@ -1,7 +1,9 @@
 // The service's web server (Falco's `webserver` keys): liveness on k8s_healthz_endpoint (/healthz), readiness
 // on /readyz, Prometheus metrics on /metrics. Liveness answers {"status":"ok"} as Falco's does while the
 // process works; readiness is 503 until the rules are loaded and the source runs, and again from the start
-// of a shutdown, so a rollout drains traffic (the webhook) before the process stops.
+// of a shutdown, so a rollout drains traffic (the webhook) before the process stops; also while the source
+// cannot read (refused credentials, a missing log group), with the reason. Liveness stays ok then: a restart
+// would not fix either, and the source recovers by itself once they are fixed.
 import { readFileSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
@@ -13,6 +15,15 @@ export class Health {
   ready = false;
   /** Set when the pipeline died: liveness fails, so the kubelet restarts the process. */
   failed: string | undefined;
+  /** Why the source cannot read now (Source.unhealthy). */
+  sourceProblem: () => string | undefined = () => undefined;
+
+  /** Undefined when ready, else why not. */
+  notReady(): string | undefined {
+    if (this.failed) return this.failed;
+    if (!this.ready) return 'starting or stopping';
+    return this.sourceProblem();
+  }
 }
 
 export interface ServiceServer {
@@ -31,7 +42,10 @@ export async function startServiceServer(config: WebserverConfig, health: Health
     if (path === config.healthzEndpoint) {
       return health.failed ? reply(503, JSON.stringify({ status: 'failed', reason: health.failed })) : reply(200, '{"status":"ok"}');
     }
-    if (path === '/readyz') return health.ready && !health.failed ? reply(200, '{"status":"ready"}') : reply(503, '{"status":"not ready"}');
+    if (path === '/readyz') {
+      const reason = health.notReady();
+      return reason === undefined ? reply(200, '{"status":"ready"}') : reply(503, JSON.stringify({ status: 'not ready', reason }));
+    }
     if (path === '/metrics' && metrics && config.metricsEnabled) {
       metrics.text().then(
         (text) => reply(200, text, metrics.registry.contentType),

@@ -61,6 +61,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
   try {
     opened = await opts.openSource({ logger, metrics });
     source = meteredSource(opened, metrics);
+    health.sourceProblem = () => opened.unhealthy?.();
   } catch (e) {
     await server?.close();
     await evaluator.close();

@@ -63,4 +63,31 @@ describe('kawa run on CloudWatch (CLI)', () => {
     const usage = await run('--cloudwatch', 'prod', '-e', rules);
     expect(usage.code).toBe(2);
   }, 20_000);
+
+  it('is alive but not ready while the log group is missing, and says why on /readyz', async () => {
+    emu ??= await startEmulator();
+    const port = 21_000 + Math.floor(Math.random() * 4000);
+    const child = spawn(process.execPath, ['bin/kawa.js', 'run', '-r', rules, '--cloudwatch', 'nosuchcluster', '--region', 'us-east-1', '--endpoint', emu.url,
+      '-o', 'webserver.listen_address=127.0.0.1', '-o', `webserver.listen_port=${port}`], { env, stdio: 'ignore' });
+    const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // the first answer that satisfies `done` (the source says it is unhealthy once its first request failed)
+    const get = async (path: string, done: (code: number, body: { status: string; reason?: string }) => boolean) => {
+      for (let i = 0; i < 100; i++) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}${path}`);
+          const body = await r.json() as { status: string; reason?: string };
+          if (done(r.status, body)) return { code: r.status, body };
+        } catch {
+          // not listening yet
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no such answer on ${path}`);
+    };
+    const ready = await get('/readyz', (code, body) => code === 503 && body.reason !== 'starting or stopping');
+    expect(ready.body.reason).toMatch(/log group \/aws\/eks\/nosuchcluster\/cluster not found/);
+    expect(await get('/healthz', () => true)).toEqual({ code: 200, body: { status: 'ok' } });
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  }, 20_000);
 });

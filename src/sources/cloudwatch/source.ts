@@ -422,6 +422,10 @@ export class CloudWatchSource implements Source {
     for (const w of this.roomWaiters.splice(0)) w();
   }
 
+  unhealthy(): string | undefined {
+    return this.health.state === 'unhealthy' ? this.health.reason : undefined;
+  }
+
   private wake(): void {
     const w = this.wakeReader;
     this.wakeReader = undefined;
