@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KawaError } from '../errors/codes.js';
-import { applyConfigPatch, defaultConfig, parseEventLines, startEmulator, type EmulatorConfig } from '../emulator/index.js';
+import { applyConfigPatch, defaultConfig, type EmulatorConfig } from '../emulator/config.js';
+import { parseEventLines } from '../emulator/insert.js';
 
 interface Options {
   port: string;
@@ -115,6 +116,8 @@ export function register(program: Command, _setExit: (code: number) => void): vo
     .action(async (o: Options) => {
       const port = integer('--port', o.port, 0);
       const config = configFromOptions(o);
+      // the server (and the AWS SDK its subscription forwarding uses) loads only for this command
+      const { startEmulator } = await import('../emulator/index.js');
       const emulator = await startEmulator({ port, host: o.host, config });
       if (o.load) {
         let text: string;

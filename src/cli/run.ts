@@ -44,12 +44,9 @@ import { Progress } from '../pipeline/progress.js';
 import { OutputSink } from '../outputs/sink.js';
 import { createLogger } from '../service/logger.js';
 import { checkOverrideKeys } from '../service/overrides.js';
-import { serve } from '../service/serve.js';
-import { WebhookSource } from '../sources/webhook/source.js';
 import { applyCloudWatchFlags } from '../sources/cloudwatch/config.js';
-import { CloudWatchSource } from '../sources/cloudwatch/source.js';
 import { applyKinesisFlags } from '../sources/kinesis/config.js';
-import { KinesisSource } from '../sources/kinesis/source.js';
+import type { KinesisSource } from '../sources/kinesis/source.js';
 import type { Evaluator } from '../pipeline/types.js';
 import { WorkerPool } from '../pool/pool.js';
 import type { LoadResult } from '../rules/types.js';
@@ -167,37 +164,35 @@ export async function run(opts: RunOptions): Promise<number> {
     for (const e of loaded.errors) process.stderr.write(`${formatProblem(e, 'error')}\n`);
     return 1;
   }
-  if (kinesis) {
-    return serve({
+  // the long-running sources: their modules (the AWS SDK, the service around them) load only when used,
+  // which keeps a file run, and every other command, fast to start
+  if (kinesis || cloudwatch || opts.webhook) {
+    const { serve } = await import('../service/serve.js');
+    const common = {
       config,
       rules: loaded,
       reload: () => loadConfiguredRules(buildConfig(opts).rules),
-      openSource: ({ logger, metrics }) => KinesisSource.open(kinesis, { logger, metrics, drainMs: config.service.shutdownTimeoutMs / 2 }),
-      wrapSink: (outputs, source) => (source as KinesisSource).wrapSink(outputs),
       workers: opts.workers,
       watchFiles: opts.config ? [opts.config] : [],
-    });
-  }
-  if (cloudwatch) {
-    return serve({
-      config,
-      rules: loaded,
-      reload: () => loadConfiguredRules(buildConfig(opts).rules),
-      openSource: ({ logger, metrics }) => CloudWatchSource.open(cloudwatch, { logger, metrics }),
-      maxEventSize: cloudwatch.maxEventSize,
-      workers: opts.workers,
-      watchFiles: opts.config ? [opts.config] : [],
-    });
-  }
-  if (opts.webhook) {
-    return serve({
-      config,
-      rules: loaded,
-      reload: () => loadConfiguredRules(buildConfig(opts).rules),
-      openSource: ({ logger, metrics }) => WebhookSource.start(config.webhook, { logger, metrics }),
-      workers: opts.workers,
-      watchFiles: opts.config ? [opts.config] : [],
-    });
+    };
+    if (kinesis) {
+      const { KinesisSource } = await import('../sources/kinesis/source.js');
+      return serve({
+        ...common,
+        openSource: ({ logger, metrics }) => KinesisSource.open(kinesis, { logger, metrics, drainMs: config.service.shutdownTimeoutMs / 2 }),
+        wrapSink: (outputs, source) => (source as KinesisSource).wrapSink(outputs),
+      });
+    }
+    if (cloudwatch) {
+      const { CloudWatchSource } = await import('../sources/cloudwatch/source.js');
+      return serve({
+        ...common,
+        openSource: ({ logger, metrics }) => CloudWatchSource.open(cloudwatch, { logger, metrics }),
+        maxEventSize: cloudwatch.maxEventSize,
+      });
+    }
+    const { WebhookSource } = await import('../sources/webhook/source.js');
+    return serve({ ...common, openSource: ({ logger, metrics }) => WebhookSource.start(config.webhook, { logger, metrics }) });
   }
 
   const reports = new InputReports();
