@@ -1,19 +1,38 @@
 // `kawa demo`: the emulator, the generator with attacks mixed in, the CloudWatch source and the project's rules,
 // end to end: alerts for the injected attacks (including one CloudWatch truncated), none for the normal traffic.
+// `kawa demo --kinesis N`: the same through the subscription filter, a local Kinesis stream and N Kinesis
+// sources sharing leases and the alert table: every attack alerted exactly once, the shards shared.
 import { execFile } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { demo } from '../../src/cli/demo.js';
+import { main } from '../../src/cli/main.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+function collect(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (c: Buffer) => (text += c.toString()));
+  return { stream, text: () => text };
+}
+
+function captureStderr(): () => string {
+  let err = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  return () => err;
+}
 
 describe('kawa demo', () => {
   it('prints an alert for each kind of injected attack and nothing for the normal traffic', async () => {
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (c: Buffer) => (text += c.toString()));
-    const code = await demo({ duration: 7, rate: 50, attackEvery: 0.4, stdout: out });
+    const out = collect();
+    const code = await demo({ duration: 7, rate: 50, attackEvery: 0.4, stdout: out.stream });
     expect(code).toBe(0);
-    const lines = text.trim().split('\n');
+    const lines = out.text().trim().split('\n');
     for (const what of ['Privileged pod created', 'Exec or attach into a pod', 'sensitive host path', 'Binding to cluster-admin', 'host network', 'aws-auth ConfigMap changed', 'kube namespace']) {
       expect(lines.some((l) => l.includes(what)), what).toBe(true);
     }
@@ -30,4 +49,37 @@ describe('kawa demo', () => {
     expect(alerts[0]!.output_fields['ka.user.name']).toBe('bob@example.com');
     expect(stderr).toMatch(/kawa demo: \d+ audit events read from CloudWatch .*, \d+ alerts/);
   }, 20_000);
+
+  it('--kinesis 2: two Kinesis processes share the shards and every attack alerts exactly once', async () => {
+    const out = collect();
+    const err = captureStderr();
+    const code = await demo({ kinesis: 2, duration: 12, rate: 50, attackEvery: 0.5, stdout: out.stream });
+    vi.restoreAllMocks();
+    expect(code).toBe(0);
+    const lines = out.text().trim().split('\n');
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.filter((l) => !l.includes('bob@example.com'))).toEqual([]);
+    // each attack has its own audit id: a line printed twice would be an alert repeated across the processes
+    const auditIds = lines.map((l) => /audit_id=([^ )]+)/.exec(l)?.[1]);
+    expect(auditIds.every(Boolean)).toBe(true);
+    expect(new Set(auditIds).size).toBe(lines.length);
+    const summary = err();
+    const attacks = /kawa demo: (\d+) attacks injected, each alerted once; duplicates removed/.exec(summary);
+    expect(attacks, summary).not.toBeNull();
+    expect(Number(attacks![1])).toBe(lines.length);
+    expect(summary).toContain(`kawa demo: ${lines.length} alerts: `);
+    for (const w of ['worker-1', 'worker-2']) {
+      expect(summary, w).toMatch(new RegExp(`kawa demo: ${w} read [1-9]\\d* audit events, holding shardId-\\d+`));
+    }
+  }, 30_000);
+
+  it('refuses a --kinesis that is not a number of processes from 1 to 8', async () => {
+    for (const bad of ['0', 'x', '9']) {
+      const err = captureStderr();
+      const code = await main(['demo', '--kinesis', bad, '--duration', '1']);
+      vi.restoreAllMocks();
+      expect(code, bad).toBe(2);
+      expect(err()).toBe(`kawa: KAWA_ERR_USAGE: --kinesis expects a number of processes from 1 to 8, got '${bad}'\n`);
+    }
+  });
 });
