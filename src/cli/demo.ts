@@ -16,20 +16,17 @@
 import { Option, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { parseFalcoConfig } from '../config/falco-config.js';
-import { startEmulator, type RunningEmulator } from '../emulator/index.js';
-import { startLocalKinesis, subscribeToKinesis, type LocalKinesis } from '../emulator/subscription-demo.js';
+import type { RunningEmulator } from '../emulator/index.js';
+import type { LocalKinesis } from '../emulator/subscription-demo.js';
 import { KawaError } from '../errors/codes.js';
 import { OutputSink } from '../outputs/sink.js';
 import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { LoadResult } from '../rules/types.js';
 import { loadRulesFiles } from '../rules/load.js';
-import { createLogsClient } from '../sources/cloudwatch/client.js';
 import { defaultCloudWatchConfig } from '../sources/cloudwatch/config.js';
-import { CloudWatchSource } from '../sources/cloudwatch/source.js';
 import { createLogger, type Logger } from '../service/logger.js';
 import { AlertTally, AttackFeeder } from './demo-attacks.js';
-import { openKinesisReader, SHARDS } from './demo-kinesis.js';
 import { formatProblem } from './rules-options.js';
 
 const CLUSTER = 'demo';
@@ -104,8 +101,13 @@ export async function demo(opts: DemoOptions): Promise<number> {
     for (const e of rules.errors) process.stderr.write(`${formatProblem(e, 'error')}\n`);
     return 1;
   }
-  // first: where kinesalite and dynalite are missing (an installed package), nothing else has started yet
-  const local = opts.kinesis ? await startLocalKinesis({ streamName: 'kawa-demo', shards: SHARDS }) : undefined;
+  // the emulator, the AWS SDK and the Kinesis path are imported here, so other commands start without them.
+  // First: where kinesalite and dynalite are missing (an installed package), nothing else has started yet
+  let local: LocalKinesis | undefined;
+  if (opts.kinesis) {
+    const [{ startLocalKinesis }, { SHARDS }] = await Promise.all([import('../emulator/subscription-demo.js'), import('./demo-kinesis.js')]);
+    local = await startLocalKinesis({ streamName: 'kawa-demo', shards: SHARDS });
+  }
   try {
     return await watch(opts, rules, local);
   } finally {
@@ -114,6 +116,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
 }
 
 async function watch(opts: DemoOptions, rules: LoadResult, local: LocalKinesis | undefined): Promise<number> {
+  const { startEmulator } = await import('../emulator/index.js');
   const emu = await startEmulator({
     config: {
       defaultAccessKeyId: ACCESS_KEY_ID,
@@ -135,6 +138,7 @@ async function watch(opts: DemoOptions, rules: LoadResult, local: LocalKinesis |
   let timer: NodeJS.Timeout | undefined;
   try {
     if (local && opts.kinesis) {
+      const [{ subscribeToKinesis }, { openKinesisReader }] = await Promise.all([import('../emulator/subscription-demo.js'), import('./demo-kinesis.js')]);
       await subscribeToKinesis(emu.url, GROUP, local.streamArn, { accessKeyId: ACCESS_KEY_ID });
       reader = await openKinesisReader(scene, local, opts.kinesis);
     } else {
@@ -161,6 +165,7 @@ async function watch(opts: DemoOptions, rules: LoadResult, local: LocalKinesis |
 }
 
 async function openCloudWatchReader({ emu, rules, outputs, logger }: DemoScene): Promise<DemoReader> {
+  const [{ CloudWatchSource }, { createLogsClient }] = await Promise.all([import('../sources/cloudwatch/source.js'), import('../sources/cloudwatch/client.js')]);
   const config = { ...defaultCloudWatchConfig(CLUSTER), endpoint: emu.url, region: 'us-east-1', shiftMs: 5000 };
   const source = await CloudWatchSource.open(config, {
     client: createLogsClient(config, { credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: 'demo' } }),
