@@ -67,7 +67,9 @@ export async function serve(opts: ServeOptions): Promise<number> {
     await evaluator.close();
     throw e;
   }
-  const sink = new OutputSink(config.outputs, { minPriority: config.minPriority, metrics, logger });
+  // no minimum priority here: rules below it are not loaded at all (selectRules), and a reload that lowers
+  // it must let the newly loaded rules' alerts through
+  const sink = new OutputSink(config.outputs, { metrics, logger });
   const rejections = new Map<string, number>();
   let restarts = 0;
   const pipeline = new Pipeline(source, evaluator, opts.wrapSink ? opts.wrapSink(sink, opened) : sink, {

@@ -134,3 +134,40 @@ describe('kawa run --webhook (child process)', () => {
     expect(logs.map((l) => l.msg)).toContain('kawa stopped');
   });
 });
+
+describe('kawa run -c falco.yaml --webhook: SIGHUP re-reads the configuration', () => {
+  it('a lowered minimum priority lets the alerts of the rules it now loads through', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kawa-svc-prio-'));
+    const rules = join(dir, 'rules.yaml');
+    writeFileSync(rules, rule('Pod created'));
+    const config = join(dir, 'falco.yaml');
+    const write = (priority: string) => writeFileSync(config, [`rules_files: [${rules}]`, `priority: ${priority}`, 'json_output: true', 'watch_config_files: false',
+      'webhook: {listen_port: 0, listen_address: 127.0.0.1}', 'webserver: {enabled: false}', 'log_level: info', ''].join('\n'));
+    write('error');
+    const child = spawn(process.execPath, ['bin/kawa.js', 'run', '-c', config, '--webhook'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c) => (stdout += c));
+    child.stderr!.on('data', (c) => (stderr += c));
+    const waitFor = async (text: string, from = 0) => {
+      for (let i = 0; i < 200 && !stderr.slice(from).includes(text); i++) await sleep(25);
+      expect(stderr.slice(from)).toContain(text);
+    };
+    try {
+      await waitFor('"msg":"kawa running"');
+      const url = (JSON.parse(stderr.split('\n').find((l) => l.includes('audit webhook listening'))!) as Log).url!;
+      const post = (body: string) => fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      // the rule is WARNING: below `priority: error` it is not loaded
+      expect((await post(list(1))).status).toBe(200);
+      write('debug');
+      const from = stderr.length;
+      child.kill('SIGHUP');
+      await waitFor('"msg":"rules reloaded"', from);
+      expect((await post(list(2))).status).toBe(200);
+      for (let i = 0; i < 100 && !stdout.includes('pod2'); i++) await sleep(25);
+      expect(stdout.trim().split('\n').map((l) => (JSON.parse(l) as { output: string }).output.split(' ').slice(-4).join(' '))).toEqual(['pod pod2 by alice']);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
