@@ -25,7 +25,7 @@ const { FileSource } = await import('../dist/sources/file.js');
 const total = rate * seconds;
 const lines = corpusLines(corpusFile({ count: Math.min(total, 500000) }));
 const rules = loadRulesFiles([UPSTREAM_RULES]);
-const pool = new WorkerPool(rules, { threads: workers });
+const pool = new WorkerPool(rules, { threads: workers, render: {} });
 await Promise.all(Array.from({ length: workers }, () => pool.evaluate({ data: new Uint8Array(0), offsets: new Uint32Array(1), count: 0, origin: () => '' })));
 
 // line k (1-based) entered at enteredAt[k]
@@ -56,7 +56,7 @@ const eventLatency = [];
 const sink = {
   async emit(alerts) {
     let text = '';
-    for (const a of alerts) text += `${formatter.text(a.match)}\n`;
+    for (const a of alerts) text += `${a.line ?? formatter.text(a.match)}\n`;
     const now = performance.now();
     if (text) for (const a of alerts) alertLatency.push(now - enteredAt[lineOf.get(a.match)]);
   },

@@ -29,8 +29,8 @@ const file = corpusFile({ count, truncateAt: 10000 });
 const rules = loadRulesFiles([UPSTREAM_RULES]);
 const formatter = new AlertFormatter({});
 
-/** Formats every alert as `kawa run` does, then drops it. */
-const nullSink = { async emit(alerts) { for (const a of alerts) formatter.text(a.match); }, async flush() {}, async close() {} };
+/** Formats every alert as `kawa run` does (workers render the lines of file events: PoolOptions.render), then drops it. */
+const nullSink = { async emit(alerts) { for (const a of alerts) a.line ?? formatter.text(a.match); }, async flush() {}, async close() {} };
 
 async function once(evaluator, rangeBytes) {
   const source = new FileSource(Array(repeat).fill(file), { rangeBytes });
@@ -76,7 +76,7 @@ const base = await best(() => new EngineEvaluator(rules), 0);
 rows.push({ evaluator: 'main thread (baseline)', workers: 0, ...base });
 let one;
 for (let w = 1; w <= maxWorkers; w++) {
-  const res = await best(() => new WorkerPool(rules, { threads: w }), 4 << 20);
+  const res = await best(() => new WorkerPool(rules, { threads: w, render: {} }), 4 << 20);
   one ??= res;
   rows.push({ evaluator: 'pool, byte ranges', workers: w, ...res });
 }

@@ -41,6 +41,7 @@ import { loadRulesFiles } from '../rules/load.js';
 import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { Progress } from '../pipeline/progress.js';
+import { lineFormat } from '../outputs/config.js';
 import { OutputSink } from '../outputs/sink.js';
 import { createLogger } from '../service/logger.js';
 import { checkOverrideKeys } from '../service/overrides.js';
@@ -200,7 +201,7 @@ export async function run(opts: RunOptions): Promise<number> {
   const inputBytes = await sizeOf(files);
   const workers = opts.workers ?? (inputBytes >= POOL_MIN_BYTES ? availableParallelism() : 0);
   const evaluator: Evaluator & { window?: number } = workers > 0
-    ? new WorkerPool(loaded, { threads: workers, ruleMatching: config.ruleMatching })
+    ? new WorkerPool(loaded, { threads: workers, ruleMatching: config.ruleMatching, render: lineFormat(config.outputs) })
     : new EngineEvaluator(loaded, { ruleMatching: config.ruleMatching });
   const source = openSource(files, reports, workers > 0);
   const sink = new OutputSink(config.outputs, { logger: createLogger({ level: config.service.logLevel }) });

@@ -19,6 +19,11 @@ export class FormattedAlert {
   ) {
     this.match = alert.match;
     this.eventId = alert.eventId;
+    // a worker rendered the line with the same format (PoolOptions.render): text, or JSON with json_output
+    if (alert.line !== undefined) {
+      if (jsonOutput) this.json = alert.line;
+      else this.text = alert.line;
+    }
   }
 
   get rule(): string {

@@ -73,6 +73,9 @@ export interface Evaluation extends BatchResult {
   truncated?: number;
   /** For a batch that was a byte range: what the range held. */
   range?: RangeOutcome;
+  /** Each match's alert line, index-aligned with matches, when a worker rendered them (PoolOptions.render);
+   *  those matches then carry no output values. */
+  lines?: string[];
 }
 
 /** Evaluates batches: the Engine in this thread, or the worker pool. Results come back in batch order. */
@@ -88,6 +91,8 @@ export interface Alert {
   match: Match;
   /** The source's id of the event (CloudWatch eventId), so a sink can drop repeats after a crash. */
   eventId?: string;
+  /** The line the outputs write, already rendered by a worker (Evaluation.lines). */
+  line?: string;
 }
 
 /** The outputs behind one interface. emit() resolves when every output accepted the alerts (queued within

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import type { OutputOptions } from '../alerts/output-options.js';
 import { engineModule } from '../engine/wasm-module.js';
 import type { Match } from '../engine/engine.js';
 import { BatchFailedError } from '../pipeline/pipeline.js';
@@ -30,6 +31,12 @@ export interface PoolOptions {
   ruleMatching?: 'first' | 'all';
   /** Events longer than this many bytes are rejected (default 262144). */
   maxEventSize?: number;
+  /**
+   * The alert format, given when the outputs need nothing but each alert's line (json_output, or no
+   * http_output, which always posts JSON): workers then render the lines of events without source ids and
+   * send those instead of the output values (Evaluation.lines).
+   */
+  render?: OutputOptions;
   /** Payloads per evaluation inside a worker reading a byte range (default 256). */
   batchEvents?: number;
   maxLineBytes?: number;
@@ -88,6 +95,7 @@ export class WorkerPool implements Evaluator {
         throw new BatchFailedError(`${describe(batch)}: the worker failed twice (${(second as Error).message ?? second}); skipped`);
       }
     }
+    const rendered = result.matches.some((m) => m.line !== undefined);
     return {
       events: result.events,
       rejections: result.rejections,
@@ -96,8 +104,9 @@ export class WorkerPool implements Evaluator {
       matches: result.matches.map((m): Match => {
         const rule = gen.byIndex.get(m.rule);
         if (!rule) throw new Error(`a worker matched rule index ${m.rule}, not in its rules`);
-        return { payload: m.payload, item: m.item, rule, timeNs: m.timeNs, truncated: m.truncated, tokens: m.tokens, fields: m.fields };
+        return { payload: m.payload, item: m.item, rule, timeNs: m.timeNs, truncated: m.truncated, tokens: m.tokens ?? [], fields: m.fields ?? {} };
       }),
+      ...(rendered ? { lines: result.matches.map((m) => m.line!) } : {}),
     };
   }
 
@@ -112,7 +121,7 @@ export class WorkerPool implements Evaluator {
 
   private generation(n: number, rules: LoadResult): Generation {
     return {
-      snapshot: snapshotRules(n, { rules, ruleMatching: this.opts.ruleMatching ?? 'first', maxEventSize: this.opts.maxEventSize }),
+      snapshot: snapshotRules(n, { rules, ruleMatching: this.opts.ruleMatching ?? 'first', maxEventSize: this.opts.maxEventSize, render: this.opts.render }),
       byIndex: new Map(rules.rules.map((r) => [r.index, r])),
     };
   }
@@ -125,7 +134,7 @@ export class WorkerPool implements Evaluator {
       });
     }
     const buffer = packBatch(batch.data, batch.offsets, batch.count);
-    return this.piscina.run({ kind: 'batch', rules, buffer, count: batch.count, receivedNs: batch.receivedNs }, { transferList: [buffer] });
+    return this.piscina.run({ kind: 'batch', rules, buffer, count: batch.count, receivedNs: batch.receivedNs, mayRender: !batch.eventId }, { transferList: [buffer] });
   }
 }
 

@@ -3,6 +3,7 @@
 // batch must be evaluated with. Outbound: compact matches (a rule by its index, rendered output values) and
 // rejections; never the events.
 import { serialize } from 'node:v8';
+import type { OutputOptions } from '../alerts/output-options.js';
 import type { LoadResult } from '../rules/types.js';
 import type { EvaluatedRejection, RangeOutcome } from '../pipeline/types.js';
 
@@ -21,6 +22,8 @@ export interface RulesPayload {
   rules: LoadResult;
   ruleMatching: 'first' | 'all';
   maxEventSize?: number;
+  /** Set when the outputs need nothing but each alert's line: the workers format it (see PoolOptions.render). */
+  render?: OutputOptions;
 }
 
 export function snapshotRules(generation: number, payload: RulesPayload): RulesSnapshot {
@@ -37,6 +40,8 @@ export interface BatchTask {
   buffer: ArrayBuffer;
   count: number;
   receivedNs?: bigint;
+  /** The payloads have no source ids, so their alerts' lines may be rendered here (a JSON line would carry them). */
+  mayRender: boolean;
 }
 
 /** The payloads of a JSON-lines file whose lines start in [start, end): the worker reads them itself. */
@@ -59,8 +64,10 @@ export interface CompactMatch {
   rule: number;
   timeNs: bigint;
   truncated: boolean;
-  tokens: (string | null)[];
-  fields: Record<string, string | string[] | null>;
+  /** The alert's line as the outputs write it, when the worker rendered it; the values then stay here. */
+  line?: string;
+  tokens?: (string | null)[];
+  fields?: Record<string, string | string[] | null>;
 }
 
 export interface TaskResult {

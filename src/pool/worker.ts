@@ -1,9 +1,12 @@
 // A pool worker: one instance of the main thread's compiled WebAssembly module, and the Engine for the
 // newest rules generation it was given. A task is a packed batch or a byte range of a file it reads itself;
-// it answers with compact matches (rules by index, output values rendered) and rejections.
+// it answers with compact matches (rules by index, output values rendered) and rejections. When the outputs
+// need only each alert's line and the events have no source ids (files), the worker formats the line itself
+// and sends it instead of the values: one string is cheaper to send, and the formatting leaves the main thread.
 import { deserialize } from 'node:v8';
 import { workerData } from 'node:worker_threads';
-import { Engine, type BatchResult } from '../engine/engine.js';
+import { AlertFormatter } from '../alerts/format.js';
+import { Engine, type BatchResult, type Match } from '../engine/engine.js';
 import { markCuts } from '../pipeline/truncation.js';
 import type { Evaluation } from '../pipeline/types.js';
 import { readRange } from '../sources/range-reader.js';
@@ -17,12 +20,21 @@ export interface WorkerData {
 const { module, rules: initial } = workerData as WorkerData;
 let generation = -1;
 let engine: Engine;
+/** The line of an alert as the outputs write it, when the main thread asked for it (RulesPayload.render). */
+let renderLine: ((m: Match) => string) | undefined;
 
 /** The engine of the task's rules: compiled once per generation, before the task, never during one. */
 function engineFor(rules: RulesSnapshot): Engine {
   if (rules.generation !== generation) {
     const payload = deserialize(new Uint8Array(rules.bytes)) as RulesPayload;
     engine = Engine.create({ rules: payload.rules, ruleMatching: payload.ruleMatching, maxEventSize: payload.maxEventSize, module });
+    const render = payload.render;
+    if (render) {
+      const formatter = new AlertFormatter(render);
+      renderLine = render.jsonOutput ? (m) => formatter.json(m) : (m) => formatter.text(m);
+    } else {
+      renderLine = undefined;
+    }
     generation = rules.generation;
   }
   return engine;
@@ -31,12 +43,15 @@ function engineFor(rules: RulesSnapshot): Engine {
 // compile now, so the first task does not wait for it
 engineFor(initial);
 
-function compact(result: BatchResult, payloadBase: number, into: TaskResult): void {
+function compact(result: BatchResult, payloadBase: number, into: TaskResult, render?: (m: Match) => string): void {
   into.events += result.events;
   for (const m of result.matches) {
-    const match: CompactMatch = {
-      payload: m.payload + payloadBase, item: m.item, rule: m.rule.index, timeNs: m.timeNs, truncated: m.truncated, tokens: m.tokens, fields: m.fields,
-    };
+    const match: CompactMatch = { payload: m.payload + payloadBase, item: m.item, rule: m.rule.index, timeNs: m.timeNs, truncated: m.truncated };
+    if (render) match.line = render(m);
+    else {
+      match.tokens = m.tokens;
+      match.fields = m.fields;
+    }
     into.matches.push(match);
   }
   for (const r of result.rejections) into.rejections.push({ ...r, payload: r.payload + payloadBase });
@@ -47,7 +62,7 @@ function evaluateBatch(task: BatchTask): TaskResult {
   const { data, offsets } = unpackBatch(task.buffer, task.count);
   const result = markCuts(data, offsets, task.count, e.evaluate(data, offsets, task.count, task.receivedNs) as Evaluation);
   const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: result.truncated ?? 0 };
-  compact(result, 0, out);
+  compact(result, 0, out, task.mayRender ? renderLine : undefined);
   return out;
 }
 
@@ -58,7 +73,7 @@ function evaluateRange(task: RangeTask): TaskResult {
   out.range = readRange(task, task, (batch) => {
     const result = markCuts(batch.data, batch.offsets, batch.count, e.evaluate(batch.data, batch.offsets, batch.count) as Evaluation);
     out.truncated += result.truncated ?? 0;
-    compact(result, base, out);
+    compact(result, base, out, renderLine);
     base += batch.count;
   });
   return out;

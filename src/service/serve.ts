@@ -8,6 +8,7 @@
 //     configuration file changes. A reload that fails keeps the running rules.
 import { availableParallelism } from 'node:os';
 import type { FalcoConfig } from '../config/falco-config.js';
+import { lineFormat } from '../outputs/config.js';
 import { OutputSink } from '../outputs/sink.js';
 import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
 import { Pipeline } from '../pipeline/pipeline.js';
@@ -49,7 +50,9 @@ export async function serve(opts: ServeOptions): Promise<number> {
   const health = new Health();
   const threads = opts.workers === undefined ? 0 : opts.workers;
   const engineOptions = { ruleMatching: config.ruleMatching, maxEventSize: opts.maxEventSize };
-  const pool = threads > 0 ? new WorkerPool(opts.rules, { threads: Math.min(threads, availableParallelism() * 4), ...engineOptions }) : undefined;
+  const pool = threads > 0
+    ? new WorkerPool(opts.rules, { threads: Math.min(threads, availableParallelism() * 4), render: lineFormat(config.outputs), ...engineOptions })
+    : undefined;
   const inner: Evaluator = pool ?? new EngineEvaluator(opts.rules, engineOptions);
   const evaluator = new MeteredEvaluator(inner, metrics);
   metrics.rulesLoaded.set(opts.rules.rules.filter((r) => r.enabled).length);

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AlertFormatter } from '../../src/alerts/format.js';
 import { EngineEvaluator } from '../../src/pipeline/engine-evaluator.js';
 import { BatchFailedError } from '../../src/pipeline/pipeline.js';
 import type { Evaluation } from '../../src/pipeline/types.js';
@@ -99,5 +100,24 @@ describe('worker pool', () => {
     const inThread = await new EngineEvaluator(rules(), { maxEventSize: limit }).evaluate(batchOf(payloads));
     const pooled = await pool.evaluate(batchOf(payloads));
     for (const r of [inThread, pooled]) expect(summary(r)).toMatchObject({ matches: [expect.stringMatching(/^0\/exec/), expect.stringMatching(/^2\/exec/)], rejections: ['1:too_large'] });
+  });
+
+  it('render: workers send each alert\'s line, as the main thread formats it, for payloads without source ids only', async () => {
+    const payloads = Array.from({ length: 30 }, (_, n) => event(n));
+    const loaded = rules();
+    const inThread = await new EngineEvaluator(loaded).evaluate(batchOf(payloads));
+    for (const format of [{ timeZone: 'UTC' as const }, { jsonOutput: true, hostname: 'h' }]) {
+      await pool?.close();
+      pool = new WorkerPool(loaded, { threads: 1, render: format });
+      const formatter = new AlertFormatter(format);
+      const expected = inThread.matches.map((m) => (format.jsonOutput ? formatter.json(m) : formatter.text(m)));
+      const rendered = await pool.evaluate(batchOf(payloads));
+      expect(rendered.lines).toEqual(expected);
+      expect(rendered.matches.map((m) => m.rule.name)).toEqual(inThread.matches.map((m) => m.rule.name));
+      // a source with ids (CloudWatch, Kinesis): its JSON lines would carry them, so values come back instead
+      const withIds = await pool.evaluate({ ...batchOf(payloads), eventId: (k) => `id${k}` });
+      expect(withIds.lines).toBeUndefined();
+      expect(summary(withIds)).toEqual(summary(inThread));
+    }
   });
 });
