@@ -98,6 +98,8 @@ export class LeaseManager {
   private ask: Ask | undefined;
   /** Last scan's view of every lease, for the reader's parent checks and for the health summary. */
   lastScan: LeaseItem[] = [];
+  /** Why the last lease scan failed; undefined once one succeeds (the source's readiness). */
+  scanProblem: string | undefined;
 
   constructor(private readonly o: LeaseManagerOptions) {
     this.tracker = new ExpiryTracker(o.leaseDurationMs);
@@ -269,8 +271,12 @@ export class LeaseManager {
   private scanOnce(): Promise<void> {
     if (!this.taking || this.scanning) return this.scanning ?? Promise.resolve();
     this.scanning = this.scan()
-      .catch((e) => {
-        if (!this.abort.signal.aborted) this.o.logger?.warn({ err: (e as Error).message }, 'lease scan failed');
+      .then(() => {
+        this.scanProblem = undefined;
+      }, (e) => {
+        if (this.abort.signal.aborted) return;
+        this.scanProblem = `the lease table cannot be read: ${(e as Error).message}`;
+        this.o.logger?.warn({ err: (e as Error).message }, 'lease scan failed');
       })
       .finally(() => (this.scanning = undefined));
     return this.scanning;

@@ -216,10 +216,16 @@ describe('rows 12 and 14: a stalled output, an unreachable DynamoDB', () => {
       await sleep(20);
     }
     await sleep(1000);
+    // not ready while its lease table is out of reach; the other process is
+    const cutProblem = a.unhealthy();
+    expect(b.unhealthy()).toBeUndefined();
     proxy.down = false;
     const restoredAt = performance.now();
     // its first renewal after the outage tells a that the leases are gone
     for (const until = performance.now() + 5000; a.manager.counters.lost < 2 && performance.now() < until;) await sleep(50);
+    for (const until = performance.now() + 5000; a.unhealthy() !== undefined && performance.now() < until;) await sleep(50);
+    expect(cutProblem).toMatch(/^the lease table cannot be read: /);
+    expect(a.unhealthy()).toBeUndefined();
     await producing;
     const until = performance.now() + 35_000;
     while (new Set(sink.alerts.map((x) => x.eventId)).size < 3000 && performance.now() < until) await sleep(100);

@@ -130,6 +130,11 @@ export class KinesisSource implements Source {
     });
   }
 
+  /** Readiness: while the lease table cannot be read, this process can neither take nor keep shards. */
+  unhealthy(): string | undefined {
+    return this.manager.scanProblem;
+  }
+
   /** Shards being read now. */
   get shards(): string[] {
     return [...this.readers.keys()].sort();
