@@ -89,13 +89,15 @@ function positive(flag: string) {
   };
 }
 
-function processes(v: string): number {
+function processes(v: string | number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 8) throw new KawaError('KAWA_ERR_USAGE', `--kinesis expects a number of processes from 1 to 8, got '${v}'`);
   return n;
 }
 
 export async function demo(opts: DemoOptions): Promise<number> {
+  // the CLI checked it already; the library's callers are checked here, before anything starts
+  if (opts.kinesis !== undefined) processes(opts.kinesis);
   const rules = loadRulesFiles([RULES], { sources: ['k8s_audit'] });
   if (!rules.ok) {
     for (const e of rules.errors) process.stderr.write(`${formatProblem(e, 'error')}\n`);

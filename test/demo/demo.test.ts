@@ -81,5 +81,7 @@ describe('kawa demo', () => {
       expect(code, bad).toBe(2);
       expect(err()).toBe(`kawa: KAWA_ERR_USAGE: --kinesis expects a number of processes from 1 to 8, got '${bad}'\n`);
     }
+    // and from the library
+    await expect(demo({ kinesis: 0, duration: 1 })).rejects.toMatchObject({ code: 'KAWA_ERR_USAGE' });
   });
 });
