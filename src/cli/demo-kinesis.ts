@@ -16,7 +16,7 @@ import { KinesisSource } from '../sources/kinesis/source.js';
 import type { DemoReader, DemoScene } from './demo.js';
 
 export const SHARDS = 4;
-/** The generator writes the cluster's traffic when something reads the emulator; here nothing does, so a timer does. */
+/** The generator writes the cluster's traffic when something reads the emulator; here nothing does, so a timer runs it. */
 const TICK_MS = 200;
 /** How often the shard assignment is looked at (it changes on lease scans, 1.5 s apart). */
 const WATCH_MS = 1000;
@@ -57,7 +57,7 @@ export async function openKinesisReader({ emu, rules, outputs, attacks, logger }
       + `read by ${processes} kawa Kinesis process${processes > 1 ? 'es' : ''} (${workers.join(', ')}); leases and the alert table in DynamoDB (dynalite at ${local.dynamodbEndpoint})\n`,
     stop,
     run: async () => {
-      tick = setInterval(() => emu.control.generators(), TICK_MS);
+      tick = setInterval(() => emu.control.catchUp(), TICK_MS);
       watcher = setInterval(look, WATCH_MS);
       try {
         // one pipeline failing stops the others: the demo ends with its error

@@ -89,6 +89,12 @@ export class EmulatorControl {
     return chosen.map((g) => g.status());
   }
 
+  /** Runs the generators up to now. Reading the store does it too; a caller that reads nothing (the events
+   *  leave through a subscription filter) calls this on a timer. */
+  catchUp(): void {
+    this.state.catchUp();
+  }
+
   generators(): GeneratorStatus[] {
     this.state.catchUp();
     return this.state.generators.map((g) => g.status());
