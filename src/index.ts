@@ -42,8 +42,8 @@ export { renderMessage, AlertFormatter } from './alerts/format.js';
 export type { AlertMatch, FormatOptions } from './alerts/format.js';
 
 /** Coded errors and warnings. */
-export { KawaError } from './errors/codes.js';
-export type { Code, Problem, Location } from './errors/codes.js';
+export { KawaError } from './core/errors.js';
+export type { Code, Problem, Location } from './core/errors.js';
 
 /** The field registry: every ka.*, json.*, jevt.* field kawa knows. */
 export { FIELDS, findField } from './fields/registry.js';
@@ -61,5 +61,5 @@ export type { OutputSinkOptions } from './outputs/sink.js';
 export type { OutputsConfig, HttpOutputConfig } from './outputs/config.js';
 export { parseFalcoConfig, readFalcoConfig } from './config/falco-config.js';
 export type { FalcoConfig } from './config/falco-config.js';
-export { Metrics } from './service/metrics.js';
-export { createLogger } from './service/logger.js';
+export { Metrics } from './runtime/metrics.js';
+export { createLogger } from './core/logger.js';

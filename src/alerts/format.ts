@@ -18,7 +18,7 @@
 // repeats a crash re-delivers. They go into output_fields because falcosidekick passes that map on to
 // every one of its outputs, while it ignores top-level keys it does not know.
 import { hostname } from 'node:os';
-import { alertId } from '../dedup/alert-id.js';
+import { alertId } from './alert-id.js';
 import type { LoadedRule } from '../rules/types.js';
 
 /** What the formatter needs from an engine match. */

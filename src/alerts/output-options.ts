@@ -5,7 +5,7 @@
 // the same file, and settable with `-o key=value`.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import type { FormatOptions } from './format.js';
 
 export interface OutputOptions extends FormatOptions {

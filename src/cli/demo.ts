@@ -18,14 +18,14 @@ import { fileURLToPath } from 'node:url';
 import { parseFalcoConfig } from '../config/falco-config.js';
 import type { RunningEmulator } from '../emulator/index.js';
 import type { LocalKinesis } from '../emulator/subscription-demo.js';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import { OutputSink } from '../outputs/sink.js';
 import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { LoadResult } from '../rules/types.js';
 import { loadRulesFiles } from '../rules/load.js';
 import { defaultCloudWatchConfig } from '../sources/cloudwatch/config.js';
-import { createLogger, type Logger } from '../service/logger.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { AlertTally, AttackFeeder } from './demo-attacks.js';
 import { formatProblem } from './rules-options.js';
 

@@ -3,7 +3,7 @@
 // them at runtime. Prints `listening on <url>` once ready; SIGINT/SIGTERM close it and exit 0.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import { applyConfigPatch, defaultConfig, type EmulatorConfig } from '../emulator/config.js';
 import { parseEventLines } from '../emulator/insert.js';
 

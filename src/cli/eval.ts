@@ -4,7 +4,7 @@
 // compile is a KAWA_ERR_CONDITION error (exit 1) with the reason.
 import type { Command } from 'commander';
 import { conditionEngine } from '../engine/condition.js';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import { readInputs } from '../rules/files.js';
 import { FileSource } from '../sources/file.js';
 

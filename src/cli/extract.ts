@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { FieldExtractor, parseFieldSpec, type FieldValue } from '../engine/extractor.js';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 
 interface ExtractOptions { events: string; field: string[]; json?: boolean }
 

@@ -1,7 +1,7 @@
 // The kawa command line: one module per subcommand, each exporting `register(program)`.
 // Errors reach the user as `kawa: CODE: message` with a non-zero exit, never as a stack trace.
 import { Command, CommanderError } from 'commander';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerListRules } from './list-rules.js';
 import { register as registerFields } from './fields.js';

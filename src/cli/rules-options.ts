@@ -2,7 +2,7 @@
 // into a LoadResult, plus the human-readable printing of load problems.
 import type { Command } from 'commander';
 import { readFalcoConfig, type FalcoConfig } from '../config/falco-config.js';
-import { KawaError, type Problem } from '../errors/codes.js';
+import { KawaError, type Problem } from '../core/errors.js';
 import { loadRulesFiles } from '../rules/load.js';
 import type { LoadOptions, LoadResult } from '../rules/types.js';
 

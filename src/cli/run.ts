@@ -36,15 +36,15 @@ import { AlertStats } from '../alerts/stats.js';
 import type { OutputOptions } from '../alerts/output-options.js';
 import { parseFalcoConfig, readFalcoConfig, type FalcoConfig } from '../config/falco-config.js';
 import type { Rejection } from '../engine/engine.js';
-import { KawaError, type Code } from '../errors/codes.js';
+import { KawaError, type Code } from '../core/errors.js';
 import { loadRulesFiles } from '../rules/load.js';
 import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { Progress } from '../pipeline/progress.js';
 import { lineFormat } from '../outputs/config.js';
 import { OutputSink } from '../outputs/sink.js';
-import { createLogger } from '../service/logger.js';
-import { checkOverrideKeys } from '../service/overrides.js';
+import { createLogger } from '../core/logger.js';
+import { checkOverrideKeys } from '../core/overrides.js';
 import { applyCloudWatchFlags } from '../sources/cloudwatch/config.js';
 import { applyKinesisFlags } from '../sources/kinesis/config.js';
 import type { KinesisSource } from '../sources/kinesis/source.js';
@@ -168,7 +168,7 @@ export async function run(opts: RunOptions): Promise<number> {
   // the long-running sources: their modules (the AWS SDK, the service around them) load only when used,
   // which keeps a file run, and every other command, fast to start
   if (kinesis || cloudwatch || opts.webhook) {
-    const { serve } = await import('../service/serve.js');
+    const { serve } = await import('../runtime/serve.js');
     const common = {
       config,
       rules: loaded,

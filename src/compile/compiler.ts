@@ -11,7 +11,7 @@
 // - Per rule, the operand slots its output needs: one per `%` token, plus the plain fields the JSON
 //   output_fields report (a field inside a transformer contributes the plain inner field).
 import type { CheckExpr, Expr, FieldRef, ListValue, Operand, RightValue, StringValue, Transformer, TransformerArg } from '../condition/ast.js';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import { findField } from '../fields/registry.js';
 import type { LoadedRule } from '../rules/types.js';
 import { ByteWriter } from './byte-writer.js';

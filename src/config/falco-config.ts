@@ -7,14 +7,14 @@
 // overrides (service/overrides.ts) are applied to the document before any key is read.
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
-import { KawaError, type Location } from '../errors/codes.js';
+import { KawaError, type Location } from '../core/errors.js';
 import type { AppendOutput } from '../rules/compiler.js';
 import { parsePriority } from '../rules/priority.js';
 import type { Priority, RuleSelection } from '../rules/types.js';
 import { readOutputsConfig, type OutputsConfig } from '../outputs/config.js';
-import { readServiceConfig, type ServiceConfig } from '../service/config.js';
-import { ConfigView } from '../service/config-view.js';
-import { applyOverrides, parseOverride } from '../service/overrides.js';
+import { readServiceConfig, type ServiceConfig } from './service-config.js';
+import { ConfigView } from '../core/config-view.js';
+import { applyOverrides, parseOverride } from '../core/overrides.js';
 import { readWebhookConfig, type WebhookConfig } from '../sources/webhook/config.js';
 import { readCloudWatchConfig, type CloudWatchConfig } from '../sources/cloudwatch/config.js';
 import { readKinesisConfig, type KinesisConfig } from '../sources/kinesis/config.js';

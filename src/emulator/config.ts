@@ -1,7 +1,7 @@
 // The emulator's knobs (emulator.md §4): one JSON-shaped object, settable at start (config file, flags,
 // startEmulator options) and patched at runtime through POST /_emu/config. A patch merges objects key by
 // key and replaces arrays; unknown keys are errors so a typo never silently disables a fault.
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import { OPERATIONS, isOpName, type OpName } from './types.js';
 
 /** A delay in ms: fixed, uniform in [min, max], or long-tailed (lognormal fitted to median and p99, capped). */

@@ -14,7 +14,7 @@
 //
 // Errors: 400 {"error": "<KAWA code>", "message": "..."}; unknown path 404.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import type { EmulatorControl } from './control.js';
 import type { FaultRule } from './config.js';
 import { parseEventLines, type InsertRequest } from './insert.js';

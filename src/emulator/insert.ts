@@ -2,7 +2,7 @@
 // PutLogEvents batch rules so a test can place events anywhere in time ("late inject": old timestamps
 // at any moment, including inside a millisecond that already has visible siblings) with chosen
 // ingestion/visibility times and ids. The group cap still applies.
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import { EVENT_ID_PATTERN } from './event-id.js';
 import type { EmulatorState } from './state.js';
 import { LogGroup, LogStream, type NewEvent } from './store.js';

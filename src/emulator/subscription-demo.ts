@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { CloudWatchLogsClient, PutSubscriptionFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import { defaultKinesisConfig, type KinesisConfig } from '../sources/kinesis/config.js';
 
 interface Server {

@@ -1,7 +1,7 @@
 // A condition on its own (`kawa eval`): compiled as the one rule of an engine that evaluates each payload
 // as it is. The condition goes through the rules loader as a rule appended after the given rules files, so
 // macros and lists of those files resolve, and parse, field and type errors are the loader's.
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import { loadRules } from '../rules/load.js';
 import type { RulesInput } from '../rules/types.js';
 import { Engine } from './engine.js';

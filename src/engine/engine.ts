@@ -3,7 +3,7 @@
 // records come back, and only matched events are decoded (batch.ts).
 import { compileRules, type Program } from '../compile/compiler.js';
 import { MODE_AS_IS, MODE_INGEST, RULES_ALL, RULES_FIRST } from '../compile/bytecode.js';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import type { LoadedRule, LoadResult } from '../rules/types.js';
 import { readResults, type BatchResult } from './batch.js';
 import { instantiateEngine, type RawExports } from './wasm-module.js';

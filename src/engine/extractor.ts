@@ -5,7 +5,7 @@
 // text between the first '[' and the first ']' after it. Index arguments are decimal digits without a
 // leading zero that fit in 64 bits unsigned (2^64-1 means "no index", as upstream); key arguments are
 // any text and required for key fields.
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import { findField } from '../fields/registry.js';
 import type { FieldDef } from '../fields/types.js';
 import { instantiateEngine, type RawExports } from './wasm-module.js';

@@ -3,7 +3,7 @@
 // result must be read with `>>> 0`.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 
 /** wasm/engine.wasm at the package root; this file runs from src/engine (tests) or dist/engine (package). */
 export const WASM_PATH = fileURLToPath(new URL('../../wasm/engine.wasm', import.meta.url));

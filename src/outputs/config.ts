@@ -11,7 +11,7 @@
 //   outputs_queue:  {capacity: 0}   alerts each queued output holds; 0 (Falco: unbounded) is 10000 in kawa
 //   buffered_outputs: false          true: file and program writes are coalesced instead of per batch
 import { OUTPUT_KEYS, setOutputKey, type OutputOptions } from '../alerts/output-options.js';
-import type { ConfigView } from '../service/config-view.js';
+import type { ConfigView } from '../core/config-view.js';
 
 export interface FileOutputConfig { enabled: boolean; filename: string; keepAlive: boolean }
 export interface ProgramOutputConfig { enabled: boolean; program: string; keepAlive: boolean }

@@ -11,7 +11,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { gzipSync } from 'node:zlib';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import type { HttpOutputConfig } from './config.js';
 import { PermanentError, QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
 import type { FormattedAlert } from './types.js';

@@ -4,7 +4,7 @@
 // keep_alive false (Falco's default): one process per alert, which gets that one line and end of input;
 // a non-zero exit counts as a failed delivery.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../service/logger.js';
+import type { Logger } from '../core/logger.js';
 import { QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
 import { writeStream } from './stream-write.js';
 import type { FormattedAlert } from './types.js';

@@ -9,8 +9,8 @@
 // Senders (`concurrency` of them) take chunks of up to `chunk` alerts from the head and call send(); a
 // failed send is retried `retries` times with exponential backoff and jitter, then given up on and counted
 // as failed. Delivery order is queue order when concurrency is 1.
-import type { Logger } from '../service/logger.js';
-import type { Metrics } from '../service/metrics.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../runtime/metrics.js';
 import type { FormattedAlert, Output } from './types.js';
 
 export interface QueuedOutputOptions {

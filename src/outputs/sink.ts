@@ -5,8 +5,8 @@
 import { AlertFormatter } from '../alerts/format.js';
 import type { Alert, AlertSink } from '../pipeline/types.js';
 import { PRIORITIES, type Priority } from '../rules/types.js';
-import type { Logger } from '../service/logger.js';
-import type { Metrics } from '../service/metrics.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../runtime/metrics.js';
 import type { OutputsConfig } from './config.js';
 import { FileOutput } from './file-output.js';
 import { HttpOutput } from './http-output.js';

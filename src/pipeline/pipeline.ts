@@ -7,7 +7,7 @@
 // alerts keep the order of their events. A slot frees only after the sink accepted a batch's alerts: a slow
 // output stops the reader, and the source's own bounded queue then stops its reading. Memory is bounded by
 // the window, not by the input.
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import type { Alert, AlertSink, Evaluation, Evaluator, Source, SourceBatch } from './types.js';
 
 /** The evaluator gave up on a batch (its worker died twice): the run reports it and goes on. */

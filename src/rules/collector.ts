@@ -2,7 +2,7 @@
 // define / append / replace semantics (rules-language.md 4.5). One counter numbers every define, append and
 // override; each item keeps `index` (counter at its first definition: its place in the ordering) and
 // `visibility` (counter at its latest change: which macros and lists it can see).
-import type { Location } from '../errors/codes.js';
+import type { Location } from '../core/errors.js';
 import { LoadFailure } from './load-failure.js';
 import { validateException, type ExceptionInfo } from './exceptions.js';
 import type { Priority } from './types.js';

@@ -6,7 +6,7 @@ import type { Expr } from '../condition/ast.js';
 import { ConditionSyntaxError, parseCondition } from '../condition/parser.js';
 import { printExpr } from '../condition/printer.js';
 import { checkCondition } from '../condition/typecheck.js';
-import type { Code, Location } from '../errors/codes.js';
+import type { Code, Location } from '../core/errors.js';
 import type { Collector, RuleInfo } from './collector.js';
 import { hasUnsafeNaCheck, constantWarnings } from './condition-warnings.js';
 import { conditionWithExceptions } from './exceptions.js';

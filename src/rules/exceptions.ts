@@ -1,7 +1,7 @@
 // Rule exceptions (rules-language.md 4.7): validation with Falco's defaults at definition time, and the
 // text Falco appends to the rule condition (" and not ..."). Exceptions are built as text, values pasted
 // unescaped, exactly as Falco does, so quirks such as field-to-field values carry over.
-import type { Location } from '../errors/codes.js';
+import type { Location } from '../core/errors.js';
 import { checkOperandText } from '../condition/typecheck.js';
 import { LoadFailure } from './load-failure.js';
 

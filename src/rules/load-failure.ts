@@ -1,6 +1,6 @@
 // The first error of a rules load, thrown from wherever it is found (reader, collector, compiler) and caught
 // once per file by load.ts: Falco stops reading and compiling at the first error, and so does kawa.
-import type { Code, Location, Problem } from '../errors/codes.js';
+import type { Code, Location, Problem } from '../core/errors.js';
 
 export class LoadFailure extends Error {
   readonly problem: Problem;

@@ -2,7 +2,7 @@
 // Files are read one after another into one collector and compiled after each file, as Falco does; the
 // first failing file stops the load. Warnings are kept from every file up to and including that one.
 import type { Expr } from '../condition/ast.js';
-import type { Code, Location, Problem } from '../errors/codes.js';
+import type { Code, Location, Problem } from '../core/errors.js';
 import { Collector } from './collector.js';
 import { compileAll, compileStandaloneCondition, type AppendOutput } from './compiler.js';
 import { readInputs } from './files.js';

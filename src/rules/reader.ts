@@ -6,7 +6,7 @@
 //              item := null | map whose kind is its first present key among
 //                      required_engine_version, required_plugin_versions, list, macro, rule
 import { parseAllDocuments, isMap, isSeq, isScalar, type Document, type Node, type YAMLMap } from 'yaml';
-import type { Code, Location } from '../errors/codes.js';
+import type { Code, Location } from '../core/errors.js';
 import { Collector, type RuleUpdate } from './collector.js';
 import { emptyEntry, type ExceptionEntry, type ExceptionInfo } from './exceptions.js';
 import { LoadFailure } from './load-failure.js';

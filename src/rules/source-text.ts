@@ -1,7 +1,7 @@
 // A rules file's text and how to turn an offset in it into a user-facing place: line, column and a snippet
 // (the line with a caret under the column). Every load problem is located through this.
 import { LineCounter } from 'yaml';
-import type { Location } from '../errors/codes.js';
+import type { Location } from '../core/errors.js';
 
 /** An enclosing item, outermost first: what `kawa validate` prints as "in rule 'x'". */
 export interface ItemRef { type: string; name: string }

@@ -1,7 +1,7 @@
 // What loading rules files produces: the contract between the rules front end (reader, collector,
 // resolver) and everything after it (compiler, engine, formatter, CLI).
 import type { Expr, Operand } from '../condition/ast.js';
-import type { Code, Problem } from '../errors/codes.js';
+import type { Code, Problem } from '../core/errors.js';
 
 /** Falco priorities, most severe first; the index is Falco's priority number. */
 export const PRIORITIES = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning', 'Notice', 'Informational', 'Debug'] as const;

@@ -3,7 +3,7 @@
 // booleans are YAML 1.1 spellings. Each failed decode throws a LoadFailure with Falco's message, located at
 // the offending node.
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
-import type { Code } from '../errors/codes.js';
+import type { Code } from '../core/errors.js';
 import { LoadFailure } from './load-failure.js';
 import type { ItemRef, SourceText } from './source-text.js';
 

@@ -16,7 +16,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../core/errors.js';
 import type { Evaluation, RangeOutcome, Source, SourceBatch } from '../pipeline/types.js';
 import { BatchBuilder, type EventBatch } from './batch.js';
 import { Framer } from './framer.js';

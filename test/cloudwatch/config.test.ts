@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFalcoConfig } from '../../src/config/falco-config.js';
-import { KawaError } from '../../src/errors/codes.js';
+import { KawaError } from '../../src/core/errors.js';
 import { applyCloudWatchFlags, defaultCloudWatchConfig } from '../../src/sources/cloudwatch/config.js';
 import { CloudWatchSource } from '../../src/sources/cloudwatch/source.js';
 import { client } from './harness.js';

@@ -1,7 +1,7 @@
 // The Kinesis source's keys in falco.yaml (source.type kinesis) and the `kawa run --kinesis` flags.
 import { describe, expect, it } from 'vitest';
 import { parseFalcoConfig } from '../../src/config/falco-config.js';
-import { KawaError } from '../../src/errors/codes.js';
+import { KawaError } from '../../src/core/errors.js';
 import { applyKinesisFlags } from '../../src/sources/kinesis/config.js';
 
 const parse = (text: string, overrides: string[] = []) => parseFalcoConfig(text, 'falco.yaml', overrides);

@@ -4,7 +4,7 @@
 // raw repeats the dedup layers removed, and measures failover / hand-off times. Needs `npx tsc` first.
 import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeaseTable, SHARD_END } from '../../src/leases/table.js';
+import { LeaseTable, SHARD_END } from '../../src/sources/kinesis/leases/table.js';
 import { expectedAlerts, Kawa, readAlerts, repeatsRemoved, waitAlerts, workdir } from './cluster.js';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

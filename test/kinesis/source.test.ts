@@ -2,9 +2,9 @@
 // engine and pipeline, a sink recording every alert's event id; checkpoints and lease table checked after.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import { LeaseTable, SHARD_END } from '../../src/leases/table.js';
+import { LeaseTable, SHARD_END } from '../../src/sources/kinesis/leases/table.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
-import { createLogger } from '../../src/service/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import type { Alert, AlertSink, Evaluation, Evaluator, SourceBatch } from '../../src/pipeline/types.js';
 import { loadRules } from '../../src/rules/load.js';
 import { defaultKinesisConfig, type KinesisConfig } from '../../src/sources/kinesis/config.js';

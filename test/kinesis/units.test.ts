@@ -2,12 +2,12 @@
 // target/hand-off computation, the recent-id set, alert ids; lease and alert tables against dynalite.
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertId } from '../../src/dedup/alert-id.js';
-import { AlertTable } from '../../src/dedup/alert-table.js';
-import { RecentIds } from '../../src/dedup/recent-ids.js';
-import { ExpiryTracker, plan } from '../../src/leases/balance.js';
-import { leasesToCreate, leasesToDelete } from '../../src/leases/shard-sync.js';
-import { LeaseTable, SHARD_END, type LeaseItem } from '../../src/leases/table.js';
+import { alertId } from '../../src/alerts/alert-id.js';
+import { AlertTable } from '../../src/sources/kinesis/dedup/alert-table.js';
+import { RecentIds } from '../../src/sources/kinesis/dedup/recent-ids.js';
+import { ExpiryTracker, plan } from '../../src/sources/kinesis/leases/balance.js';
+import { leasesToCreate, leasesToDelete } from '../../src/sources/kinesis/leases/shard-sync.js';
+import { LeaseTable, SHARD_END, type LeaseItem } from '../../src/sources/kinesis/leases/table.js';
 import { AckTracker } from '../../src/sources/kinesis/ack-tracker.js';
 import { decodeRecord } from '../../src/sources/kinesis/decode.js';
 import { controlRecord, dataRecord, GROUP, makeEvents, startLocalAws, type LocalAws } from './harness.js';

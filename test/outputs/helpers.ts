@@ -6,7 +6,7 @@ import type { Match } from '../../src/engine/engine.js';
 import { readOutputsConfig, type OutputsConfig } from '../../src/outputs/config.js';
 import type { Alert } from '../../src/pipeline/types.js';
 import type { LoadedRule, Priority } from '../../src/rules/types.js';
-import { ConfigView } from '../../src/service/config-view.js';
+import { ConfigView } from '../../src/core/config-view.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutputSink } from '../../src/outputs/sink.js';
-import { Metrics } from '../../src/service/metrics.js';
+import { Metrics } from '../../src/runtime/metrics.js';
 import { alerts, outputsConfig, Receiver, sleep } from './helpers.js';
 
 const receivers: Receiver[] = [];

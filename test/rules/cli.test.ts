@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register as registerValidate } from '../../src/cli/validate.js';
 import { register as registerList } from '../../src/cli/list-rules.js';
-import { KawaError } from '../../src/errors/codes.js';
+import { KawaError } from '../../src/core/errors.js';
 
 const K8S = join(process.cwd(), '../shared/conformance/k8saudit/rules');
 const dir = mkdtempSync(join(tmpdir(), 'kawa-cli-'));

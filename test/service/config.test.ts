@@ -2,9 +2,9 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseFalcoConfig } from '../../src/config/falco-config.js';
-import { KawaError } from '../../src/errors/codes.js';
-import { createLogger, logLevel } from '../../src/service/logger.js';
-import { checkOverrideKeys, parseOverride } from '../../src/service/overrides.js';
+import { KawaError } from '../../src/core/errors.js';
+import { createLogger, logLevel } from '../../src/core/logger.js';
+import { checkOverrideKeys, parseOverride } from '../../src/core/overrides.js';
 
 const FALCO_YAML = `
 rules_files: [/etc/falco/k8s_audit_rules.yaml]

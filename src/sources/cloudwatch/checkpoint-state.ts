@@ -9,7 +9,7 @@
 //
 // Cursors only cover events whose alerts the outputs accepted, and `seen` only holds acknowledged ids, so a
 // restart reads again exactly what was not acknowledged (plus what was acknowledged after the last write).
-import { KawaError } from '../../errors/codes.js';
+import { KawaError } from '../../core/errors.js';
 import { SeenIds } from './seen.js';
 
 export const CHECKPOINT_KIND = 'kawa-cloudwatch-checkpoint';

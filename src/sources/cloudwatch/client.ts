@@ -3,7 +3,7 @@
 // request timeout that really fails the request (the SDK only warns unless throwOnRequestTimeout is set);
 // few SDK retries, because the source's own loop retries forever without losing its place.
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { KawaError } from '../../errors/codes.js';
+import { KawaError } from '../../core/errors.js';
 import type { CloudWatchConfig } from './config.js';
 
 // the SDK warns once per process that future versions need Node 22; the version is pinned

@@ -30,7 +30,7 @@
 //     max_tps: 5                              FilterLogEvents requests per second for the region (quota: 5)
 //     request_timeout: 10                     seconds before a hanging request is retried
 import { isMap, isScalar, isSeq, parse as parseYaml, type Node } from 'yaml';
-import type { ConfigView } from '../../service/config-view.js';
+import type { ConfigView } from '../../core/config-view.js';
 
 export interface CloudWatchConfig {
   /** The EKS cluster name (open_params or cloudwatch.cluster); '' when not given. */

@@ -5,7 +5,7 @@
 // TokenInvalidError for the caller to restart its window, a KAWA_ERR_CONFIG error for an invalid query.
 // Only an abort (our shutdown) and that configuration error leave the loop.
 import { FilterLogEventsCommand, type FilterLogEventsCommandInput, type FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
-import { KawaError } from '../../errors/codes.js';
+import { KawaError } from '../../core/errors.js';
 import { classify, describe, type FailureKind } from './errors.js';
 import { abortError, type RateLimiter } from './rate-limiter.js';
 

@@ -18,11 +18,11 @@
 // Truncated messages ("[Truncated...]") go out alone in a batch whose receivedNs is their CloudWatch
 // timestamp: the engine salvages them and gives them that time when their own timestamps were cut off.
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
-import { CheckpointFile } from '../../checkpoint/checkpoint-file.js';
-import { KawaError } from '../../errors/codes.js';
+import { CheckpointFile } from './checkpoint-file.js';
+import { KawaError } from '../../core/errors.js';
 import type { Source, SourceBatch } from '../../pipeline/types.js';
-import type { Logger } from '../../service/logger.js';
-import type { Metrics } from '../../service/metrics.js';
+import type { Logger } from '../../core/logger.js';
+import type { Metrics } from '../../runtime/metrics.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-state.js';
 import { createLogsClient, resolveRegion, retentionDays } from './client.js';
 import type { CloudWatchConfig } from './config.js';

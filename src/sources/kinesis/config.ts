@@ -33,7 +33,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { isMap } from 'yaml';
-import type { ConfigView } from '../../service/config-view.js';
+import type { ConfigView } from '../../core/config-view.js';
 
 export interface KinesisConfig {
   streamName?: string;

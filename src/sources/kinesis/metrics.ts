@@ -2,8 +2,8 @@
 // its kawa_ prefix: leases held, takeovers, hand-offs, lost leases, per-shard MillisBehindLatest and
 // checkpoint age, throttled reads, duplicates removed (by layer), control messages and poison records.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { LeaseCounters } from '../../leases/manager.js';
-import { METRIC_PREFIX } from '../../service/metrics.js';
+import type { LeaseCounters } from './leases/manager.js';
+import { METRIC_PREFIX } from '../../runtime/metrics.js';
 
 export class KinesisMetrics {
   readonly leasesHeld: Gauge;

@@ -13,10 +13,10 @@
 // re-issued after the last sequence number fetched; other failures back off and, after a few, restart from
 // the checkpoint (the dedup layers absorb the re-read).
 import { GetRecordsCommand, GetShardIteratorCommand, type GetShardIteratorCommandInput, type KinesisClient } from '@aws-sdk/client-kinesis';
-import type { LeaseManager, Tenure } from '../../leases/manager.js';
-import type { StreamRef } from '../../leases/shard-sync.js';
-import { LATEST, SHARD_END, TRIM_HORIZON } from '../../leases/table.js';
-import type { Logger } from '../../service/logger.js';
+import type { LeaseManager, Tenure } from './leases/manager.js';
+import type { StreamRef } from './leases/shard-sync.js';
+import { LATEST, SHARD_END, TRIM_HORIZON } from './leases/table.js';
+import type { Logger } from '../../core/logger.js';
 import { AckTracker, type Entry } from './ack-tracker.js';
 import type { KinesisConfig } from './config.js';
 import { decodeRecord, type LogEvent } from './decode.js';

@@ -14,16 +14,16 @@
 // wait for the outputs to acknowledge what was handed out, checkpoint, release every lease.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { AlertTable } from '../../dedup/alert-table.js';
-import { DedupSink } from '../../dedup/dedup-sink.js';
-import { RecentIds } from '../../dedup/recent-ids.js';
-import { KawaError } from '../../errors/codes.js';
-import { LeaseManager, type Tenure } from '../../leases/manager.js';
-import { syncShards } from '../../leases/shard-sync.js';
-import { LeaseTable } from '../../leases/table.js';
+import { AlertTable } from './dedup/alert-table.js';
+import { DedupSink } from './dedup/dedup-sink.js';
+import { RecentIds } from './dedup/recent-ids.js';
+import { KawaError } from '../../core/errors.js';
+import { LeaseManager, type Tenure } from './leases/manager.js';
+import { syncShards } from './leases/shard-sync.js';
+import { LeaseTable } from './leases/table.js';
 import type { AlertSink, Source, SourceBatch } from '../../pipeline/types.js';
-import type { Logger } from '../../service/logger.js';
-import type { Metrics } from '../../service/metrics.js';
+import type { Logger } from '../../core/logger.js';
+import type { Metrics } from '../../runtime/metrics.js';
 import { createDynamoClient, createKinesisClient } from './clients.js';
 import type { KinesisConfig } from './config.js';
 import { KinesisMetrics } from './metrics.js';

@@ -12,8 +12,8 @@
 //     max_body_bytes: 12582912          larger requests get 413 (k8saudit's webhookMaxBatchSize)
 //     queue: 16                         requests waiting for the pipeline before the next ones wait
 import { readFileSync } from 'node:fs';
-import { KawaError } from '../../errors/codes.js';
-import type { ConfigView } from '../../service/config-view.js';
+import { KawaError } from '../../core/errors.js';
+import type { ConfigView } from '../../core/config-view.js';
 
 export interface WebhookConfig {
   listenAddress: string;

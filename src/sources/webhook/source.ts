@@ -15,10 +15,10 @@
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { timingSafeEqual } from 'node:crypto';
-import { KawaError } from '../../errors/codes.js';
+import { KawaError } from '../../core/errors.js';
 import type { Source, SourceBatch } from '../../pipeline/types.js';
-import type { Logger } from '../../service/logger.js';
-import type { Metrics } from '../../service/metrics.js';
+import type { Logger } from '../../core/logger.js';
+import type { Metrics } from '../../runtime/metrics.js';
 import { readSecretFile, type WebhookConfig } from './config.js';
 
 interface Pending {

@@ -12,8 +12,8 @@
 //   log_level: info                        Falco's level names, or pino's
 //   watch_config_files: true               reload the rules when a rules or configuration file changes
 //   shutdown_timeout_ms: 10000             kawa's: the longest a SIGTERM waits for in-flight work
-import type { ConfigView } from './config-view.js';
-import { logLevel } from './logger.js';
+import type { ConfigView } from '../core/config-view.js';
+import { logLevel } from '../core/logger.js';
 
 export interface WebserverConfig {
   enabled: boolean;

@@ -1,7 +1,7 @@
 // Typed reads of a parsed falco.yaml document by key path, each failure a KAWA_ERR_CONFIG error at the
 // value's line and column (or naming the `-o` override that set it, since an override has no position).
 import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
-import { KawaError, type Location } from '../errors/codes.js';
+import { KawaError, type Location } from './errors.js';
 import type { PathKey } from './overrides.js';
 
 export class ConfigView {

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
-import { KawaError } from '../errors/codes.js';
-import type { WebserverConfig } from './config.js';
+import { KawaError } from '../core/errors.js';
+import type { WebserverConfig } from '../config/service-config.js';
 import type { Metrics } from './metrics.js';
 
 export class Health {

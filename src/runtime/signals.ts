@@ -4,7 +4,7 @@
 //                    takes longer than `timeoutMs`, the process exits 1 and says so. A second signal exits
 //                    at once (1).
 //   SIGHUP           `hangup()`: reload the rules, reopen output files (log rotation).
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 
 export interface SignalHandlers {
   shutdown(signal: string): Promise<void>;

@@ -17,7 +17,7 @@ import { WorkerPool } from '../pool/pool.js';
 import type { LoadResult } from '../rules/types.js';
 import { Health, startServiceServer } from './health-server.js';
 import { MeteredEvaluator, meteredSource } from './instrument.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { Metrics } from './metrics.js';
 import { RulesReloader } from './reload.js';
 import { handleSignals } from './signals.js';

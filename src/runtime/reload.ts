@@ -6,7 +6,7 @@
 // and Kubernetes ConfigMap volumes that swap a symlink, which inotify watches of the old file miss.
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { LoadResult } from '../rules/types.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 import type { Metrics } from './metrics.js';
 
 export interface ReloaderOptions {

@@ -11,7 +11,7 @@
 // Missing maps and sequences along the path are created. The nodes an override sets have no position in
 // the file, so a bad value is reported against the override (ConfigView names it).
 import { isCollection, isNode, isSeq, parse, visit, type Document } from 'yaml';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from './errors.js';
 
 export type PathKey = string | number;
 

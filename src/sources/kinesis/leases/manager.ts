@@ -11,7 +11,7 @@
 //   leases to take (counter-conditioned) and whom to ask for one. An unanswered request is turned into a
 //   forced take after 2 × duration; with graceful_handoff off the lease is taken at once (a steal).
 // - every write of one lease goes through its WriteLock, so renewal and checkpoint never race each other.
-import type { Logger } from '../service/logger.js';
+import type { Logger } from '../../../core/logger.js';
 import { ExpiryTracker, plan } from './balance.js';
 import type { LeaseItem, LeaseTable } from './table.js';
 import { WriteLock } from './write-lock.js';

@@ -5,8 +5,8 @@
 // emit(): claim every alert id in the table (concurrently) → hand the claimed alerts to the outputs → wait
 // until the outputs flushed them → mark them sent. The pipeline acknowledges the batch (and the source then
 // checkpoints) only after this resolves. Without a table only the ids are attached.
-import type { Alert, AlertSink } from '../pipeline/types.js';
-import { alertId } from './alert-id.js';
+import type { Alert, AlertSink } from '../../../pipeline/types.js';
+import { alertId } from '../../../alerts/alert-id.js';
 import type { AlertTable } from './alert-table.js';
 
 /** Retries a table call until it succeeds: sending without the table could repeat an alert, and dropping

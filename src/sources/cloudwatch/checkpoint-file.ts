@@ -4,7 +4,7 @@
 // during shutdown must be on disk before the process exits, and a write of a few hundred KB takes a few ms.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { KawaError } from '../errors/codes.js';
+import { KawaError } from '../../core/errors.js';
 
 export class CheckpointFile {
   private writes = 0;
