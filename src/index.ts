@@ -61,5 +61,5 @@ export type { OutputSinkOptions } from './outputs/sink.js';
 export type { OutputsConfig, HttpOutputConfig } from './outputs/config.js';
 export { parseFalcoConfig, readFalcoConfig } from './config/falco-config.js';
 export type { FalcoConfig } from './config/falco-config.js';
-export { Metrics } from './runtime/metrics.js';
+export { MetricsRegistry } from './core/metrics.js';
 export { createLogger } from './core/logger.js';

@@ -63,6 +63,10 @@ export class AlertTally implements AlertSink {
 
   constructor(private readonly outputs: AlertSink) {}
 
+  get lineFormat() {
+    return this.outputs.lineFormat;
+  }
+
   emit(alerts: Alert[]): Promise<void> {
     this.alerts += alerts.length;
     for (const a of alerts) {

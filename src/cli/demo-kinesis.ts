@@ -10,9 +10,11 @@
 // events read and the shards held at the end, then the alerts, whether each attack alerted exactly once,
 // and the duplicates the alert table and the event ids removed.
 import type { LocalKinesis } from '../emulator/subscription-demo.js';
-import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
-import { Pipeline } from '../pipeline/pipeline.js';
-import { KinesisSource } from '../sources/kinesis/source.js';
+import { Run } from '../runtime/assemble.js';
+import { logWriter, Reports } from '../runtime/reports.js';
+import { defaultKinesisConfig, type KinesisConfig } from '../sources/kinesis/config.js';
+import { kinesisSource } from '../sources/kinesis/index.js';
+import type { KinesisSource } from '../sources/kinesis/source.js';
 import type { DemoReader, DemoScene } from './demo.js';
 
 export const SHARDS = 4;
@@ -25,10 +27,27 @@ const DRAIN_MS = 5000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function openKinesisReader({ emu, rules, outputs, attacks, logger }: DemoScene, local: LocalKinesis, processes: number): Promise<DemoReader> {
+/** One kawa process's Kinesis configuration on the local stream: short leases, so failover takes seconds. */
+export function localKinesisConfig(local: LocalKinesis, workerId: string): KinesisConfig {
+  const c = defaultKinesisConfig(local.streamName);
+  c.region = 'us-east-1';
+  c.endpoint = local.kinesisEndpoint;
+  c.pollIdleMs = 250;
+  Object.assign(c.leases, {
+    table: `${local.streamName}-leases`, endpoint: local.dynamodbEndpoint, workerId,
+    leaseDurationMs: 3000, renewIntervalMs: 1000, scanIntervalMs: 1500, checkpointIntervalMs: 500,
+  });
+  c.dedup.alertTable = `${local.streamName}-alerts`;
+  return c;
+}
+
+export async function openKinesisReader({ emu, config, rules, outputs, attacks, logger }: DemoScene, local: LocalKinesis, processes: number): Promise<DemoReader> {
   const workers = Array.from({ length: processes }, (_, i) => `worker-${i + 1}`);
-  const sources = await Promise.all(workers.map((w) => KinesisSource.open(local.sourceConfig(w), { logger })));
-  const pipelines = sources.map((s) => new Pipeline(s, new EngineEvaluator(rules), s.wrapSink(outputs)));
+  const reports = new Reports(logWriter(logger));
+  // each "process" its own run (source, engine, pipeline) in front of the one shared stdout
+  const runs = await Promise.all(workers.map((w) =>
+    Run.assemble({ config, source: { kind: kinesisSource, config: localKinesisConfig(local, w) }, rules, logger, reports, outputs, workers: 0 })));
+  const sources = runs.map((r) => r.source as KinesisSource);
   let held = sources.map(() => [] as string[]);
   let shown = '';
   const look = () => {
@@ -49,7 +68,7 @@ export async function openKinesisReader({ emu, rules, outputs, attacks, logger }
     clearInterval(watcher);
     look();
     // each source stops taking, drains, checkpoints and releases its leases
-    await Promise.all(pipelines.map((p) => p.stop()));
+    await Promise.all(runs.map((r) => r.stop()));
   })());
 
   return {
@@ -61,11 +80,11 @@ export async function openKinesisReader({ emu, rules, outputs, attacks, logger }
       watcher = setInterval(look, WATCH_MS);
       try {
         // one pipeline failing stops the others: the demo ends with its error
-        const runs = await Promise.allSettled(pipelines.map((p) => p.run().catch(async (e: unknown) => {
+        const outcomes = await Promise.allSettled(runs.map((r) => r.run().catch(async (e: unknown) => {
           await stop();
           throw e;
         })));
-        const failed = runs.find((r) => r.status === 'rejected');
+        const failed = outcomes.find((o) => o.status === 'rejected');
         if (failed) throw failed.reason;
         // a pipeline's run ends with its source's iteration, before the source finished checkpointing and
         // releasing its leases: the tables must outlive that
@@ -73,6 +92,7 @@ export async function openKinesisReader({ emu, rules, outputs, attacks, logger }
       } finally {
         clearInterval(tick);
         clearInterval(watcher);
+        await Promise.all(runs.map((r) => r.close()));
       }
     },
     summary: (alerts) => {

@@ -15,16 +15,18 @@
 //   kawa demo [--duration S] [--rate EVENTS_PER_S] [--attack-every S] [--json] [--kinesis [PROCESSES]]
 import { Option, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { parseFalcoConfig } from '../config/falco-config.js';
+import { parseFalcoConfig, type FalcoConfig } from '../config/falco-config.js';
 import type { RunningEmulator } from '../emulator/index.js';
 import type { LocalKinesis } from '../emulator/subscription-demo.js';
 import { KawaError } from '../core/errors.js';
 import { OutputSink } from '../outputs/sink.js';
-import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
-import { Pipeline } from '../pipeline/pipeline.js';
 import type { LoadResult } from '../rules/types.js';
 import { loadRulesFiles } from '../rules/load.js';
+import { Run } from '../runtime/assemble.js';
+import { logWriter, Reports } from '../runtime/reports.js';
+import { cloudWatchSource } from '../sources/cloudwatch/index.js';
 import { defaultCloudWatchConfig } from '../sources/cloudwatch/config.js';
+import type { CloudWatchSource } from '../sources/cloudwatch/source.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { AlertTally, AttackFeeder } from './demo-attacks.js';
 import { formatProblem } from './rules-options.js';
@@ -49,6 +51,8 @@ export interface DemoOptions {
 /** What both ways of reading the demo cluster get: the emulator, the rules, the outputs, the attacker. */
 export interface DemoScene {
   emu: RunningEmulator;
+  /** The configuration of a run: defaults (watch_config_files off: nothing to watch). */
+  config: FalcoConfig;
   rules: LoadResult;
   outputs: AlertTally;
   attacks: AttackFeeder;
@@ -127,11 +131,10 @@ async function watch(opts: DemoOptions, rules: LoadResult, local: LocalKinesis |
     },
     ...(local ? { kinesis: { endpoint: local.kinesisEndpoint } } : {}),
   });
-  const falco = parseFalcoConfig('', '');
-  const format = { ...falco.outputs.format, ...(opts.json ? { jsonOutput: true } : {}) };
-  const outputs = new AlertTally(new OutputSink({ ...falco.outputs, format }, { stdout: opts.stdout }));
+  const config = parseFalcoConfig('', '', ['watch_config_files=false', ...(opts.json ? ['json_output=true'] : [])]);
+  const outputs = new AlertTally(new OutputSink(config.outputs, { stdout: opts.stdout }));
   const attacks = new AttackFeeder(emu, GROUP, (opts.attackEvery ?? 4) * 1000);
-  const scene: DemoScene = { emu, rules, outputs, attacks, logger: createLogger({ level: 'warn' }) };
+  const scene: DemoScene = { emu, config, rules, outputs, attacks, logger: createLogger({ level: 'warn' }) };
   let reader: DemoReader | undefined;
   const stop = () => {
     attacks.stop();
@@ -166,22 +169,27 @@ async function watch(opts: DemoOptions, rules: LoadResult, local: LocalKinesis |
   return 0;
 }
 
-async function openCloudWatchReader({ emu, rules, outputs, logger }: DemoScene): Promise<DemoReader> {
-  const [{ CloudWatchSource }, { createLogsClient }] = await Promise.all([import('../sources/cloudwatch/source.js'), import('../sources/cloudwatch/client.js')]);
-  const config = { ...defaultCloudWatchConfig(CLUSTER), endpoint: emu.url, region: 'us-east-1', shiftMs: 5000 };
-  const source = await CloudWatchSource.open(config, {
-    client: createLogsClient(config, { credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: 'demo' } }),
-    logger,
-  });
-  const pipeline = new Pipeline(source, new EngineEvaluator(rules), outputs);
+async function openCloudWatchReader({ emu, config, rules, outputs, logger }: DemoScene): Promise<DemoReader> {
+  const source = {
+    kind: cloudWatchSource,
+    config: {
+      ...defaultCloudWatchConfig(CLUSTER), endpoint: emu.url, region: 'us-east-1', shiftMs: 5000,
+      credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: 'demo' },
+    },
+  };
+  const run = await Run.assemble({ config, source, rules, logger, reports: new Reports(logWriter(logger)), outputs, workers: 0 });
   return {
     banner: '',
     run: async () => {
-      await pipeline.run();
+      try {
+        await run.run();
+      } finally {
+        await run.close();
+      }
     },
-    stop: () => pipeline.stop(),
+    stop: () => run.stop(),
     summary: (alerts) => {
-      const s = source.stats;
+      const s = (run.source as CloudWatchSource).stats;
       return `kawa demo: ${s.events} audit events read from CloudWatch (${s.requests} requests, ${s.foundByTier.slice(1).reduce((a, b) => a + b, 0)} found late by a re-check, `
         + `${s.truncated} truncated), ${alerts}\n`;
     },

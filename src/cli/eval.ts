@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { conditionEngine } from '../engine/condition.js';
 import { KawaError } from '../core/errors.js';
 import { readInputs } from '../rules/files.js';
-import { FileSource } from '../sources/file.js';
+import { FileSource } from '../sources/file/source.js';
 
 interface EvalOptions { condition: string; rules?: string[]; events: string[]; json?: boolean }
 

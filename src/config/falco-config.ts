@@ -1,10 +1,10 @@
-// Reading the parts of a Falco configuration file (falco.yaml) that decide which rules load and how:
-// rules_files (or the older rules_file), priority, rules (enable/disable selection), append_output and
-// rule_matching; and the CloudWatch source (the k8saudit-eks plugin block and kawa's cloudwatch keys, read
-// by sources/cloudwatch/config.ts). Anything malformed is a KAWA_ERR_CONFIG error naming the file, line and column; keys kawa
-// does not use are ignored, as Falco ignores keys it does not know. The output, service and webhook keys are
-// read by their own modules (outputs/config.ts, service/config.ts, sources/webhook/config.ts), and `-o key=value`
-// overrides (service/overrides.ts) are applied to the document before any key is read.
+// Reading a Falco configuration file (falco.yaml): here the keys that decide which rules load and how
+// (rules_files or the older rules_file, priority, rules enable/disable, append_output, rule_matching); the
+// output keys, the service keys and each source's keys are read by their own modules (outputs/config.ts,
+// service-config.ts, and every source descriptor of sources/index.ts). `-o key=value` overrides
+// (core/overrides.ts) are applied to the document before any key is read. Anything malformed is a
+// KAWA_ERR_CONFIG error naming the file, line and column; keys kawa does not use are ignored, as Falco
+// ignores keys it does not know.
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
 import { KawaError, type Location } from '../core/errors.js';
@@ -15,9 +15,7 @@ import { readOutputsConfig, type OutputsConfig } from '../outputs/config.js';
 import { readServiceConfig, type ServiceConfig } from './service-config.js';
 import { ConfigView } from '../core/config-view.js';
 import { applyOverrides, parseOverride } from '../core/overrides.js';
-import { readWebhookConfig, type WebhookConfig } from '../sources/webhook/config.js';
-import { readCloudWatchConfig, type CloudWatchConfig } from '../sources/cloudwatch/config.js';
-import { readKinesisConfig, type KinesisConfig } from '../sources/kinesis/config.js';
+import { SOURCE_KINDS, type SourceConfigs } from '../sources/index.js';
 
 export interface FalcoConfig {
   file: string;
@@ -28,11 +26,8 @@ export interface FalcoConfig {
   ruleMatching: 'first' | 'all';
   outputs: OutputsConfig;
   service: ServiceConfig;
-  webhook: WebhookConfig;
-  /** Set when the configuration loads the k8saudit-eks plugin or has a cloudwatch block. */
-  cloudwatch?: CloudWatchConfig;
-  /** Set when `source.type` is kinesis (sources/kinesis/config.ts). */
-  kinesis?: KinesisConfig;
+  /** Each source's keys, by source name (sources/index.ts); a source the file does not configure is absent. */
+  sources: SourceConfigs;
 }
 
 /** `overrides`: `-o key=value` texts, applied in order before the keys are read. */
@@ -71,8 +66,7 @@ export function parseFalcoConfig(text: string, file: string, overrides: string[]
   if (!empty && !isMap(root)) return fail('the configuration must be a mapping of keys to values', root);
   const config: FalcoConfig = {
     file, rulesFiles: [], selection: [], appendOutput: [], ruleMatching: 'first',
-    outputs: readOutputsConfig(view), service: readServiceConfig(view), webhook: readWebhookConfig(view),
-    cloudwatch: readCloudWatchConfig(view), kinesis: readKinesisConfig(view),
+    outputs: readOutputsConfig(view), service: readServiceConfig(view), sources: readSourceConfigs(view),
   };
   if (empty || !isMap(root)) return config;
   const get = (key: string): Node | null | undefined => {
@@ -153,4 +147,13 @@ export function parseFalcoConfig(text: string, file: string, overrides: string[]
     }
   }
   return config;
+}
+
+function readSourceConfigs(view: ConfigView): SourceConfigs {
+  const out: Record<string, unknown> = {};
+  for (const kind of SOURCE_KINDS) {
+    const c = kind.readConfig(view);
+    if (c !== undefined) out[kind.name] = c;
+  }
+  return out as SourceConfigs;
 }

@@ -7,14 +7,13 @@
 //   const local = await startLocalKinesis({ streamName: 'kawa-demo', shards: 4 });
 //   const emu = await startEmulator({ kinesis: { endpoint: local.kinesisEndpoint } });
 //   await subscribeToKinesis(emu.url, '/aws/eks/demo/cluster', local.streamArn);
-//   const source = await KinesisSource.open(local.sourceConfig('worker-1'));
+//   then Kinesis sources on local.kinesisEndpoint, their tables on local.dynamodbEndpoint
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { CloudWatchLogsClient, PutSubscriptionFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { KawaError } from '../core/errors.js';
-import { defaultKinesisConfig, type KinesisConfig } from '../sources/kinesis/config.js';
 
 interface Server {
   listen(port: number, host: string, cb: () => void): void;
@@ -27,8 +26,6 @@ export interface LocalKinesis {
   dynamodbEndpoint: string;
   streamName: string;
   streamArn: string;
-  /** A Kinesis source configuration for one process (short leases: failover in seconds). */
-  sourceConfig(workerId: string): KinesisConfig;
   close(): Promise<void>;
 }
 
@@ -67,19 +64,6 @@ export async function startLocalKinesis(o: { streamName?: string; shards?: numbe
   return {
     kinesisEndpoint, dynamodbEndpoint, streamName,
     streamArn: `arn:aws:kinesis:us-east-1:123456789012:stream/${streamName}`,
-    sourceConfig(workerId) {
-      const c = defaultKinesisConfig(streamName);
-      c.region = 'us-east-1';
-      c.endpoint = kinesisEndpoint;
-      c.logGroups = [];
-      c.pollIdleMs = 250;
-      Object.assign(c.leases, {
-        table: `${streamName}-leases`, endpoint: dynamodbEndpoint, workerId,
-        leaseDurationMs: 3000, renewIntervalMs: 1000, scanIntervalMs: 1500, checkpointIntervalMs: 500,
-      });
-      c.dedup.alertTable = `${streamName}-alerts`;
-      return c;
-    },
     close: async () => {
       await Promise.all([kinesalite, dynalite].map((s) => new Promise<void>((r) => s.close(() => r()))));
     },

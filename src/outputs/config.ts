@@ -50,14 +50,6 @@ export interface OutputsConfig {
 
 export const DEFAULT_QUEUE_CAPACITY = 10_000;
 
-/**
- * The format with which workers may render alert lines ahead of the outputs, or undefined when some output
- * needs more than the line: http_output posts JSON, so with text lines it needs the output values.
- */
-export function lineFormat(config: OutputsConfig): OutputOptions | undefined {
-  return config.format.jsonOutput || !config.http.enabled ? config.format : undefined;
-}
-
 export function readOutputsConfig(view: ConfigView): OutputsConfig {
   const format: OutputOptions = {};
   for (const key of OUTPUT_KEYS) if (view.has([key])) setOutputKey(format, key, view.bool([key], false));

@@ -14,7 +14,7 @@ export class FileOutput extends QueuedOutput {
     private readonly keepAlive: boolean,
     opts: Omit<QueuedOutputOptions, 'chunk' | 'retries'>,
   ) {
-    super('file', { ...opts, chunk: 4096, retries: 2 });
+    super('file', 'line', { ...opts, chunk: 4096, retries: 2 });
   }
 
   protected async send(chunk: FormattedAlert[]): Promise<void> {

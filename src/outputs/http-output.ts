@@ -53,7 +53,7 @@ export class HttpOutput extends QueuedOutput {
     private readonly config: HttpOutputConfig,
     opts: Omit<QueuedOutputOptions, 'chunk' | 'retries' | 'concurrency'>,
   ) {
-    super('http', { ...opts, chunk: 1, retries: config.retries, concurrency: config.concurrency });
+    super('http', 'json', { ...opts, chunk: 1, retries: config.retries, concurrency: config.concurrency });
     this.url = new URL(config.url);
     const agentOpts = { keepAlive: config.keepAlive, maxSockets: config.concurrency };
     if (this.url.protocol === 'https:') {

@@ -19,7 +19,7 @@ export class ProgramOutput extends QueuedOutput {
     private readonly keepAlive: boolean,
     opts: Omit<QueuedOutputOptions, 'chunk' | 'retries'>,
   ) {
-    super('program', { ...opts, chunk: keepAlive ? 4096 : 1, retries: 3, backoffMs: { base: 500, max: 10_000 } });
+    super('program', 'line', { ...opts, chunk: keepAlive ? 4096 : 1, retries: 3, backoffMs: { base: 500, max: 10_000 } });
   }
 
   private get logger(): Logger | undefined {

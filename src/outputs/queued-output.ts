@@ -10,7 +10,7 @@
 // failed send is retried `retries` times with exponential backoff and jitter, then given up on and counted
 // as failed. Delivery order is queue order when concurrency is 1.
 import type { Logger } from '../core/logger.js';
-import type { Metrics } from '../runtime/metrics.js';
+import type { OutputMetrics } from './metrics.js';
 import type { FormattedAlert, Output } from './types.js';
 
 export interface QueuedOutputOptions {
@@ -22,7 +22,7 @@ export interface QueuedOutputOptions {
   /** buffered_outputs: wait this long for more alerts before sending a chunk that is not full. */
   lingerMs?: number;
   backoffMs?: { base: number; max: number };
-  metrics?: Metrics;
+  metrics?: OutputMetrics;
   logger?: Logger;
 }
 
@@ -46,6 +46,7 @@ export abstract class QueuedOutput implements Output {
 
   protected constructor(
     readonly name: string,
+    readonly writes: 'line' | 'json',
     protected readonly opts: QueuedOutputOptions,
   ) {}
 
@@ -145,7 +146,7 @@ export abstract class QueuedOutput implements Output {
       try {
         await this.send(chunk);
         this.stats.sent += chunk.length;
-        this.opts.metrics?.outputSent.inc({ output: this.name }, chunk.length);
+        this.opts.metrics?.sent.inc({ output: this.name }, chunk.length);
         if (this.failing) this.opts.logger?.info({ output: this.name }, 'output recovered');
         this.failing = false;
         return;
@@ -167,7 +168,7 @@ export abstract class QueuedOutput implements Output {
 
   private account(kind: 'dropped' | 'failed', n: number, why: string): void {
     this.stats[kind] += n;
-    (kind === 'dropped' ? this.opts.metrics?.outputDropped : this.opts.metrics?.outputFailed)?.inc({ output: this.name }, n);
+    (kind === 'dropped' ? this.opts.metrics?.dropped : this.opts.metrics?.failed)?.inc({ output: this.name }, n);
     this.unreported[kind] += n;
     this.report(false, why);
   }
@@ -192,7 +193,7 @@ export abstract class QueuedOutput implements Output {
   }
 
   private gauge(): void {
-    this.opts.metrics?.outputQueue.set({ output: this.name }, this.length);
+    this.opts.metrics?.queue.set({ output: this.name }, this.length);
   }
 
   private wake(waiters: (() => void)[]): void {

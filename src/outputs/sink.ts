@@ -3,12 +3,14 @@
 // accepted the alerts (queued, or dropped and counted by a failing output), so the pipeline acknowledges
 // a batch only then.
 import { AlertFormatter } from '../alerts/format.js';
+import type { OutputOptions } from '../alerts/output-options.js';
 import type { Alert, AlertSink } from '../pipeline/types.js';
 import { PRIORITIES, type Priority } from '../rules/types.js';
 import type { Logger } from '../core/logger.js';
-import type { Metrics } from '../runtime/metrics.js';
+import type { MetricsRegistry } from '../core/metrics.js';
 import type { OutputsConfig } from './config.js';
 import { FileOutput } from './file-output.js';
+import { outputMetrics, type OutputMetrics } from './metrics.js';
 import { HttpOutput } from './http-output.js';
 import { ProgramOutput } from './program-output.js';
 import { StdoutOutput } from './stdout-output.js';
@@ -18,7 +20,7 @@ import { FormattedAlert, type Output } from './types.js';
 export interface OutputSinkOptions {
   /** Alerts of rules below this priority are not sent (Falco's `priority`, applied again at the outputs). */
   minPriority?: Priority;
-  metrics?: Metrics;
+  metrics?: MetricsRegistry;
   logger?: Logger;
   /** Where stdout_output writes (tests). */
   stdout?: NodeJS.WritableStream;
@@ -34,18 +36,27 @@ export class OutputSink implements AlertSink {
   private readonly maxRank: number;
   private readonly stdout: StdoutOutput | undefined;
   private throttleLog = { pending: 0, at: 0 };
+  private readonly metrics: OutputMetrics | undefined;
 
   constructor(private readonly config: OutputsConfig, private readonly opts: OutputSinkOptions = {}) {
     this.formatter = new AlertFormatter(config.format);
     this.bucket = new TokenBucket(config.rate, config.maxBurst);
     this.maxRank = opts.minPriority ? PRIORITIES.indexOf(opts.minPriority) : PRIORITIES.length - 1;
-    const common = { capacity: config.queueCapacity, metrics: opts.metrics, logger: opts.logger, lingerMs: config.buffered ? 1000 : 0 };
+    this.metrics = opts.metrics ? outputMetrics(opts.metrics) : undefined;
+    const common = { capacity: config.queueCapacity, metrics: this.metrics, logger: opts.logger, lingerMs: config.buffered ? 1000 : 0 };
     const outputs: Output[] = [];
     if (config.stdout.enabled) outputs.push((this.stdout = new StdoutOutput({ ...common, lingerMs: 0 }, opts.stdout)));
     if (config.file.enabled) outputs.push(new FileOutput(config.file.filename, config.file.keepAlive, common));
     if (config.program.enabled) outputs.push(new ProgramOutput(config.program.program, config.program.keepAlive, common));
     if (config.http.enabled) outputs.push(new HttpOutput(config.http, { ...common, lingerMs: 0 }));
     this.outputs = outputs;
+  }
+
+  /** The format with which alert lines may be rendered ahead (by the workers): set when every output writes
+   *  the line, which with json_output is the JSON too; undefined when some output needs the values. */
+  get lineFormat(): OutputOptions | undefined {
+    const json = this.config.format.jsonOutput ?? false;
+    return this.outputs.every((o) => o.writes === 'line' || json) ? this.config.format : undefined;
   }
 
   /** stdout's reader went away (`| head`): a run over files can stop. */
@@ -63,7 +74,7 @@ export class OutputSink implements AlertSink {
         this.throttle();
         continue;
       }
-      this.opts.metrics?.alerts.inc({ rule: rule.name, priority: rule.priority });
+      this.metrics?.alerts.inc({ rule: rule.name, priority: rule.priority });
       out.push(new FormattedAlert(alert, this.formatter, json));
     }
     if (out.length) await Promise.all(this.outputs.map((o) => o.write(out)));
@@ -92,7 +103,7 @@ export class OutputSink implements AlertSink {
   private throttle(): void {
     this.throttled++;
     this.throttleLog.pending++;
-    this.opts.metrics?.alertsThrottled.inc();
+    this.metrics?.alertsThrottled.inc();
     this.logThrottled(false);
   }
 

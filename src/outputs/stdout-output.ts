@@ -11,7 +11,7 @@ export class StdoutOutput extends QueuedOutput {
     opts: Omit<QueuedOutputOptions, 'chunk' | 'retries'>,
     private readonly out: NodeJS.WritableStream = process.stdout,
   ) {
-    super('stdout', { ...opts, chunk: 4096, retries: 0 });
+    super('stdout', 'line', { ...opts, chunk: 4096, retries: 0 });
     out.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') this.gone = true;
     });

@@ -48,6 +48,9 @@ export class FormattedAlert {
 export interface Output {
   /** 'stdout', 'file', 'program', 'http': the `output` label of its metrics. */
   readonly name: string;
+  /** What it writes of an alert: its line (FormattedAlert.line: text, or JSON with json_output), or always
+   *  its JSON. Workers render lines ahead only when every output writes what they render. */
+  readonly writes: 'line' | 'json';
   /** Resolves once the alerts are queued within the output's bound, or dropped and counted; never rejects. */
   write(alerts: FormattedAlert[]): Promise<void>;
   /** Resolves when everything written so far was delivered or given up on. */

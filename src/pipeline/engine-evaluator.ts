@@ -14,6 +14,8 @@ export interface EngineEvaluatorOptions {
 }
 
 export class EngineEvaluator implements Evaluator {
+  /** Evaluation is synchronous here: a few batches ahead only keep the source and the sink busy. */
+  readonly window = 4;
   private engine: Engine;
 
   constructor(rules: LoadResult, private readonly opts: EngineEvaluatorOptions = {}) {

@@ -8,6 +8,7 @@
 // output stops the reader, and the source's own bounded queue then stops its reading. Memory is bounded by
 // the window, not by the input.
 import { KawaError } from '../core/errors.js';
+import { Notifier } from '../core/notifier.js';
 import type { Alert, AlertSink, Evaluation, Evaluator, Source, SourceBatch } from './types.js';
 
 /** The evaluator gave up on a batch (its worker died twice): the run reports it and goes on. */
@@ -18,7 +19,7 @@ export class BatchFailedError extends KawaError {
 }
 
 export interface PipelineOptions {
-  /** Batches between the reader and the sink (evaluating or waiting for the sink); default 4. */
+  /** Batches between the reader and the sink (evaluating or waiting for the sink); default: the evaluator's window. */
   inFlight?: number;
   /** Called in source order with each result, before its alerts go to the sink (counters, reports). */
   onResult?(batch: SourceBatch, result: Evaluation): void;
@@ -45,10 +46,10 @@ export class Pipeline {
   private readonly window: Pending[] = [];
   private stopped = false;
   private readerDone = false;
-  /** Wakes the writer (a batch entered the window or the reader ended). */
-  private wakeWriter: (() => void) | undefined;
-  /** Wakes the reader (a slot freed). */
-  private wakeReader: (() => void) | undefined;
+  /** A batch entered the window or the reader ended. */
+  private readonly entered = new Notifier();
+  /** A slot freed, or stop() was called. */
+  private readonly freed = new Notifier();
 
   constructor(
     private readonly source: Source,
@@ -56,7 +57,7 @@ export class Pipeline {
     private readonly sink: AlertSink,
     private readonly opts: PipelineOptions = {},
   ) {
-    this.inFlight = Math.max(1, opts.inFlight ?? 4);
+    this.inFlight = Math.max(1, opts.inFlight ?? evaluator.window);
   }
 
   /** Runs until the source is exhausted (or stop() was called) and the sink flushed everything. */
@@ -73,7 +74,7 @@ export class Pipeline {
       readError = e;
     }
     this.readerDone = true;
-    this.wake('writer');
+    this.entered.notify();
     // batches already read are delivered even when the source failed after them
     await writer;
     if (readError !== undefined) throw readError;
@@ -85,7 +86,7 @@ export class Pipeline {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.wake('reader');
+    this.freed.notify();
     await this.source.close();
   }
 
@@ -93,13 +94,13 @@ export class Pipeline {
     for await (const batch of this.source) {
       if (this.stopped) break;
       while (this.window.length >= this.inFlight && !this.stopped) {
-        await new Promise<void>((r) => (this.wakeReader = r));
+        await this.freed.wait();
       }
       const result = this.evaluator.evaluate(batch);
       // a rejection is handled by the writer, in order; this only keeps Node from calling it unhandled
       result.catch(() => undefined);
       this.window.push({ batch, result });
-      this.wake('writer');
+      this.entered.notify();
       if (this.stopped) break;
     }
   }
@@ -109,12 +110,12 @@ export class Pipeline {
       const head = this.window[0];
       if (!head) {
         if (this.readerDone) return;
-        await new Promise<void>((r) => (this.wakeWriter = r));
+        await this.entered.wait();
         continue;
       }
       await this.deliver(head);
       this.window.shift();
-      this.wake('reader');
+      this.freed.notify();
     }
   }
 
@@ -141,12 +142,5 @@ export class Pipeline {
       await this.sink.emit(alerts);
     }
     batch.ack?.();
-  }
-
-  private wake(which: 'reader' | 'writer'): void {
-    const w = which === 'reader' ? this.wakeReader : this.wakeWriter;
-    if (which === 'reader') this.wakeReader = undefined;
-    else this.wakeWriter = undefined;
-    w?.();
   }
 }

@@ -4,6 +4,7 @@
 // checkpoint only what was delivered). Everything between these stages is bounded.
 import type { BatchResult, Match, Rejection } from '../engine/engine.js';
 import type { LoadResult } from '../rules/types.js';
+import type { OutputOptions } from '../alerts/output-options.js';
 
 /** A batch of raw payloads from one source, in source order. */
 export interface SourceBatch {
@@ -59,6 +60,8 @@ export interface Source extends AsyncIterable<SourceBatch> {
   unhealthy?(): string | undefined;
   /** Stops producing; batches already handed out are still acknowledged through their ack(). */
   close(): Promise<void>;
+  /** What it read so far: bytes, and payloads framed (those skipped before evaluation included). */
+  readonly read?: { bytes: number; payloads: number };
 }
 
 /** A rejected payload; `cut` when CloudWatch truncated it (the usual reason its stageTimestamp is missing). */
@@ -80,6 +83,8 @@ export interface Evaluation extends BatchResult {
 
 /** Evaluates batches: the Engine in this thread, or the worker pool. Results come back in batch order. */
 export interface Evaluator {
+  /** Batches to keep in flight so that the evaluator never waits for the pipeline (the pipeline's window). */
+  readonly window: number;
   evaluate(batch: SourceBatch): Promise<Evaluation>;
   /** Swaps the rules between batches: no batch is evaluated by a half-loaded rule set. */
   reload(rules: LoadResult): Promise<void>;
@@ -98,8 +103,13 @@ export interface Alert {
 /** The outputs behind one interface. emit() resolves when every output accepted the alerts (queued within
  *  its bound, or dropped and counted by an output that is failing); it never rejects. */
 export interface AlertSink {
+  /** The format in which alert lines may be rendered ahead, by the evaluator (Alert.line), when every
+   *  output writes that line; undefined (or absent) when some output needs the values. */
+  readonly lineFormat?: OutputOptions;
   emit(alerts: Alert[]): Promise<void>;
   /** Resolves when everything emitted so far was delivered or given up on. */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** SIGHUP: reopen output files (log rotation). */
+  reopen?(): void;
 }

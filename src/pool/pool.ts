@@ -14,7 +14,7 @@ import type { Match } from '../engine/engine.js';
 import { BatchFailedError } from '../pipeline/pipeline.js';
 import type { Evaluation, Evaluator, SourceBatch } from '../pipeline/types.js';
 import type { LoadedRule, LoadResult } from '../rules/types.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../sources/file.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../sources/file/source.js';
 import { packBatch, snapshotRules, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
 import type { WorkerData } from './worker.js';
 
@@ -42,6 +42,8 @@ export interface PoolOptions {
   maxLineBytes?: number;
   /** Another worker entry (tests: a worker that crashes on purpose). */
   workerFile?: string;
+  /** A worker failed a task, which is sent again (piscina replaces the worker). */
+  onRestart?(): void;
 }
 
 export interface PoolStats {
@@ -88,6 +90,7 @@ export class WorkerPool implements Evaluator {
       result = await this.send(batch, gen.snapshot);
     } catch {
       this.stats.retried++;
+      this.opts.onRestart?.();
       try {
         result = await this.send(batch, gen.snapshot);
       } catch (second) {

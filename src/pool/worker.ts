@@ -9,7 +9,7 @@ import { AlertFormatter } from '../alerts/format.js';
 import { Engine, type BatchResult, type Match } from '../engine/engine.js';
 import { markCuts } from '../pipeline/truncation.js';
 import type { Evaluation } from '../pipeline/types.js';
-import { readRange } from '../sources/range-reader.js';
+import { readRange } from '../sources/file/range-reader.js';
 import { unpackBatch, type BatchTask, type CompactMatch, type RangeTask, type RulesPayload, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
 
 export interface WorkerData {

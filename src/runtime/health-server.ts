@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { KawaError } from '../core/errors.js';
+import type { MetricsRegistry } from '../core/metrics.js';
 import type { WebserverConfig } from '../config/service-config.js';
-import type { Metrics } from './metrics.js';
 
 export class Health {
   ready = false;
@@ -32,7 +32,7 @@ export interface ServiceServer {
   close(): Promise<void>;
 }
 
-export async function startServiceServer(config: WebserverConfig, health: Health, metrics?: Metrics): Promise<ServiceServer> {
+export async function startServiceServer(config: WebserverConfig, health: Health, metrics?: MetricsRegistry): Promise<ServiceServer> {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (code: number, body: string, type = 'application/json') => {
@@ -48,7 +48,7 @@ export async function startServiceServer(config: WebserverConfig, health: Health
     }
     if (path === '/metrics' && metrics && config.metricsEnabled) {
       metrics.text().then(
-        (text) => reply(200, text, metrics.registry.contentType),
+        (text) => reply(200, text, metrics.contentType),
         (e: Error) => reply(500, JSON.stringify({ status: e.message })),
       );
       return;

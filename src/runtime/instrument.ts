@@ -2,9 +2,9 @@
 // what passes through is counted (events read, evaluated, truncated, dropped; batch evaluation time).
 import type { Evaluation, Evaluator, Source, SourceBatch } from '../pipeline/types.js';
 import type { LoadResult } from '../rules/types.js';
-import type { Metrics } from './metrics.js';
+import type { PipelineMetrics } from './metrics.js';
 
-export function meteredSource<S extends Source>(source: S, metrics: Metrics): S {
+export function meteredSource<S extends Source>(source: S, metrics: PipelineMetrics): S {
   const counter = metrics.eventsRead.labels({ source: source.name });
   return new Proxy(source, {
     get(target, key, receiver) {
@@ -20,7 +20,11 @@ export function meteredSource<S extends Source>(source: S, metrics: Metrics): S 
 }
 
 export class MeteredEvaluator implements Evaluator {
-  constructor(private readonly inner: Evaluator, private readonly metrics: Metrics) {}
+  constructor(private readonly inner: Evaluator, private readonly metrics: PipelineMetrics) {}
+
+  get window(): number {
+    return this.inner.window;
+  }
 
   async evaluate(batch: SourceBatch): Promise<Evaluation> {
     const end = this.metrics.batchSeconds.startTimer();

@@ -7,7 +7,7 @@
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { LoadResult } from '../rules/types.js';
 import type { Logger } from '../core/logger.js';
-import type { Metrics } from './metrics.js';
+import type { PipelineMetrics } from './metrics.js';
 
 export interface ReloaderOptions {
   /** Loads the rules as configured now (re-reading the configuration file). */
@@ -19,7 +19,7 @@ export interface ReloaderOptions {
   watch: boolean;
   intervalMs?: number;
   logger: Logger;
-  metrics?: Metrics;
+  metrics?: PipelineMetrics;
 }
 
 export class RulesReloader {

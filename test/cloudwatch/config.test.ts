@@ -40,7 +40,7 @@ function fails(text: string): KawaError {
 
 describe('CloudWatch configuration', () => {
   it('reads the k8saudit-eks plugin block as Falco users have it', () => {
-    const c = parseFalcoConfig(FALCO, 'falco.yaml').cloudwatch!;
+    const c = parseFalcoConfig(FALCO, 'falco.yaml').sources.cloudwatch!;
     expect(c).toMatchObject({
       cluster: 'prod-cluster', logGroup: '/aws/eks/prod-cluster/cluster', streamPrefix: 'kube-apiserver-audit-', region: 'eu-west-1', profile: 'ops',
       shiftMs: 600_000, pollingIntervalMs: 2000, bufferSize: 2000, maxEventSize: 1_048_576,
@@ -49,19 +49,18 @@ describe('CloudWatch configuration', () => {
 
   it('takes init_config as a JSON text too, and kawa keys from the cloudwatch block and -o', () => {
     const text = `plugins:\n  - name: k8saudit-eks\n    init_config: '{"region":"us-east-2","polling_interval":1}'\n    open_params: c1\ncloudwatch:\n  endpoint: http://127.0.0.1:4599\n  tiers: [1, 10, 60]\n`;
-    const c = parseFalcoConfig(text, 'falco.yaml', ['cloudwatch.checkpoint=/tmp/cp.json', 'cloudwatch.max_tps=2']).cloudwatch!;
+    const c = parseFalcoConfig(text, 'falco.yaml', ['cloudwatch.checkpoint=/tmp/cp.json', 'cloudwatch.max_tps=2']).sources.cloudwatch!;
     expect(c).toMatchObject({ cluster: 'c1', region: 'us-east-2', pollingIntervalMs: 1000, endpoint: 'http://127.0.0.1:4599', tiersMs: [1000, 10_000, 60_000], checkpoint: '/tmp/cp.json', maxTps: 2 });
   });
 
   it('ignores the plugin when load_plugins does not list it; no plugin, no source', () => {
-    expect(parseFalcoConfig(`${FALCO.replace('load_plugins: [k8saudit-eks, json]', 'load_plugins: [json]')}`, 'f').cloudwatch).toBeUndefined();
-    expect(parseFalcoConfig('rules_files: [a.yaml]\n', 'f').cloudwatch).toBeUndefined();
+    expect(parseFalcoConfig(`${FALCO.replace('load_plugins: [k8saudit-eks, json]', 'load_plugins: [json]')}`, 'f').sources.cloudwatch).toBeUndefined();
+    expect(parseFalcoConfig('rules_files: [a.yaml]\n', 'f').sources.cloudwatch).toBeUndefined();
   });
 
   it('flags fill in or override the cluster, region, profile, endpoint and checkpoint', () => {
     const c = applyCloudWatchFlags(undefined, { cloudwatch: 'demo', region: 'us-east-1', endpoint: 'http://x', checkpoint: 'cp.json' })!;
     expect(c).toMatchObject({ cluster: 'demo', logGroup: '/aws/eks/demo/cluster', region: 'us-east-1', endpoint: 'http://x', checkpoint: 'cp.json' });
-    expect(applyCloudWatchFlags(undefined, {})).toBeUndefined();
   });
 
   it('bad values are KAWA_ERR_CONFIG at their line', () => {

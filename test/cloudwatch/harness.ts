@@ -38,6 +38,7 @@ export function rules(text = CATCH_ALL): LoadResult {
 
 /** The engine with a chosen maximum event size (1 MB events), counting cut payloads like the pipeline's evaluator. */
 export class TestEvaluator implements Evaluator {
+  readonly window = 4;
   private readonly engine: Engine;
   readonly receivedNs: bigint[] = [];
   constructor(r: LoadResult, maxEventSize = 262_144) {

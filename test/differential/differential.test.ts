@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { loadRulesFiles } from '../../src/rules/load.js';
-import { FileSource } from '../../src/sources/file.js';
+import { FileSource } from '../../src/sources/file/source.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
 import { compareBatch, emptyComparison } from './compare.js';
 

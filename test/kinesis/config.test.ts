@@ -22,7 +22,7 @@ source:
     worker_id: w1
   dedup:
     alert_table: kawa-prod-alerts
-`).kinesis!;
+`).sources.kinesis!;
     expect(c.streamArn).toBe('arn:aws:kinesis:eu-west-1:123456789012:stream/kawa-prod');
     expect(c.streamName).toBe('kawa-prod');
     expect(c.initialPosition).toBe(`AT_TIMESTAMP:${Date.UTC(2026, 0, 1)}`);
@@ -38,13 +38,12 @@ source:
     const c = applyKinesisFlags(undefined, { kinesis: 'kawa-prod', region: 'eu-west-1', alertTable: 't' })!;
     expect(c).toMatchObject({ streamName: 'kawa-prod', initialPosition: 'TRIM_HORIZON', region: 'eu-west-1', dedup: { alertTable: 't' } });
     expect(c.leases).toMatchObject({ leaseDurationMs: 10_000, renewIntervalMs: 3000, scanIntervalMs: 5000, table: 'kawa-kawa-prod-leases' });
-    expect(parse('source: {type: webhook}').kinesis).toBeUndefined();
-    expect(parse('').kinesis).toBeUndefined();
-    expect(applyKinesisFlags(undefined, {})).toBeUndefined();
+    expect(parse('source: {type: webhook}').sources.kinesis).toBeUndefined();
+    expect(parse('').sources.kinesis).toBeUndefined();
   });
 
   it('-o source.* overrides and coded errors at the value', () => {
-    expect(parse('source: {type: kinesis}', ['source.kinesis.stream=s', 'source.leases.lease_duration_ms=4000']).kinesis).toMatchObject({ streamName: 's', leases: { leaseDurationMs: 4000 } });
+    expect(parse('source: {type: kinesis}', ['source.kinesis.stream=s', 'source.leases.lease_duration_ms=4000']).sources.kinesis).toMatchObject({ streamName: 's', leases: { leaseDurationMs: 4000 } });
     const fail = (text: string) => {
       try {
         parse(text);

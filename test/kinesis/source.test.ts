@@ -16,6 +16,7 @@ import { startSwitchProxy } from './throttle-proxy.js';
 import { controlRecord, createStream, makeEvents, produce, putRecords, recordsOf, RULES, sleep, startLocalAws, type LocalAws } from './harness.js';
 
 class TestEvaluator implements Evaluator {
+  readonly window = 4;
   private readonly engine = Engine.create({ rules: loadRules([{ name: 'r.yaml', content: RULES }], { sources: ['k8s_audit'] }), ruleMatching: 'first' });
   async evaluate(b: SourceBatch): Promise<Evaluation> {
     return this.engine.evaluate(b.data, b.offsets, b.count);
@@ -90,7 +91,7 @@ describe('Kinesis source (in process)', () => {
     const source = await KinesisSource.open(config('sbig', 'w'), { kinesis: aws.kinesis, dynamo: aws.dynamo });
     const sizes: number[] = [];
     const evaluator = new TestEvaluator();
-    const counting: Evaluator = { evaluate: (b) => (sizes.push(b.count), evaluator.evaluate(b)), reload: async () => {}, close: async () => {} };
+    const counting: Evaluator = { window: 4, evaluate: (b) => (sizes.push(b.count), evaluator.evaluate(b)), reload: async () => {}, close: async () => {} };
     const sink = new CaptureSink();
     const pipeline = new Pipeline(source, counting, sink);
     const run = pipeline.run();

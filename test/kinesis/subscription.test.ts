@@ -9,6 +9,7 @@ import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { Alert, AlertSink, Evaluation, Evaluator, SourceBatch } from '../../src/pipeline/types.js';
 import { loadRules } from '../../src/rules/load.js';
 import { KinesisSource } from '../../src/sources/kinesis/source.js';
+import { localKinesisConfig } from '../../src/cli/demo-kinesis.js';
 import { auditMessage, RULES, sleep } from './harness.js';
 
 const GROUP = '/aws/eks/demo/cluster';
@@ -25,6 +26,7 @@ afterAll(async () => {
 });
 
 class Evaluate implements Evaluator {
+  readonly window = 4;
   private readonly engine = Engine.create({ rules: loadRules([{ name: 'r.yaml', content: RULES }], { sources: ['k8s_audit'] }), ruleMatching: 'first' });
   async evaluate(b: SourceBatch): Promise<Evaluation> {
     return this.engine.evaluate(b.data, b.offsets, b.count);
@@ -50,7 +52,7 @@ describe('emulator subscription filter → Kinesis', () => {
     expect(truth.length).toBe(500);
     const alerts: Alert[] = [];
     const sink: AlertSink = { emit: async (a) => void alerts.push(...a), flush: async () => {}, close: async () => {} };
-    const sources = await Promise.all(['w1', 'w2'].map((w) => KinesisSource.open(local.sourceConfig(w))));
+    const sources = await Promise.all(['w1', 'w2'].map((w) => KinesisSource.open(localKinesisConfig(local, w))));
     const pipelines = sources.map((s) => new Pipeline(s, new Evaluate(), s.wrapSink(sink)));
     const runs = pipelines.map((p) => p.run());
     const until = performance.now() + 20_000;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutputSink } from '../../src/outputs/sink.js';
-import { Metrics } from '../../src/runtime/metrics.js';
+import { MetricsRegistry } from '../../src/core/metrics.js';
 import { alerts, outputsConfig, Receiver, sleep } from './helpers.js';
 
 const receivers: Receiver[] = [];
@@ -23,7 +23,7 @@ async function receiver(): Promise<[Receiver, string]> {
   return [r, await r.listen()];
 }
 
-function sink(yaml: string, metrics = new Metrics()): [OutputSink, Metrics] {
+function sink(yaml: string, metrics = new MetricsRegistry()): [OutputSink, MetricsRegistry] {
   const s = new OutputSink(outputsConfig(`stdout_output: {enabled: false}\n${yaml}`), { metrics });
   sinks.push(s);
   return [s, metrics];

@@ -63,14 +63,14 @@ for (const m of matches) console.log(JSON.parse(f.json(m)).rule);
 
   it('the type declarations from TypeScript (strict, NodeNext)', () => {
     writeFileSync(join(app, 'use.ts'), `
-import { loadRulesFiles, Engine, OutputSink, parseFalcoConfig, Pipeline, WebhookSource, Metrics, type Match } from 'kawa';
+import { loadRulesFiles, Engine, OutputSink, parseFalcoConfig, Pipeline, WebhookSource, MetricsRegistry, type Match } from 'kawa';
 const rules = loadRulesFiles(['node_modules/kawa/rules/kawa-eks-rules.yaml']);
 const engine: Engine = Engine.create({ rules });
 const first: Match | undefined = engine.evaluateOne('{}').matches[0];
 const config = parseFalcoConfig('json_output: true', 'inline', ['stdout_output.enabled=true']);
-const sink = new OutputSink(config.outputs, { metrics: new Metrics() });
+const sink = new OutputSink(config.outputs, { metrics: new MetricsRegistry() });
 export async function serve(): Promise<void> {
-  const source = await WebhookSource.start(config.webhook);
+  const source = await WebhookSource.start(config.sources.webhook!);
   const { EngineEvaluator } = await import('kawa');
   await new Pipeline(source, new EngineEvaluator(rules), sink).run();
 }

@@ -33,6 +33,7 @@ const match = (k: number) => ({ payload: 0, item: 0, rule: { name: `r${k}` }, to
 /** Batch k takes delay(k) ms; it matches when k is even; fails when fail(k). */
 function evaluator(delay: (k: number) => number, fail: (k: number) => boolean = () => false): Evaluator {
   return {
+    window: 4,
     async evaluate(b) {
       const k = b.data[0];
       await sleep(delay(k));

@@ -11,7 +11,7 @@ import { EngineEvaluator } from '../../src/pipeline/engine-evaluator.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { Alert, AlertSink, Evaluator } from '../../src/pipeline/types.js';
 import { WorkerPool } from '../../src/pool/pool.js';
-import { FileSource, type SourceOptions } from '../../src/sources/file.js';
+import { FileSource, type SourceOptions } from '../../src/sources/file/source.js';
 import { event, rules } from '../pool/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kawa-replay-'));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { loadRules } from '../../src/rules/load.js';
-import { FileSource } from '../../src/sources/file.js';
+import { FileSource } from '../../src/sources/file/source.js';
 import goldens from '../../../shared/conformance/fields/ingest_goldens.json' with { type: 'json' };
 
 interface Golden {

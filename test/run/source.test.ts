@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FileSource, type SourceOptions } from '../../src/sources/file.js';
+import { FileSource, type SourceOptions } from '../../src/sources/file/source.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kawa-source-'));
 let n = 0;

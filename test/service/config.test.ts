@@ -26,7 +26,7 @@ describe('configuration', () => {
     expect(c.outputs.file).toEqual({ enabled: false, filename: './events.txt', keepAlive: false });
     expect(c.outputs.rate).toBe(0);
     expect(c.service.webserver).toMatchObject({ enabled: true, listenAddress: '0.0.0.0', listenPort: 8765, healthzEndpoint: '/healthz' });
-    expect(c.webhook).toMatchObject({ listenPort: 9765, path: '/k8s-audit', maxBodyBytes: 12 * 1024 * 1024 });
+    expect(c.sources.webhook).toMatchObject({ listenPort: 9765, path: '/k8s-audit', maxBodyBytes: 12 * 1024 * 1024 });
   });
 
   it('reads output and service keys, and -o overrides any of them in order', () => {

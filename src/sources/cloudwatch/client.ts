@@ -11,13 +11,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export interface ClientOptions {
   maxAttempts?: number;
-  /** Fixed credentials instead of the chain (the demo's emulator, which accepts any). */
-  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export function createLogsClient(c: CloudWatchConfig, opts: ClientOptions = {}): CloudWatchLogsClient {
   return new CloudWatchLogsClient({
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    ...(c.credentials ? { credentials: c.credentials } : {}),
     ...(c.region ? { region: c.region } : {}),
     ...(c.profile ? { profile: c.profile } : {}),
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),

@@ -53,6 +53,8 @@ export interface CloudWatchConfig {
   skewMs: number;
   maxTps: number;
   requestTimeoutMs: number;
+  /** Fixed credentials instead of the AWS chain (programs only, not falco.yaml: the demo's emulator). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export const PLUGIN_NAME = 'k8saudit-eks';
@@ -168,8 +170,7 @@ export interface CloudWatchFlags {
 }
 
 /** `kawa run --cloudwatch CLUSTER [--region R] [--profile P] [--endpoint URL] [--checkpoint FILE]` over the configuration's keys. */
-export function applyCloudWatchFlags(base: CloudWatchConfig | undefined, flags: CloudWatchFlags): CloudWatchConfig | undefined {
-  if (!flags.cloudwatch && !base) return undefined;
+export function applyCloudWatchFlags(base: CloudWatchConfig | undefined, flags: CloudWatchFlags): CloudWatchConfig {
   const c = { ...(base ?? defaultCloudWatchConfig()) };
   if (flags.cloudwatch) {
     const keepGroup = base && base.logGroup && base.logGroup !== logGroupOf(base.cluster);

@@ -22,7 +22,8 @@ import { CheckpointFile } from './checkpoint-file.js';
 import { KawaError } from '../../core/errors.js';
 import type { Source, SourceBatch } from '../../pipeline/types.js';
 import type { Logger } from '../../core/logger.js';
-import type { Metrics } from '../../runtime/metrics.js';
+import type { MetricsRegistry } from '../../core/metrics.js';
+import { cloudWatchMetrics, type CloudWatchMetrics } from './metrics.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-state.js';
 import { createLogsClient, resolveRegion, retentionDays } from './client.js';
 import type { CloudWatchConfig } from './config.js';
@@ -38,7 +39,7 @@ const DAY_MS = 86_400_000;
 
 export interface CloudWatchSourceOptions {
   logger?: Logger;
-  metrics?: Metrics;
+  metrics?: MetricsRegistry;
   /** A client to use instead of building one from the configuration (tests). */
   client?: LogsClient & { config?: unknown };
   /** "Now" in ms: the wall clock by default; tests pass the emulator's virtual clock. */
@@ -107,6 +108,7 @@ export class CloudWatchSource implements Source {
   private lastWrite = 0;
   private checkpointTimer: NodeJS.Timeout | undefined;
   private lastLateWarning = 0;
+  private readonly metrics: CloudWatchMetrics | undefined;
 
   private constructor(
     readonly config: CloudWatchConfig,
@@ -116,6 +118,7 @@ export class CloudWatchSource implements Source {
     private readonly opts: CloudWatchSourceOptions,
   ) {
     this.clock = opts.clock ?? Date.now;
+    this.metrics = opts.metrics ? cloudWatchMetrics(opts.metrics) : undefined;
     const now = this.clock();
     this.tiers = state ? new Tiers(config.tiersMs, config.skewMs, state.cursors) : Tiers.cold(config.tiersMs, config.skewMs, now, config.shiftMs);
     this.seen = state?.seen ?? new SeenIds();
@@ -240,8 +243,8 @@ export class CloudWatchSource implements Source {
     while (!this.closed) {
       const started = performance.now();
       await this.readWindow(this.tiers.head(this.clock()));
-      this.opts.metrics?.cloudwatchLag.labels({ group: this.config.logGroup }).set(this.lagMs / 1000);
-      if (this.checkpoint && this.stats.checkpointWrites) this.opts.metrics?.checkpointAge.set((performance.now() - this.lastWrite) / 1000);
+      this.metrics?.lag.labels({ group: this.config.logGroup }).set(this.lagMs / 1000);
+      if (this.checkpoint && this.stats.checkpointWrites) this.metrics?.checkpointAge.set((performance.now() - this.lastWrite) / 1000);
       // a read that took longer than the interval was catching up: read again at once
       const wait = this.config.pollingIntervalMs - (performance.now() - started);
       if (wait > 0) await sleep(wait, this.abort.signal);
@@ -435,7 +438,7 @@ export class CloudWatchSource implements Source {
 
   private outcome(outcome: 'ok' | FailureKind, error?: unknown): void {
     this.stats.requests++;
-    this.opts.metrics?.cloudwatchRequests.inc({ operation: 'FilterLogEvents', outcome });
+    this.metrics?.requests.inc({ operation: 'FilterLogEvents', outcome });
     if (outcome === 'ok') {
       if (this.health.state !== 'ok') {
         if (this.health.state === 'unhealthy') this.opts.logger?.info({ log_group: this.config.logGroup }, 'CloudWatch: reading again');
@@ -446,7 +449,7 @@ export class CloudWatchSource implements Source {
     if (outcome === 'abort') return;
     if (outcome === 'throttle') {
       this.stats.throttles++;
-      this.opts.metrics?.cloudwatchThrottles.inc({ operation: 'FilterLogEvents' });
+      this.metrics?.throttles.inc({ operation: 'FilterLogEvents' });
     } else {
       this.stats.retries++;
     }

@@ -154,9 +154,8 @@ export interface KinesisFlags {
   alertTable?: string;
 }
 
-/** The flags over the configuration's block; undefined when neither asks for Kinesis. */
-export function applyKinesisFlags(base: KinesisConfig | undefined, f: KinesisFlags): KinesisConfig | undefined {
-  if (!f.kinesis && !base) return undefined;
+/** The flags over the configuration's block (or the defaults). */
+export function applyKinesisFlags(base: KinesisConfig | undefined, f: KinesisFlags): KinesisConfig {
   const c: KinesisConfig = structuredClone(base ?? defaultKinesisConfig());
   if (f.kinesis) Object.assign(c, { streamName: undefined, streamArn: undefined }, streamRef(f.kinesis));
   if (f.region) c.region = f.region;

@@ -23,7 +23,7 @@ import { syncShards } from './leases/shard-sync.js';
 import { LeaseTable } from './leases/table.js';
 import type { AlertSink, Source, SourceBatch } from '../../pipeline/types.js';
 import type { Logger } from '../../core/logger.js';
-import type { Metrics } from '../../runtime/metrics.js';
+import type { MetricsRegistry } from '../../core/metrics.js';
 import { createDynamoClient, createKinesisClient } from './clients.js';
 import type { KinesisConfig } from './config.js';
 import { KinesisMetrics } from './metrics.js';
@@ -31,7 +31,7 @@ import { ShardReader, type Fetched } from './shard-reader.js';
 
 export interface KinesisSourceOptions {
   logger?: Logger;
-  metrics?: Metrics;
+  metrics?: MetricsRegistry;
   kinesis?: KinesisClient;
   dynamo?: DynamoDBClient;
   /** How long a shutdown waits for the outputs to acknowledge what was handed out before it checkpoints
@@ -78,7 +78,7 @@ export class KinesisSource implements Source {
     private readonly opts: KinesisSourceOptions,
   ) {
     this.recent = new RecentIds(Math.max(1, config.dedup.recentEventIds));
-    this.metrics = opts.metrics ? new KinesisMetrics(opts.metrics.registry) : undefined;
+    this.metrics = opts.metrics ? new KinesisMetrics(opts.metrics) : undefined;
     const L = config.leases;
     this.manager = new LeaseManager({
       table: leaseTable, workerId: L.workerId, leaseDurationMs: L.leaseDurationMs, renewIntervalMs: L.renewIntervalMs,

@@ -18,7 +18,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { KawaError } from '../../core/errors.js';
 import type { Source, SourceBatch } from '../../pipeline/types.js';
 import type { Logger } from '../../core/logger.js';
-import type { Metrics } from '../../runtime/metrics.js';
+import type { MetricsRegistry } from '../../core/metrics.js';
+import { webhookMetrics } from './metrics.js';
 import { readSecretFile, type WebhookConfig } from './config.js';
 
 interface Pending {
@@ -38,9 +39,13 @@ export class WebhookSource implements Source {
   url = '';
   port = 0;
 
-  private constructor(private readonly config: WebhookConfig, private readonly logger?: Logger, private readonly metrics?: Metrics) {}
+  private readonly metrics: ReturnType<typeof webhookMetrics> | undefined;
 
-  static async start(config: WebhookConfig, opts: { logger?: Logger; metrics?: Metrics } = {}): Promise<WebhookSource> {
+  private constructor(private readonly config: WebhookConfig, private readonly logger?: Logger, registry?: MetricsRegistry) {
+    this.metrics = registry ? webhookMetrics(registry) : undefined;
+  }
+
+  static async start(config: WebhookConfig, opts: { logger?: Logger; metrics?: MetricsRegistry } = {}): Promise<WebhookSource> {
     const source = new WebhookSource(config, opts.logger, opts.metrics);
     await source.listen();
     return source;
@@ -73,7 +78,7 @@ export class WebhookSource implements Source {
   }
 
   private reply(res: ServerResponse, code: number, message: string): void {
-    this.metrics?.webhookRequests.inc({ code: String(code) });
+    this.metrics?.requests.inc({ code: String(code) });
     if (res.headersSent || res.destroyed) return;
     const body = JSON.stringify(code === 200 ? { status: 'ok' } : { status: 'error', message });
     res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(code === 413 ? { connection: 'close' } : {}) });

@@ -5,7 +5,7 @@
 // ranges in order, adds the lines of the ranges before. Every non-blank line is one payload (JSON lines:
 // the file source only splits files whose first line is a whole value).
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { ByteRange, RangeOutcome } from '../pipeline/types.js';
+import type { ByteRange, RangeOutcome } from '../../pipeline/types.js';
 import { BatchBuilder, type EventBatch } from './batch.js';
 import { LineSplitter } from './lines.js';
 

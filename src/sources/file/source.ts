@@ -16,8 +16,9 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { KawaError } from '../core/errors.js';
-import type { Evaluation, RangeOutcome, Source, SourceBatch } from '../pipeline/types.js';
+import { AsyncQueue } from '../../core/async-queue.js';
+import { KawaError } from '../../core/errors.js';
+import type { Evaluation, RangeOutcome, Source, SourceBatch } from '../../pipeline/types.js';
 import { BatchBuilder, type EventBatch } from './batch.js';
 import { Framer } from './framer.js';
 import { LineSplitter } from './lines.js';
@@ -83,10 +84,19 @@ export async function listInputs(inputs: string[]): Promise<string[]> {
   return files;
 }
 
+/** The files a run over these inputs reads (directories expanded, each input checked) and their total size;
+ *  `sized` is false when stdin or a gzip file is among them, whose size says little about their events. */
+export async function planInputs(inputs: string[]): Promise<{ files: string[]; bytes: number; sized: boolean }> {
+  const files = await listInputs(inputs);
+  let bytes = 0;
+  for (const f of files) if (f !== '-') bytes += (await stat(f)).size;
+  return { files, bytes, sized: !files.some((f) => f === '-' || f.endsWith('.gz')) };
+}
+
 export class FileSource implements Source {
   readonly name = 'file';
   readonly stats: SourceStats = { files: 0, bytes: 0, payloads: 0, tooLarge: 0 };
-  private queue: BoundedQueue<SourceBatch> | undefined;
+  private queue: AsyncQueue<SourceBatch> | undefined;
   private readonly opts: Required<Omit<SourceOptions, 'onTooLarge' | 'stdin'>> & Pick<SourceOptions, 'onTooLarge' | 'stdin'>;
 
   constructor(private readonly inputs: string[], options: SourceOptions = {}) {
@@ -103,13 +113,18 @@ export class FileSource implements Source {
     };
   }
 
+  get read(): { bytes: number; payloads: number } {
+    return { bytes: this.stats.bytes, payloads: this.stats.payloads + this.stats.tooLarge };
+  }
+
   /** Batches in input order: EventBatch, or a byte-range batch when `rangeBytes` splits a file. */
   [Symbol.asyncIterator](): AsyncIterator<SourceBatch> {
-    const queue = new BoundedQueue<SourceBatch>(this.opts.queueBatches);
+    const queue = new AsyncQueue<SourceBatch>({ maxItems: this.opts.queueBatches });
     this.queue = queue;
     this.produce(queue).then(() => queue.close(), (e) => queue.fail(e));
+    const it = queue[Symbol.asyncIterator]();
     return {
-      next: () => queue.take(),
+      next: () => it.next(),
       return: async () => {
         queue.abandon();
         return { value: undefined, done: true };
@@ -120,13 +135,12 @@ export class FileSource implements Source {
   /** Stops reading; the iteration ends after the batches already queued. */
   async close(): Promise<void> {
     this.queue?.abandon();
-    this.queue?.close();
   }
 
-  private async produce(queue: BoundedQueue<SourceBatch>): Promise<void> {
+  private async produce(queue: AsyncQueue<SourceBatch>): Promise<void> {
     const files = await listInputs(this.inputs);
     for (const file of files) {
-      if (queue.abandoned) return;
+      if (queue.ended) return;
       const size = this.opts.rangeBytes > 0 && file !== '-' ? await jsonLinesSize(file) : 0;
       if (size > 0) await this.splitOne(file, size, queue);
       else await this.readOne(file, queue);
@@ -134,10 +148,10 @@ export class FileSource implements Source {
   }
 
   /** Hands out the file as byte ranges; their line numbers add up as their results settle, in order. */
-  private async splitOne(file: string, size: number, queue: BoundedQueue<SourceBatch>): Promise<void> {
+  private async splitOne(file: string, size: number, queue: AsyncQueue<SourceBatch>): Promise<void> {
     this.stats.files++;
     let linesBefore = 0;
-    for (let start = 0; start < size && !queue.abandoned; start += this.opts.rangeBytes) {
+    for (let start = 0; start < size && !queue.ended; start += this.opts.rangeBytes) {
       const range = { file, start, end: Math.min(size, start + this.opts.rangeBytes) };
       let base = 0;
       let lines: Uint32Array = new Uint32Array(0);
@@ -166,7 +180,7 @@ export class FileSource implements Source {
     }
   }
 
-  private async readOne(file: string, queue: BoundedQueue<SourceBatch>): Promise<void> {
+  private async readOne(file: string, queue: AsyncQueue<SourceBatch>): Promise<void> {
     this.stats.files++;
     const builder = new BatchBuilder(file);
     const ready: EventBatch[] = [];
@@ -201,7 +215,7 @@ export class FileSource implements Source {
           // the input is slow: hand over what is there
           cut(true);
           for (const batch of ready.splice(0)) await queue.put(batch);
-          if (queue.abandoned) return;
+          if (queue.ended) return;
           continue;
         }
         next = undefined;
@@ -210,7 +224,7 @@ export class FileSource implements Source {
         this.stats.bytes += bytes.length;
         lines.push(bytes);
         for (const batch of ready.splice(0)) await queue.put(batch);
-        if (queue.abandoned) return;
+        if (queue.ended) return;
       }
       lines.end();
       framer.end();
@@ -305,65 +319,4 @@ async function openInput(file: string, stdin?: Readable): Promise<Readable> {
 
 function isGzip(b: Uint8Array): boolean {
   return b.length >= 2 && b[0] === GZIP_MAGIC[0] && b[1] === GZIP_MAGIC[1];
-}
-
-/** A queue of at most `capacity` items between one producer and one consumer. */
-class BoundedQueue<T> {
-  private items: T[] = [];
-  private done = false;
-  private error: unknown;
-  private wakeConsumer: (() => void) | undefined;
-  private wakeProducer: (() => void) | undefined;
-  /** Set once the consumer stopped early; the producer ends at its next step. */
-  abandoned = false;
-
-  constructor(private readonly capacity: number) {}
-
-  async put(item: T): Promise<void> {
-    while (this.items.length >= this.capacity && !this.abandoned) {
-      await new Promise<void>((r) => (this.wakeProducer = r));
-    }
-    this.items.push(item);
-    this.wake();
-  }
-
-  abandon(): void {
-    this.abandoned = true;
-    this.items = [];
-    const p = this.wakeProducer;
-    this.wakeProducer = undefined;
-    p?.();
-  }
-
-  close(): void {
-    this.done = true;
-    this.wake();
-  }
-
-  fail(e: unknown): void {
-    this.error = e;
-    this.done = true;
-    this.wake();
-  }
-
-  async take(): Promise<IteratorResult<T>> {
-    for (;;) {
-      if (this.items.length > 0) {
-        const value = this.items.shift() as T;
-        const p = this.wakeProducer;
-        this.wakeProducer = undefined;
-        p?.();
-        return { value, done: false };
-      }
-      if (this.error !== undefined) throw this.error;
-      if (this.done) return { value: undefined, done: true };
-      await new Promise<void>((r) => (this.wakeConsumer = r));
-    }
-  }
-
-  private wake(): void {
-    const c = this.wakeConsumer;
-    this.wakeConsumer = undefined;
-    c?.();
-  }
 }

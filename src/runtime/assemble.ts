@@ -1,0 +1,169 @@
+// The one place a run is put together. Every caller (a run over files, the service, `kawa demo`, the
+// library) gets the same pieces wired the same way:
+//
+//   source (its descriptor opens it) ──▶ evaluator (main thread or worker pool, its window) ──▶ pipeline
+//        ──▶ the source's sink wrapper, if any (the Kinesis alert table) ──▶ outputs
+//
+// and around them: the pipeline metrics on one registry, the health the web server reports, one rules
+// reloader (a changed file or SIGHUP) and one reporter of events not evaluated, with codes. What differs
+// between callers is only what they pass: where reports go, which outputs, whether files are watched. The
+// caller runs it (run()), stops it (stop(), e.g. on SIGTERM), and closes it (close()).
+import type { FalcoConfig } from '../config/falco-config.js';
+import type { Logger } from '../core/logger.js';
+import { MetricsRegistry } from '../core/metrics.js';
+import { OutputSink } from '../outputs/sink.js';
+import { Pipeline, type PipelineStats } from '../pipeline/pipeline.js';
+import type { AlertSink, Evaluation, Evaluator, Source, SourceBatch } from '../pipeline/types.js';
+import { loadRulesFiles } from '../rules/load.js';
+import type { LoadResult } from '../rules/types.js';
+import { createEvaluator } from './evaluator.js';
+import { Health } from './health-server.js';
+import { MeteredEvaluator, meteredSource } from './instrument.js';
+import { pipelineMetrics, type PipelineMetrics } from './metrics.js';
+import { RulesReloader } from './reload.js';
+import type { Reports } from './reports.js';
+import type { SelectedSource } from './select.js';
+
+export interface AssembleOptions {
+  config: FalcoConfig;
+  source: SelectedSource;
+  /** The rules loaded at start (successfully). */
+  rules: LoadResult;
+  /** Loads the rules as configured now, for a reload (default: the configuration's rules files again). */
+  loadRules?(): LoadResult;
+  /** Worker threads (default: the source's choice, else the main thread). */
+  workers?: number;
+  logger: Logger;
+  reports: Reports;
+  /** Default: a new registry. */
+  metrics?: MetricsRegistry;
+  /** What the web server reports (the service creates it before the source opens). */
+  health?: Health;
+  /** The outputs (default: those of the configuration). A run closes only the outputs it created. */
+  outputs?: AlertSink;
+  /** Files besides the rules files whose change reloads the rules (the -c file), when watch_config_files. */
+  watchFiles?: string[];
+  /** Called in source order with each batch's result, after the reports and before its alerts go out. */
+  onResult?(batch: SourceBatch, result: Evaluation): void;
+}
+
+/** The rules of a configuration: its files, minimum priority, rule selection and append_output. */
+export function loadConfiguredRules(config: FalcoConfig): LoadResult {
+  return loadRulesFiles(config.rulesFiles, {
+    sources: ['k8s_audit'],
+    minPriority: config.minPriority,
+    selection: config.selection,
+    appendOutput: config.appendOutput,
+  });
+}
+
+export class Run {
+  readonly health: Health;
+  readonly pipeline: Pipeline;
+  readonly reloader: RulesReloader;
+  /** Payloads CloudWatch cut at its size limit (from the evaluations). */
+  readonly counts = { truncated: 0 };
+  private readonly ownsOutputs: boolean;
+  private running: Promise<PipelineStats> | undefined;
+
+  private constructor(
+    readonly config: FalcoConfig,
+    readonly source: Source,
+    readonly evaluator: Evaluator,
+    readonly outputs: AlertSink,
+    readonly metrics: MetricsRegistry,
+    readonly reports: Reports,
+    readonly workers: number,
+    pm: PipelineMetrics,
+    o: AssembleOptions,
+    sink: AlertSink,
+  ) {
+    this.ownsOutputs = !o.outputs;
+    this.health = o.health ?? new Health();
+    this.health.sourceProblem = () => source.unhealthy?.();
+    this.pipeline = new Pipeline(meteredSource(source, pm), evaluator, sink, {
+      onResult: (batch, result) => {
+        this.counts.truncated += result.truncated ?? 0;
+        for (const r of result.rejections) reports.rejection(r, batch.origin(r.payload));
+        o.onResult?.(batch, result);
+      },
+      onFailure: (batch, e) => reports.report('given up', e.code, batch.range ? batch.range.file : batch.origin(0), e.message),
+    });
+    this.reloader = new RulesReloader({
+      load: o.loadRules ?? (() => loadConfiguredRules(config)),
+      apply: (rules) => evaluator.reload(rules),
+      files: () => [...config.rulesFiles, ...(o.watchFiles ?? [])],
+      watch: config.service.watchConfigFiles,
+      logger: o.logger,
+      metrics: pm,
+    });
+  }
+
+  /** Opens the source and builds the evaluator and the outputs; nothing is read until run(). */
+  static async assemble(o: AssembleOptions): Promise<Run> {
+    const { config } = o;
+    const { kind, config: sourceConfig } = o.source;
+    const metrics = o.metrics ?? new MetricsRegistry();
+    const pm = pipelineMetrics(metrics);
+    const workers = o.workers ?? (await kind.defaultWorkers?.(sourceConfig)) ?? 0;
+    const outputs = o.outputs ?? new OutputSink(config.outputs, { metrics, logger: o.logger });
+    const inner = createEvaluator(o.rules, {
+      workers,
+      ruleMatching: config.ruleMatching,
+      ...kind.engineOptions?.(sourceConfig),
+      render: outputs.lineFormat,
+      onRestart: () => pm.workerRestarts.inc(),
+    });
+    const evaluator = new MeteredEvaluator(inner, pm);
+    pm.rulesLoaded.set(o.rules.rules.filter((r) => r.enabled).length);
+    let source: Source;
+    try {
+      source = await kind.open(sourceConfig, {
+        logger: o.logger, metrics, workers, shutdownTimeoutMs: config.service.shutdownTimeoutMs,
+        report: (k, code, origin, message) => o.reports.report(k, code, origin, message),
+      });
+    } catch (e) {
+      await evaluator.close();
+      if (!o.outputs) await outputs.close();
+      throw e;
+    }
+    const sink = kind.wrapSink ? kind.wrapSink(source, outputs) : outputs;
+    return new Run(config, source, evaluator, outputs, metrics, o.reports, workers, pm, o, sink);
+  }
+
+  get stats(): PipelineStats {
+    return this.pipeline.stats;
+  }
+
+  /** Reads until the source ends or stop() was called, and everything read was delivered. Watches the
+   *  rules files meanwhile (watch_config_files). */
+  run(): Promise<PipelineStats> {
+    this.running ??= (async () => {
+      this.reloader.start();
+      try {
+        return await this.pipeline.run();
+      } finally {
+        this.reloader.stop();
+      }
+    })();
+    return this.running;
+  }
+
+  /** Stops reading; what was read is still evaluated and delivered, and run() then resolves. */
+  stop(): Promise<void> {
+    return this.pipeline.stop();
+  }
+
+  /** Loads the rules again and swaps them in between batches; false when they did not load (the running
+   *  rules stay). */
+  reload(reason: string): Promise<boolean> {
+    return this.reloader.reload(reason);
+  }
+
+  /** After run(): flushes and closes the outputs this run created, and stops the evaluator's threads. */
+  async close(): Promise<void> {
+    this.reloader.stop();
+    if (this.ownsOutputs) await this.outputs.close();
+    await this.evaluator.close();
+  }
+}

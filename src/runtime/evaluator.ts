@@ -1,0 +1,25 @@
+// Which evaluator a run uses: the engine on the main thread (workers = 0), or the worker pool. Both are an
+// Evaluator with its window (pipeline/types.ts); the rest of the run does not care which.
+import { availableParallelism } from 'node:os';
+import type { OutputOptions } from '../alerts/output-options.js';
+import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
+import type { Evaluator } from '../pipeline/types.js';
+import { WorkerPool } from '../pool/pool.js';
+import type { LoadResult } from '../rules/types.js';
+
+export interface EvaluatorChoice {
+  /** Worker threads; 0 evaluates on the main thread. At most four per core are started. */
+  workers: number;
+  ruleMatching: 'first' | 'all';
+  maxEventSize?: number;
+  /** The format in which workers may render alert lines (AlertSink.lineFormat). */
+  render?: OutputOptions;
+  /** A worker died and its batch was sent again. */
+  onRestart?(): void;
+}
+
+export function createEvaluator(rules: LoadResult, c: EvaluatorChoice): Evaluator {
+  const engine = { ruleMatching: c.ruleMatching, maxEventSize: c.maxEventSize };
+  if (c.workers <= 0) return new EngineEvaluator(rules, engine);
+  return new WorkerPool(rules, { threads: Math.min(c.workers, availableParallelism() * 4), render: c.render, onRestart: c.onRestart, ...engine });
+}
