@@ -8,7 +8,6 @@ import { RecentIds } from '../../src/sources/kinesis/dedup/recent-ids.js';
 import { ExpiryTracker, plan } from '../../src/sources/kinesis/leases/balance.js';
 import { leasesToCreate, leasesToDelete } from '../../src/sources/kinesis/leases/shard-sync.js';
 import { LeaseTable, SHARD_END, type LeaseItem } from '../../src/sources/kinesis/leases/table.js';
-import { AckTracker } from '../../src/sources/kinesis/ack-tracker.js';
 import { decodeRecord } from '../../src/sources/kinesis/decode.js';
 import { controlRecord, dataRecord, GROUP, makeEvents, startLocalAws, type LocalAws } from './harness.js';
 
@@ -27,25 +26,6 @@ describe('decodeRecord', () => {
     expect(decodeRecord(gzipSync('{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[{"id":1}]}'), { logGroups: [], logStreamPrefix: '' }).kind).toBe('poison');
     const extra = gzipSync(JSON.stringify({ messageType: 'DATA_MESSAGE', logGroup: GROUP, logStream: 'kube-apiserver-audit-x', logEvents: [{ id: '1', timestamp: 1, message: 'm', new: true }], policyLevel: 'x' }));
     expect(decodeRecord(extra, accept)).toMatchObject({ kind: 'data', events: [{ id: '1', message: 'm' }] });
-  });
-});
-
-describe('AckTracker', () => {
-  it('advances only over a prefix of acknowledged batches, whatever the order of the acks', () => {
-    const t = new AckTracker();
-    const [a, b, c] = ['10', '20', '30'].map((s) => t.push(s));
-    t.ack(b!);
-    expect(t.advance()).toBeUndefined();
-    t.ack(a!);
-    expect(t.advance()).toBe('20');
-    expect(t.pending).toBe(1);
-    c!.state = 'handed';
-    const d = t.push('40');
-    t.dropQueued();
-    expect(t.pending).toBe(1);
-    t.ack(c!);
-    expect(t.advance()).toBe('30');
-    void d;
   });
 });
 
@@ -183,15 +163,3 @@ describe('tables against dynalite', () => {
   });
 });
 
-describe('AckTracker.forget', () => {
-  it('a partly handed batch that will never complete stops the checkpoint before it', () => {
-    const t = new AckTracker();
-    const a = t.push('1');
-    const b = t.push('2');
-    b.state = 'handed';
-    t.ack(a);
-    t.forget(b);
-    expect(t.advance()).toBe('1');
-    expect(t.pending).toBe(0);
-  });
-});

@@ -18,9 +18,12 @@
 // Truncated messages ("[Truncated...]") go out alone in a batch whose receivedNs is their CloudWatch
 // timestamp: the engine salvages them and gives them that time when their own timestamps were cut off.
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
-import { CheckpointFile } from './checkpoint-file.js';
+import { AsyncQueue } from '../../core/async-queue.js';
 import { KawaError } from '../../core/errors.js';
+import { Notifier } from '../../core/notifier.js';
 import type { Source, SourceBatch } from '../../pipeline/types.js';
+import { CheckpointFile } from './checkpoint-file.js';
+import { Checkpointer } from './checkpointer.js';
 import type { Logger } from '../../core/logger.js';
 import type { MetricsRegistry } from '../../core/metrics.js';
 import { cloudWatchMetrics, type CloudWatchMetrics } from './metrics.js';
@@ -29,8 +32,9 @@ import { createLogsClient, resolveRegion, retentionDays } from './client.js';
 import type { CloudWatchConfig } from './config.js';
 import { describe, type FailureKind } from './errors.js';
 import { PageReader, TokenInvalidError, sleep, type LogsClient } from './page-reader.js';
-import { RateLimiter, sharedRateLimiter } from './rate-limiter.js';
-import { SeenIds } from './seen.js';
+import { abortError, RateLimiter, sharedRateLimiter } from './rate-limiter.js';
+import { Positions } from './positions.js';
+import type { SeenIds } from './seen.js';
 import { Tiers, type TierWindow } from './tiers.js';
 
 const TRUNCATED = '[Truncated...]';
@@ -71,44 +75,25 @@ export interface CloudWatchStats {
   checkpointWrites: number;
 }
 
-interface Emitted {
-  count: number;
-  ids: string[];
-}
-
 export class CloudWatchSource implements Source {
   readonly name = 'cloudwatch';
   readonly stats: CloudWatchStats;
   health: Health = { state: 'starting' };
-  private readonly tiers: Tiers;
-  private readonly seen: SeenIds;
+  private readonly positions: Positions;
   private readonly clock: () => number;
   private readonly abort = new AbortController();
   private readonly reader: PageReader;
   private readonly pageLimit: number;
-  private readonly queue: SourceBatch[] = [];
-  private wakeReader: (() => void) | undefined;
-  private roomWaiters: (() => void)[] = [];
-  private loops: Promise<void> | undefined;
-  private failure: unknown;
-  private closed = false;
-  // acknowledgement bookkeeping: batches are numbered in emission order
-  private emittedSeq = 0;
-  private ackedSeq = 0;
-  private readonly outstanding = new Map<number, Emitted>();
-  private readonly ackedAhead = new Set<number>();
-  private readonly unackedIds = new Set<string>();
-  private unackedEvents = 0;
+  /** Unbounded in batches: what bounds it is the room reserved (in events) before each page is read. */
+  private readonly queue = new AsyncQueue<SourceBatch>({ maxItems: Number.MAX_SAFE_INTEGER });
+  /** Events of pages being read, reserved so that held + reserved never exceeds buffer_size. */
   private reserved = 0;
-  private readonly durableCursors: number[];
-  private readonly pendingCursors: { tier: number; value: number; needSeq: number }[] = [];
-  // checkpoint
-  private readonly checkpoint: CheckpointFile | undefined;
-  private dirty = false;
-  private lastWrite = 0;
-  private checkpointTimer: NodeJS.Timeout | undefined;
-  private lastLateWarning = 0;
+  private readonly room = new Notifier();
+  private readonly checkpointer: Checkpointer | undefined;
   private readonly metrics: CloudWatchMetrics | undefined;
+  private loops: Promise<void> | undefined;
+  private closed = false;
+  private lastLateWarning = 0;
 
   private constructor(
     readonly config: CloudWatchConfig,
@@ -119,15 +104,18 @@ export class CloudWatchSource implements Source {
   ) {
     this.clock = opts.clock ?? Date.now;
     this.metrics = opts.metrics ? cloudWatchMetrics(opts.metrics) : undefined;
-    const now = this.clock();
-    this.tiers = state ? new Tiers(config.tiersMs, config.skewMs, state.cursors) : Tiers.cold(config.tiersMs, config.skewMs, now, config.shiftMs);
-    this.seen = state?.seen ?? new SeenIds();
-    this.durableCursors = [...this.tiers.cursors];
-    this.checkpoint = config.checkpoint ? new CheckpointFile(config.checkpoint) : undefined;
+    const tiers = state ? new Tiers(config.tiersMs, config.skewMs, state.cursors) : Tiers.cold(config.tiersMs, config.skewMs, this.clock(), config.shiftMs);
+    this.positions = new Positions(tiers, state?.seen);
+    if (config.checkpoint) {
+      const file = new CheckpointFile(config.checkpoint);
+      this.checkpointer = new Checkpointer(file, config.checkpointIntervalMs, () => this.positions.dirty, () => encodeCheckpoint({
+        logGroup: config.logGroup, streamPrefix: config.streamPrefix, tiers: config.tiersMs, ...this.positions.snapshot(), writtenAt: this.clock(),
+      }), () => this.stats.checkpointWrites++);
+    }
     this.pageLimit = Math.min(MAX_PAGE_EVENTS, Math.floor(config.bufferSize / 2));
     this.stats = {
       requests: 0, pages: 0, throttles: 0, retries: 0, tokenRestarts: 0, events: 0, repeats: 0, truncated: 0,
-      foundByTier: Array.from({ length: this.tiers.count }, () => 0), maxIngestLagMs: 0, checkpointWrites: 0,
+      foundByTier: Array.from({ length: tiers.count }, () => 0), maxIngestLagMs: 0, checkpointWrites: 0,
     };
     this.reader = new PageReader({
       client, limiter, signal: this.abort.signal,
@@ -175,7 +163,7 @@ export class CloudWatchSource implements Source {
     const days = await retentionDays(client, this.config.logGroup, this.abort.signal);
     if (days === undefined) return;
     const oldestKept = this.clock() - days * DAY_MS;
-    const oldest = Math.min(...this.tiers.cursors);
+    const oldest = Math.min(...this.positions.tiers.cursors);
     if (oldest >= oldestKept) return;
     this.opts.logger?.warn({ log_group: this.config.logGroup, retention_days: days, checkpoint_from: new Date(oldest).toISOString(), gone_until: new Date(oldestKept).toISOString() },
       'CloudWatch: the checkpoint is older than the log group\'s retention: events before gone_until have expired and cannot be read');
@@ -183,30 +171,21 @@ export class CloudWatchSource implements Source {
 
   /** Lag of the head: how far behind now the newest fully read time is (ms). */
   get lagMs(): number {
-    return this.clock() - this.tiers.cursors[0]!;
+    return this.clock() - this.positions.tiers.cursors[0]!;
   }
 
   /** Events read and not yet acknowledged (queued here or in the pipeline). */
   get held(): number {
-    return this.unackedEvents;
+    return this.positions.held;
   }
 
   get cursors(): readonly number[] {
-    return this.tiers.cursors;
+    return this.positions.tiers.cursors;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<SourceBatch> {
+  [Symbol.asyncIterator](): AsyncIterator<SourceBatch> {
     this.loops ??= this.start();
-    for (;;) {
-      if (this.failure !== undefined) throw this.failure;
-      const batch = this.queue.shift();
-      if (batch) {
-        yield batch;
-        continue;
-      }
-      if (this.closed) return;
-      await new Promise<void>((r) => (this.wakeReader = r));
-    }
+    return this.queue[Symbol.asyncIterator]();
   }
 
   /** Stops reading; batches already handed out are still acknowledged, and the checkpoint is written after each. */
@@ -214,26 +193,24 @@ export class CloudWatchSource implements Source {
     if (this.closed) return;
     this.closed = true;
     this.abort.abort();
-    this.wake();
+    this.queue.close();
+    this.room.notify();
     await this.loops;
-    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
-    this.writeCheckpoint();
+    this.checkpointer?.finish();
   }
 
   private start(): Promise<void> {
-    if (this.checkpoint && this.config.checkpointIntervalMs > 0) {
-      this.checkpointTimer = setInterval(() => this.maybeCheckpoint(), this.config.checkpointIntervalMs);
-      this.checkpointTimer.unref();
-    }
+    this.checkpointer?.start();
     const run = async (loop: () => Promise<void>) => {
       try {
         await loop();
       } catch (e) {
         if ((e as Error).name === 'AbortError' && this.closed) return;
-        this.failure ??= e;
+        // the iteration ends with the error once the batches already queued are taken
+        this.queue.fail(e);
         this.closed = true;
         this.abort.abort();
-        this.wake();
+        this.room.notify();
       }
     };
     return Promise.all([run(() => this.headLoop()), run(() => this.sweepLoop())]).then(() => undefined);
@@ -242,9 +219,10 @@ export class CloudWatchSource implements Source {
   private async headLoop(): Promise<void> {
     while (!this.closed) {
       const started = performance.now();
-      await this.readWindow(this.tiers.head(this.clock()));
+      await this.readWindow(this.positions.tiers.head(this.clock()));
       this.metrics?.lag.labels({ group: this.config.logGroup }).set(this.lagMs / 1000);
-      if (this.checkpoint && this.stats.checkpointWrites) this.metrics?.checkpointAge.set((performance.now() - this.lastWrite) / 1000);
+      const age = this.checkpointer?.ageSeconds;
+      if (age !== undefined) this.metrics?.checkpointAge.set(age);
       // a read that took longer than the interval was catching up: read again at once
       const wait = this.config.pollingIntervalMs - (performance.now() - started);
       if (wait > 0) await sleep(wait, this.abort.signal);
@@ -252,11 +230,12 @@ export class CloudWatchSource implements Source {
   }
 
   private async sweepLoop(): Promise<void> {
+    const tiers = this.positions.tiers;
     while (!this.closed) {
       const now = this.clock();
-      const window = this.tiers.nextDue(now);
+      const window = tiers.nextDue(now);
       if (window) await this.readWindow(window);
-      else await sleep(Math.max(10, Math.min(this.config.pollingIntervalMs, this.tiers.untilDue(now))), this.abort.signal);
+      else await sleep(Math.max(10, Math.min(this.config.pollingIntervalMs, tiers.untilDue(now))), this.abort.signal);
     }
   }
 
@@ -287,22 +266,22 @@ export class CloudWatchSource implements Source {
       nextToken = page.nextToken || undefined;
       if (!nextToken) break;
     }
-    this.tiers.advance(w);
-    this.pendingCursors.push({ tier: w.tier, value: this.tiers.cursors[w.tier]!, needSeq: this.emittedSeq });
-    this.settleCursors();
+    this.positions.windowRead(w);
+    this.checkpointer?.maybeWrite();
   }
 
   /** New events of a page become batches; truncated ones go alone so the engine can give them their own time. */
   private accept(events: FilteredLogEvent[], tier: number): void {
+    const seen = this.positions.seen;
     let run: FilteredLogEvent[] = [];
     for (const ev of events) {
       const id = ev.eventId ?? `${ev.logStreamName}/${ev.timestamp}/${ev.ingestionTime}/${ev.message?.length}`;
-      if (this.seen.has(id)) {
+      if (seen.has(id)) {
         this.stats.repeats++;
         continue;
       }
       ev.eventId = id;
-      this.seen.add(id, ev.timestamp ?? 0);
+      seen.add(id, ev.timestamp ?? 0);
       this.stats.foundByTier[tier]!++;
       const lag = (ev.ingestionTime ?? 0) - (ev.timestamp ?? 0);
       if (lag > this.stats.maxIngestLagMs) this.stats.maxIngestLagMs = lag;
@@ -316,7 +295,7 @@ export class CloudWatchSource implements Source {
       }
     }
     if (run.length) this.emit(run);
-    const lastTier = this.tiers.count - 1;
+    const lastTier = this.positions.tiers.count - 1;
     if (tier === lastTier && tier > 0 && this.stats.foundByTier[tier]! > 0 && this.clock() - this.lastLateWarning > 60_000) {
       this.lastLateWarning = this.clock();
       this.opts.logger?.warn({ found_by_last_tier: this.stats.foundByTier[tier], last_age_s: this.config.tiersMs[lastTier - 1]! / 1000 },
@@ -337,13 +316,10 @@ export class CloudWatchSource implements Source {
     }
     const ids = events.map((e) => e.eventId!);
     const streams = events.map((e) => e.logStreamName ?? '');
-    const seq = ++this.emittedSeq;
-    this.outstanding.set(seq, { count: events.length, ids });
-    for (const id of ids) this.unackedIds.add(id);
-    this.unackedEvents += events.length;
+    const ticket = this.positions.emitted(ids);
     this.stats.events += events.length;
     let acked = false;
-    this.queue.push({
+    this.queue.tryPut({
       data: new Uint8Array(data.buffer, data.byteOffset, data.length),
       offsets,
       count: events.length,
@@ -353,87 +329,30 @@ export class CloudWatchSource implements Source {
       ack: () => {
         if (acked) return;
         acked = true;
-        this.acknowledge(seq);
+        this.positions.acked(ticket);
+        this.room.notify();
+        this.checkpointer?.maybeWrite();
       },
     });
-    this.wake();
-  }
-
-  private acknowledge(seq: number): void {
-    this.ackedAhead.add(seq);
-    while (this.ackedAhead.has(this.ackedSeq + 1)) {
-      const next = ++this.ackedSeq;
-      this.ackedAhead.delete(next);
-      const e = this.outstanding.get(next)!;
-      this.outstanding.delete(next);
-      for (const id of e.ids) this.unackedIds.delete(id);
-      this.unackedEvents -= e.count;
-    }
-    for (const w of this.roomWaiters.splice(0)) w();
-    this.settleCursors();
-    this.dirty = true;
-    this.maybeCheckpoint();
-  }
-
-  /** Moves the durable cursors of reads whose every batch was acknowledged. */
-  private settleCursors(): void {
-    let moved = false;
-    while (this.pendingCursors.length && this.pendingCursors[0]!.needSeq <= this.ackedSeq) {
-      const p = this.pendingCursors.shift()!;
-      if (p.value > this.durableCursors[p.tier]!) {
-        this.durableCursors[p.tier] = p.value;
-        moved = true;
-      }
-    }
-    if (!moved) return;
-    this.dirty = true;
-    // ids below the durable horizon will never be read again, even after a restart from the checkpoint
-    this.seen.evictBelow(this.tiers.horizon(this.durableCursors));
-  }
-
-  private maybeCheckpoint(): void {
-    if (!this.checkpoint || !this.dirty) return;
-    // after close() every acknowledgement is written at once: the process may exit right after the last one
-    if (!this.closed && performance.now() - this.lastWrite < this.config.checkpointIntervalMs) return;
-    this.writeCheckpoint();
-  }
-
-  private writeCheckpoint(): void {
-    if (!this.checkpoint) return;
-    const horizon = this.tiers.horizon(this.durableCursors);
-    this.checkpoint.write(encodeCheckpoint({
-      logGroup: this.config.logGroup, streamPrefix: this.config.streamPrefix, tiers: this.config.tiersMs,
-      cursors: [...this.durableCursors], seen: this.seen.encode(horizon, (id) => !this.unackedIds.has(id)), writtenAt: this.clock(),
-    }));
-    this.dirty = false;
-    this.lastWrite = performance.now();
-    this.stats.checkpointWrites++;
   }
 
   /** Waits until n more events fit in the buffer, then holds that room until release(). */
   private async reserve(n: number): Promise<void> {
     const capacity = Math.max(this.config.bufferSize, n);
-    while (this.unackedEvents + this.reserved + n > capacity) {
-      if (this.abort.signal.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
-      await new Promise<void>((r) => this.roomWaiters.push(r));
+    while (this.positions.held + this.reserved + n > capacity) {
+      if (this.abort.signal.aborted) throw abortError();
+      await this.room.wait();
     }
     this.reserved += n;
   }
 
   private release(n: number): void {
     this.reserved -= n;
-    for (const w of this.roomWaiters.splice(0)) w();
+    this.room.notify();
   }
 
   unhealthy(): string | undefined {
     return this.health.state === 'unhealthy' ? this.health.reason : undefined;
-  }
-
-  private wake(): void {
-    const w = this.wakeReader;
-    this.wakeReader = undefined;
-    w?.();
-    if (this.closed) for (const r of this.roomWaiters.splice(0)) r();
   }
 
   private outcome(outcome: 'ok' | FailureKind, error?: unknown): void {

@@ -17,15 +17,22 @@ import type { LeaseManager, Tenure } from './leases/manager.js';
 import type { StreamRef } from './leases/shard-sync.js';
 import { LATEST, SHARD_END, TRIM_HORIZON } from './leases/table.js';
 import type { Logger } from '../../core/logger.js';
-import { AckTracker, type Entry } from './ack-tracker.js';
+import { AckWindow, type Ticket } from '../../core/ack-window.js';
 import type { KinesisConfig } from './config.js';
 import { decodeRecord, type LogEvent } from './decode.js';
 import type { KinesisMetrics } from './metrics.js';
 
+/** One GetRecords response in the shard's ack window: its last sequence number, and whether any of it was
+ *  handed downstream yet (a response never handed out is simply read again by the next owner). */
+export interface Fetch {
+  readonly seq: string;
+  handed: boolean;
+}
+
 /** Events of one GetRecords response, waiting to become SourceBatches (several when it is large). */
 export interface Fetched {
   reader: ShardReader;
-  entry: Entry;
+  entry: Ticket<Fetch>;
   events: (LogEvent & { logGroup: string })[];
   /** Events already handed downstream. */
   taken: number;
@@ -63,7 +70,10 @@ const isThrottle = (e: unknown) => ['ProvisionedThroughputExceededException', 'L
 
 export class ShardReader {
   readonly queue: Fetched[] = [];
-  readonly acks = new AckTracker();
+  /** Responses in fetch order; the checkpoint follows what is acknowledged together with all before it. */
+  readonly acks = new AckWindow<Fetch>();
+  /** The last sequence number acknowledged with everything before it. */
+  private acknowledged: string | undefined;
   /** Set once the reader stopped fetching; `done` resolves when it has finished its ending. */
   ending: 'lost' | 'handoff' | 'drain' | 'shard-end' | undefined;
   readonly done: Promise<void>;
@@ -102,8 +112,8 @@ export class ShardReader {
   }
 
   /** Called by the source when a batch it handed downstream was acknowledged. */
-  acked(e: Entry): void {
-    this.acks.ack(e);
+  acked(e: Ticket<Fetch>): void {
+    this.advance(this.acks.ack(e));
     this.wakeRoom?.();
   }
 
@@ -119,9 +129,9 @@ export class ShardReader {
       // never handed downstream: the next owner reads these records again; a response partly handed out
       // will never be complete, so the checkpoint must stop before it
       const front = this.queue[0];
-      if (front && front.taken > 0) this.acks.forget(front.entry);
+      if (front && front.taken > 0) this.advance(this.acks.forget(front.entry));
       this.queue.length = 0;
-      this.acks.dropQueued();
+      this.advance(this.acks.forgetWhere((f) => !f.handed));
     }
     this.stopFetch.abort();
     this.wakeRoom?.();
@@ -150,7 +160,7 @@ export class ShardReader {
   private async waitAcked(): Promise<void> {
     // shutdown waits within the service's own timeout; a hand-off as long as the requester waits
     const limit = performance.now() + (this.ending === 'drain' ? this.ctx.drainMs : 2 * this.ctx.config.leases.leaseDurationMs);
-    while (this.acks.pending > 0 && this.ending !== 'lost' && performance.now() < limit) {
+    while (this.unacked > 0 && this.ending !== 'lost' && performance.now() < limit) {
       await new Promise<void>((r) => {
         this.wakeRoom = r;
         setTimeout(r, 100);
@@ -167,7 +177,7 @@ export class ShardReader {
     let backoff = 1000;
     while (!signal.aborted && iterator) {
       await this.writeCheckpoint(false);
-      if (this.acks.pending >= c.maxInflightBatchesPerShard) {
+      if (this.unacked >= c.maxInflightBatchesPerShard) {
         await new Promise<void>((r) => {
           this.wakeRoom = r;
           setTimeout(r, 200);
@@ -218,12 +228,12 @@ export class ShardReader {
           }
         }
         this.lastFetched = records[records.length - 1]!.SequenceNumber!;
-        const entry = this.acks.push(this.lastFetched);
+        const entry = this.acks.push({ seq: this.lastFetched, handed: false });
         if (events.length) {
           this.queue.push({ reader: this, entry, events, taken: 0, open: 0 });
           this.ctx.wake();
         } else {
-          this.acks.ack(entry);
+          this.advance(this.acks.ack(entry));
         }
       }
       if (!out.NextShardIterator) {
@@ -242,7 +252,8 @@ export class ShardReader {
     this.ctx.metrics?.checkpointAge.set({ shard: this.shardId }, sinceMs / 1000);
     if (!now && sinceMs < interval) return;
     // an advance made while fenced is kept and written after the next successful renewal
-    const seq = this.acks.advance() ?? this.unwritten;
+    const seq = this.acknowledged ?? this.unwritten;
+    this.acknowledged = undefined;
     if (seq === undefined) return;
     this.unwritten = seq;
     if (this.ctx.manager.fenced(this.tenure)) return;
@@ -250,6 +261,15 @@ export class ShardReader {
       this.unwritten = undefined;
       this.lastCheckpointAt = performance.now();
     }
+  }
+
+  /** Responses fetched and not acknowledged (queued here or downstream). */
+  private get unacked(): number {
+    return this.acks.count((_, acked) => !acked);
+  }
+
+  private advance(released: Fetch[]): void {
+    if (released.length) this.acknowledged = released[released.length - 1]!.seq;
   }
 
   private async iterator(checkpoint: string): Promise<string | undefined> {

@@ -211,7 +211,7 @@ export class KinesisSource implements Source {
   /** The next batch cut from a fetched response (undefined when all its events were repeats). */
   private batch(f: Fetched): SourceBatch | undefined {
     const { reader, entry } = f;
-    entry.state = 'handed';
+    entry.value.handed = true;
     let end = f.taken;
     for (let chars = 0; end < f.events.length && end - f.taken < BATCH_EVENTS && chars < BATCH_CHARS; end++) chars += f.events[end]!.message.length;
     const slice = f.events.slice(f.taken, end);
