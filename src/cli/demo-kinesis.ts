@@ -15,7 +15,7 @@ import { logWriter, Reports } from '../runtime/reports.js';
 import { defaultKinesisConfig, type KinesisConfig } from '../sources/kinesis/config.js';
 import { kinesisSource } from '../sources/kinesis/index.js';
 import type { KinesisSource } from '../sources/kinesis/source.js';
-import type { DemoReader, DemoScene } from './demo.js';
+import type { DemoReader, DemoScene } from './demo-scene.js';
 
 export const SHARDS = 4;
 /** The generator writes the cluster's traffic when something reads the emulator; here nothing does, so a timer runs it. */

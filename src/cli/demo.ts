@@ -15,8 +15,7 @@
 //   kawa demo [--duration S] [--rate EVENTS_PER_S] [--attack-every S] [--json] [--kinesis [PROCESSES]]
 import { Option, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { parseFalcoConfig, type FalcoConfig } from '../config/falco-config.js';
-import type { RunningEmulator } from '../emulator/index.js';
+import { parseFalcoConfig } from '../config/falco-config.js';
 import type { LocalKinesis } from '../emulator/subscription-demo.js';
 import { KawaError } from '../core/errors.js';
 import { OutputSink } from '../outputs/sink.js';
@@ -27,8 +26,9 @@ import { logWriter, Reports } from '../runtime/reports.js';
 import { cloudWatchSource } from '../sources/cloudwatch/index.js';
 import { defaultCloudWatchConfig } from '../sources/cloudwatch/config.js';
 import type { CloudWatchSource } from '../sources/cloudwatch/source.js';
-import { createLogger, type Logger } from '../core/logger.js';
+import { createLogger } from '../core/logger.js';
 import { AlertTally, AttackFeeder } from './demo-attacks.js';
+import type { DemoReader, DemoScene } from './demo-scene.js';
 import { formatProblem } from './rules-options.js';
 
 const CLUSTER = 'demo';
@@ -46,29 +46,6 @@ export interface DemoOptions {
   kinesis?: number;
   /** Where alerts go (tests); default stdout. */
   stdout?: NodeJS.WritableStream;
-}
-
-/** What both ways of reading the demo cluster get: the emulator, the rules, the outputs, the attacker. */
-export interface DemoScene {
-  emu: RunningEmulator;
-  /** The configuration of a run: defaults (watch_config_files off: nothing to watch). */
-  config: FalcoConfig;
-  rules: LoadResult;
-  outputs: AlertTally;
-  attacks: AttackFeeder;
-  logger: Logger;
-}
-
-/** One way of reading the cluster's log group: the CloudWatch source, or Kinesis processes. */
-export interface DemoReader {
-  /** The banner's lines on how the audit stream reaches kawa (none for CloudWatch: the first line says it). */
-  banner: string;
-  /** Resolves once reading stopped and everything read was delivered. */
-  run(): Promise<void>;
-  /** Stops reading gracefully; may be called more than once. */
-  stop(): Promise<void>;
-  /** The summary's lines, given the alerts' description (AlertTally.describe()). */
-  summary(alerts: string): string;
 }
 
 export function register(program: Command, setExit: (code: number) => void): void {

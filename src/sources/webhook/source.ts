@@ -3,7 +3,9 @@
 //
 //   POST <path>       body: an EventList, an Event, or a JSON array of them (≤ max_body_bytes)
 //     200             the events were evaluated and their alerts accepted by the outputs (the batch's ack)
-//     400             the body is not JSON, or not an Event/EventList
+//     400             the engine found the body not JSON, or not an Event/EventList: the same verdict as for
+//                     the same bytes read from a file (the engine parses and classifies every source's payloads)
+//     503             the events could not be evaluated (a worker failed twice on them): the API server retries
 //     401             a token is configured and the request does not carry it
 //     404 / 405       another path / another method
 //     413             the body is larger than max_body_bytes
@@ -15,8 +17,9 @@
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { timingSafeEqual } from 'node:crypto';
+import { AsyncQueue } from '../../core/async-queue.js';
 import { KawaError } from '../../core/errors.js';
-import type { Source, SourceBatch } from '../../pipeline/types.js';
+import type { Evaluation, Source, SourceBatch } from '../../pipeline/types.js';
 import type { Logger } from '../../core/logger.js';
 import type { MetricsRegistry } from '../../core/metrics.js';
 import { webhookMetrics } from './metrics.js';
@@ -27,13 +30,17 @@ interface Pending {
   reject(code: number, message: string): void;
 }
 
+/** What the engine's verdict on a whole body means for the API server. */
+const BODY_REJECTED: Record<string, string> = {
+  parse: 'not valid JSON',
+  unrecognized: 'not an audit.k8s.io Event or EventList',
+};
+
 export class WebhookSource implements Source {
   readonly name = 'webhook';
-  private readonly queue: Pending[] = [];
+  private readonly queue: AsyncQueue<Pending>;
   private closed = false;
   private requests = 0;
-  private wakeReader: (() => void) | undefined;
-  private roomWaiters: (() => void)[] = [];
   private server!: Server;
   private token: Buffer | undefined;
   url = '';
@@ -43,6 +50,7 @@ export class WebhookSource implements Source {
 
   private constructor(private readonly config: WebhookConfig, private readonly logger?: Logger, registry?: MetricsRegistry) {
     this.metrics = registry ? webhookMetrics(registry) : undefined;
+    this.queue = new AsyncQueue<Pending>({ maxItems: config.queue });
   }
 
   static async start(config: WebhookConfig, opts: { logger?: Logger; metrics?: MetricsRegistry } = {}): Promise<WebhookSource> {
@@ -101,25 +109,30 @@ export class WebhookSource implements Source {
     }
     const body = await this.readBody(req, res);
     if (!body) return;
-    const problem = checkBody(body);
-    if (problem) return this.reply(res, 400, problem);
-    // wait for room rather than drop: the API server keeps the events until we answer
-    while (this.queue.length >= c.queue && !this.closed) await new Promise<void>((r) => this.roomWaiters.push(r));
-    if (this.closed) return this.reply(res, 503, 'shutting down');
     const n = ++this.requests;
     const from = req.socket.remoteAddress ?? '?';
-    this.queue.push({
+    // the engine's verdict on the whole body (settle comes before ack): a body it could not read at all is
+    // the client's error; events it rejected one by one inside a good body are reported and counted
+    let verdict: { code: number; message: string } | undefined;
+    const pending: Pending = {
       batch: {
         data: body,
         offsets: Uint32Array.of(0, body.length),
         count: 1,
         receivedNs: BigInt(Date.now()) * 1_000_000n,
         origin: () => `webhook request ${n} from ${from}`,
-        ack: () => this.reply(res, 200, 'ok'),
+        settle: (result: Evaluation | undefined) => {
+          // undefined: the evaluator gave up on the body (a worker died twice); the API server may retry
+          if (!result) verdict = { code: 503, message: 'the events could not be evaluated' };
+          const whole = result?.rejections.find((r) => r.payload === 0 && BODY_REJECTED[r.reason]);
+          if (whole) verdict = { code: 400, message: BODY_REJECTED[whole.reason]! };
+        },
+        ack: () => (verdict ? this.reply(res, verdict.code, verdict.message) : this.reply(res, 200, 'ok')),
       },
       reject: (code, message) => this.reply(res, code, message),
-    });
-    this.wakeReader?.();
+    };
+    // wait for room rather than drop: the API server keeps the events until we answer
+    if (!(await this.queue.put(pending))) this.reply(res, 503, 'shutting down');
   }
 
   private authorized(header: string | undefined): boolean {
@@ -159,45 +172,16 @@ export class WebhookSource implements Source {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<SourceBatch> {
-    for (;;) {
-      const next = this.queue.shift();
-      if (next) {
-        this.roomWaiters.shift()?.();
-        yield next.batch;
-        continue;
-      }
-      if (this.closed) return;
-      await new Promise<void>((r) => (this.wakeReader = r));
-      this.wakeReader = undefined;
-    }
+    for await (const next of this.queue) yield next.batch;
   }
 
   /** Stops accepting requests; queued ones not yet taken get 503, taken ones are answered on their ack. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(503, 'shutting down');
-    for (const w of this.roomWaiters.splice(0)) w();
-    this.wakeReader?.();
+    for (const p of this.queue.abandon()) p.reject(503, 'shutting down');
     // idle keep-alive connections close now, busy ones once their answer is sent
     this.server.close();
     this.server.closeIdleConnections();
   }
-}
-
-/** Why the body is not an audit Event, EventList or array of them (checked before it is queued). */
-function checkBody(body: Uint8Array): string | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'));
-  } catch (e) {
-    return `not valid JSON: ${(e as Error).message}`;
-  }
-  if (Array.isArray(doc)) return undefined;
-  if (doc && typeof doc === 'object') {
-    const kind = (doc as { kind?: unknown }).kind;
-    if (kind === 'EventList' && Array.isArray((doc as { items?: unknown }).items)) return undefined;
-    if (kind === 'Event') return undefined;
-  }
-  return 'not an audit.k8s.io Event or EventList';
 }
