@@ -14,6 +14,11 @@ export interface SourceBatch {
   count: number;
   /** When the batch was received, in Unix ns: a truncated event whose timestamps were cut gets this time. */
   receivedNs?: bigint;
+  /** When each payload arrived (CloudWatch timestamp, webhook receipt), Unix ns; 0n: unknown. */
+  arrivalNs?: BigInt64Array;
+  /** The cluster the batch's events come from, when the source knows (kawa.cluster, kawa.account,
+   *  kawa.region). A batch holds the events of one cluster. */
+  context?: BatchContext;
   /** Where payload k came from, for messages (`file:line`, `stream/eventId`). */
   origin(payload: number): string;
   /** A stable id of payload k that alerts carry (CloudWatch eventId, Kinesis sequence), when there is one. */
@@ -30,6 +35,13 @@ export interface SourceBatch {
    * the evaluator gave up on the batch.
    */
   settle?(result: Evaluation | undefined): void;
+}
+
+/** Where a batch's events come from (a fleet's cluster); absent parts are unknown. */
+export interface BatchContext {
+  cluster?: string;
+  account?: string;
+  region?: string;
 }
 
 /** The lines of `file` that start at a byte offset in [start, end). */
@@ -58,6 +70,8 @@ export interface Source extends AsyncIterable<SourceBatch> {
   /** Why the source cannot read now (refused credentials, a missing log group), or undefined when it can:
    *  the service's readiness. Such a source keeps trying; the process stays alive. */
   unhealthy?(): string | undefined;
+  /** The state of its parts for /readyz (a fleet: each cluster's), whether or not it is ready. */
+  detail?(): Record<string, unknown>;
   /** Stops producing; batches already handed out are still acknowledged through their ack(). */
   close(): Promise<void>;
   /** What it read so far: bytes, and payloads framed (those skipped before evaluation included). */

@@ -81,6 +81,7 @@ export class Run {
     this.ownsOutputs = !o.outputs;
     this.health = o.health ?? new Health();
     this.health.sourceProblem = () => source.unhealthy?.();
+    this.health.sourceDetail = () => source.detail?.();
     this.pipeline = new Pipeline(meteredSource(source, pm), evaluator, sink, {
       onResult: (batch, result) => {
         this.counts.truncated += result.truncated ?? 0;

@@ -17,6 +17,8 @@ export class Health {
   failed: string | undefined;
   /** Why the source cannot read now (Source.unhealthy). */
   sourceProblem: () => string | undefined = () => undefined;
+  /** The state of the source's parts (Source.detail), shown on /readyz. */
+  sourceDetail: () => Record<string, unknown> | undefined = () => undefined;
 
   /** Undefined when ready, else why not. */
   notReady(): string | undefined {
@@ -44,7 +46,9 @@ export async function startServiceServer(config: WebserverConfig, health: Health
     }
     if (path === '/readyz') {
       const reason = health.notReady();
-      return reason === undefined ? reply(200, '{"status":"ready"}') : reply(503, JSON.stringify({ status: 'not ready', reason }));
+      const detail = health.sourceDetail();
+      const body = reason === undefined ? { status: 'ready', ...(detail ? { source: detail } : {}) } : { status: 'not ready', reason, ...(detail ? { source: detail } : {}) };
+      return reply(reason === undefined ? 200 : 503, JSON.stringify(body));
     }
     if (path === '/metrics' && metrics && config.metricsEnabled) {
       metrics.text().then(

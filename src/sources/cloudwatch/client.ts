@@ -1,7 +1,8 @@
-// The CloudWatch Logs client of a source: the standard AWS credential chain (environment, shared files and
-// profiles, web identity/IRSA, container and instance metadata), or the profile the configuration names; a
-// request timeout that really fails the request (the SDK only warns unless throwOnRequestTimeout is set);
-// few SDK retries, because the source's own loop retries forever without losing its place.
+// A CloudWatch Logs client of the source: the standard AWS credential chain (environment, shared files and
+// profiles, web identity/IRSA, container and instance metadata), the profile the configuration names, or the
+// credentials a fleet's cluster reads with (clients.ts); a request timeout that really fails the request (the
+// SDK only warns unless throwOnRequestTimeout is set); few SDK retries, because the source's own loop retries
+// forever without losing its place.
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { KawaError } from '../../core/errors.js';
 import type { CloudWatchConfig } from './config.js';
@@ -9,16 +10,27 @@ import type { CloudWatchConfig } from './config.js';
 // the SDK warns once per process that future versions need Node 22; the version is pinned
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+export type LogsSdkClient = CloudWatchLogsClient;
+
 export interface ClientOptions {
   maxAttempts?: number;
+  /** Where and as whom, for one cluster of a fleet (default: the configuration's). */
+  region?: string;
+  endpoint?: string;
+  useFips?: boolean;
+  credentials?: NonNullable<ConstructorParameters<typeof CloudWatchLogsClient>[0]>['credentials'];
 }
 
 export function createLogsClient(c: CloudWatchConfig, opts: ClientOptions = {}): CloudWatchLogsClient {
+  const credentials = opts.credentials ?? c.credentials;
+  const region = opts.region ?? c.region;
+  const endpoint = opts.endpoint ?? c.endpoint;
   return new CloudWatchLogsClient({
-    ...(c.credentials ? { credentials: c.credentials } : {}),
-    ...(c.region ? { region: c.region } : {}),
-    ...(c.profile ? { profile: c.profile } : {}),
-    ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+    ...(region ? { region } : {}),
+    ...(c.profile && !credentials ? { profile: c.profile } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(opts.useFips ? { useFipsEndpoint: true } : {}),
     maxAttempts: opts.maxAttempts ?? 3,
     retryMode: 'standard',
     requestHandler: { connectionTimeout: 3000, requestTimeout: c.requestTimeoutMs, throwOnRequestTimeout: true },

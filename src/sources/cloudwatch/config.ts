@@ -20,9 +20,27 @@
 //   cloudwatch:
 //     cluster: my-cluster                     instead of open_params
 //     log_group: /aws/eks/my-cluster/cluster  default from the cluster
+//     clusters:                               a fleet, instead of one cluster (or `clusters: auto`, below)
+//       - name: prod                          the EKS cluster: kawa.cluster on its alerts
+//         region: us-east-1                   default: the block's region
+//         log_group: /aws/eks/prod/cluster    default from the name
+//         role_arn: arn:aws:iam::111122223333:role/kawa-reader   assumed through STS (refreshed before expiry)
+//         external_id: ...                    with role_arn, when the role's trust policy asks for one
+//         session_name: kawa                  with role_arn (default kawa-<hostname>)
+//         endpoint: https://...               this cluster's CloudWatch Logs endpoint
+//         use_fips: true                      the FIPS endpoint of the region
+//     clusters: auto                          find every /aws/eks/*/cluster log group ...
+//     accounts:                               ... in these accounts and regions (default: the base identity in `region`)
+//       - role_arn: arn:aws:iam::444455556666:role/kawa-reader
+//         external_id: ...
+//         regions: [us-east-1, eu-west-1]
+//     discovery_interval: 300                 seconds between listings: new clusters join, deleted ones leave
+//     buffer_bytes: 67108864                  bytes all clusters together hold between CloudWatch and the outputs
 //     stream_prefix: kube-apiserver-audit-
 //     endpoint: http://127.0.0.1:4599         a CloudWatch Logs endpoint (the emulator); default AWS
-//     checkpoint: /var/lib/kawa/cw.json       durable position; none: a restart starts from `shift`
+//     sts_endpoint: http://127.0.0.1:4599     where role_arn is assumed (the emulator); default AWS STS
+//     checkpoint: /var/lib/kawa/cw.json       durable position; none: a restart starts from `shift`. With several
+//                                             clusters (or auto) a directory, one file per cluster
 //     checkpoint_interval: 1                  seconds between checkpoint writes (and at shutdown)
 //     tiers: [2, 15, 120, 600]                ages (s) at which each stretch of time is read again; an event
 //                                             that becomes searchable within the last age is never lost
@@ -32,10 +50,42 @@
 import { isMap, isScalar, isSeq, parse as parseYaml, type Node } from 'yaml';
 import type { ConfigView } from '../../core/config-view.js';
 
+/** One cluster of a fleet: its log group, where it is, and how to reach it. */
+export interface ClusterTarget {
+  /** The EKS cluster name (kawa.cluster); '' when only a log group was named. */
+  name: string;
+  logGroup: string;
+  region?: string;
+  /** The AWS account (kawa.account), when known: from role_arn, or from the log group's ARN. */
+  account?: string;
+  roleArn?: string;
+  externalId?: string;
+  sessionName?: string;
+  endpoint?: string;
+  useFips?: boolean;
+}
+
+/** Where `clusters: auto` looks for clusters: an identity (the base one, or a role) and its regions. */
+export interface AccountScope {
+  roleArn?: string;
+  externalId?: string;
+  sessionName?: string;
+  regions: string[];
+  endpoint?: string;
+  useFips?: boolean;
+}
+
 export interface CloudWatchConfig {
   /** The EKS cluster name (open_params or cloudwatch.cluster); '' when not given. */
   cluster: string;
   logGroup: string;
+  /** A fleet: every cluster to read (empty: the one cluster above). */
+  clusters: ClusterTarget[];
+  /** `clusters: auto`: find the clusters in these accounts and regions. */
+  discover?: AccountScope[];
+  discoveryIntervalMs: number;
+  /** Bytes all clusters together hold between CloudWatch and the outputs. */
+  bufferBytes: number;
   streamPrefix: string;
   region?: string;
   profile?: string;
@@ -53,6 +103,8 @@ export interface CloudWatchConfig {
   skewMs: number;
   maxTps: number;
   requestTimeoutMs: number;
+  /** Where roles are assumed (default: AWS's regional STS; the emulator serves STS too). */
+  stsEndpoint?: string;
   /** Fixed credentials instead of the AWS chain (programs only, not falco.yaml: the demo's emulator). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
@@ -64,13 +116,31 @@ export const MIN_BUFFER_SIZE = 2000;
 
 export function defaultCloudWatchConfig(cluster = ''): CloudWatchConfig {
   return {
-    cluster, logGroup: cluster ? logGroupOf(cluster) : '', streamPrefix: DEFAULT_STREAM_PREFIX,
+    cluster, logGroup: cluster ? logGroupOf(cluster) : '', clusters: [], discoveryIntervalMs: 300_000, bufferBytes: 64 << 20,
+    streamPrefix: DEFAULT_STREAM_PREFIX,
     checkpointIntervalMs: 1000, shiftMs: 60_000, pollingIntervalMs: 1000, bufferSize: 20_000, maxEventSize: 262_144,
     tiersMs: [2_000, 15_000, 120_000, 600_000], skewMs: 1500, maxTps: 5, requestTimeoutMs: 10_000,
   };
 }
 
 export const logGroupOf = (cluster: string) => `/aws/eks/${cluster}/cluster`;
+
+/** The cluster of an EKS log group name (/aws/eks/<name>/cluster), or '' for another name. */
+export function clusterOf(logGroup: string): string {
+  return /^\/aws\/eks\/([^/]+)\/cluster$/.exec(logGroup)?.[1] ?? '';
+}
+
+/** The account of a role ARN (arn:aws:iam::123456789012:role/...), when it names one. */
+export function accountOf(roleArn: string | undefined): string | undefined {
+  return roleArn ? /^arn:[^:]+:iam::(\d{12}):/.exec(roleArn)?.[1] : undefined;
+}
+
+/** The clusters a configuration names (without discovery): the fleet, or the one cluster. */
+export function targetsOf(c: CloudWatchConfig): ClusterTarget[] {
+  if (c.clusters.length) return c.clusters;
+  if (!c.cluster && !c.logGroup) return [];
+  return [{ name: c.cluster || clusterOf(c.logGroup), logGroup: c.logGroup || logGroupOf(c.cluster), region: c.region, endpoint: c.endpoint }];
+}
 
 /**
  * The CloudWatch source's keys, or undefined when the configuration asks for no CloudWatch source (no
@@ -114,6 +184,7 @@ export function readCloudWatchConfig(view: ConfigView): CloudWatchConfig | undef
   c.streamPrefix = view.str(k('stream_prefix'), c.streamPrefix);
   c.endpoint = view.str(k('endpoint')) || undefined;
   c.checkpoint = view.str(k('checkpoint')) || undefined;
+  c.stsEndpoint = view.str(k('sts_endpoint')) || undefined;
   c.region = view.str(k('region')) || c.region;
   c.profile = view.str(k('profile')) || c.profile;
   c.checkpointIntervalMs = Math.round(view.num(k('checkpoint_interval'), c.checkpointIntervalMs / 1000, { fraction: true }) * 1000);
@@ -127,7 +198,106 @@ export function readCloudWatchConfig(view: ConfigView): CloudWatchConfig | undef
     c.tiersMs = tiers.items.map((_, i) => Math.round(view.num([...k('tiers'), i], 0, { fraction: true, min: 0.001 }) * 1000));
     if (c.tiersMs.some((t, i) => i > 0 && t <= c.tiersMs[i - 1]!)) view.fail(k('tiers'), 'cloudwatch.tiers must increase');
   }
+  c.bufferBytes = view.num(k('buffer_bytes'), c.bufferBytes, { min: 1 << 20 });
+  c.discoveryIntervalMs = Math.round(view.num(k('discovery_interval'), c.discoveryIntervalMs / 1000, { fraction: true, min: 1 }) * 1000);
+  readFleet(view, c);
   return c;
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/** `clusters:` (a list, or `auto` with `accounts:`). */
+function readFleet(view: ConfigView, c: CloudWatchConfig): void {
+  const path = ['cloudwatch', 'clusters'];
+  const node = view.node(path);
+  if (node === undefined || (isScalar(node) && node.value === null)) {
+    if (view.has(['cloudwatch', 'accounts'])) view.fail(['cloudwatch', 'accounts'], 'cloudwatch.accounts is where `clusters: auto` looks: set clusters: auto');
+    return;
+  }
+  if (isScalar(node) && node.value === 'auto') {
+    c.discover = readAccounts(view, c);
+    return;
+  }
+  if (!isSeq(node) || node.items.length === 0) view.fail(path, 'cloudwatch.clusters must be a list of clusters, or auto');
+  const seen = new Set<string>();
+  c.clusters = node.items.map((item, i) => {
+    const at = [...path, i];
+    if (isScalar(item)) return target(c, view.str(at) ?? '', {});
+    if (!isMap(item)) return view.fail(at, 'each entry of cloudwatch.clusters must be a cluster name or a mapping with name, region, role_arn, ...');
+    const key = (k: string) => [...at, k];
+    known(view, at, ['name', 'region', 'log_group', 'role_arn', 'external_id', 'session_name', 'endpoint', 'use_fips']);
+    const name = view.str(key('name')) ?? '';
+    const t = target(c, name, {
+      logGroup: view.str(key('log_group')) || undefined,
+      region: view.str(key('region')) || undefined,
+      ...identity(view, at),
+    });
+    if (!t.name && !t.logGroup) view.fail(at, 'a cluster needs a name (or a log_group)');
+    const id = `${t.account ?? ''}/${t.region ?? ''}/${t.logGroup}`;
+    if (seen.has(id)) view.fail(at, `cluster ${t.name || t.logGroup} is listed twice`);
+    seen.add(id);
+    return t;
+  }).map((t, i) => {
+    if (!/^[.\-_/#A-Za-z0-9]{1,512}$/.test(t.logGroup)) view.fail([...path, i], `"${t.logGroup}" is not a CloudWatch log group name`);
+    return t;
+  });
+}
+
+function readAccounts(view: ConfigView, c: CloudWatchConfig): AccountScope[] {
+  const path = ['cloudwatch', 'accounts'];
+  const node = view.node(path);
+  if (node === undefined || (isScalar(node) && node.value === null)) {
+    return [{ regions: c.region ? [c.region] : [], ...(c.endpoint ? { endpoint: c.endpoint } : {}) }];
+  }
+  if (!isSeq(node) || node.items.length === 0) return view.fail(path, 'cloudwatch.accounts must be a list of {role_arn, regions}');
+  return node.items.map((item, i) => {
+    const at = [...path, i];
+    if (!isMap(item)) return view.fail(at, 'each entry of cloudwatch.accounts must be a mapping with role_arn and regions');
+    known(view, at, ['role_arn', 'external_id', 'session_name', 'regions', 'endpoint', 'use_fips']);
+    const regions = view.strList([...at, 'regions']) ?? (c.region ? [c.region] : []);
+    if (!regions.length) view.fail(at, 'an account of cloudwatch.accounts needs regions (or cloudwatch.region)');
+    const { account: _account, ...id } = identity(view, at);
+    return { regions, ...id, ...(id.endpoint ? {} : c.endpoint ? { endpoint: c.endpoint } : {}) };
+  });
+}
+
+/** role_arn, external_id, session_name, endpoint, use_fips of a cluster or an account entry. */
+function identity(view: ConfigView, at: (string | number)[]): Omit<ClusterTarget, 'name' | 'logGroup' | 'region'> {
+  const key = (k: string) => [...at, k];
+  const roleArn = view.str(key('role_arn')) || undefined;
+  if (roleArn && !ROLE_ARN.test(roleArn)) view.fail(key('role_arn'), `"${roleArn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
+  const externalId = view.str(key('external_id')) || undefined;
+  const sessionName = view.str(key('session_name')) || undefined;
+  if ((externalId || sessionName) && !roleArn) view.fail(key(externalId ? 'external_id' : 'session_name'), 'external_id and session_name go with role_arn');
+  if (sessionName && !/^[\w+=,.@-]{2,64}$/.test(sessionName)) view.fail(key('session_name'), 'session_name: 2 to 64 letters, digits and +=,.@_-');
+  const endpoint = view.str(key('endpoint')) || undefined;
+  const useFips = view.has(key('use_fips')) ? view.bool(key('use_fips'), false) : undefined;
+  return {
+    ...(roleArn ? { roleArn, account: accountOf(roleArn) } : {}), ...(externalId ? { externalId } : {}), ...(sessionName ? { sessionName } : {}),
+    ...(endpoint ? { endpoint } : {}), ...(useFips !== undefined ? { useFips } : {}),
+  };
+}
+
+/** A cluster with the block's defaults filled in. */
+function target(c: CloudWatchConfig, name: string, t: Partial<ClusterTarget>): ClusterTarget {
+  const trimmed = name.trim();
+  return {
+    ...t,
+    name: trimmed || clusterOf(t.logGroup ?? ''),
+    logGroup: t.logGroup ?? (trimmed ? logGroupOf(trimmed) : ''),
+    ...(t.region ?? c.region ? { region: t.region ?? c.region } : {}),
+    ...(t.endpoint ?? c.endpoint ? { endpoint: t.endpoint ?? c.endpoint } : {}),
+  };
+}
+
+/** Keys of a mapping that kawa does not know are errors here: a typo in a fleet entry would read the wrong account. */
+function known(view: ConfigView, at: (string | number)[], keys: string[]): void {
+  const node = view.node(at);
+  if (!isMap(node)) return;
+  for (const pair of node.items) {
+    const k = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (!keys.includes(k)) view.fail([...at, k], `unknown key '${k}' (one of ${keys.join(', ')})`);
+  }
 }
 
 /** The k8saudit-eks entry of `plugins`, when load_plugins (if present) lists it. */
@@ -172,14 +342,25 @@ export interface CloudWatchFlags {
 /** `kawa run --cloudwatch CLUSTER [--region R] [--profile P] [--endpoint URL] [--checkpoint FILE]` over the configuration's keys. */
 export function applyCloudWatchFlags(base: CloudWatchConfig | undefined, flags: CloudWatchFlags): CloudWatchConfig {
   const c = { ...(base ?? defaultCloudWatchConfig()) };
-  if (flags.cloudwatch) {
-    const keepGroup = base && base.logGroup && base.logGroup !== logGroupOf(base.cluster);
-    c.cluster = flags.cloudwatch.trim();
-    if (!keepGroup) c.logGroup = logGroupOf(c.cluster);
-  }
   if (flags.region) c.region = flags.region;
   if (flags.profile) c.profile = flags.profile;
   if (flags.endpoint) c.endpoint = flags.endpoint;
   if (flags.checkpoint) c.checkpoint = flags.checkpoint;
+  if (flags.cloudwatch) {
+    const names = flags.cloudwatch.split(',').map((n) => n.trim()).filter(Boolean);
+    if (names.length > 1) {
+      // --cloudwatch a,b,c: a fleet in the region of the flags or the configuration
+      c.cluster = '';
+      c.logGroup = '';
+      c.clusters = names.map((name) => target(c, name, {}));
+      c.discover = undefined;
+    } else {
+      const keepGroup = base && base.logGroup && base.logGroup !== logGroupOf(base.cluster);
+      c.cluster = names[0] ?? '';
+      if (!keepGroup) c.logGroup = logGroupOf(c.cluster);
+      c.clusters = [];
+      c.discover = undefined;
+    }
+  }
   return c;
 }

@@ -18,6 +18,8 @@ export interface LogsClient {
 export interface PageReaderOptions {
   client: LogsClient;
   limiter: RateLimiter;
+  /** Whose turn a request takes at the limiter (the cluster). */
+  key?: string;
   signal: AbortSignal;
   /** Full-jitter backoff: random in [0, min(cap, base * 2^attempt)]. */
   backoffBaseMs: number;
@@ -34,7 +36,7 @@ export class PageReader {
   async read(input: FilterLogEventsCommandInput, priority: 0 | 1): Promise<FilterLogEventsCommandOutput> {
     const o = this.o;
     for (let attempt = 0; ; ) {
-      await o.limiter.take(priority, o.signal);
+      await o.limiter.take(priority, o.signal, o.key);
       try {
         const out = await o.client.send(new FilterLogEventsCommand({ ...input }), { abortSignal: o.signal });
         o.limiter.succeeded();

@@ -10,6 +10,7 @@
 //                         out before now is acknowledged
 //   snapshot()            what the checkpoint stores now
 import { AckWindow, type Ticket } from '../../core/ack-window.js';
+import { Notifier } from '../../core/notifier.js';
 import type { CheckpointState } from './checkpoint-state.js';
 import { SeenIds } from './seen.js';
 import { Tiers, type TierWindow } from './tiers.js';
@@ -29,6 +30,8 @@ export class Positions {
   private unacked = 0;
   /** Set when something durable changed since the last snapshot. */
   dirty = false;
+  /** Notified at every acknowledgement: room in the buffer. */
+  readonly acknowledged = new Notifier();
 
   constructor(tiers: Tiers, seen: SeenIds = new SeenIds()) {
     this.tiers = tiers;
@@ -59,6 +62,7 @@ export class Positions {
     }
     this.dirty = true;
     this.settle();
+    this.acknowledged.notify();
   }
 
   /** A window was read completely: move the tier's cursor; it becomes durable once acknowledged. */

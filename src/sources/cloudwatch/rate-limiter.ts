@@ -1,9 +1,12 @@
 // FilterLogEvents has one quota for a whole account and region (5 requests/s, shared with every other caller),
-// so every request of every CloudWatch source in this process for the same region and endpoint takes a token
-// from one bucket. The bucket holds one token (strict pacing, no bursts above the rate). The head tier's
-// requests go before re-check requests. On throttling the rate halves, and each success wins back 5% of the
-// configured rate (AIMD), never below a tenth of it, so a busy account settles below the point where AWS
-// refuses without the source starving itself.
+// so every request of every cluster this process reads in one account and region takes a token from one
+// bucket. The bucket holds one token (strict pacing, no bursts above the rate).
+//
+// Who gets the next token: first any head read (priority 0: new events, the latency users see) before any
+// re-check (priority 1: late events, deferred but never dropped while the head needs the budget); within a
+// priority, the clusters in turn, each cluster's requests in order, so a busy cluster cannot starve a quiet
+// one. On throttling the rate halves, and each success wins back 5% of the configured rate (AIMD), never
+// below a tenth of it, so a busy account settles below the point where AWS refuses without starving itself.
 
 interface Waiter {
   resolve(): void;
@@ -12,11 +15,61 @@ interface Waiter {
   onAbort?: () => void;
 }
 
+/** Per priority: the clusters with waiting requests, served in turn. */
+class FairQueue {
+  private readonly byKey = new Map<string, Waiter[]>();
+  /** Keys with waiters, in turn order: the next token goes to the first. */
+  private order: string[] = [];
+
+  get size(): number {
+    return this.order.length;
+  }
+
+  push(key: string, w: Waiter): void {
+    let q = this.byKey.get(key);
+    if (!q) {
+      this.byKey.set(key, (q = []));
+      this.order.push(key);
+    }
+    q.push(w);
+  }
+
+  /** The next waiter: the first key's oldest request; that key goes to the back of the turn. */
+  shift(): Waiter | undefined {
+    const key = this.order.shift();
+    if (key === undefined) return undefined;
+    const q = this.byKey.get(key)!;
+    const w = q.shift()!;
+    if (q.length) this.order.push(key);
+    else this.byKey.delete(key);
+    return w;
+  }
+
+  remove(key: string, w: Waiter): void {
+    const q = this.byKey.get(key);
+    const i = q?.indexOf(w) ?? -1;
+    if (!q || i < 0) return;
+    q.splice(i, 1);
+    if (!q.length) {
+      this.byKey.delete(key);
+      this.order = this.order.filter((k) => k !== key);
+    }
+  }
+}
+
+export interface LimiterStats {
+  /** Tokens given, by priority (0: head, 1: re-check). */
+  granted: [number, number];
+  /** Requests waiting now, by priority. */
+  waiting: [number, number];
+}
+
 export class RateLimiter {
   private rate: number;
   private tokens = 1;
   private at = performance.now();
-  private readonly queues: [Waiter[], Waiter[]] = [[], []];
+  private readonly queues: [FairQueue, FairQueue] = [new FairQueue(), new FairQueue()];
+  private readonly granted: [number, number] = [0, 0];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly maxRate: number) {
@@ -27,21 +80,30 @@ export class RateLimiter {
     return this.rate;
   }
 
-  /** Resolves when the caller may send one request; priority 0 (head) goes before 1. Rejects with an AbortError on abort. */
-  take(priority: 0 | 1, signal?: AbortSignal): Promise<void> {
+  get configuredRate(): number {
+    return this.maxRate;
+  }
+
+  get stats(): LimiterStats {
+    return { granted: [...this.granted], waiting: [this.queues[0].size, this.queues[1].size] };
+  }
+
+  /**
+   * Resolves when the caller may send one request; priority 0 (head) goes before 1; `key` (the cluster)
+   * takes turns with the other keys of its priority. Rejects with an AbortError on abort.
+   */
+  take(priority: 0 | 1, signal?: AbortSignal, key = ''): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortError());
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { resolve, reject, signal };
       if (signal) {
         w.onAbort = () => {
-          const q = this.queues[priority];
-          const i = q.indexOf(w);
-          if (i >= 0) q.splice(i, 1);
+          this.queues[priority].remove(key, w);
           reject(abortError());
         };
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
-      this.queues[priority].push(w);
+      this.queues[priority].push(key, w);
       this.pump();
     });
   }
@@ -59,13 +121,15 @@ export class RateLimiter {
     this.tokens = Math.min(1, this.tokens + ((now - this.at) / 1000) * this.rate);
     this.at = now;
     while (this.tokens >= 1) {
-      const w = this.queues[0].shift() ?? this.queues[1].shift();
+      const priority = this.queues[0].size ? 0 : 1;
+      const w = this.queues[priority].shift();
       if (!w) break;
       this.tokens -= 1;
+      this.granted[priority]++;
       if (w.onAbort) w.signal!.removeEventListener('abort', w.onAbort);
       w.resolve();
     }
-    if (this.timer || (!this.queues[0].length && !this.queues[1].length)) return;
+    if (this.timer || (!this.queues[0].size && !this.queues[1].size)) return;
     const waitMs = Math.max(1, ((1 - this.tokens) / this.rate) * 1000);
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -82,9 +146,12 @@ export function abortError(): Error {
 
 const shared = new Map<string, RateLimiter>();
 
-/** The process-wide limiter of a region (and endpoint): every source reading that region shares it. */
-export function sharedRateLimiter(region: string, endpoint: string | undefined, maxRate: number): RateLimiter {
-  const key = `${endpoint ?? 'aws'}|${region}`;
+/**
+ * The process-wide limiter of an account and region (and endpoint): every cluster read there shares it.
+ * `account` is the account id when known (a role's), else the identity that signs the requests.
+ */
+export function sharedRateLimiter(account: string, region: string, endpoint: string | undefined, maxRate: number): RateLimiter {
+  const key = `${endpoint ?? 'aws'}|${account}|${region}`;
   let limiter = shared.get(key);
   if (!limiter) shared.set(key, (limiter = new RateLimiter(maxRate)));
   return limiter;

@@ -1,53 +1,48 @@
-// The CloudWatch Logs source: EKS audit events of /aws/eks/<cluster>/cluster (streams kube-apiserver-audit-*)
-// read with FilterLogEvents, none lost, none repeated (fetcher-design.md §2).
+// The CloudWatch Logs source: the EKS audit logs of one cluster or of a fleet of clusters in many accounts
+// and regions, each read by its own ClusterReader (cluster-reader.ts: none lost, none repeated), all handing
+// their batches to one queue, each batch naming its cluster (kawa.cluster, kawa.account, kawa.region).
 //
-// Two loops read pages. The head loop reads from its cursor to now every polling interval (at once again
-// while it catches up); the sweep loop re-reads each stretch of time when it reaches each age of the tier
-// list (tiers.ts), which finds events that became searchable late: a lagging API-server stream, slow
-// ingestion, a millisecond whose events were not all visible at first. Every page passes the shared rate
-// limiter (head first) and waits for room before it is requested, so at most buffer_size events are held
-// between CloudWatch and the outputs however long an output stalls. Events whose eventId was already
-// delivered are dropped; the others become SourceBatches carrying their eventIds.
+// What the clusters share: the rate limiter of their account and region (AWS's FilterLogEvents quota is per
+// account and region: head reads first, clusters in turn), the clients of their identity (a role assumed
+// through STS, refreshed before expiry), and one byte budget for what is held between CloudWatch and the
+// outputs. What they do not share is failure: a cluster whose role cannot be assumed, whose log group is
+// missing or whose requests are refused is reported (its readiness detail, its metrics, a log line) and
+// retried while the others read on; it catches up from its checkpoint once it works again. With several
+// clusters the checkpoint is a directory holding one file per cluster, so adding or removing a cluster does
+// not disturb the others.
 //
-// Durability: a tier's cursor moves in the checkpoint only once every batch emitted before its read ended was
-// acknowledged (its alerts accepted by the outputs), and the checkpoint's id set holds only acknowledged ids.
-// A restart therefore re-reads what was not acknowledged, and the id set suppresses the rest. The checkpoint
-// is written at most every checkpoint_interval while acknowledgements arrive, and at shutdown after the last
-// acknowledgement.
-//
-// Truncated messages ("[Truncated...]") go out alone in a batch whose receivedNs is their CloudWatch
-// timestamp: the engine salvages them and gives them that time when their own timestamps were cut off.
-import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+// With `clusters: auto` the clusters are found by their log groups (discovery.ts) in the configured accounts
+// and regions, listed again every discovery_interval: a new cluster joins (cold start from `shift`, or its
+// checkpoint), a deleted one leaves.
+import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { AsyncQueue } from '../../core/async-queue.js';
 import { KawaError } from '../../core/errors.js';
-import { Notifier } from '../../core/notifier.js';
-import type { Source, SourceBatch } from '../../pipeline/types.js';
-import { CheckpointFile } from './checkpoint-file.js';
-import { Checkpointer } from './checkpointer.js';
 import type { Logger } from '../../core/logger.js';
 import type { MetricsRegistry } from '../../core/metrics.js';
+import type { Source, SourceBatch } from '../../pipeline/types.js';
+import { ByteBudget } from './budget.js';
+import { resolveRegion, type LogsSdkClient } from './client.js';
+import { FleetClients } from './clients.js';
+import { ClusterReader, type ClusterStats } from './cluster-reader.js';
+import { targetsOf, type AccountScope, type ClusterTarget, type CloudWatchConfig } from './config.js';
+import { listClusters } from './discovery.js';
+import { describe } from './errors.js';
 import { cloudWatchMetrics, type CloudWatchMetrics } from './metrics.js';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-state.js';
-import { createLogsClient, resolveRegion, retentionDays } from './client.js';
-import type { CloudWatchConfig } from './config.js';
-import { describe, type FailureKind } from './errors.js';
-import { PageReader, TokenInvalidError, sleep, type LogsClient } from './page-reader.js';
-import { abortError, RateLimiter, sharedRateLimiter } from './rate-limiter.js';
-import { Positions } from './positions.js';
-import type { SeenIds } from './seen.js';
-import { Tiers, type TierWindow } from './tiers.js';
+import { sleep } from './page-reader.js';
+import { RateLimiter, sharedRateLimiter } from './rate-limiter.js';
 
-const TRUNCATED = '[Truncated...]';
-const MAX_PAGE_EVENTS = 10_000;
 const DAY_MS = 86_400_000;
 
 export interface CloudWatchSourceOptions {
   logger?: Logger;
   metrics?: MetricsRegistry;
-  /** A client to use instead of building one from the configuration (tests). */
-  client?: LogsClient & { config?: unknown };
+  /** One client for every cluster instead of clients built from the configuration (tests). */
+  client?: LogsSdkClient;
   /** "Now" in ms: the wall clock by default; tests pass the emulator's virtual clock. */
   clock?: () => number;
+  /** One limiter for every cluster instead of the shared ones of each account and region (tests). */
   limiter?: RateLimiter;
   backoffBaseMs?: number;
   backoffCapMs?: number;
@@ -55,333 +50,247 @@ export interface CloudWatchSourceOptions {
   slowPollMs?: number;
 }
 
-export type Health = { state: 'starting' | 'ok' } | { state: 'unhealthy'; reason: string };
-
-export interface CloudWatchStats {
-  requests: number;
-  pages: number;
-  throttles: number;
-  retries: number;
-  tokenRestarts: number;
-  /** Distinct events delivered. */
-  events: number;
-  /** Events read again and dropped because their id was already delivered. */
-  repeats: number;
-  truncated: number;
-  /** Events first found by each tier (index 0: the head); finds by tiers > 0 arrived late. */
-  foundByTier: number[];
-  /** Largest ingestionTime - timestamp seen. */
-  maxIngestLagMs: number;
-  checkpointWrites: number;
-}
+export type CloudWatchStats = ClusterStats;
 
 export class CloudWatchSource implements Source {
   readonly name = 'cloudwatch';
-  readonly stats: CloudWatchStats;
-  health: Health = { state: 'starting' };
-  private readonly positions: Positions;
-  private readonly clock: () => number;
-  private readonly abort = new AbortController();
-  private readonly reader: PageReader;
-  private readonly pageLimit: number;
-  /** Unbounded in batches: what bounds it is the room reserved (in events) before each page is read. */
+  private readonly readers = new Map<string, ClusterReader>();
+  /** Unbounded in batches: what bounds it is the room the readers reserve before each page. */
   private readonly queue = new AsyncQueue<SourceBatch>({ maxItems: Number.MAX_SAFE_INTEGER });
-  /** Events of pages being read, reserved so that held + reserved never exceeds buffer_size. */
-  private reserved = 0;
-  private readonly room = new Notifier();
-  private readonly checkpointer: Checkpointer | undefined;
+  private readonly budget: ByteBudget;
+  private readonly clients: FleetClients;
+  private readonly clock: () => number;
   private readonly metrics: CloudWatchMetrics | undefined;
-  private loops: Promise<void> | undefined;
-  private closed = false;
-  private lastLateWarning = 0;
+  private readonly abort = new AbortController();
+  private started = false;
+  private discovering: Promise<void> | undefined;
+  /** Why discovery failed last, per account scope and region (cleared by a good listing). */
+  private readonly discoveryProblems = new Map<string, string>();
 
-  private constructor(
-    readonly config: CloudWatchConfig,
-    client: LogsClient,
-    limiter: RateLimiter,
-    state: { cursors: number[]; seen: SeenIds } | undefined,
-    private readonly opts: CloudWatchSourceOptions,
-  ) {
+  private constructor(readonly config: CloudWatchConfig, private readonly defaultRegion: string, private readonly opts: CloudWatchSourceOptions) {
     this.clock = opts.clock ?? Date.now;
     this.metrics = opts.metrics ? cloudWatchMetrics(opts.metrics) : undefined;
-    const tiers = state ? new Tiers(config.tiersMs, config.skewMs, state.cursors) : Tiers.cold(config.tiersMs, config.skewMs, this.clock(), config.shiftMs);
-    this.positions = new Positions(tiers, state?.seen);
-    if (config.checkpoint) {
-      const file = new CheckpointFile(config.checkpoint);
-      this.checkpointer = new Checkpointer(file, config.checkpointIntervalMs, () => this.positions.dirty, () => encodeCheckpoint({
-        logGroup: config.logGroup, streamPrefix: config.streamPrefix, tiers: config.tiersMs, ...this.positions.snapshot(), writtenAt: this.clock(),
-      }), () => this.stats.checkpointWrites++);
-    }
-    this.pageLimit = Math.min(MAX_PAGE_EVENTS, Math.floor(config.bufferSize / 2));
-    this.stats = {
-      requests: 0, pages: 0, throttles: 0, retries: 0, tokenRestarts: 0, events: 0, repeats: 0, truncated: 0,
-      foundByTier: Array.from({ length: tiers.count }, () => 0), maxIngestLagMs: 0, checkpointWrites: 0,
-    };
-    this.reader = new PageReader({
-      client, limiter, signal: this.abort.signal,
-      backoffBaseMs: opts.backoffBaseMs ?? 1000, backoffCapMs: opts.backoffCapMs ?? 30_000, slowPollMs: opts.slowPollMs ?? 30_000,
-      onOutcome: (outcome, error) => this.outcome(outcome, error),
-    });
+    this.budget = new ByteBudget(config.bufferBytes);
+    this.clients = new FleetClients(config);
   }
 
   /**
-   * Checks the configuration, resolves the region, reads the checkpoint (KAWA_ERR_CHECKPOINT when it is
-   * corrupt or belongs to another log group) and returns the source; reading starts with the iteration.
+   * Checks the configuration, resolves the default region, reads every listed cluster's checkpoint
+   * (KAWA_ERR_CHECKPOINT when one is corrupt or belongs to another log group) and returns the source;
+   * reading starts with the iteration.
    */
   static async open(config: CloudWatchConfig, opts: CloudWatchSourceOptions = {}): Promise<CloudWatchSource> {
-    if (!config.cluster && !config.logGroup) {
-      throw new KawaError('KAWA_ERR_CONFIG', 'no EKS cluster for CloudWatch: set the k8saudit-eks plugin\'s open_params (or cloudwatch.cluster, --cloudwatch CLUSTER)');
+    const targets = targetsOf(config);
+    if (!targets.length && !config.discover) {
+      throw new KawaError('KAWA_ERR_CONFIG', 'no EKS cluster for CloudWatch: set the k8saudit-eks plugin\'s open_params (or cloudwatch.cluster, cloudwatch.clusters, --cloudwatch CLUSTER)');
     }
-    if (!/^[.\-_/#A-Za-z0-9]{1,512}$/.test(config.logGroup)) {
-      throw new KawaError('KAWA_ERR_CONFIG', `"${config.logGroup}" is not a CloudWatch log group name: is the cluster name "${config.cluster}" right?`);
+    for (const t of targets) {
+      if (!/^[.\-_/#A-Za-z0-9]{1,512}$/.test(t.logGroup)) {
+        throw new KawaError('KAWA_ERR_CONFIG', `"${t.logGroup}" is not a CloudWatch log group name: is the cluster name "${t.name}" right?`);
+      }
     }
     if (!config.streamPrefix) throw new KawaError('KAWA_ERR_CONFIG', 'cloudwatch.stream_prefix must not be empty');
-    const client = opts.client ?? createLogsClient(config);
-    let region = config.region ?? 'local';
-    if (!opts.client) region = await resolveRegion(client as ReturnType<typeof createLogsClient>);
-    const limiter = opts.limiter ?? sharedRateLimiter(region, config.endpoint, config.maxTps);
-    let state: { cursors: number[]; seen: SeenIds; writtenAt: number } | undefined;
-    if (config.checkpoint) {
-      const doc = new CheckpointFile(config.checkpoint).read();
-      if (doc !== undefined) state = decodeCheckpoint(doc, config.checkpoint, { logGroup: config.logGroup, streamPrefix: config.streamPrefix, tiers: config.tiersMs });
+    const fleet = targets.length > 1 || config.discover !== undefined;
+    if (fleet && config.checkpoint && !(existsSync(config.checkpoint) && statSync(config.checkpoint).isDirectory())) {
+      throw new KawaError('KAWA_ERR_CONFIG', `with several clusters, cloudwatch.checkpoint names a directory (one file per cluster): ${config.checkpoint} is not one`);
     }
-    const source = new CloudWatchSource(config, client, limiter, state, opts);
-    const log = opts.logger;
-    const now = source.clock();
-    if (state) {
-      log?.info({ log_group: config.logGroup, checkpoint: config.checkpoint, written: new Date(state.writtenAt).toISOString(), behind_s: Math.round((now - Math.min(...state.cursors)) / 1000), ids: state.seen.size }, 'CloudWatch: resuming from the checkpoint');
-      if (!opts.client) await source.checkRetention(client as ReturnType<typeof createLogsClient>);
-    } else {
-      log?.info({ log_group: config.logGroup, look_back_s: config.shiftMs / 1000, checkpoint: config.checkpoint ?? null }, 'CloudWatch: cold start');
-    }
-    log?.info({ log_group: config.logGroup, stream_prefix: config.streamPrefix, region, endpoint: config.endpoint ?? 'aws', tiers_s: config.tiersMs.map((t) => t / 1000), max_tps: config.maxTps }, 'CloudWatch source ready');
+    // the region of clusters that name none: the configuration's, else the SDK's (AWS_REGION, the profile)
+    let region = config.region ?? '';
+    const needsRegion = targets.some((t) => !t.region) || (config.discover ?? []).some((s) => !s.regions.length);
+    if (!region && needsRegion) region = opts.client ? 'local' : await resolveRegion(new FleetClients(config).for({}));
+    const source = new CloudWatchSource(config, region, opts);
+    for (const t of targets) source.add({ ...t, region: t.region ?? region });
+    opts.logger?.info({
+      clusters: targets.map((t) => t.name || t.logGroup), discovery: config.discover ? config.discover.map((s) => ({ role: s.roleArn ?? 'self', regions: s.regions.length ? s.regions : [region] })) : null,
+      stream_prefix: config.streamPrefix, endpoint: config.endpoint ?? 'aws', tiers_s: config.tiersMs.map((t) => t / 1000), max_tps: config.maxTps,
+      checkpoint: config.checkpoint ?? null,
+    }, 'CloudWatch source ready');
     return source;
   }
 
-  /** A checkpoint older than the log group's retention cannot be caught up: say which stretch is gone. */
-  private async checkRetention(client: ReturnType<typeof createLogsClient>): Promise<void> {
-    const days = await retentionDays(client, this.config.logGroup, this.abort.signal);
-    if (days === undefined) return;
-    const oldestKept = this.clock() - days * DAY_MS;
-    const oldest = Math.min(...this.positions.tiers.cursors);
-    if (oldest >= oldestKept) return;
-    this.opts.logger?.warn({ log_group: this.config.logGroup, retention_days: days, checkpoint_from: new Date(oldest).toISOString(), gone_until: new Date(oldestKept).toISOString() },
-      'CloudWatch: the checkpoint is older than the log group\'s retention: events before gone_until have expired and cannot be read');
+  /** Clusters being read now, by name. */
+  get clusters(): string[] {
+    return [...this.readers.values()].map((r) => r.name);
   }
 
-  /** Lag of the head: how far behind now the newest fully read time is (ms). */
+  /** Every cluster's stats, summed. */
+  get stats(): CloudWatchStats {
+    const sum: CloudWatchStats = { requests: 0, pages: 0, throttles: 0, retries: 0, tokenRestarts: 0, events: 0, repeats: 0, truncated: 0, foundByTier: [], maxIngestLagMs: 0, checkpointWrites: 0 };
+    for (const r of this.readers.values()) {
+      const s = r.stats;
+      for (const k of ['requests', 'pages', 'throttles', 'retries', 'tokenRestarts', 'events', 'repeats', 'truncated', 'checkpointWrites'] as const) sum[k] += s[k];
+      s.foundByTier.forEach((n, i) => (sum.foundByTier[i] = (sum.foundByTier[i] ?? 0) + n));
+      sum.maxIngestLagMs = Math.max(sum.maxIngestLagMs, s.maxIngestLagMs);
+    }
+    return sum;
+  }
+
+  /** The head lag of the cluster furthest behind (ms). */
   get lagMs(): number {
-    return this.clock() - this.positions.tiers.cursors[0]!;
+    let lag = 0;
+    for (const r of this.readers.values()) lag = Math.max(lag, r.lagMs);
+    return lag;
   }
 
-  /** Events read and not yet acknowledged (queued here or in the pipeline). */
+  /** Events read and not yet acknowledged, all clusters. */
   get held(): number {
-    return this.positions.held;
+    let n = 0;
+    for (const r of this.readers.values()) n += r.held;
+    return n;
   }
 
-  get cursors(): readonly number[] {
-    return this.positions.tiers.cursors;
+  /** One cluster's reader (tests, the demo). */
+  reader(name: string): ClusterReader | undefined {
+    return [...this.readers.values()].find((r) => r.name === name);
+  }
+
+  /** Readiness: not ready only when no cluster can be read (each broken one is in detail()). */
+  unhealthy(): string | undefined {
+    const readers = [...this.readers.values()];
+    if (!readers.length) return this.discoveryProblems.size ? `no cluster found: ${[...this.discoveryProblems.values()].join('; ')}` : undefined;
+    const broken = readers.filter((r) => r.unhealthy());
+    if (broken.length < readers.length) return undefined;
+    return broken.length === 1 ? broken[0]!.unhealthy() : `no cluster can be read: ${broken.map((r) => `${r.name}: ${r.unhealthy()}`).join('; ')}`;
+  }
+
+  /** Per cluster: ok, starting, or why it cannot be read; per discovery scope that failed, why. */
+  detail(): Record<string, unknown> {
+    const clusters: Record<string, string> = {};
+    for (const r of this.readers.values()) clusters[r.name] = r.unhealthy() ?? r.health.state;
+    return { clusters, ...(this.discoveryProblems.size ? { discovery: Object.fromEntries(this.discoveryProblems) } : {}) };
   }
 
   [Symbol.asyncIterator](): AsyncIterator<SourceBatch> {
-    this.loops ??= this.start();
+    if (!this.started) {
+      this.started = true;
+      for (const r of this.readers.values()) this.run(r);
+      if (this.config.discover) this.discovering = this.discoverLoop(this.config.discover);
+    }
     return this.queue[Symbol.asyncIterator]();
   }
 
-  /** Stops reading; batches already handed out are still acknowledged, and the checkpoint is written after each. */
+  /** Stops reading; batches already handed out are still acknowledged, and each cluster's checkpoint is written after each. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
     this.abort.abort();
     this.queue.close();
-    this.room.notify();
-    await this.loops;
-    this.checkpointer?.finish();
+    await this.discovering;
+    await Promise.all([...this.readers.values()].map((r) => r.stop()));
+    this.clients.destroy();
   }
 
-  private start(): Promise<void> {
-    this.checkpointer?.start();
-    const run = async (loop: () => Promise<void>) => {
-      try {
-        await loop();
-      } catch (e) {
-        if ((e as Error).name === 'AbortError' && this.closed) return;
-        // the iteration ends with the error once the batches already queued are taken
-        this.queue.fail(e);
-        this.closed = true;
-        this.abort.abort();
-        this.room.notify();
-      }
-    };
-    return Promise.all([run(() => this.headLoop()), run(() => this.sweepLoop())]).then(() => undefined);
+  private key(t: ClusterTarget): string {
+    return `${t.account ?? (t.roleArn ? '?' : 'self')}/${t.region ?? ''}/${t.logGroup}`;
   }
 
-  private async headLoop(): Promise<void> {
-    while (!this.closed) {
-      const started = performance.now();
-      await this.readWindow(this.positions.tiers.head(this.clock()));
-      this.metrics?.lag.labels({ group: this.config.logGroup }).set(this.lagMs / 1000);
-      const age = this.checkpointer?.ageSeconds;
-      if (age !== undefined) this.metrics?.checkpointAge.set(age);
-      // a read that took longer than the interval was catching up: read again at once
-      const wait = this.config.pollingIntervalMs - (performance.now() - started);
-      if (wait > 0) await sleep(wait, this.abort.signal);
+  /** Adds a cluster (not started until the iteration starts). */
+  private add(t: ClusterTarget): ClusterReader {
+    const config = this.config;
+    const fleet = targetsOf(config).length > 1 || config.discover !== undefined;
+    const file = !config.checkpoint ? undefined : fleet ? join(config.checkpoint, checkpointName(t)) : config.checkpoint;
+    const state = ClusterReader.readState(file, t, config);
+    const client = this.opts.client ?? this.clients.for(t);
+    const limiter = this.opts.limiter ?? sharedRateLimiter(t.account ?? (t.roleArn ? t.roleArn : 'self'), t.region ?? this.defaultRegion, t.endpoint, config.maxTps);
+    const reader = new ClusterReader({
+      target: t, config, client, limiter, budget: this.budget, checkpoint: file, clock: this.clock,
+      deliver: (batch) => this.queue.tryPut(batch), logger: this.opts.logger, metrics: this.metrics,
+      backoffBaseMs: this.opts.backoffBaseMs ?? 1000, backoffCapMs: this.opts.backoffCapMs ?? 30_000, slowPollMs: this.opts.slowPollMs ?? 30_000,
+    }, state);
+    this.readers.set(this.key(t), reader);
+    const name = reader.name;
+    if (state) {
+      this.opts.logger?.info({ cluster: name, log_group: t.logGroup, checkpoint: file, written: new Date(state.writtenAt).toISOString(), behind_s: Math.round((this.clock() - Math.min(...state.cursors)) / 1000) }, 'CloudWatch: resuming from the checkpoint');
+    } else {
+      this.opts.logger?.info({ cluster: name, log_group: t.logGroup, look_back_s: config.shiftMs / 1000 }, 'CloudWatch: cold start');
     }
+    void this.describe(reader, client, state ? Math.min(...state.cursors) : undefined);
+    if (this.started) this.run(reader);
+    return reader;
   }
 
-  private async sweepLoop(): Promise<void> {
-    const tiers = this.positions.tiers;
-    while (!this.closed) {
-      const now = this.clock();
-      const window = tiers.nextDue(now);
-      if (window) await this.readWindow(window);
-      else await sleep(Math.max(10, Math.min(this.config.pollingIntervalMs, tiers.untilDue(now))), this.abort.signal);
-    }
-  }
-
-  /** Reads one window through all its pages, then moves the tier's cursor. */
-  private async readWindow(w: TierWindow): Promise<void> {
-    const input = {
-      logGroupName: this.config.logGroup, logStreamNamePrefix: this.config.streamPrefix,
-      startTime: Math.max(0, w.start), ...(w.end !== undefined ? { endTime: w.end } : {}), limit: this.pageLimit,
-    };
-    let nextToken: string | undefined;
-    for (;;) {
-      await this.reserve(this.pageLimit);
-      let page;
-      try {
-        page = await this.reader.read(nextToken ? { ...input, nextToken } : input, w.tier === 0 ? 0 : 1);
-      } catch (e) {
-        this.release(this.pageLimit);
-        if (!(e instanceof TokenInvalidError)) throw e;
-        // an expired or invalid token: the whole window again; the id set absorbs what repeats
-        this.stats.tokenRestarts++;
-        this.opts.logger?.warn({ tier: w.tier, err: e.message }, 'CloudWatch: pagination token refused, reading the window again');
-        nextToken = undefined;
-        continue;
-      }
-      this.release(this.pageLimit);
-      this.stats.pages++;
-      if (page.events?.length) this.accept(page.events, w.tier);
-      nextToken = page.nextToken || undefined;
-      if (!nextToken) break;
-    }
-    this.positions.windowRead(w);
-    this.checkpointer?.maybeWrite();
-  }
-
-  /** New events of a page become batches; truncated ones go alone so the engine can give them their own time. */
-  private accept(events: FilteredLogEvent[], tier: number): void {
-    const seen = this.positions.seen;
-    let run: FilteredLogEvent[] = [];
-    for (const ev of events) {
-      const id = ev.eventId ?? `${ev.logStreamName}/${ev.timestamp}/${ev.ingestionTime}/${ev.message?.length}`;
-      if (seen.has(id)) {
-        this.stats.repeats++;
-        continue;
-      }
-      ev.eventId = id;
-      seen.add(id, ev.timestamp ?? 0);
-      this.stats.foundByTier[tier]!++;
-      const lag = (ev.ingestionTime ?? 0) - (ev.timestamp ?? 0);
-      if (lag > this.stats.maxIngestLagMs) this.stats.maxIngestLagMs = lag;
-      if ((ev.message ?? '').endsWith(TRUNCATED)) {
-        this.stats.truncated++;
-        if (run.length) this.emit(run);
-        run = [];
-        this.emit([ev]);
-      } else {
-        run.push(ev);
-      }
-    }
-    if (run.length) this.emit(run);
-    const lastTier = this.positions.tiers.count - 1;
-    if (tier === lastTier && tier > 0 && this.stats.foundByTier[tier]! > 0 && this.clock() - this.lastLateWarning > 60_000) {
-      this.lastLateWarning = this.clock();
-      this.opts.logger?.warn({ found_by_last_tier: this.stats.foundByTier[tier], last_age_s: this.config.tiersMs[lastTier - 1]! / 1000 },
-        'CloudWatch: events became searchable so late that only the last re-check found them; events later than the last tier age would be missed (raise cloudwatch.tiers)');
-    }
-  }
-
-  private emit(events: FilteredLogEvent[]): void {
-    const messages = events.map((e) => e.message ?? '');
-    let total = 0;
-    for (const m of messages) total += Buffer.byteLength(m, 'utf8');
-    const data = Buffer.allocUnsafe(total);
-    const offsets = new Uint32Array(events.length + 1);
-    let at = 0;
-    for (let i = 0; i < messages.length; i++) {
-      at += data.write(messages[i]!, at, 'utf8');
-      offsets[i + 1] = at;
-    }
-    const ids = events.map((e) => e.eventId!);
-    const streams = events.map((e) => e.logStreamName ?? '');
-    const ticket = this.positions.emitted(ids);
-    this.stats.events += events.length;
-    let acked = false;
-    this.queue.tryPut({
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-      offsets,
-      count: events.length,
-      receivedNs: BigInt(events[events.length - 1]!.timestamp ?? 0) * 1_000_000n,
-      origin: (k) => `${this.config.logGroup}:${streams[k]}/${ids[k]}`,
-      eventId: (k) => ids[k],
-      ack: () => {
-        if (acked) return;
-        acked = true;
-        this.positions.acked(ticket);
-        this.room.notify();
-        this.checkpointer?.maybeWrite();
-      },
+  private run(reader: ClusterReader): void {
+    reader.start();
+    // a reader stops by itself only on an error no retry can fix (an invalid query): the whole source stops
+    reader.done.catch((e: unknown) => {
+      if (this.abort.signal.aborted) return;
+      this.queue.fail(e);
+      void this.close();
     });
   }
 
-  /** Waits until n more events fit in the buffer, then holds that room until release(). */
-  private async reserve(n: number): Promise<void> {
-    const capacity = Math.max(this.config.bufferSize, n);
-    while (this.positions.held + this.reserved + n > capacity) {
-      if (this.abort.signal.aborted) throw abortError();
-      await this.room.wait();
+  /** The log group's account (for kawa.account) and retention: a checkpoint older than the retention cannot
+   *  be caught up, so say which stretch is gone. Best effort: the reader reports access problems itself. */
+  private async describe(reader: ClusterReader, client: LogsSdkClient, oldest: number | undefined): Promise<void> {
+    const t = reader.target;
+    try {
+      const out = await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: t.logGroup, limit: 5 }), { abortSignal: this.abort.signal });
+      const group = out.logGroups?.find((g) => g.logGroupName === t.logGroup);
+      const account = /^arn:[^:]+:logs:[^:]*:(\d{12}):/.exec(group?.arn ?? '')?.[1];
+      if (account && !t.account) t.account = account;
+      const days = group?.retentionInDays;
+      if (days === undefined || oldest === undefined) return;
+      const oldestKept = this.clock() - days * DAY_MS;
+      if (oldest >= oldestKept) return;
+      this.opts.logger?.warn({ cluster: reader.name, log_group: t.logGroup, retention_days: days, checkpoint_from: new Date(oldest).toISOString(), gone_until: new Date(oldestKept).toISOString() },
+        'CloudWatch: the checkpoint is older than the log group\'s retention: events before gone_until have expired and cannot be read');
+    } catch {
+      // not allowed to describe, or not reachable now: the reader's own requests say so
     }
-    this.reserved += n;
   }
 
-  private release(n: number): void {
-    this.reserved -= n;
-    this.room.notify();
-  }
-
-  unhealthy(): string | undefined {
-    return this.health.state === 'unhealthy' ? this.health.reason : undefined;
-  }
-
-  private outcome(outcome: 'ok' | FailureKind, error?: unknown): void {
-    this.stats.requests++;
-    this.metrics?.requests.inc({ operation: 'FilterLogEvents', outcome });
-    if (outcome === 'ok') {
-      if (this.health.state !== 'ok') {
-        if (this.health.state === 'unhealthy') this.opts.logger?.info({ log_group: this.config.logGroup }, 'CloudWatch: reading again');
-        this.health = { state: 'ok' };
+  /** Lists the clusters of every scope and region now, then every discovery_interval. */
+  private async discoverLoop(scopes: AccountScope[]): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      for (const scope of scopes) {
+        for (const region of scope.regions.length ? scope.regions : [this.defaultRegion]) await this.discover(scope, region);
       }
+      try {
+        await sleep(this.config.discoveryIntervalMs, this.abort.signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  private async discover(scope: AccountScope, region: string): Promise<void> {
+    const where = `${scope.roleArn ?? 'self'} ${region}`;
+    const identity = { ...scope, region };
+    let found;
+    try {
+      found = await listClusters(this.opts.client ?? this.clients.for(identity), this.abort.signal);
+    } catch (e) {
+      if (this.abort.signal.aborted) return;
+      const reason = describe(e);
+      if (this.discoveryProblems.get(where) !== reason) this.opts.logger?.warn({ scope: where, err: reason }, 'CloudWatch: cannot list the clusters; trying again at the next discovery');
+      this.discoveryProblems.set(where, reason);
       return;
     }
-    if (outcome === 'abort') return;
-    if (outcome === 'throttle') {
-      this.stats.throttles++;
-      this.metrics?.throttles.inc({ operation: 'FilterLogEvents' });
-    } else {
-      this.stats.retries++;
-    }
-    if (outcome === 'notFound' || outcome === 'credentials') {
-      const reason = outcome === 'notFound'
-        ? `log group ${this.config.logGroup} not found (is control-plane audit logging enabled for the cluster?)`
-        : `credentials refused: ${describe(error)}`;
-      if (this.health.state !== 'unhealthy' || this.health.reason !== reason) {
-        this.opts.logger?.error({ log_group: this.config.logGroup, retry_s: (this.opts.slowPollMs ?? 30_000) / 1000 }, `CloudWatch: ${reason}`);
+    this.discoveryProblems.delete(where);
+    const inScope = (r: ClusterReader) => r.target.region === region && r.target.roleArn === scope.roleArn;
+    const now = new Set<string>();
+    for (const f of found) {
+      const t: ClusterTarget = { ...identity, name: f.name, logGroup: f.logGroup, ...(f.account ?? scope.roleArn ? { account: f.account ?? accountOfScope(scope) } : {}) };
+      const key = this.key(t);
+      now.add(key);
+      if (!this.readers.has(key)) {
+        this.opts.logger?.info({ cluster: t.name, account: t.account ?? null, region }, 'CloudWatch: cluster found, reading it');
+        this.add(t);
       }
-      this.health = { state: 'unhealthy', reason };
-    } else if (outcome === 'transient' || outcome === 'throttle') {
-      this.opts.logger?.debug({ err: describe(error) }, 'CloudWatch: request failed, retrying');
+    }
+    for (const [key, r] of this.readers) {
+      if (!inScope(r) || now.has(key)) continue;
+      this.readers.delete(key);
+      this.opts.logger?.info({ cluster: r.name, region }, 'CloudWatch: cluster gone (its log group was deleted), no longer read');
+      void r.stop();
     }
   }
+}
+
+function accountOfScope(scope: AccountScope): string | undefined {
+  return scope.roleArn ? /^arn:[^:]+:iam::(\d{12}):/.exec(scope.roleArn)?.[1] : undefined;
+}
+
+/** The checkpoint file of a cluster in the checkpoint directory: account, region and cluster. */
+export function checkpointName(t: ClusterTarget): string {
+  const name = (t.name || t.logGroup).replace(/[^\w.-]+/g, '_');
+  return `${t.account ?? 'self'}.${t.region ?? 'default'}.${name}.json`;
 }

@@ -1,0 +1,347 @@
+// One EKS cluster's audit log, /aws/eks/<cluster>/cluster (streams kube-apiserver-audit-*), read with
+// FilterLogEvents, none lost, none repeated (fetcher-design.md §2). A CloudWatch source runs one of these per
+// cluster of its fleet, all handing batches to the source's one queue.
+//
+// Two loops read pages. The head loop reads from its cursor to now every polling interval (at once again
+// while it catches up); the sweep loop re-reads each stretch of time when it reaches each age of the tier
+// list (tiers.ts), which finds events that became searchable late: a lagging API-server stream, slow
+// ingestion, a millisecond whose events were not all visible at first. Every page passes the rate limiter
+// of the cluster's account and region (head first, clusters in turn) and waits for room before it is
+// requested (buffer_size events of this cluster, and the source's byte budget for all), so what is held
+// between CloudWatch and the outputs stays bounded however long an output stalls. Events whose eventId was
+// already delivered are dropped; the others become SourceBatches carrying their eventIds and the cluster.
+//
+// Durability (positions.ts): a tier's cursor moves in the checkpoint only once every batch emitted before its
+// read ended was acknowledged, and the checkpoint's id set holds only acknowledged ids; a restart re-reads
+// what was not acknowledged, and the id set suppresses the rest.
+import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import type { Logger } from '../../core/logger.js';
+import type { SourceBatch } from '../../pipeline/types.js';
+import type { ByteBudget } from './budget.js';
+import { PAGE_BYTES } from './budget.js';
+import { CheckpointFile } from './checkpoint-file.js';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-state.js';
+import { Checkpointer } from './checkpointer.js';
+import type { ClusterTarget, CloudWatchConfig } from './config.js';
+import { describe, type FailureKind } from './errors.js';
+import type { CloudWatchMetrics } from './metrics.js';
+import { PageReader, TokenInvalidError, sleep, type LogsClient } from './page-reader.js';
+import { Positions } from './positions.js';
+import { abortError, type RateLimiter } from './rate-limiter.js';
+import type { SeenIds } from './seen.js';
+import { Tiers, type TierWindow } from './tiers.js';
+import { TRUNCATION_MARK } from '../../core/truncation.js';
+
+const MAX_PAGE_EVENTS = 10_000;
+
+export type ClusterHealth = { state: 'starting' | 'ok' } | { state: 'unhealthy'; reason: string };
+
+export interface ClusterStats {
+  requests: number;
+  pages: number;
+  throttles: number;
+  retries: number;
+  tokenRestarts: number;
+  /** Distinct events delivered. */
+  events: number;
+  /** Events read again and dropped because their id was already delivered. */
+  repeats: number;
+  truncated: number;
+  /** Events first found by each tier (index 0: the head); finds by tiers > 0 arrived late. */
+  foundByTier: number[];
+  /** Largest ingestionTime - timestamp seen. */
+  maxIngestLagMs: number;
+  checkpointWrites: number;
+}
+
+export interface ClusterReaderOptions {
+  target: ClusterTarget;
+  config: CloudWatchConfig;
+  client: LogsClient;
+  limiter: RateLimiter;
+  budget: ByteBudget;
+  /** Where batches go (the source's queue). */
+  deliver(batch: SourceBatch): void;
+  /** The checkpoint file of this cluster, if any. */
+  checkpoint?: string;
+  clock: () => number;
+  logger?: Logger;
+  metrics?: CloudWatchMetrics;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  slowPollMs: number;
+}
+
+export class ClusterReader {
+  readonly stats: ClusterStats;
+  health: ClusterHealth = { state: 'starting' };
+  readonly positions: Positions;
+  private readonly abort = new AbortController();
+  private readonly reader: PageReader;
+  private readonly pageLimit: number;
+  /** Events of pages being read, reserved so that held + reserved never exceeds buffer_size. */
+  private reserved = 0;
+  private readonly checkpointer: Checkpointer | undefined;
+  private loops: Promise<void> | undefined;
+  private closed = false;
+  private lastLateWarning = 0;
+  private readonly labels: { cluster: string };
+
+  constructor(private readonly o: ClusterReaderOptions, state?: { cursors: number[]; seen: SeenIds }) {
+    const { config, target } = o;
+    const tiers = state ? new Tiers(config.tiersMs, config.skewMs, state.cursors) : Tiers.cold(config.tiersMs, config.skewMs, o.clock(), config.shiftMs);
+    this.positions = new Positions(tiers, state?.seen);
+    this.labels = { cluster: target.name || target.logGroup };
+    if (o.checkpoint) {
+      this.checkpointer = new Checkpointer(new CheckpointFile(o.checkpoint), config.checkpointIntervalMs, () => this.positions.dirty, () => encodeCheckpoint({
+        logGroup: target.logGroup, streamPrefix: config.streamPrefix, tiers: config.tiersMs, ...this.positions.snapshot(), writtenAt: o.clock(),
+      }), () => this.stats.checkpointWrites++);
+    }
+    this.pageLimit = Math.min(MAX_PAGE_EVENTS, Math.floor(config.bufferSize / 2));
+    this.stats = {
+      requests: 0, pages: 0, throttles: 0, retries: 0, tokenRestarts: 0, events: 0, repeats: 0, truncated: 0,
+      foundByTier: Array.from({ length: tiers.count }, () => 0), maxIngestLagMs: 0, checkpointWrites: 0,
+    };
+    this.reader = new PageReader({
+      client: o.client, limiter: o.limiter, signal: this.abort.signal, key: this.labels.cluster,
+      backoffBaseMs: o.backoffBaseMs, backoffCapMs: o.backoffCapMs, slowPollMs: o.slowPollMs,
+      onOutcome: (outcome, error) => this.outcome(outcome, error),
+    });
+  }
+
+  /** The stored position of this cluster, or undefined (a cold start). KAWA_ERR_CHECKPOINT when it is corrupt
+   *  or belongs to another log group. */
+  static readState(file: string | undefined, target: ClusterTarget, config: CloudWatchConfig): { cursors: number[]; seen: SeenIds; writtenAt: number } | undefined {
+    if (!file) return undefined;
+    const doc = new CheckpointFile(file).read();
+    return doc === undefined ? undefined : decodeCheckpoint(doc, file, { logGroup: target.logGroup, streamPrefix: config.streamPrefix, tiers: config.tiersMs });
+  }
+
+  get name(): string {
+    return this.labels.cluster;
+  }
+
+  get target(): ClusterTarget {
+    return this.o.target;
+  }
+
+  /** Lag of the head: how far behind now the newest fully read time is (ms). */
+  get lagMs(): number {
+    return this.o.clock() - this.positions.tiers.cursors[0]!;
+  }
+
+  /** Events read and not yet acknowledged (queued or in the pipeline). */
+  get held(): number {
+    return this.positions.held;
+  }
+
+  start(): void {
+    this.loops ??= (async () => {
+      this.checkpointer?.start();
+      await Promise.all([this.guard(() => this.headLoop()), this.guard(() => this.sweepLoop())]);
+    })();
+  }
+
+  /** Stops reading; the batches already delivered are still acknowledged, and the checkpoint written after each. */
+  async stop(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.o.budget.wake();
+    await this.loops;
+    this.checkpointer?.finish();
+  }
+
+  unhealthy(): string | undefined {
+    return this.health.state === 'unhealthy' ? this.health.reason : undefined;
+  }
+
+  /** A loop ends only on shutdown; any other error is a bug or a configuration error: it stops the whole source. */
+  private async guard(loop: () => Promise<void>): Promise<void> {
+    try {
+      await loop();
+    } catch (e) {
+      if ((e as Error).name === 'AbortError' && this.closed) return;
+      this.closed = true;
+      this.abort.abort();
+      throw e;
+    }
+  }
+
+  /** Resolves when both loops ended; rejects with the error that stopped them. */
+  get done(): Promise<void> {
+    return this.loops ?? Promise.resolve();
+  }
+
+  private async headLoop(): Promise<void> {
+    const { config, metrics } = this.o;
+    while (!this.closed) {
+      const started = performance.now();
+      await this.readWindow(this.positions.tiers.head(this.o.clock()));
+      metrics?.lag.labels({ cluster: this.name, group: this.o.target.logGroup }).set(this.lagMs / 1000);
+      const age = this.checkpointer?.ageSeconds;
+      if (age !== undefined) metrics?.checkpointAge.set(age);
+      // a read that took longer than the interval was catching up: read again at once
+      const wait = config.pollingIntervalMs - (performance.now() - started);
+      if (wait > 0) await sleep(wait, this.abort.signal);
+    }
+  }
+
+  private async sweepLoop(): Promise<void> {
+    const tiers = this.positions.tiers;
+    while (!this.closed) {
+      const now = this.o.clock();
+      const window = tiers.nextDue(now);
+      if (window) await this.readWindow(window);
+      else await sleep(Math.max(10, Math.min(this.o.config.pollingIntervalMs, tiers.untilDue(now))), this.abort.signal);
+    }
+  }
+
+  /** Reads one window through all its pages, then moves the tier's cursor. */
+  private async readWindow(w: TierWindow): Promise<void> {
+    const input = {
+      logGroupName: this.o.target.logGroup, logStreamNamePrefix: this.o.config.streamPrefix,
+      startTime: Math.max(0, w.start), ...(w.end !== undefined ? { endTime: w.end } : {}), limit: this.pageLimit,
+    };
+    let nextToken: string | undefined;
+    for (;;) {
+      await this.reserve(this.pageLimit);
+      let page;
+      try {
+        page = await this.reader.read(nextToken ? { ...input, nextToken } : input, w.tier === 0 ? 0 : 1);
+      } catch (e) {
+        this.unreserve(this.pageLimit);
+        if (!(e instanceof TokenInvalidError)) throw e;
+        // an expired or invalid token: the whole window again; the id set absorbs what repeats
+        this.stats.tokenRestarts++;
+        this.o.logger?.warn({ cluster: this.name, tier: w.tier, err: e.message }, 'CloudWatch: pagination token refused, reading the window again');
+        nextToken = undefined;
+        continue;
+      }
+      this.stats.pages++;
+      const kept = page.events?.length ? this.accept(page.events, w.tier) : 0;
+      // the page's reservation becomes what its new events hold until they are acknowledged
+      this.unreserve(this.pageLimit, PAGE_BYTES - kept);
+      nextToken = page.nextToken || undefined;
+      if (!nextToken) break;
+    }
+    this.positions.windowRead(w);
+    this.checkpointer?.maybeWrite();
+  }
+
+  /** The new events of a page become one batch; returns the bytes it holds. */
+  private accept(events: FilteredLogEvent[], tier: number): number {
+    const seen = this.positions.seen;
+    const fresh: FilteredLogEvent[] = [];
+    for (const ev of events) {
+      const id = ev.eventId ?? `${ev.logStreamName}/${ev.timestamp}/${ev.ingestionTime}/${ev.message?.length}`;
+      if (seen.has(id)) {
+        this.stats.repeats++;
+        continue;
+      }
+      ev.eventId = id;
+      seen.add(id, ev.timestamp ?? 0);
+      this.stats.foundByTier[tier]!++;
+      const lag = (ev.ingestionTime ?? 0) - (ev.timestamp ?? 0);
+      if (lag > this.stats.maxIngestLagMs) this.stats.maxIngestLagMs = lag;
+      if ((ev.message ?? '').endsWith(TRUNCATION_MARK)) this.stats.truncated++;
+      fresh.push(ev);
+    }
+    const lastTier = this.positions.tiers.count - 1;
+    if (tier === lastTier && tier > 0 && this.stats.foundByTier[tier]! > 0 && this.o.clock() - this.lastLateWarning > 60_000) {
+      this.lastLateWarning = this.o.clock();
+      this.o.logger?.warn({ cluster: this.name, found_by_last_tier: this.stats.foundByTier[tier], last_age_s: this.o.config.tiersMs[lastTier - 1]! / 1000 },
+        'CloudWatch: events became searchable so late that only the last re-check found them; events later than the last tier age would be missed (raise cloudwatch.tiers)');
+    }
+    return fresh.length ? this.emit(fresh) : 0;
+  }
+
+  /** Hands one batch to the source; returns its bytes (held until it is acknowledged). */
+  private emit(events: FilteredLogEvent[]): number {
+    const messages = events.map((e) => e.message ?? '');
+    let total = 0;
+    for (const m of messages) total += Buffer.byteLength(m, 'utf8');
+    const data = Buffer.allocUnsafe(total);
+    const offsets = new Uint32Array(events.length + 1);
+    const arrivalNs = new BigInt64Array(events.length);
+    let at = 0;
+    for (let i = 0; i < messages.length; i++) {
+      at += data.write(messages[i]!, at, 'utf8');
+      offsets[i + 1] = at;
+      arrivalNs[i] = BigInt(events[i]!.timestamp ?? 0) * 1_000_000n;
+    }
+    const ids = events.map((e) => e.eventId!);
+    const streams = events.map((e) => e.logStreamName ?? '');
+    const ticket = this.positions.emitted(ids);
+    this.stats.events += events.length;
+    const { target, budget } = this.o;
+    const group = target.logGroup;
+    let acked = false;
+    this.o.deliver({
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      offsets,
+      count: events.length,
+      arrivalNs,
+      receivedNs: arrivalNs[events.length - 1],
+      context: { cluster: target.name, account: target.account, region: target.region },
+      origin: (k) => `${group}:${streams[k]}/${ids[k]}`,
+      eventId: (k) => ids[k],
+      ack: () => {
+        if (acked) return;
+        acked = true;
+        this.positions.acked(ticket);
+        budget.release(total);
+        this.checkpointer?.maybeWrite();
+      },
+    });
+    return total;
+  }
+
+  /** Waits until n more events fit in this cluster's buffer and a page fits in the source's byte budget. */
+  private async reserve(n: number): Promise<void> {
+    const capacity = Math.max(this.o.config.bufferSize, n);
+    while (this.positions.held + this.reserved + n > capacity) {
+      if (this.abort.signal.aborted) throw abortError();
+      await this.positions.acknowledged.wait(1000);
+    }
+    await this.o.budget.reserve(PAGE_BYTES, this.abort.signal);
+    this.reserved += n;
+  }
+
+  /** Gives back a page's reservation: its events, and the bytes its batch does not hold. */
+  private unreserve(n: number, bytes = PAGE_BYTES): void {
+    this.reserved -= n;
+    this.o.budget.release(bytes);
+  }
+
+  private outcome(outcome: 'ok' | FailureKind, error?: unknown): void {
+    const { logger, metrics, target } = this.o;
+    this.stats.requests++;
+    metrics?.requests.inc({ operation: 'FilterLogEvents', outcome, cluster: this.name });
+    if (outcome === 'ok') {
+      if (this.health.state !== 'ok') {
+        if (this.health.state === 'unhealthy') logger?.info({ cluster: this.name, log_group: target.logGroup }, 'CloudWatch: reading again');
+        this.health = { state: 'ok' };
+      }
+      return;
+    }
+    if (outcome === 'abort') return;
+    if (outcome === 'throttle') {
+      this.stats.throttles++;
+      metrics?.throttles.inc({ operation: 'FilterLogEvents', cluster: this.name });
+    } else {
+      this.stats.retries++;
+    }
+    if (outcome === 'notFound' || outcome === 'credentials') {
+      const reason = outcome === 'notFound'
+        ? `log group ${target.logGroup} not found (is control-plane audit logging enabled for the cluster?)`
+        : `credentials refused: ${describe(error)}`;
+      if (this.health.state !== 'unhealthy' || this.health.reason !== reason) {
+        logger?.error({ cluster: this.name, log_group: target.logGroup, retry_s: this.o.slowPollMs / 1000 }, `CloudWatch: ${reason}`);
+      }
+      this.health = { state: 'unhealthy', reason };
+    } else if (outcome === 'transient' || outcome === 'throttle') {
+      logger?.debug({ cluster: this.name, err: describe(error) }, 'CloudWatch: request failed, retrying');
+    }
+  }
+}
