@@ -1,26 +1,28 @@
 // The CloudWatch source's checkpoint document (one JSON object, written atomically by CheckpointFile):
 //
-//   { "kind": "kawa-cloudwatch-checkpoint", "version": 1,
+//   { "kind": "kawa-cloudwatch-checkpoint", "version": 2,
 //     "logGroup": "/aws/eks/c/cluster", "streamPrefix": "kube-apiserver-audit-",
 //     "tiers": [2000, 15000, 120000, 600000],       re-check ages (ms) the cursors belong to
 //     "cursors": [t0, t1, ..., tK],                    event time (ms) each tier has read up to
-//     "seen": [dt, prefix, rest, ...],                 acknowledged eventIds still inside a window (seen.ts)
+//     "seen": [[second, "<base64>"], ...],             acknowledged eventIds still inside a window, as 64-bit
+//                                                      hashes per second of event time (seen.ts); version 1
+//                                                      stored the ids themselves, front-coded: still read
 //     "writtenAt": ms }
 //
 // Cursors only cover events whose alerts the outputs accepted, and `seen` only holds acknowledged ids, so a
 // restart reads again exactly what was not acknowledged (plus what was acknowledged after the last write).
 import { KawaError } from '../../core/errors.js';
-import { SeenIds } from './seen.js';
+import { SeenIds, type IdBudget } from './seen.js';
 
 export const CHECKPOINT_KIND = 'kawa-cloudwatch-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
 export interface CheckpointState {
   logGroup: string;
   streamPrefix: string;
   tiers: number[];
   cursors: number[];
-  seen: (number | string)[];
+  seen: [number, string][];
   writtenAt: number;
 }
 
@@ -39,14 +41,14 @@ export function encodeCheckpoint(s: CheckpointState): Record<string, unknown> {
  * is still used: every tier restarts from the oldest cursor, so nothing is skipped. Throws KAWA_ERR_CHECKPOINT
  * naming the file.
  */
-export function decodeCheckpoint(doc: unknown, file: string, expect: { logGroup: string; streamPrefix: string; tiers: number[] }): LoadedCheckpoint {
+export function decodeCheckpoint(doc: unknown, file: string, expect: { logGroup: string; streamPrefix: string; tiers: number[] }, budget?: IdBudget): LoadedCheckpoint {
   const bad = (why: string): never => {
     throw new KawaError('KAWA_ERR_CHECKPOINT', `not a usable CloudWatch checkpoint: ${why}; move it away to start over from the configured look-back`, { file });
   };
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return bad('not a JSON object');
   const d = doc as Record<string, unknown>;
   if (d.kind !== CHECKPOINT_KIND) return bad(`"kind" is ${JSON.stringify(d.kind)}, not "${CHECKPOINT_KIND}"`);
-  if (d.version !== CHECKPOINT_VERSION) return bad(`version ${JSON.stringify(d.version)} is not ${CHECKPOINT_VERSION}`);
+  if (d.version !== 1 && d.version !== CHECKPOINT_VERSION) return bad(`version ${JSON.stringify(d.version)} is not ${CHECKPOINT_VERSION}`);
   if (d.logGroup !== expect.logGroup || d.streamPrefix !== expect.streamPrefix) {
     throw new KawaError('KAWA_ERR_CHECKPOINT', `the checkpoint belongs to log group ${JSON.stringify(d.logGroup)} (streams ${JSON.stringify(d.streamPrefix)}), not ${expect.logGroup} (${expect.streamPrefix}): give each log group its own checkpoint file`, { file });
   }
@@ -56,7 +58,7 @@ export function decodeCheckpoint(doc: unknown, file: string, expect: { logGroup:
   if (!Number.isFinite(d.writtenAt)) return bad('"writtenAt" is missing');
   let seen: SeenIds;
   try {
-    seen = SeenIds.decode(d.seen);
+    seen = SeenIds.decode(d.seen, d.version as number, budget);
   } catch (e) {
     return bad((e as Error).message);
   }

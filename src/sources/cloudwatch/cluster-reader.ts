@@ -28,11 +28,15 @@ import type { CloudWatchMetrics } from './metrics.js';
 import { PageReader, TokenInvalidError, sleep, type LogsClient } from './page-reader.js';
 import { Positions } from './positions.js';
 import { abortError, type RateLimiter } from './rate-limiter.js';
-import type { SeenIds } from './seen.js';
+import { SeenIds, type IdBudget } from './seen.js';
 import { Tiers, type TierWindow } from './tiers.js';
 import { TRUNCATION_MARK } from '../../core/truncation.js';
 
 const MAX_PAGE_EVENTS = 10_000;
+/** The head is saturated when it stays this far behind for SATURATION_MS: it cannot keep up at the quota. */
+const SATURATION_LAG_MS = 10_000;
+const SATURATION_MS = 60_000;
+const SATURATION_LOG_EVERY_MS = 600_000;
 
 export type ClusterHealth = { state: 'starting' | 'ok' } | { state: 'unhealthy'; reason: string };
 
@@ -60,6 +64,8 @@ export interface ClusterReaderOptions {
   client: LogsClient;
   limiter: RateLimiter;
   budget: ByteBudget;
+  /** The ids every cluster may hold together (seen.ts). */
+  ids: IdBudget;
   /** Where batches go (the source's queue). */
   deliver(batch: SourceBatch): void;
   /** The checkpoint file of this cluster, if any. */
@@ -85,12 +91,17 @@ export class ClusterReader {
   private loops: Promise<void> | undefined;
   private closed = false;
   private lastLateWarning = 0;
+  private reportedSkips = 0;
+  private lastSkipWarning = -Infinity;
+  /** Since when the head has been behind by more than SATURATION_LAG_MS (0: it is not). */
+  private behindSince = 0;
+  private lastSaturationWarning = -Infinity;
   private readonly labels: { cluster: string };
 
   constructor(private readonly o: ClusterReaderOptions, state?: { cursors: number[]; seen: SeenIds }) {
     const { config, target } = o;
     const tiers = state ? new Tiers(config.tiersMs, config.skewMs, state.cursors) : Tiers.cold(config.tiersMs, config.skewMs, o.clock(), config.shiftMs);
-    this.positions = new Positions(tiers, state?.seen);
+    this.positions = new Positions(tiers, state?.seen ?? new SeenIds(o.ids));
     this.labels = { cluster: target.name || target.logGroup };
     if (o.checkpoint) {
       this.checkpointer = new Checkpointer(new CheckpointFile(o.checkpoint), config.checkpointIntervalMs, () => this.positions.dirty, () => encodeCheckpoint({
@@ -111,10 +122,10 @@ export class ClusterReader {
 
   /** The stored position of this cluster, or undefined (a cold start). KAWA_ERR_CHECKPOINT when it is corrupt
    *  or belongs to another log group. */
-  static readState(file: string | undefined, target: ClusterTarget, config: CloudWatchConfig): { cursors: number[]; seen: SeenIds; writtenAt: number } | undefined {
+  static readState(file: string | undefined, target: ClusterTarget, config: CloudWatchConfig, ids: IdBudget): { cursors: number[]; seen: SeenIds; writtenAt: number } | undefined {
     if (!file) return undefined;
     const doc = new CheckpointFile(file).read();
-    return doc === undefined ? undefined : decodeCheckpoint(doc, file, { logGroup: target.logGroup, streamPrefix: config.streamPrefix, tiers: config.tiersMs });
+    return doc === undefined ? undefined : decodeCheckpoint(doc, file, { logGroup: target.logGroup, streamPrefix: config.streamPrefix, tiers: config.tiersMs }, ids);
   }
 
   get name(): string {
@@ -179,6 +190,7 @@ export class ClusterReader {
       const started = performance.now();
       await this.readWindow(this.positions.tiers.head(this.o.clock()));
       metrics?.lag.labels({ cluster: this.name, group: this.o.target.logGroup }).set(this.lagMs / 1000);
+      this.watchSaturation();
       const age = this.checkpointer?.ageSeconds;
       if (age !== undefined) metrics?.checkpointAge.set(age);
       // a read that took longer than the interval was catching up: read again at once
@@ -187,10 +199,31 @@ export class ClusterReader {
     }
   }
 
+  /** A head that stays far behind although it reads first is a cluster too busy for the request quota. */
+  private watchSaturation(): void {
+    const now = this.o.clock();
+    const { limiter, metrics, logger } = this.o;
+    // lag after a read ~ the read's duration: far above the polling interval means the head waited for tokens
+    const behind = this.lagMs > Math.max(SATURATION_LAG_MS, 3 * this.o.config.pollingIntervalMs);
+    if (!behind) {
+      this.behindSince = 0;
+      metrics?.saturated.set({ cluster: this.name }, 0);
+      return;
+    }
+    this.behindSince ||= now;
+    if (now - this.behindSince < SATURATION_MS) return;
+    metrics?.saturated.set({ cluster: this.name }, 1);
+    if (now - this.lastSaturationWarning < SATURATION_LOG_EVERY_MS) return;
+    this.lastSaturationWarning = now;
+    logger?.warn({ cluster: this.name, head_lag_s: Math.round(this.lagMs / 1000), max_tps: limiter.configuredRate, rate_now: limiter.currentRate },
+      'CloudWatch: this cluster\'s audit log is too busy to read at the FilterLogEvents quota (its newest events are read late although they go first): read it through Kinesis (docs/kinesis.md)');
+  }
+
   private async sweepLoop(): Promise<void> {
     const tiers = this.positions.tiers;
     while (!this.closed) {
       const now = this.o.clock();
+      this.positions.tiers.backlog(now).forEach((ms, i) => this.o.metrics?.recheckBacklog.set({ cluster: this.name, tier: String(i + 1) }, ms / 1000));
       const window = tiers.nextDue(now);
       if (window) await this.readWindow(window);
       else await sleep(Math.max(10, Math.min(this.o.config.pollingIntervalMs, tiers.untilDue(now))), this.abort.signal);
@@ -231,22 +264,21 @@ export class ClusterReader {
 
   /** The new events of a page become one batch; returns the bytes it holds. */
   private accept(events: FilteredLogEvent[], tier: number): number {
-    const seen = this.positions.seen;
     const fresh: FilteredLogEvent[] = [];
     for (const ev of events) {
       const id = ev.eventId ?? `${ev.logStreamName}/${ev.timestamp}/${ev.ingestionTime}/${ev.message?.length}`;
-      if (seen.has(id)) {
+      if (!this.positions.isNew(id, ev.timestamp ?? 0)) {
         this.stats.repeats++;
         continue;
       }
       ev.eventId = id;
-      seen.add(id, ev.timestamp ?? 0);
       this.stats.foundByTier[tier]!++;
       const lag = (ev.ingestionTime ?? 0) - (ev.timestamp ?? 0);
       if (lag > this.stats.maxIngestLagMs) this.stats.maxIngestLagMs = lag;
       if ((ev.message ?? '').endsWith(TRUNCATION_MARK)) this.stats.truncated++;
       fresh.push(ev);
     }
+    this.reportSkips();
     const lastTier = this.positions.tiers.count - 1;
     if (tier === lastTier && tier > 0 && this.stats.foundByTier[tier]! > 0 && this.o.clock() - this.lastLateWarning > 60_000) {
       this.lastLateWarning = this.o.clock();
@@ -254,6 +286,18 @@ export class ClusterReader {
         'CloudWatch: events became searchable so late that only the last re-check found them; events later than the last tier age would be missed (raise cloudwatch.tiers)');
     }
     return fresh.length ? this.emit(fresh) : 0;
+  }
+
+  /** Seconds given up for the id budget: counted, and said at most once a minute. */
+  private reportSkips(): void {
+    const n = this.positions.skippedSeconds - this.reportedSkips;
+    if (!n) return;
+    this.reportedSkips += n;
+    this.o.metrics?.recheckSkipped.inc({ cluster: this.name }, n);
+    if (this.o.clock() - this.lastSkipWarning < 60_000) return;
+    this.lastSkipWarning = this.o.clock();
+    this.o.logger?.warn({ cluster: this.name, skipped_s: this.positions.skippedSeconds, max_event_ids: this.o.config.maxEventIds },
+      'CloudWatch: the event id budget is spent: the oldest seconds are no longer re-checked for late events (raise cloudwatch.max_event_ids, or shorten the last tier)');
   }
 
   /** Hands one batch to the source; returns its bytes (held until it is acknowledged). */
@@ -272,7 +316,7 @@ export class ClusterReader {
     }
     const ids = events.map((e) => e.eventId!);
     const streams = events.map((e) => e.logStreamName ?? '');
-    const ticket = this.positions.emitted(ids);
+    const ticket = this.positions.emitted(ids, events.map((e) => e.timestamp ?? 0));
     this.stats.events += events.length;
     const { target, budget } = this.o;
     const group = target.logGroup;

@@ -36,6 +36,10 @@
 //         regions: [us-east-1, eu-west-1]
 //     discovery_interval: 300                 seconds between listings: new clusters join, deleted ones leave
 //     buffer_bytes: 67108864                  bytes all clusters together hold between CloudWatch and the outputs
+//     max_event_ids: 4000000                  event ids all clusters together keep to drop repeats (~10 bytes
+//                                             each; 10 min of the last tier at 6,600 events/s). Over it, the
+//                                             oldest second is no longer re-checked (counted: a late event
+//                                             still to come there would be missed); nothing is repeated
 //     stream_prefix: kube-apiserver-audit-
 //     endpoint: http://127.0.0.1:4599         a CloudWatch Logs endpoint (the emulator); default AWS
 //     sts_endpoint: http://127.0.0.1:4599     where role_arn is assumed (the emulator); default AWS STS
@@ -86,6 +90,8 @@ export interface CloudWatchConfig {
   discoveryIntervalMs: number;
   /** Bytes all clusters together hold between CloudWatch and the outputs. */
   bufferBytes: number;
+  /** Event ids all clusters together keep to drop repeats (about 10 bytes each). */
+  maxEventIds: number;
   streamPrefix: string;
   region?: string;
   profile?: string;
@@ -116,7 +122,7 @@ export const MIN_BUFFER_SIZE = 2000;
 
 export function defaultCloudWatchConfig(cluster = ''): CloudWatchConfig {
   return {
-    cluster, logGroup: cluster ? logGroupOf(cluster) : '', clusters: [], discoveryIntervalMs: 300_000, bufferBytes: 64 << 20,
+    cluster, logGroup: cluster ? logGroupOf(cluster) : '', clusters: [], discoveryIntervalMs: 300_000, bufferBytes: 64 << 20, maxEventIds: 4_000_000,
     streamPrefix: DEFAULT_STREAM_PREFIX,
     checkpointIntervalMs: 1000, shiftMs: 60_000, pollingIntervalMs: 1000, bufferSize: 20_000, maxEventSize: 262_144,
     tiersMs: [2_000, 15_000, 120_000, 600_000], skewMs: 1500, maxTps: 5, requestTimeoutMs: 10_000,
@@ -199,6 +205,7 @@ export function readCloudWatchConfig(view: ConfigView): CloudWatchConfig | undef
     if (c.tiersMs.some((t, i) => i > 0 && t <= c.tiersMs[i - 1]!)) view.fail(k('tiers'), 'cloudwatch.tiers must increase');
   }
   c.bufferBytes = view.num(k('buffer_bytes'), c.bufferBytes, { min: 1 << 20 });
+  c.maxEventIds = view.num(k('max_event_ids'), c.maxEventIds, { min: 10_000 });
   c.discoveryIntervalMs = Math.round(view.num(k('discovery_interval'), c.discoveryIntervalMs / 1000, { fraction: true, min: 1 }) * 1000);
   readFleet(view, c);
   return c;
@@ -222,16 +229,18 @@ function readFleet(view: ConfigView, c: CloudWatchConfig): void {
   const seen = new Set<string>();
   c.clusters = node.items.map((item, i) => {
     const at = [...path, i];
-    if (isScalar(item)) return target(c, view.str(at) ?? '', {});
-    if (!isMap(item)) return view.fail(at, 'each entry of cloudwatch.clusters must be a cluster name or a mapping with name, region, role_arn, ...');
     const key = (k: string) => [...at, k];
-    known(view, at, ['name', 'region', 'log_group', 'role_arn', 'external_id', 'session_name', 'endpoint', 'use_fips']);
-    const name = view.str(key('name')) ?? '';
-    const t = target(c, name, {
-      logGroup: view.str(key('log_group')) || undefined,
-      region: view.str(key('region')) || undefined,
-      ...identity(view, at),
-    });
+    let t: ClusterTarget;
+    if (isScalar(item)) t = target(c, view.str(at) ?? '', {});
+    else if (!isMap(item)) return view.fail(at, 'each entry of cloudwatch.clusters must be a cluster name or a mapping with name, region, role_arn, ...');
+    else {
+      known(view, at, ['name', 'region', 'log_group', 'role_arn', 'external_id', 'session_name', 'endpoint', 'use_fips']);
+      t = target(c, view.str(key('name')) ?? '', {
+        logGroup: view.str(key('log_group')) || undefined,
+        region: view.str(key('region')) || undefined,
+        ...identity(view, at),
+      });
+    }
     if (!t.name && !t.logGroup) view.fail(at, 'a cluster needs a name (or a log_group)');
     const id = `${t.account ?? ''}/${t.region ?? ''}/${t.logGroup}`;
     if (seen.has(id)) view.fail(at, `cluster ${t.name || t.logGroup} is listed twice`);

@@ -4,7 +4,8 @@
 // acknowledged ids. A restart from the checkpoint therefore reads again exactly what was not acknowledged,
 // and the id set suppresses the rest.
 //
-//   emitted(ids)          a batch of these new ids was handed out: returns its ticket
+//   isNew(id, timestamp)  an event read: false when it was delivered already (else it is now)
+//   emitted(ids, times)   a batch of these new events was handed out: returns its ticket
 //   acked(ticket)         the pipeline acknowledged it (any order)
 //   windowRead(w)         a window was read completely: its cursor becomes durable once everything handed
 //                         out before now is acknowledged
@@ -17,23 +18,24 @@ import { Tiers, type TierWindow } from './tiers.js';
 
 interface Emitted {
   ids: string[];
+  times: number[];
 }
 
 export class Positions {
   readonly tiers: Tiers;
   readonly seen: SeenIds;
   private readonly durable: number[];
-  private readonly pending: { tier: number; value: number; afterSeq: number }[] = [];
+  private readonly pending: { tiers: number[]; value: number; afterSeq: number }[] = [];
   private readonly acks = new AckWindow<Emitted>();
-  /** Ids handed out and not acknowledged: never written to the checkpoint. */
-  private readonly unackedIds = new Set<string>();
   private unacked = 0;
+  /** Seconds of event time no longer re-checked because the id budget was spent (see seen.ts). */
+  skippedSeconds = 0;
   /** Set when something durable changed since the last snapshot. */
   dirty = false;
   /** Notified at every acknowledgement: room in the buffer. */
   readonly acknowledged = new Notifier();
 
-  constructor(tiers: Tiers, seen: SeenIds = new SeenIds()) {
+  constructor(tiers: Tiers, seen: SeenIds) {
     this.tiers = tiers;
     this.seen = seen;
     this.durable = [...tiers.cursors];
@@ -49,15 +51,22 @@ export class Positions {
     return this.durable;
   }
 
-  emitted(ids: string[]): Ticket<Emitted> {
-    for (const id of ids) this.unackedIds.add(id);
+  /** False when the event was delivered already; else records its id (pending until acknowledged). */
+  isNew(id: string, timestamp: number): boolean {
+    if (this.seen.has(id, timestamp)) return false;
+    this.seen.add(id, timestamp);
+    while (this.seen.overBudget) this.giveUpOldestSecond();
+    return true;
+  }
+
+  emitted(ids: string[], times: number[]): Ticket<Emitted> {
     this.unacked += ids.length;
-    return this.acks.push({ ids });
+    return this.acks.push({ ids, times });
   }
 
   acked(ticket: Ticket<Emitted>): void {
     for (const e of this.acks.ack(ticket)) {
-      for (const id of e.ids) this.unackedIds.delete(id);
+      e.ids.forEach((id, k) => this.seen.acknowledge(id, e.times[k]!));
       this.unacked -= e.ids.length;
     }
     this.dirty = true;
@@ -68,7 +77,7 @@ export class Positions {
   /** A window was read completely: move the tier's cursor; it becomes durable once acknowledged. */
   windowRead(w: TierWindow): void {
     this.tiers.advance(w);
-    this.pending.push({ tier: w.tier, value: this.tiers.cursors[w.tier]!, afterSeq: this.acks.pushed });
+    this.pending.push({ tiers: w.tiers, value: this.tiers.cursors[w.tier]!, afterSeq: this.acks.pushed });
     this.settle();
   }
 
@@ -76,7 +85,22 @@ export class Positions {
   snapshot(): Pick<CheckpointState, 'cursors' | 'seen'> {
     const horizon = this.tiers.horizon(this.durable);
     this.dirty = false;
-    return { cursors: [...this.durable], seen: this.seen.encode(horizon, (id) => !this.unackedIds.has(id)) };
+    return { cursors: [...this.durable], seen: this.seen.encode(horizon) };
+  }
+
+  /** Over the id budget: the oldest second's ids go, and no re-check reads that second again (re-reading it
+   *  without its ids would deliver all its events again). */
+  private giveUpOldestSecond(): void {
+    const second = this.seen.evictOldest();
+    if (second === undefined) return;
+    const past = second + 1000;
+    const c = this.tiers.cursors;
+    for (let j = 1; j < c.length; j++) {
+      if (c[j]! < past) c[j] = Math.min(past, c[j - 1]!);
+      if (this.durable[j]! < c[j]!) this.durable[j] = c[j]!;
+    }
+    this.skippedSeconds++;
+    this.dirty = true;
   }
 
   /** Moves the durable cursors of reads whose every batch was acknowledged. */
@@ -84,8 +108,9 @@ export class Positions {
     let moved = false;
     while (this.pending.length && this.pending[0]!.afterSeq <= this.acks.released) {
       const p = this.pending.shift()!;
-      if (p.value > this.durable[p.tier]!) {
-        this.durable[p.tier] = p.value;
+      for (const t of p.tiers) {
+        if (p.value <= this.durable[t]!) continue;
+        this.durable[t] = p.value;
         moved = true;
       }
     }

@@ -31,6 +31,7 @@ import { listClusters } from './discovery.js';
 import { describe } from './errors.js';
 import { cloudWatchMetrics, type CloudWatchMetrics } from './metrics.js';
 import { sleep } from './page-reader.js';
+import { IdBudget } from './seen.js';
 import { RateLimiter, sharedRateLimiter } from './rate-limiter.js';
 
 const DAY_MS = 86_400_000;
@@ -58,6 +59,7 @@ export class CloudWatchSource implements Source {
   /** Unbounded in batches: what bounds it is the room the readers reserve before each page. */
   private readonly queue = new AsyncQueue<SourceBatch>({ maxItems: Number.MAX_SAFE_INTEGER });
   private readonly budget: ByteBudget;
+  private readonly ids: IdBudget;
   private readonly clients: FleetClients;
   private readonly clock: () => number;
   private readonly metrics: CloudWatchMetrics | undefined;
@@ -71,6 +73,7 @@ export class CloudWatchSource implements Source {
     this.clock = opts.clock ?? Date.now;
     this.metrics = opts.metrics ? cloudWatchMetrics(opts.metrics) : undefined;
     this.budget = new ByteBudget(config.bufferBytes);
+    this.ids = new IdBudget(config.maxEventIds);
     this.clients = new FleetClients(config);
   }
 
@@ -187,11 +190,11 @@ export class CloudWatchSource implements Source {
     const config = this.config;
     const fleet = targetsOf(config).length > 1 || config.discover !== undefined;
     const file = !config.checkpoint ? undefined : fleet ? join(config.checkpoint, checkpointName(t)) : config.checkpoint;
-    const state = ClusterReader.readState(file, t, config);
+    const state = ClusterReader.readState(file, t, config, this.ids);
     const client = this.opts.client ?? this.clients.for(t);
     const limiter = this.opts.limiter ?? sharedRateLimiter(t.account ?? (t.roleArn ? t.roleArn : 'self'), t.region ?? this.defaultRegion, t.endpoint, config.maxTps);
     const reader = new ClusterReader({
-      target: t, config, client, limiter, budget: this.budget, checkpoint: file, clock: this.clock,
+      target: t, config, client, limiter, budget: this.budget, ids: this.ids, checkpoint: file, clock: this.clock,
       deliver: (batch) => this.queue.tryPut(batch), logger: this.opts.logger, metrics: this.metrics,
       backoffBaseMs: this.opts.backoffBaseMs ?? 1000, backoffCapMs: this.opts.backoffCapMs ?? 30_000, slowPollMs: this.opts.slowPollMs ?? 30_000,
     }, state);

@@ -5,14 +5,24 @@
 // event searchable within ages[K-1] of its timestamp is always found. Windows overlap their predecessor by
 // at least 1 ms (skew on the head) because both bounds are inclusive; the eventId set removes repeats.
 //
+// When the request budget is short (a busy cluster at the account's quota: the head reads first), re-checks
+// are deferred, never dropped, and fall behind. A band read late is already old enough for the deeper tiers
+// too, so one read then serves all of them: the window starts at the deepest such tier's cursor and moves
+// every one of their cursors. Reading behind schedule thus costs about one re-read of the data instead of K,
+// and an event that became searchable within the last age is still found (it is read at an age past all of
+// them); only how soon a late event is found suffers.
+//
 // cursors[j] = event time (ms) up to which tier j has read; cursors[0] >= cursors[1] >= ... >= cursors[K].
 
 export interface TierWindow {
+  /** The shallowest tier the window reads for (0: the head). */
   tier: number;
+  /** Every tier whose cursor the window moves (tier, and deeper ones it serves too). */
+  tiers: number[];
   start: number;
   /** Inclusive; undefined for the head (open-ended). */
   end?: number;
-  /** The value the tier's cursor takes once the window was read completely. */
+  /** The value the tiers' cursors take once the window was read completely. */
   advanceTo: number;
 }
 
@@ -34,15 +44,27 @@ export class Tiers {
   }
 
   head(now: number): TierWindow {
-    return { tier: 0, start: this.cursors[0]! - this.skewMs, advanceTo: Math.max(this.cursors[0]!, now) };
+    return { tier: 0, tiers: [0], start: this.cursors[0]! - this.skewMs, advanceTo: Math.max(this.cursors[0]!, now) };
+  }
+
+  private width(j: number): number {
+    return this.ages[j - 1]! - (j > 1 ? this.ages[j - 2]! : 0);
   }
 
   /** Tier j's next window when it is due (one band width of time accumulated), else undefined. */
   due(j: number, now: number): TierWindow | undefined {
-    const end = Math.min(now - this.ages[j - 1]!, this.cursors[j - 1]!);
-    const width = this.ages[j - 1]! - (j > 1 ? this.ages[j - 2]! : 0);
-    if (end - this.cursors[j]! < width) return undefined;
-    return { tier: j, start: this.cursors[j]! - 1, end, advanceTo: end };
+    let end = Math.min(now - this.ages[j - 1]!, this.cursors[j - 1]!);
+    const from = this.cursors[j]!;
+    if (end - from < this.width(j)) return undefined;
+    // behind schedule, the oldest part of the band is already due for deeper tiers too: read up to where the
+    // deepest of them is due, once for all
+    const tiers = [j];
+    for (let d = j + 1; d < this.count && now - this.ages[d - 1]! - from >= this.width(j); d++) {
+      tiers.push(d);
+      end = Math.min(end, now - this.ages[d - 1]!);
+    }
+    const deepest = tiers[tiers.length - 1]!;
+    return { tier: j, tiers, start: this.cursors[deepest]! - 1, end, advanceTo: end };
   }
 
   /** The most overdue deeper tier's window, or undefined when none is due. */
@@ -52,7 +74,7 @@ export class Tiers {
     for (let j = 1; j < this.count; j++) {
       const w = this.due(j, now);
       if (!w) continue;
-      const lag = (w.end! - this.cursors[j]!) / (this.ages[j - 1]! - (j > 1 ? this.ages[j - 2]! : 0));
+      const lag = (w.end! - this.cursors[j]!) / this.width(j);
       if (lag > bestLag) [best, bestLag] = [w, lag];
     }
     return best;
@@ -62,15 +84,21 @@ export class Tiers {
   untilDue(now: number): number {
     let min = Infinity;
     for (let j = 1; j < this.count; j++) {
-      const width = this.ages[j - 1]! - (j > 1 ? this.ages[j - 2]! : 0);
-      const dueAt = this.cursors[j]! + width + this.ages[j - 1]!;
+      const dueAt = this.cursors[j]! + this.width(j) + this.ages[j - 1]!;
       min = Math.min(min, Math.max(0, dueAt - now));
     }
     return min;
   }
 
+  /** How far behind schedule each re-check tier is (ms of due time not read yet; 0 when on time). */
+  backlog(now: number): number[] {
+    const out: number[] = [];
+    for (let j = 1; j < this.count; j++) out.push(Math.max(0, now - this.ages[j - 1]! - this.width(j) - this.cursors[j]!));
+    return out;
+  }
+
   advance(w: TierWindow): void {
-    this.cursors[w.tier] = Math.max(this.cursors[w.tier]!, w.advanceTo);
+    for (const t of w.tiers) this.cursors[t] = Math.max(this.cursors[t]!, w.advanceTo);
   }
 
   /** The earliest time any tier will read again: ids of events before it are never returned again. */
