@@ -101,7 +101,7 @@ export async function run(opts: RunOptions): Promise<number> {
     logger: createLogger({ level: config.service.logLevel }),
     watchFiles: opts.config ? [opts.config] : [],
   };
-  if (source.kind.service) {
+  if (source.kind.service(source.config)) {
     // the service (and the AWS SDK behind some sources) loads only when used: file runs start faster
     const { serve } = await import('../runtime/service.js');
     return serve(common);
@@ -115,8 +115,7 @@ async function replay(common: { config: FalcoConfig; source: SelectedSource; rul
   const outputs = new OutputSink(config.outputs, { logger });
   const reports = new Reports(stderrWriter());
   const stats = new AlertStats();
-  const { kind, config: sourceConfig } = common.source;
-  const progress = Progress.forTerminal((await kind.size?.(sourceConfig)) ?? 0);
+  let progress: Progress | undefined;
   const started = performance.now();
   const r = await Run.assemble({
     ...common,
@@ -124,11 +123,12 @@ async function replay(common: { config: FalcoConfig; source: SelectedSource; rul
     reports,
     onResult: (_batch, result) => {
       for (const m of result.matches) stats.add(m.rule);
-      progress?.update({ events: r.stats.events + result.events, bytes: r.source.read?.bytes ?? 0 });
+      progress?.update(r.stats.events + result.events, r.source.progress?.());
       // stdout's reader went away (`| head`): nothing more can be shown
       if (outputs.closed) void r.stop();
     },
   });
+  progress = Progress.forTerminal(r.source.progress?.());
   const onHangup = () => void r.reload('SIGHUP');
   process.on('SIGHUP', onHangup);
   try {

@@ -76,6 +76,15 @@ export interface Source extends AsyncIterable<SourceBatch> {
   close(): Promise<void>;
   /** What it read so far: bytes, and payloads framed (those skipped before evaluation included). */
   readonly read?: { bytes: number; payloads: number };
+  /** How far a source that ends has come (a progress bar). */
+  progress?(): SourceProgress;
+}
+
+/** Bytes read of the input's total, or event time (ms) covered of a range; total 0: unknown. */
+export interface SourceProgress {
+  done: number;
+  total: number;
+  unit: 'bytes' | 'time';
 }
 
 /** A rejected payload; `cut` when CloudWatch truncated it (the usual reason its stageTimestamp is missing). */

@@ -44,14 +44,12 @@ export interface SourceKind<C = unknown, S extends Source = Source> {
   readonly selector: string;
   /** A configuration block of this source in falco.yaml selects it when no flag selects another. */
   readonly configSelects: boolean;
-  /** Runs until stopped (a service: web server, signals, checkpoints), or ends with its input. */
-  readonly service: boolean;
+  /** Runs until stopped (a service: web server, signals, checkpoints), or ends with its input (files, a backfill). */
+  service(config: C): boolean;
   /** This source's keys of falco.yaml; undefined when the file does not configure it. */
   readConfig(view: ConfigView): C | undefined;
   /** The configuration to run with: the file's (if any) with the command-line flags over it. */
   applyFlags(base: C | undefined, flags: FlagValues): C;
-  /** Bytes the source will read, when known before it starts (a progress bar's total). */
-  size?(config: C): Promise<number | undefined>;
   /** Worker threads when the user gives no --workers (default 0: the main thread). */
   defaultWorkers?(config: C): Promise<number>;
   /** Engine options this source dictates (the k8saudit-eks plugin's max_event_size). */

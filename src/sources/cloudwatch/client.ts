@@ -2,7 +2,8 @@
 // profiles, web identity/IRSA, container and instance metadata), the profile the configuration names, or the
 // credentials a fleet's cluster reads with (clients.ts); a request timeout that really fails the request (the
 // SDK only warns unless throwOnRequestTimeout is set); few SDK retries, because the source's own loop retries
-// forever without losing its place.
+// forever without losing its place: it owns the retries, so the SDK makes one attempt and the rate
+// limiter sees every request.
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { KawaError } from '../../core/errors.js';
 import type { CloudWatchConfig } from './config.js';
@@ -31,7 +32,7 @@ export function createLogsClient(c: CloudWatchConfig, opts: ClientOptions = {}):
     ...(c.profile && !credentials ? { profile: c.profile } : {}),
     ...(endpoint ? { endpoint } : {}),
     ...(opts.useFips ? { useFipsEndpoint: true } : {}),
-    maxAttempts: opts.maxAttempts ?? 3,
+    maxAttempts: opts.maxAttempts ?? 1,
     retryMode: 'standard',
     requestHandler: { connectionTimeout: 3000, requestTimeout: c.requestTimeoutMs, throwOnRequestTimeout: true },
   });

@@ -91,6 +91,8 @@ export class ClusterReader {
   private loops: Promise<void> | undefined;
   private closed = false;
   private lastLateWarning = 0;
+  /** Newest event timestamp read (a backfill's progress: pages come in time order). */
+  private newest = 0;
   private reportedSkips = 0;
   private lastSkipWarning = -Infinity;
   /** Since when the head has been behind by more than SATURATION_LAG_MS (0: it is not). */
@@ -116,6 +118,7 @@ export class ClusterReader {
     this.reader = new PageReader({
       client: o.client, limiter: o.limiter, signal: this.abort.signal, key: this.labels.cluster,
       backoffBaseMs: o.backoffBaseMs, backoffCapMs: o.backoffCapMs, slowPollMs: o.slowPollMs,
+      ...(config.since !== undefined ? { giveUpAfter: 3 } : {}),
       onOutcome: (outcome, error) => this.outcome(outcome, error),
     });
   }
@@ -147,10 +150,20 @@ export class ClusterReader {
   }
 
   start(): void {
-    this.loops ??= (async () => {
-      this.checkpointer?.start();
-      await Promise.all([this.guard(() => this.headLoop()), this.guard(() => this.sweepLoop())]);
-    })();
+    const { since, until } = this.o.config;
+    this.loops ??= since !== undefined
+      ? this.guard(() => this.readWindow({ tier: 0, tiers: [0], start: since, end: until, advanceTo: until ?? since }))
+      : (async () => {
+        this.checkpointer?.start();
+        await Promise.all([this.guard(() => this.headLoop()), this.guard(() => this.sweepLoop())]);
+      })();
+  }
+
+  /** A backfill's progress: event time (ms) covered of its range. */
+  get covered(): number {
+    const { since, until } = this.o.config;
+    if (since === undefined || until === undefined) return 0;
+    return Math.max(0, Math.min(until, this.newest) - since);
   }
 
   /** Stops reading; the batches already delivered are still acknowledged, and the checkpoint written after each. */
@@ -252,6 +265,7 @@ export class ClusterReader {
         continue;
       }
       this.stats.pages++;
+      if (w.end !== undefined && !page.nextToken) this.newest = Math.max(this.newest, w.end);
       const kept = page.events?.length ? this.accept(page.events, w.tier) : 0;
       // the page's reservation becomes what its new events hold until they are acknowledged
       this.unreserve(this.pageLimit, PAGE_BYTES - kept);
@@ -272,6 +286,7 @@ export class ClusterReader {
         continue;
       }
       ev.eventId = id;
+      if ((ev.timestamp ?? 0) > this.newest) this.newest = ev.timestamp ?? 0;
       this.stats.foundByTier[tier]!++;
       const lag = (ev.ingestionTime ?? 0) - (ev.timestamp ?? 0);
       if (lag > this.stats.maxIngestLagMs) this.stats.maxIngestLagMs = lag;

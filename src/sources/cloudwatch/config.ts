@@ -53,6 +53,8 @@
 //     request_timeout: 10                     seconds before a hanging request is retried
 import { isMap, isScalar, isSeq, parse as parseYaml, type Node } from 'yaml';
 import type { ConfigView } from '../../core/config-view.js';
+import { KawaError } from '../../core/errors.js';
+import { clusterOf, logGroupOf } from '../eks.js';
 
 /** One cluster of a fleet: its log group, where it is, and how to reach it. */
 export interface ClusterTarget {
@@ -111,6 +113,9 @@ export interface CloudWatchConfig {
   requestTimeoutMs: number;
   /** Where roles are assumed (default: AWS's regional STS; the emulator serves STS too). */
   stsEndpoint?: string;
+  /** Backfill: read [since, until] (Unix ms) of every cluster once, then end (no checkpoint). */
+  since?: number;
+  until?: number;
   /** Fixed credentials instead of the AWS chain (programs only, not falco.yaml: the demo's emulator). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
@@ -129,12 +134,7 @@ export function defaultCloudWatchConfig(cluster = ''): CloudWatchConfig {
   };
 }
 
-export const logGroupOf = (cluster: string) => `/aws/eks/${cluster}/cluster`;
-
-/** The cluster of an EKS log group name (/aws/eks/<name>/cluster), or '' for another name. */
-export function clusterOf(logGroup: string): string {
-  return /^\/aws\/eks\/([^/]+)\/cluster$/.exec(logGroup)?.[1] ?? '';
-}
+export { clusterOf, logGroupOf };
 
 /** The account of a role ARN (arn:aws:iam::123456789012:role/...), when it names one. */
 export function accountOf(roleArn: string | undefined): string | undefined {
@@ -346,6 +346,20 @@ export interface CloudWatchFlags {
   profile?: string;
   endpoint?: string;
   checkpoint?: string;
+  since?: string;
+  until?: string;
+  maxTps?: string;
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** A point in time: ISO 8601 / RFC 3339 (a date alone is midnight UTC), or a duration ago (90s, 30m, 12h, 7d, 2w). */
+export function parseTime(text: string, flag: string, now = Date.now()): number {
+  const ago = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(text.trim());
+  if (ago) return now - Number(ago[1]) * UNIT_MS[ago[2]!]!;
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(text.trim()) ? Date.parse(text.trim()) : NaN;
+  if (!Number.isFinite(ms)) throw new KawaError('KAWA_ERR_USAGE', `${flag} ${text}: not a time (2026-11-30, 2026-11-30T12:00:00Z, or ago: 90m, 12h, 7d)`);
+  return ms;
 }
 
 /** `kawa run --cloudwatch CLUSTER [--region R] [--profile P] [--endpoint URL] [--checkpoint FILE]` over the configuration's keys. */
@@ -355,6 +369,18 @@ export function applyCloudWatchFlags(base: CloudWatchConfig | undefined, flags: 
   if (flags.profile) c.profile = flags.profile;
   if (flags.endpoint) c.endpoint = flags.endpoint;
   if (flags.checkpoint) c.checkpoint = flags.checkpoint;
+  if (flags.maxTps !== undefined) {
+    const n = Number(flags.maxTps);
+    if (!(n > 0)) throw new KawaError('KAWA_ERR_USAGE', `--max-tps ${flags.maxTps}: a number of requests per second > 0`);
+    c.maxTps = n;
+  }
+  if (flags.until !== undefined && flags.since === undefined) throw new KawaError('KAWA_ERR_USAGE', '--until goes with --since (a backfill)');
+  if (flags.since !== undefined) {
+    const now = Date.now();
+    c.since = parseTime(flags.since, '--since', now);
+    c.until = flags.until === undefined ? now : parseTime(flags.until, '--until', now);
+    if (c.until <= c.since) throw new KawaError('KAWA_ERR_USAGE', `--since ${flags.since} is not before --until ${flags.until ?? 'now'}`);
+  }
   if (flags.cloudwatch) {
     const names = flags.cloudwatch.split(',').map((n) => n.trim()).filter(Boolean);
     if (names.length > 1) {

@@ -26,6 +26,8 @@ export interface PageReaderOptions {
   backoffCapMs: number;
   /** Wait between attempts while the log group is missing or the credentials fail. */
   slowPollMs: number;
+  /** A backfill does not wait forever: after this many such attempts the read fails (default: never). */
+  giveUpAfter?: number;
   /** Every attempt's outcome: 'ok' or the failure kind (metrics, health, logs). */
   onOutcome(outcome: 'ok' | FailureKind, error?: unknown): void;
 }
@@ -35,6 +37,7 @@ export class PageReader {
 
   async read(input: FilterLogEventsCommandInput, priority: 0 | 1): Promise<FilterLogEventsCommandOutput> {
     const o = this.o;
+    let refused = 0;
     for (let attempt = 0; ; ) {
       await o.limiter.take(priority, o.signal, o.key);
       try {
@@ -62,6 +65,9 @@ export class PageReader {
             break;
           default:
             attempt = 0;
+            if (++refused >= (o.giveUpAfter ?? Infinity)) {
+              throw new KawaError('KAWA_ERR_INPUT_READ', `log group ${input.logGroupName}: ${kind === 'notFound' ? 'not found' : 'access refused'} (${describe(e)}), ${refused} attempts`);
+            }
             await sleep(o.slowPollMs, o.signal);
         }
       }

@@ -21,7 +21,7 @@ import { AsyncQueue } from '../../core/async-queue.js';
 import { KawaError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { MetricsRegistry } from '../../core/metrics.js';
-import type { Source, SourceBatch } from '../../pipeline/types.js';
+import type { Source, SourceBatch, SourceProgress } from '../../pipeline/types.js';
 import { ByteBudget } from './budget.js';
 import { resolveRegion, type LogsSdkClient } from './client.js';
 import { FleetClients } from './clients.js';
@@ -94,6 +94,10 @@ export class CloudWatchSource implements Source {
     }
     if (!config.streamPrefix) throw new KawaError('KAWA_ERR_CONFIG', 'cloudwatch.stream_prefix must not be empty');
     const fleet = targets.length > 1 || config.discover !== undefined;
+    if (config.since !== undefined && config.checkpoint) {
+      opts.logger?.warn({ checkpoint: config.checkpoint }, 'CloudWatch backfill: the checkpoint is neither read nor written');
+      config = { ...config, checkpoint: undefined };
+    }
     if (fleet && config.checkpoint && !(existsSync(config.checkpoint) && statSync(config.checkpoint).isDirectory())) {
       throw new KawaError('KAWA_ERR_CONFIG', `with several clusters, cloudwatch.checkpoint names a directory (one file per cluster): ${config.checkpoint} is not one`);
     }
@@ -163,13 +167,41 @@ export class CloudWatchSource implements Source {
     return { clusters, ...(this.discoveryProblems.size ? { discovery: Object.fromEntries(this.discoveryProblems) } : {}) };
   }
 
+  /** A backfill's progress: event time covered, all clusters together. */
+  progress(): SourceProgress {
+    const { since, until } = this.config;
+    const span = since !== undefined && until !== undefined ? until - since : 0;
+    let done = 0;
+    for (const r of this.readers.values()) done += r.covered;
+    return { done, total: span * this.readers.size, unit: 'time' };
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<SourceBatch> {
     if (!this.started) {
       this.started = true;
-      for (const r of this.readers.values()) this.run(r);
-      if (this.config.discover) this.discovering = this.discoverLoop(this.config.discover);
+      if (this.config.since !== undefined) this.backfill();
+      else {
+        for (const r of this.readers.values()) this.run(r);
+        if (this.config.discover) this.discovering = this.discoverLoop(this.config.discover);
+      }
     }
     return this.queue[Symbol.asyncIterator]();
+  }
+
+  /** Reads every cluster's range once (found first, with `clusters: auto`), then ends the iteration. */
+  private backfill(): void {
+    void (async () => {
+      for (const scope of this.config.discover ?? []) {
+        for (const region of scope.regions.length ? scope.regions : [this.defaultRegion]) await this.discover(scope, region);
+      }
+      const readers = [...this.readers.values()];
+      for (const r of readers) r.start();
+      const outcomes = await Promise.allSettled(readers.map((r) => r.done));
+      // the clusters that could be read were read to the end; those that could not fail the run, by name
+      const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [`${readers[i]!.name}: ${(o.reason as Error).message}`] : []));
+      if (failed.length) this.queue.fail(new KawaError('KAWA_ERR_INPUT_READ', `backfill incomplete: ${failed.join('; ')}`));
+      else this.queue.close();
+    })();
   }
 
   /** Stops reading; batches already handed out are still acknowledged, and each cluster's checkpoint is written after each. */

@@ -22,17 +22,17 @@ export const fileSource = defineSource({
   flags: [{ flags: '-e, --events <file>', description: 'events: JSON lines, JSON documents, .gz, a directory, or - for stdin (repeatable)', repeatable: true }],
   selector: 'events',
   configSelects: false,
-  service: false,
+  service: () => false,
   readConfig: () => undefined,
   applyFlags: (_base, flags) => ({ inputs: (flags.events as string[] | undefined) ?? [] }),
-  size: async (config: FileSourceConfig) => {
-    const plan = await planInputs(config.inputs);
-    return plan.sized ? plan.bytes : undefined;
-  },
   defaultWorkers: async (config: FileSourceConfig) => ((await planInputs(config.inputs)).bytes >= POOL_MIN_BYTES ? availableParallelism() : 0),
-  open: async (config: FileSourceConfig, ctx) => new FileSource(config.inputs, {
-    rangeBytes: ctx.workers > 0 ? RANGE_BYTES : 0,
+  open: async (config: FileSourceConfig, ctx) => {
+    const plan = await planInputs(config.inputs);
+    return new FileSource(plan.files, {
+      totalBytes: plan.sized ? plan.bytes : 0,
+      rangeBytes: ctx.workers > 0 ? RANGE_BYTES : 0,
     onTooLarge: (file, line, length) =>
       ctx.report('too large', 'KAWA_ERR_EVENT_TOO_LARGE', `${file}:${line}`, `${length} bytes, more than the line limit, skipped`),
-  }),
+    });
+  },
 });

@@ -18,7 +18,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { AsyncQueue } from '../../core/async-queue.js';
 import { KawaError } from '../../core/errors.js';
-import type { Evaluation, RangeOutcome, Source, SourceBatch } from '../../pipeline/types.js';
+import type { Evaluation, RangeOutcome, Source, SourceBatch, SourceProgress } from '../../pipeline/types.js';
 import { BatchBuilder, type EventBatch } from './batch.js';
 import { Framer } from './framer.js';
 import { LineSplitter } from './lines.js';
@@ -39,6 +39,8 @@ export interface SourceOptions {
   queueBatches?: number;
   /** A batch with payloads is handed over at the latest this many ms after its first one (default 10). */
   flushMs?: number;
+  /** The inputs' total size when known (a progress bar's total; 0: unknown, stdin or gzip). */
+  totalBytes?: number;
   /** Split JSON-lines files into byte ranges of this size that the evaluator reads itself (default: off). */
   rangeBytes?: number;
   /** Called for every skipped line or document (file, line, message); default: nothing. */
@@ -97,9 +99,11 @@ export class FileSource implements Source {
   readonly name = 'file';
   readonly stats: SourceStats = { files: 0, bytes: 0, payloads: 0, tooLarge: 0 };
   private queue: AsyncQueue<SourceBatch> | undefined;
-  private readonly opts: Required<Omit<SourceOptions, 'onTooLarge' | 'stdin'>> & Pick<SourceOptions, 'onTooLarge' | 'stdin'>;
+  private readonly opts: Required<Omit<SourceOptions, 'onTooLarge' | 'stdin' | 'totalBytes'>> & Pick<SourceOptions, 'onTooLarge' | 'stdin'>;
+  private readonly totalBytes: number;
 
   constructor(private readonly inputs: string[], options: SourceOptions = {}) {
+    this.totalBytes = options.totalBytes ?? 0;
     this.opts = {
       maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
       maxDocumentBytes: options.maxDocumentBytes ?? 64 << 20,
@@ -115,6 +119,10 @@ export class FileSource implements Source {
 
   get read(): { bytes: number; payloads: number } {
     return { bytes: this.stats.bytes, payloads: this.stats.payloads + this.stats.tooLarge };
+  }
+
+  progress(): SourceProgress {
+    return { done: this.stats.bytes, total: this.totalBytes, unit: 'bytes' };
   }
 
   /** Batches in input order: EventBatch, or a byte-range batch when `rangeBytes` splits a file. */

@@ -19,7 +19,7 @@ export interface LogEvent {
 }
 
 export type Decoded =
-  | { kind: 'data'; logGroup: string; logStream: string; events: LogEvent[] }
+  | { kind: 'data'; logGroup: string; logStream: string; owner?: string; events: LogEvent[] }
   | { kind: 'control' }
   | { kind: 'filtered'; logGroup: string; logStream: string }
   | { kind: 'poison'; reason: string };
@@ -54,5 +54,6 @@ export function decodeRecord(data: Uint8Array, accept: AcceptLists): Decoded {
     if (!e || typeof e.id !== 'string' || typeof e.message !== 'string') return { kind: 'poison', reason: 'a log event without id or message' };
     events.push({ id: e.id, timestamp: typeof e.timestamp === 'number' ? e.timestamp : 0, message: e.message });
   }
-  return { kind: 'data', logGroup, logStream, events };
+  // owner: the account of the log group, which may be another account's (a CloudWatch Logs destination)
+  return { kind: 'data', logGroup, logStream, ...(typeof d.owner === 'string' && d.owner ? { owner: d.owner } : {}), events };
 }

@@ -18,7 +18,7 @@ export const kinesisSource = defineSource({
   ],
   selector: 'kinesis',
   configSelects: true,
-  service: true,
+  service: () => true,
   readConfig: (view) => readKinesisConfig(view),
   applyFlags: (base: KinesisConfig | undefined, flags): KinesisConfig => applyKinesisFlags(base, flags),
   open: async (config: KinesisConfig, ctx): Promise<KinesisSource> => {

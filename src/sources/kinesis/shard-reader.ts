@@ -33,7 +33,7 @@ export interface Fetch {
 export interface Fetched {
   reader: ShardReader;
   entry: Ticket<Fetch>;
-  events: (LogEvent & { logGroup: string })[];
+  events: (LogEvent & { logGroup: string; owner?: string })[];
   /** Events already handed downstream. */
   taken: number;
   /** Batches cut from it that were handed downstream and not acknowledged yet. */
@@ -221,7 +221,7 @@ export class ShardReader {
         for (const r of records) {
           const d = decodeRecord(r.Data ?? new Uint8Array(), { logGroups: c.logGroups, logStreamPrefix: c.logStreamPrefix });
           if (d.kind === 'data') {
-            for (const ev of d.events) events.push({ ...ev, logGroup: d.logGroup });
+            for (const ev of d.events) events.push({ ...ev, logGroup: d.logGroup, ...(d.owner ? { owner: d.owner } : {}) });
           } else {
             this.ctx.onSkip?.(d.kind);
             if (d.kind === 'poison') this.ctx.logger?.warn({ shard: this.shardId, seq: r.SequenceNumber, reason: d.reason }, 'record not decodable: skipped');

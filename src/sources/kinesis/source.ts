@@ -25,6 +25,7 @@ import type { AlertSink, Source, SourceBatch } from '../../pipeline/types.js';
 import type { Logger } from '../../core/logger.js';
 import type { MetricsRegistry } from '../../core/metrics.js';
 import { createDynamoClient, createKinesisClient } from './clients.js';
+import { clusterOf } from '../eks.js';
 import type { KinesisConfig } from './config.js';
 import { KinesisMetrics } from './metrics.js';
 import { ShardReader, type Fetched } from './shard-reader.js';
@@ -135,6 +136,11 @@ export class KinesisSource implements Source {
     return this.manager.scanProblem;
   }
 
+  /** The stream's region: events of a fleet's clusters reach it only from this region (kawa.region). */
+  get region(): string | undefined {
+    return this.config.region ?? /^arn:[^:]+:kinesis:([^:]+):/.exec(this.config.streamArn ?? '')?.[1];
+  }
+
   /** Shards being read now. */
   get shards(): string[] {
     return [...this.readers.keys()].sort();
@@ -208,12 +214,19 @@ export class KinesisSource implements Source {
     return undefined;
   }
 
-  /** The next batch cut from a fetched response (undefined when all its events were repeats). */
+  /** The next batch cut from a fetched response (undefined when all its events were repeats). A batch holds
+   *  the events of one log group (one cluster: its context), so a stream carrying a fleet is cut at each
+   *  change of log group or account. */
   private batch(f: Fetched): SourceBatch | undefined {
     const { reader, entry } = f;
     entry.value.handed = true;
+    const first = f.events[f.taken]!;
     let end = f.taken;
-    for (let chars = 0; end < f.events.length && end - f.taken < BATCH_EVENTS && chars < BATCH_CHARS; end++) chars += f.events[end]!.message.length;
+    for (let chars = 0; end < f.events.length && end - f.taken < BATCH_EVENTS && chars < BATCH_CHARS; end++) {
+      const ev = f.events[end]!;
+      if (ev.logGroup !== first.logGroup || ev.owner !== first.owner) break;
+      chars += ev.message.length;
+    }
     const slice = f.events.slice(f.taken, end);
     f.taken = end;
     if (end >= f.events.length) reader.queue.shift();
@@ -221,6 +234,7 @@ export class KinesisSource implements Source {
     const done = () => f.taken >= f.events.length && f.open === 0;
     const ids: string[] = [];
     const messages: Uint8Array[] = [];
+    const times: number[] = [];
     let bytes = 0;
     for (const ev of slice) {
       const key = `${ev.logGroup}\0${ev.id}`;
@@ -233,6 +247,7 @@ export class KinesisSource implements Source {
       const m = encoder.encode(ev.message);
       messages.push(m);
       ids.push(ev.id);
+      times.push(ev.timestamp);
       bytes += m.length;
     }
     if (!ids.length) {
@@ -252,8 +267,10 @@ export class KinesisSource implements Source {
     this.stats.batches++;
     this.stats.events += ids.length;
     const shard = reader.tenure.shardId;
+    const arrivalNs = BigInt64Array.from(times, (t) => BigInt(t) * 1_000_000n);
     return {
-      data, offsets, count: ids.length,
+      data, offsets, count: ids.length, arrivalNs, receivedNs: arrivalNs[ids.length - 1],
+      context: { cluster: clusterOf(first.logGroup) || first.logGroup, account: first.owner, region: this.region },
       origin: (k) => `${shard}/${ids[k]}`,
       eventId: (k) => ids[k],
       ack: () => {

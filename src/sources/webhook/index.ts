@@ -14,7 +14,7 @@ export const webhookSource = defineSource({
   ],
   selector: 'webhook',
   configSelects: false,
-  service: true,
+  service: () => true,
   readConfig: (view) => readWebhookConfig(view),
   applyFlags: (base: WebhookConfig | undefined, flags): WebhookConfig => {
     if (!base) throw new KawaError('KAWA_ERR_CONFIG', 'internal: the webhook keys were not read');
