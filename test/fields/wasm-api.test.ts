@@ -1,7 +1,7 @@
-// The extraction exports the ingestion and the VM use directly: event status, stageTimestamp, payload
-// classification (fields.md §9.2).
+// The extraction entry points the ingestion and the VM use directly, through the test build: event status,
+// stageTimestamp, payload classification (fields.md §9.2).
 import { describe, expect, test } from 'vitest';
-import { instantiateEngine } from '../../src/engine/wasm-module.js';
+import { instantiateTestEngine } from '../test-wasm.js';
 
 interface Api {
   memory: WebAssembly.Memory;
@@ -15,7 +15,7 @@ interface Api {
   candidateLen(i: number): number;
   candidateCompactLen(i: number): number;
 }
-const w = instantiateEngine() as unknown as Api;
+const w = instantiateTestEngine() as unknown as Api;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
