@@ -7,4 +7,3 @@ export { arenaReset } from './memory';
 export { compareValue } from './ops';
 export { applyTransform } from './transform';
 export { eventTruncated, eventHasTimestamp, eventTimestampNs } from './extract';
-export { ingestPayload, candidatePtr, candidateLen, candidateCompactLen } from './extract-ingest';

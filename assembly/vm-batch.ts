@@ -1,17 +1,24 @@
 // evaluateBatch: one call per batch of raw payloads (payload k = data[offsets[k], offsets[k+1])), no
 // per-event call from JS. In MODE_INGEST each payload is classified as the k8saudit source does
-// (fields.md 9.2):
-//   object with kind "Event"                   one event: the payload itself
-//   object with kind "EventList", items array  one event per item (items' own kind is not checked)
-//   array                                      each element classified in turn; if any element is not
-//                                              recognised the whole payload is rejected
-//   anything else                              rejected as unrecognized; invalid JSON as parse
-// and each event without a valid stageTimestamp, or longer than maxEventSize, is rejected on its own.
+// (fields.md 9.2); this is the only place kawa does it:
+//   object whose kind is the string "Event"        one event: the object itself
+//   object whose kind is "EventList", items array  one event per item (items' own kind is not checked)
+//   array                                          each element classified in turn; if any element is not
+//                                                  recognised the whole payload is rejected
+//   anything else                                  rejected as unrecognized; invalid JSON as parse
+// Each event is then checked on its own, in the plugin's order: a valid stageTimestamp (else no_timestamp),
+// then the length of its compact re-serialization, which is what the plugin stores and measures: longer
+// than maxEventSize is too_large, exactly maxEventSize is kept. So a pretty-printed event is measured
+// without its whitespace, and an escaped kind as the plugin re-escapes it ("Event").
+// A payload CloudWatch cut ("[Truncated...]") is salvaged (extract.ts beginEvent); the event the cut ended
+// keeps the marker, so that it is salvaged again when it is parsed on its own.
 // In MODE_AS_IS every payload is evaluated as one event, whatever it holds (kawa eval).
 import {
-  beginEvent, eventHasTimestamp, eventTimestampNs, eventTruncated, EVENT_PARSE_ERROR, EVENT_TOO_DEEP,
+  beginEvent, eventCutAt, eventHasTimestamp, eventTimestampNs, eventTruncated, EVENT_PARSE_ERROR, EVENT_TOO_DEEP,
 } from './extract';
-import { nodeType, nodeNext, nodeStart, nodeEnd, objectGet, open, NONE, T_ARRAY, T_OBJECT } from './json';
+import {
+  documentCompactLength, nodeType, nodeNext, nodeStart, nodeEnd, nodeLen, objectGet, open, NONE, T_ARRAY, T_OBJECT, T_STRING,
+} from './json';
 import { stringEquals } from './extract-walk';
 import { nextEvent } from './program';
 import { evaluateRules } from './vm';
@@ -27,11 +34,6 @@ const S_EVENT_LIST = memory.data<u8>([0x45, 0x76, 0x65, 0x6e, 0x74, 0x4c, 0x69, 
 
 let batchEvents: i32 = 0;
 
-/** Number of events evaluated by the last evaluateBatch. */
-export function lastBatchEvents(): i32 {
-  return batchEvents;
-}
-
 function reject(payload: i32, item: i32, reason: u32): void {
   const at = outReserve(16);
   store<u32>(at, REC_REJECT);
@@ -41,20 +43,39 @@ function reject(payload: i32, item: i32, reason: u32): void {
   outAdvance(16);
 }
 
-// Spans of the events found in one payload: (start, end) address pairs, grown as needed and reused.
+// The events found in one payload: (start, end, kind surplus) u32 triples, grown as needed and reused. The
+// kind surplus is what the compact text of the event counts beyond the plugin's: its kind value is stored
+// re-escaped ("Event"), so an escaped spelling of it is that many bytes longer.
 let spans: usize = 0;
 let spansCap: i32 = 0;
 let spanCount: i32 = 0;
+// the payload being classified: its end, and where its JSON text ends when CloudWatch cut it (else 0)
+let payloadEnd: usize = 0;
+let payloadCutAt: usize = 0;
 
-function addSpan(start: usize, end: usize): void {
+function addSpan(n: i32, kindSurplus: i32): void {
   if (spanCount == spansCap) {
     const cap = max<i32>(64, spansCap << 1);
-    spans = spans ? heap.realloc(spans, <usize>cap << 3) : heap.alloc(<usize>cap << 3);
+    spans = spans ? heap.realloc(spans, <usize>cap * 12) : heap.alloc(<usize>cap * 12);
     spansCap = cap;
   }
-  store<u32>(spans + (<usize>spanCount << 3), <u32>start);
-  store<u32>(spans + (<usize>spanCount << 3), <u32>end, 4);
+  const at = spans + <usize>spanCount * 12;
+  const end = nodeEnd(n);
+  store<u32>(at, <u32>nodeStart(n));
+  // the event the cut ended (a salvaged container closes where the text ends) keeps the marker
+  store<u32>(at, <u32>(payloadCutAt != 0 && end == payloadCutAt ? payloadEnd : end), 4);
+  store<u32>(at, <u32>kindSurplus, 8);
   spanCount++;
+}
+
+@inline function spanStart(i: i32): usize {
+  return <usize>load<u32>(spans + <usize>i * 12);
+}
+@inline function spanEnd(i: i32): usize {
+  return <usize>load<u32>(spans + <usize>i * 12, 4);
+}
+@inline function spanKindSurplus(i: i32): i32 {
+  return <i32>load<u32>(spans + <usize>i * 12, 8);
 }
 
 /** Adds the events of value node n; false when n is not an audit event, an EventList or an array of them. */
@@ -70,9 +91,9 @@ function classify(n: i32): bool {
   }
   if (type != T_OBJECT) return false;
   const kind = objectGet(n, K_KIND, 4);
-  if (kind == NONE) return false;
+  if (kind == NONE || nodeType(kind) != T_STRING) return false;
   if (stringEquals(kind, S_EVENT, 5)) {
-    addSpan(nodeStart(n), nodeEnd(n));
+    addSpan(n, nodeLen(kind) - 5);
     return true;
   }
   if (!stringEquals(kind, S_EVENT_LIST, 9)) return false;
@@ -80,18 +101,18 @@ function classify(n: i32): bool {
   if (items == NONE || nodeType(items) != T_ARRAY) return false;
   const a = open(items);
   const stop = nodeNext(a);
-  for (let c = a + 1; c < stop; c = nodeNext(c)) addSpan(nodeStart(c), nodeEnd(c));
+  for (let c = a + 1; c < stop; c = nodeNext(c)) addSpan(c, 0);
   return true;
 }
 
-/** Evaluates the event begun last (beginEvent), after its timestamp check. */
-function evaluateEvent(payload: i32, item: i32, len: i32, maxEventSize: i32, matching: i32): void {
-  if (len > maxEventSize) {
-    reject(payload, item, REJECT_TOO_LARGE);
-    return;
-  }
+/** Checks and evaluates the event begun last (beginEvent). */
+function evaluateEvent(payload: i32, item: i32, kindSurplus: i32, maxEventSize: i32, matching: i32): void {
   if (!eventHasTimestamp()) {
     reject(payload, item, REJECT_NO_TIMESTAMP);
+    return;
+  }
+  if (documentCompactLength() - kindSurplus > maxEventSize) {
+    reject(payload, item, REJECT_TOO_LARGE);
     return;
   }
   nextEvent();
@@ -106,21 +127,21 @@ function ingestPayload(payload: i32, ptr: usize, len: i32, maxEventSize: i32, ma
     return;
   }
   spanCount = 0;
+  payloadEnd = ptr + <usize>len;
+  payloadCutAt = eventCutAt();
   if (!classify(0)) {
     reject(payload, 0, REJECT_UNRECOGNIZED);
     return;
   }
-  // a single Event is the payload itself, already parsed (and salvaged when truncated)
-  if (spanCount == 1 && nodeType(0) == T_OBJECT && <usize>load<u32>(spans) == nodeStart(0)) {
-    evaluateEvent(payload, 0, len, maxEventSize, matching);
+  // a single Event is the payload itself, already parsed (and salvaged when cut)
+  if (spanCount == 1 && nodeType(0) == T_OBJECT && spanStart(0) == nodeStart(0)) {
+    evaluateEvent(payload, 0, spanKindSurplus(0), maxEventSize, matching);
     return;
   }
   for (let i = 0; i < spanCount; i++) {
-    const start = <usize>load<u32>(spans + (<usize>i << 3));
-    const itemLen = <i32>(load<u32>(spans + (<usize>i << 3), 4) - <u32>start);
-    const s = beginEvent(start, itemLen);
+    const s = beginEvent(spanStart(i), <i32>(spanEnd(i) - spanStart(i)));
     if (s == EVENT_PARSE_ERROR || s == EVENT_TOO_DEEP) reject(payload, i, REJECT_PARSE);
-    else evaluateEvent(payload, i, itemLen, maxEventSize, matching);
+    else evaluateEvent(payload, i, spanKindSurplus(i), maxEventSize, matching);
   }
 }
 

@@ -23,7 +23,10 @@ export interface EngineOptions {
    * evaluated as one event, as it is (`kawa eval`).
    */
   ingest?: boolean;
-  /** Events longer than this many bytes are rejected as 'too_large' (k8saudit maxEventSize, default 262144). */
+  /**
+   * Events whose compact JSON (whitespace removed, as the k8saudit plugin re-serializes them) is longer than
+   * this many bytes are rejected as 'too_large' (k8saudit maxEventSize, default 262144).
+   */
   maxEventSize?: number;
 }
 

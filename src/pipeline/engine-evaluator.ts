@@ -9,7 +9,7 @@ import type { Evaluation, Evaluator, SourceBatch } from './types.js';
 export interface EngineEvaluatorOptions {
   ruleMatching?: 'first' | 'all';
   module?: WebAssembly.Module;
-  /** Events longer than this many bytes are rejected (the source's max_event_size; default 262144). */
+  /** Events whose compact JSON is longer than this many bytes are rejected (the source's max_event_size; default 262144). */
   maxEventSize?: number;
 }
 

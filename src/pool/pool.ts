@@ -29,7 +29,7 @@ export interface PoolOptions {
   /** Worker threads (default: the number of cores). */
   threads?: number;
   ruleMatching?: 'first' | 'all';
-  /** Events longer than this many bytes are rejected (default 262144). */
+  /** Events whose compact JSON is longer than this many bytes are rejected (default 262144). */
   maxEventSize?: number;
   /**
    * The alert format, given when the outputs need nothing but each alert's line (json_output, or no
