@@ -11,7 +11,9 @@
 // than maxEventSize is too_large, exactly maxEventSize is kept. So a pretty-printed event is measured
 // without its whitespace, and an escaped kind as the plugin re-escapes it ("Event").
 // A payload CloudWatch cut ("[Truncated...]") is salvaged (extract.ts beginEvent); the event the cut ended
-// keeps the marker, so that it is salvaged again when it is parsed on its own.
+// keeps the marker, so that it is salvaged again when it is parsed on its own. Truncation is reported here,
+// where the bytes are: a rejection of an event or payload that was cut carries FLAG_TRUNCATED, a match of
+// a salvaged event too, and lastBatchTruncated() counts the payloads that were cut.
 // In MODE_AS_IS every payload is evaluated as one event, whatever it holds (kawa eval).
 import {
   beginEvent, eventCutAt, eventHasTimestamp, eventTimestampNs, eventTruncated, EVENT_PARSE_ERROR, EVENT_TOO_DEEP,
@@ -33,14 +35,22 @@ const S_EVENT = memory.data<u8>([0x45, 0x76, 0x65, 0x6e, 0x74]); // Event
 const S_EVENT_LIST = memory.data<u8>([0x45, 0x76, 0x65, 0x6e, 0x74, 0x4c, 0x69, 0x73, 0x74]); // EventList
 
 let batchEvents: i32 = 0;
+let batchTruncated: i32 = 0;
 
-function reject(payload: i32, item: i32, reason: u32): void {
-  const at = outReserve(16);
+/** Payloads of the last evaluateBatch that CloudWatch cut (they end with the truncation marker). */
+export function lastBatchTruncated(): i32 {
+  return batchTruncated;
+}
+
+/** A rejection record; `cutAt` is where the rejected text was cut (eventCutAt), 0 when it was not. */
+function reject(payload: i32, item: i32, reason: u32, cutAt: usize): void {
+  const at = outReserve(20);
   store<u32>(at, REC_REJECT);
   store<u32>(at, <u32>payload, 4);
   store<u32>(at, <u32>item, 8);
   store<u32>(at, reason, 12);
-  outAdvance(16);
+  store<u32>(at, cutAt != 0 ? FLAG_TRUNCATED : 0, 16);
+  outAdvance(20);
 }
 
 // The events found in one payload: (start, end, kind surplus) u32 triples, grown as needed and reused. The
@@ -108,11 +118,11 @@ function classify(n: i32): bool {
 /** Checks and evaluates the event begun last (beginEvent). */
 function evaluateEvent(payload: i32, item: i32, kindSurplus: i32, maxEventSize: i32, matching: i32): void {
   if (!eventHasTimestamp()) {
-    reject(payload, item, REJECT_NO_TIMESTAMP);
+    reject(payload, item, REJECT_NO_TIMESTAMP, eventCutAt());
     return;
   }
   if (documentCompactLength() - kindSurplus > maxEventSize) {
-    reject(payload, item, REJECT_TOO_LARGE);
+    reject(payload, item, REJECT_TOO_LARGE, eventCutAt());
     return;
   }
   nextEvent();
@@ -120,17 +130,24 @@ function evaluateEvent(payload: i32, item: i32, kindSurplus: i32, maxEventSize: 
   evaluateRules(payload, item, matching, eventTruncated() ? FLAG_TRUNCATED : 0, eventTimestampNs());
 }
 
-function ingestPayload(payload: i32, ptr: usize, len: i32, maxEventSize: i32, matching: i32): void {
+/** Parses payload `payload` at [ptr, ptr+len) (beginEvent); false when it is rejected as unparsable. */
+function beginPayload(payload: i32, ptr: usize, len: i32): bool {
   const status = beginEvent(ptr, len);
+  if (eventCutAt() != 0) batchTruncated++;
   if (status == EVENT_PARSE_ERROR || status == EVENT_TOO_DEEP) {
-    reject(payload, 0, REJECT_PARSE);
-    return;
+    reject(payload, 0, REJECT_PARSE, eventCutAt());
+    return false;
   }
+  return true;
+}
+
+function ingestPayload(payload: i32, ptr: usize, len: i32, maxEventSize: i32, matching: i32): void {
+  if (!beginPayload(payload, ptr, len)) return;
   spanCount = 0;
   payloadEnd = ptr + <usize>len;
   payloadCutAt = eventCutAt();
   if (!classify(0)) {
-    reject(payload, 0, REJECT_UNRECOGNIZED);
+    reject(payload, 0, REJECT_UNRECOGNIZED, payloadCutAt);
     return;
   }
   // a single Event is the payload itself, already parsed (and salvaged when cut)
@@ -140,7 +157,7 @@ function ingestPayload(payload: i32, ptr: usize, len: i32, maxEventSize: i32, ma
   }
   for (let i = 0; i < spanCount; i++) {
     const s = beginEvent(spanStart(i), <i32>(spanEnd(i) - spanStart(i)));
-    if (s == EVENT_PARSE_ERROR || s == EVENT_TOO_DEEP) reject(payload, i, REJECT_PARSE);
+    if (s == EVENT_PARSE_ERROR || s == EVENT_TOO_DEEP) reject(payload, i, REJECT_PARSE, eventCutAt());
     else evaluateEvent(payload, i, spanKindSurplus(i), maxEventSize, matching);
   }
 }
@@ -152,17 +169,14 @@ function ingestPayload(payload: i32, ptr: usize, len: i32, maxEventSize: i32, ma
 export function evaluateBatch(data: usize, offsets: usize, count: i32, mode: i32, matching: i32, maxEventSize: i32): i32 {
   outReset();
   batchEvents = 0;
+  batchTruncated = 0;
   for (let p = 0; p < count; p++) {
     const start = load<u32>(offsets + (<usize>p << 2));
     const end = load<u32>(offsets + (<usize>(p + 1) << 2));
     const ptr = data + <usize>start;
     const len = <i32>(end - start);
     if (mode == MODE_AS_IS) {
-      const status = beginEvent(ptr, len);
-      if (status == EVENT_PARSE_ERROR || status == EVENT_TOO_DEEP) {
-        reject(p, 0, REJECT_PARSE);
-        continue;
-      }
+      if (!beginPayload(p, ptr, len)) continue;
       nextEvent();
       batchEvents++;
       evaluateRules(p, 0, matching, eventTruncated() ? FLAG_TRUNCATED : 0, eventTimestampNs());

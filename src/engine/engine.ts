@@ -34,6 +34,7 @@ interface VmExports extends RawExports {
   inputReserve(size: number): number;
   loadProgram(ptr: number, len: number): number;
   evaluateBatch(data: number, offsets: number, count: number, mode: number, matching: number, maxEventSize: number): number;
+  lastBatchTruncated(): number;
   setFallbackTimeNs(ns: bigint): void;
   outputPtr(): number;
   outTop(): number;
@@ -82,7 +83,7 @@ export class Engine {
    * timestamps were cut off gets this time.
    */
   evaluate(data: Uint8Array, offsets: Uint32Array, count: number, receivedNs: bigint = nowNs()): BatchResult {
-    if (count === 0) return { events: 0, matches: [], rejections: [] };
+    if (count === 0) return { events: 0, matches: [], rejections: [], truncated: 0 };
     this.vm.setFallbackTimeNs(receivedNs);
     const end = offsets[count];
     const offsetsAt = (end + 3) & ~3;
@@ -92,7 +93,7 @@ export class Engine {
     new Uint32Array(mem, ptr + offsetsAt, count + 1).set(offsets.subarray(0, count + 1));
     const events = this.vm.evaluateBatch(ptr, ptr + offsetsAt, count, this.mode, this.matching, this.maxEventSize);
     // the call may have grown memory: take the buffer again
-    return readResults(this.vm.memory.buffer, this.vm.outputPtr() >>> 0, this.vm.outTop() >>> 0, this.program, events);
+    return readResults(this.vm.memory.buffer, this.vm.outputPtr() >>> 0, this.vm.outTop() >>> 0, this.program, events, this.vm.lastBatchTruncated());
   }
 
   /** Evaluates one payload (a JSON text). */

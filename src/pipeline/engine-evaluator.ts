@@ -3,7 +3,6 @@
 // evaluation is synchronous, so no batch ever sees a half-loaded rule set.
 import { Engine } from '../engine/engine.js';
 import type { LoadResult } from '../rules/types.js';
-import { markCuts } from './truncation.js';
 import type { Evaluation, Evaluator, SourceBatch } from './types.js';
 
 export interface EngineEvaluatorOptions {
@@ -21,8 +20,7 @@ export class EngineEvaluator implements Evaluator {
   }
 
   async evaluate(batch: SourceBatch): Promise<Evaluation> {
-    const result = this.engine.evaluate(batch.data, batch.offsets, batch.count, batch.receivedNs);
-    return markCuts(batch.data, batch.offsets, batch.count, result);
+    return this.engine.evaluate(batch.data, batch.offsets, batch.count, batch.receivedNs);
   }
 
   async reload(rules: LoadResult): Promise<void> {

@@ -2,7 +2,7 @@
 // Engine or the worker pool) turns them into matches, the pipeline formats alerts and hands them to the
 // outputs, and acknowledges each batch back to its source once its alerts were accepted (so a source can
 // checkpoint only what was delivered). Everything between these stages is bounded.
-import type { BatchResult, Match, Rejection } from '../engine/engine.js';
+import type { BatchResult, Match } from '../engine/engine.js';
 import type { LoadResult } from '../rules/types.js';
 
 /** A batch of raw payloads from one source, in source order. */
@@ -61,16 +61,8 @@ export interface Source extends AsyncIterable<SourceBatch> {
   close(): Promise<void>;
 }
 
-/** A rejected payload; `cut` when CloudWatch truncated it (the usual reason its stageTimestamp is missing). */
-export interface EvaluatedRejection extends Rejection {
-  cut?: boolean;
-}
-
-/** The engine's result for a batch, plus what only its bytes tell (counted where the bytes are). */
+/** The engine's result for a batch (truncation included: the engine tells it per event and per batch). */
 export interface Evaluation extends BatchResult {
-  rejections: EvaluatedRejection[];
-  /** Payloads ending in CloudWatch's "[Truncated...]" marker. */
-  truncated?: number;
   /** For a batch that was a byte range: what the range held. */
   range?: RangeOutcome;
   /** Each match's alert line, index-aligned with matches, when a worker rendered them (PoolOptions.render);

@@ -4,8 +4,9 @@
 // rejections; never the events.
 import { serialize } from 'node:v8';
 import type { OutputOptions } from '../alerts/output-options.js';
+import type { Rejection } from '../engine/engine.js';
 import type { LoadResult } from '../rules/types.js';
-import type { EvaluatedRejection, RangeOutcome } from '../pipeline/types.js';
+import type { RangeOutcome } from '../pipeline/types.js';
 
 /**
  * The rules of one generation, serialized once into shared memory: every task carries a reference (no copy),
@@ -73,7 +74,7 @@ export interface CompactMatch {
 export interface TaskResult {
   events: number;
   matches: CompactMatch[];
-  rejections: EvaluatedRejection[];
+  rejections: Rejection[];
   truncated: number;
   range?: RangeOutcome;
 }

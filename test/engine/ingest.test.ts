@@ -106,6 +106,33 @@ describe('maxEventSize measures the compact event', () => {
 });
 
 describe('CloudWatch-truncated payloads', () => {
+  it('the engine counts the cut payloads and flags each rejection of what was cut', () => {
+    const cut = (text: string, keep: number) => `${text.slice(0, keep)}[Truncated...]`;
+    const list = JSON.stringify({ kind: 'EventList', items: [{ auditID: 'no-ts' }, ev('big', { pad: 'x'.repeat(300), more: 'y'.repeat(50) })] });
+    const payloads = [
+      JSON.stringify(ev('whole')),
+      `${cut(JSON.stringify(ev('salvaged', { pad: 'x'.repeat(50) })), 80)}\r\n`,
+      cut(JSON.stringify(ev('broken')).replace('"verb"', '"verb":]'), 90),
+      cut('{"kind":"Ev', 11),
+      cut(list, list.length - 20),
+      JSON.stringify({ auditID: 'whole, no kind' }),
+      '{"kind":"Event","note":"[Truncated...]"}',
+    ];
+    const data = Buffer.from(payloads.join(''));
+    const offsets = Uint32Array.from([0, ...payloads.map((_, k) => Buffer.byteLength(payloads.slice(0, k + 1).join('')))]);
+    const r = engine(200).evaluate(data, offsets, payloads.length);
+    expect(r.truncated).toBe(4);
+    expect(r.matches.map((m) => [m.payload, m.tokens[0], m.truncated])).toEqual([[0, 'whole', false], [1, 'salvaged', true]]);
+    expect(r.rejections).toEqual([
+      { payload: 2, item: 0, reason: 'parse', cut: true },
+      { payload: 3, item: 0, reason: 'unrecognized', cut: true },
+      { payload: 4, item: 0, reason: 'no_timestamp' },
+      { payload: 4, item: 1, reason: 'too_large', cut: true },
+      { payload: 5, item: 0, reason: 'unrecognized' },
+      { payload: 6, item: 0, reason: 'no_timestamp' },
+    ]);
+  });
+
   it('the item of an EventList the cut ended is salvaged on its own; the items before it are whole', () => {
     const text = JSON.stringify({ kind: 'EventList', items: [ev('a'), ev('b', { requestObject: { note: 'y'.repeat(100) } })] });
     const r = engine().evaluateOne(`${text.slice(0, text.length - 40)}[Truncated...]`);

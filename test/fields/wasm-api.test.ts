@@ -1,6 +1,8 @@
 // The extraction entry points the ingestion and the VM use directly, through the test build: event status
 // and stageTimestamp (payload classification is the engine's: test/engine/ingest.test.ts).
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { TRUNCATION_MARK } from '../../src/sources/truncation-mark.js';
 import { instantiateTestEngine } from '../test-wasm.js';
 
 interface Api {
@@ -57,6 +59,11 @@ describe('stageTimestamp (RFC 3339, Go time.Parse)', () => {
 });
 
 describe('the truncation marker', () => {
+  test('assembly/extract.ts spells the TypeScript definition', () => {
+    const text = readFileSync('assembly/extract.ts', 'utf8');
+    const bytes = /const TRUNCATED_MARK = memory\.data<u8>\(\[([^\]]*)\]\)/.exec(text)?.[1]?.split(',').map((b) => Number(b.trim()));
+    expect(Buffer.from(bytes ?? []).toString('latin1')).toBe(TRUNCATION_MARK);
+  });
   test.each([
     ['{"a":1,"b":"xy[Truncated...]', 0, 1],
     ['{"a":1,"b":"xy[Truncated...]\r\n', 0, 1],
