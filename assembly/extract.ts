@@ -122,14 +122,16 @@ export function eventCutAt(): usize {
   return cutAt;
 }
 
-// The time given to a salvaged event whose timestamps were cut off (setFallbackTimeNs).
+// The time given to a salvaged event whose timestamps were cut off (setFallbackTimeNs), and whether the
+// current event got it.
 let fallbackNs: i64 = 0;
+let tsSubstituted = false;
 
 /**
  * Sets the time a CloudWatch-truncated event gets when the cut removed its timestamps: the API server
  * writes requestReceivedTimestamp and stageTimestamp after the request and response objects, so a cut
- * usually takes both. The caller passes when the event was received (CloudWatch's event timestamp, or the
- * time it was read). Complete events without a valid stageTimestamp are still rejected, as in Falco.
+ * usually takes both. The batch evaluation (vm-batch.ts) decides which time that is. Complete events without
+ * a valid stageTimestamp are still rejected, as in Falco.
  */
 export function setFallbackTimeNs(ns: i64): void {
   fallbackNs = ns;
@@ -137,12 +139,20 @@ export function setFallbackTimeNs(ns: i64): void {
 
 function computeTimestamp(): void {
   tsState = 2;
+  tsSubstituted = false;
   if (!parsed || nodeType(0) != T_OBJECT) return;
   if (timestampOf(K_STAGE_TS, 14)) return;
   if (!salvaged()) return;
   if (timestampOf(K_RECEIVED_TS, 24)) return;
   tsNs = fallbackNs;
   tsState = 1;
+  tsSubstituted = true;
+}
+
+/** Whether the current event's time is the fallback time (setFallbackTimeNs), not one of its own. */
+export function eventTimeSubstituted(): bool {
+  if (tsState == 0) computeTimestamp();
+  return tsSubstituted;
 }
 
 /** Reads the root member `key` as an RFC 3339 timestamp into tsNs. */

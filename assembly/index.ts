@@ -5,4 +5,4 @@ export { inputReserve, valuesMark, valuePtr, valueLen } from './memory';
 export { loadProgram } from './program';
 export { evaluateBatch, lastBatchTruncated } from './vm-batch';
 export { outputPtr, outTop } from './vm-output';
-export { beginEvent, extractField, setFallbackTimeNs } from './extract';
+export { beginEvent, extractField } from './extract';

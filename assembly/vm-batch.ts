@@ -14,9 +14,14 @@
 // keeps the marker, so that it is salvaged again when it is parsed on its own. Truncation is reported here,
 // where the bytes are: a rejection of an event or payload that was cut carries FLAG_TRUNCATED, a match of
 // a salvaged event too, and lastBatchTruncated() counts the payloads that were cut.
+// A salvaged event whose timestamps were cut off gets a substitute time, and its match FLAG_TIME_SUBSTITUTED:
+// when its payload arrived (the source's arrival time, e.g. its CloudWatch timestamp), else the time of the
+// previous event this engine evaluated (its stageTimestamp, or requestReceivedTimestamp), so that a replay of
+// a file gives the same times; else the time of the evaluation.
 // In MODE_AS_IS every payload is evaluated as one event, whatever it holds (kawa eval).
 import {
-  beginEvent, eventCutAt, eventHasTimestamp, eventTimestampNs, eventTruncated, EVENT_PARSE_ERROR, EVENT_TOO_DEEP,
+  beginEvent, eventCutAt, eventHasTimestamp, eventTimeSubstituted, eventTimestampNs, eventTruncated, setFallbackTimeNs,
+  EVENT_PARSE_ERROR, EVENT_TOO_DEEP,
 } from './extract';
 import {
   documentCompactLength, nodeType, nodeNext, nodeStart, nodeEnd, nodeLen, objectGet, open, NONE, T_ARRAY, T_OBJECT, T_STRING,
@@ -26,7 +31,8 @@ import { nextEvent } from './program';
 import { evaluateRules } from './vm';
 import { outAdvance, outReserve, outReset } from './vm-output';
 import {
-  FLAG_TRUNCATED, MODE_AS_IS, REC_REJECT, REJECT_NO_TIMESTAMP, REJECT_PARSE, REJECT_TOO_LARGE, REJECT_UNRECOGNIZED,
+  FLAG_TIME_SUBSTITUTED, FLAG_TRUNCATED, MODE_AS_IS, REC_REJECT, REJECT_NO_TIMESTAMP, REJECT_PARSE, REJECT_TOO_LARGE,
+  REJECT_UNRECOGNIZED,
 } from './vm-bytecode';
 
 const K_KIND = memory.data<u8>([0x6b, 0x69, 0x6e, 0x64]); // kind
@@ -36,6 +42,11 @@ const S_EVENT_LIST = memory.data<u8>([0x45, 0x76, 0x65, 0x6e, 0x74, 0x4c, 0x69, 
 
 let batchEvents: i32 = 0;
 let batchTruncated: i32 = 0;
+// Unix ns, 0 = unknown: when the current payload arrived, when this batch is evaluated, and the own time of
+// the last event evaluated (kept from batch to batch: the previous event may be the last batch's last one)
+let arrivalNs: i64 = 0;
+let batchNowNs: i64 = 0;
+let previousNs: i64 = 0;
 
 /** Payloads of the last evaluateBatch that CloudWatch cut (they end with the truncation marker). */
 export function lastBatchTruncated(): i32 {
@@ -115,8 +126,24 @@ function classify(n: i32): bool {
   return true;
 }
 
+/** Sets the time the event begun last gets if its timestamps were cut off (see the top). */
+function prepareFallbackTime(): void {
+  setFallbackTimeNs(arrivalNs != 0 ? arrivalNs : previousNs != 0 ? previousNs : batchNowNs);
+}
+
+/** Runs the rules on the event begun last (its timestamp checked when ingesting). */
+function evaluateCurrent(payload: i32, item: i32, matching: i32): void {
+  nextEvent();
+  batchEvents++;
+  const substituted = eventTimeSubstituted();
+  const flags = (eventTruncated() ? FLAG_TRUNCATED : 0) | (substituted ? FLAG_TIME_SUBSTITUTED : 0);
+  evaluateRules(payload, item, matching, flags, eventTimestampNs());
+  if (!substituted && eventHasTimestamp()) previousNs = eventTimestampNs();
+}
+
 /** Checks and evaluates the event begun last (beginEvent). */
 function evaluateEvent(payload: i32, item: i32, kindSurplus: i32, maxEventSize: i32, matching: i32): void {
+  prepareFallbackTime();
   if (!eventHasTimestamp()) {
     reject(payload, item, REJECT_NO_TIMESTAMP, eventCutAt());
     return;
@@ -125,9 +152,7 @@ function evaluateEvent(payload: i32, item: i32, kindSurplus: i32, maxEventSize: 
     reject(payload, item, REJECT_TOO_LARGE, eventCutAt());
     return;
   }
-  nextEvent();
-  batchEvents++;
-  evaluateRules(payload, item, matching, eventTruncated() ? FLAG_TRUNCATED : 0, eventTimestampNs());
+  evaluateCurrent(payload, item, matching);
 }
 
 /** Parses payload `payload` at [ptr, ptr+len) (beginEvent); false when it is rejected as unparsable. */
@@ -163,23 +188,27 @@ function ingestPayload(payload: i32, ptr: usize, len: i32, maxEventSize: i32, ma
 }
 
 /**
- * Evaluates `count` payloads; offsets (count + 1 u32) are relative to data. Writes result records to the
- * output region (outputPtr/outTop) and returns the number of events evaluated.
+ * Evaluates `count` payloads; offsets (count + 1 u32) are relative to data. `arrivals` is 0, or the address
+ * of count i64: when each payload arrived, in Unix ns (0 = unknown); `nowNs` is the time of the evaluation.
+ * Writes result records to the output region (outputPtr/outTop) and returns the number of events evaluated.
  */
-export function evaluateBatch(data: usize, offsets: usize, count: i32, mode: i32, matching: i32, maxEventSize: i32): i32 {
+export function evaluateBatch(
+  data: usize, offsets: usize, arrivals: usize, count: i32, mode: i32, matching: i32, maxEventSize: i32, nowNs: i64,
+): i32 {
   outReset();
   batchEvents = 0;
   batchTruncated = 0;
+  batchNowNs = nowNs;
   for (let p = 0; p < count; p++) {
     const start = load<u32>(offsets + (<usize>p << 2));
     const end = load<u32>(offsets + (<usize>(p + 1) << 2));
     const ptr = data + <usize>start;
     const len = <i32>(end - start);
+    arrivalNs = arrivals ? load<i64>(arrivals + (<usize>p << 3)) : 0;
     if (mode == MODE_AS_IS) {
       if (!beginPayload(p, ptr, len)) continue;
-      nextEvent();
-      batchEvents++;
-      evaluateRules(p, 0, matching, eventTruncated() ? FLAG_TRUNCATED : 0, eventTimestampNs());
+      prepareFallbackTime();
+      evaluateCurrent(p, 0, matching);
     } else {
       ingestPayload(p, ptr, len, maxEventSize, matching);
     }

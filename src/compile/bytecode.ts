@@ -109,6 +109,8 @@ export const REC_REJECT = 2;
 /** A match: the event was salvaged from a message CloudWatch cut (kawa.truncated). A rejection: the event,
  *  or the payload when the rejection is the whole payload's, ended with the truncation marker. */
 export const FLAG_TRUNCATED = 1;
+/** A match: the event's own timestamps were cut off, and its time is a substitute (vm-batch.ts says which). */
+export const FLAG_TIME_SUBSTITUTED = 2;
 
 export const REJECT_UNRECOGNIZED = 1;
 export const REJECT_PARSE = 2;

@@ -10,10 +10,15 @@ export interface Match {
   /** Index inside an EventList/array payload, 0 for a single Event. */
   item: number;
   rule: LoadedRule;
-  /** stageTimestamp in Unix ns. */
+  /** stageTimestamp in Unix ns (see timeSubstituted). */
   timeNs: bigint;
   /** Salvaged from a CloudWatch-truncated message. */
   truncated: boolean;
+  /**
+   * The cut took the event's own timestamps: timeNs is when its payload arrived, else the time of the
+   * previous event evaluated, else the time of the evaluation (Engine.evaluate).
+   */
+  timeSubstituted: boolean;
   /** Rendered value of each output token of rule.output.parts, in order (list → "(a,b)", missing → null). */
   tokens: (string | null)[];
   /** JSON output_fields: canonical field text → value (list → array, missing → null). */
@@ -102,7 +107,10 @@ export function readResults(memory: ArrayBuffer, ptr: number, len: number, progr
       const v = values[out];
       fields[key] = v.length === 0 ? null : list ? v : v[0];
     }
-    matches.push({ payload, item, rule: compiled.rule, timeNs, truncated: (flags & B.FLAG_TRUNCATED) !== 0, tokens, fields });
+    matches.push({
+      payload, item, rule: compiled.rule, timeNs, truncated: (flags & B.FLAG_TRUNCATED) !== 0,
+      timeSubstituted: (flags & B.FLAG_TIME_SUBSTITUTED) !== 0, tokens, fields,
+    });
   }
   return { events, matches, rejections, truncated };
 }

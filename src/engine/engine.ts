@@ -33,9 +33,8 @@ export interface EngineOptions {
 interface VmExports extends RawExports {
   inputReserve(size: number): number;
   loadProgram(ptr: number, len: number): number;
-  evaluateBatch(data: number, offsets: number, count: number, mode: number, matching: number, maxEventSize: number): number;
+  evaluateBatch(data: number, offsets: number, arrivals: number, count: number, mode: number, matching: number, maxEventSize: number, nowNs: bigint): number;
   lastBatchTruncated(): number;
-  setFallbackTimeNs(ns: bigint): void;
   outputPtr(): number;
   outTop(): number;
 }
@@ -79,19 +78,26 @@ export class Engine {
 
   /**
    * Evaluates payloads data[offsets[k], offsets[k+1]) for k < count (offsets has count + 1 entries).
-   * `receivedNs` is when the batch was received (default: now); a CloudWatch-truncated event whose
-   * timestamps were cut off gets this time.
+   * `arrivalNs[k]`, when given, is when payload k arrived in Unix ns (0n: unknown). A CloudWatch-truncated
+   * event whose timestamps were cut off gets its payload's arrival time, else the time of the previous
+   * event this engine evaluated, else the time of this call; its match says so (Match.timeSubstituted).
    */
-  evaluate(data: Uint8Array, offsets: Uint32Array, count: number, receivedNs: bigint = nowNs()): BatchResult {
+  evaluate(data: Uint8Array, offsets: Uint32Array, count: number, arrivalNs?: BigInt64Array): BatchResult {
     if (count === 0) return { events: 0, matches: [], rejections: [], truncated: 0 };
-    this.vm.setFallbackTimeNs(receivedNs);
+    if (arrivalNs && arrivalNs.length < count) {
+      throw new KawaError('KAWA_ERR_USAGE', `Engine.evaluate: ${arrivalNs.length} arrival times for ${count} payloads`);
+    }
+    // input region: the payloads, then (8-byte aligned) the arrival times when given, then the offsets
     const end = offsets[count];
-    const offsetsAt = (end + 3) & ~3;
+    const arrivalsAt = (end + 7) & ~7;
+    const offsetsAt = arrivalsAt + (arrivalNs ? count * 8 : 0);
     const ptr = this.vm.inputReserve(offsetsAt + (count + 1) * 4) >>> 0;
     const mem = this.vm.memory.buffer;
     new Uint8Array(mem, ptr, end).set(data.subarray(0, end));
+    if (arrivalNs) new Uint8Array(mem, ptr + arrivalsAt, count * 8).set(new Uint8Array(arrivalNs.buffer, arrivalNs.byteOffset, count * 8));
     new Uint32Array(mem, ptr + offsetsAt, count + 1).set(offsets.subarray(0, count + 1));
-    const events = this.vm.evaluateBatch(ptr, ptr + offsetsAt, count, this.mode, this.matching, this.maxEventSize);
+    const arrivals = arrivalNs ? ptr + arrivalsAt : 0;
+    const events = this.vm.evaluateBatch(ptr, ptr + offsetsAt, arrivals, count, this.mode, this.matching, this.maxEventSize, nowNs());
     // the call may have grown memory: take the buffer again
     return readResults(this.vm.memory.buffer, this.vm.outputPtr() >>> 0, this.vm.outTop() >>> 0, this.program, events, this.vm.lastBatchTruncated());
   }

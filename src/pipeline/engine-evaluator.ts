@@ -20,7 +20,7 @@ export class EngineEvaluator implements Evaluator {
   }
 
   async evaluate(batch: SourceBatch): Promise<Evaluation> {
-    return this.engine.evaluate(batch.data, batch.offsets, batch.count, batch.receivedNs);
+    return this.engine.evaluate(batch.data, batch.offsets, batch.count, batch.arrivalNs);
   }
 
   async reload(rules: LoadResult): Promise<void> {

@@ -11,8 +11,12 @@ export interface SourceBatch {
   data: Uint8Array;
   offsets: Uint32Array;
   count: number;
-  /** When the batch was received, in Unix ns: a truncated event whose timestamps were cut gets this time. */
-  receivedNs?: bigint;
+  /**
+   * When each payload arrived, in Unix ns (count entries, 0n = unknown): the source's own time of it where
+   * it has one (a CloudWatch or Kinesis event timestamp), else when it was received. A truncated event whose
+   * timestamps were cut gets this time (Engine.evaluate). Files have none.
+   */
+  arrivalNs?: BigInt64Array;
   /** Where payload k came from, for messages (`file:line`, `stream/eventId`). */
   origin(payload: number): string;
   /** A stable id of payload k that alerts carry (CloudWatch eventId, Kinesis sequence), when there is one. */

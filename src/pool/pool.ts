@@ -15,7 +15,7 @@ import { BatchFailedError } from '../pipeline/pipeline.js';
 import type { Evaluation, Evaluator, SourceBatch } from '../pipeline/types.js';
 import type { LoadedRule, LoadResult } from '../rules/types.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/file.js';
-import { packBatch, snapshotRules, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
+import { packBatch, snapshotRules, type BatchTask, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
 import type { WorkerData } from './worker.js';
 
 /**
@@ -104,7 +104,10 @@ export class WorkerPool implements Evaluator {
       matches: result.matches.map((m): Match => {
         const rule = gen.byIndex.get(m.rule);
         if (!rule) throw new Error(`a worker matched rule index ${m.rule}, not in its rules`);
-        return { payload: m.payload, item: m.item, rule, timeNs: m.timeNs, truncated: m.truncated, tokens: m.tokens ?? [], fields: m.fields ?? {} };
+        return {
+          payload: m.payload, item: m.item, rule, timeNs: m.timeNs, truncated: m.truncated, timeSubstituted: m.timeSubstituted,
+          tokens: m.tokens ?? [], fields: m.fields ?? {},
+        };
       }),
       ...(rendered ? { lines: result.matches.map((m) => m.line!) } : {}),
     };
@@ -133,8 +136,9 @@ export class WorkerPool implements Evaluator {
         maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, batchEvents: this.opts.batchEvents ?? 256,
       });
     }
-    const buffer = packBatch(batch.data, batch.offsets, batch.count);
-    return this.piscina.run({ kind: 'batch', rules, buffer, count: batch.count, receivedNs: batch.receivedNs, mayRender: !batch.eventId }, { transferList: [buffer] });
+    const buffer = packBatch(batch.data, batch.offsets, batch.count, batch.arrivalNs);
+    const task: BatchTask = { kind: 'batch', rules, buffer, count: batch.count, arrivals: batch.arrivalNs !== undefined, mayRender: !batch.eventId };
+    return this.piscina.run(task, { transferList: [buffer] });
   }
 }
 

@@ -45,7 +45,9 @@ function compact(result: BatchResult, payloadBase: number, into: TaskResult, ren
   into.events += result.events;
   into.truncated += result.truncated;
   for (const m of result.matches) {
-    const match: CompactMatch = { payload: m.payload + payloadBase, item: m.item, rule: m.rule.index, timeNs: m.timeNs, truncated: m.truncated };
+    const match: CompactMatch = {
+      payload: m.payload + payloadBase, item: m.item, rule: m.rule.index, timeNs: m.timeNs, truncated: m.truncated, timeSubstituted: m.timeSubstituted,
+    };
     if (render) match.line = render(m);
     else {
       match.tokens = m.tokens;
@@ -58,9 +60,9 @@ function compact(result: BatchResult, payloadBase: number, into: TaskResult, ren
 
 function evaluateBatch(task: BatchTask): TaskResult {
   const e = engineFor(task.rules);
-  const { data, offsets } = unpackBatch(task.buffer, task.count);
+  const { data, offsets, arrivalNs } = unpackBatch(task.buffer, task.count, task.arrivals);
   const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0 };
-  compact(e.evaluate(data, offsets, task.count, task.receivedNs), 0, out, task.mayRender ? renderLine : undefined);
+  compact(e.evaluate(data, offsets, task.count, arrivalNs), 0, out, task.mayRender ? renderLine : undefined);
   return out;
 }
 

@@ -38,13 +38,11 @@ export function rules(text = CATCH_ALL): LoadResult {
 /** The engine with a chosen maximum event size (1 MB events). */
 export class TestEvaluator implements Evaluator {
   private readonly engine: Engine;
-  readonly receivedNs: bigint[] = [];
   constructor(r: LoadResult, maxEventSize = 262_144) {
     this.engine = Engine.create({ rules: r, ruleMatching: 'first', maxEventSize });
   }
   async evaluate(b: SourceBatch): Promise<Evaluation> {
-    if (b.receivedNs !== undefined) this.receivedNs.push(b.receivedNs);
-    return this.engine.evaluate(b.data, b.offsets, b.count, b.receivedNs);
+    return this.engine.evaluate(b.data, b.offsets, b.count, b.arrivalNs);
   }
   async reload() {}
   async close() {}

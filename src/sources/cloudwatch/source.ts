@@ -344,7 +344,7 @@ export class CloudWatchSource implements Source {
       data: new Uint8Array(data.buffer, data.byteOffset, data.length),
       offsets,
       count: events.length,
-      receivedNs: BigInt(events[events.length - 1]!.timestamp ?? 0) * 1_000_000n,
+      arrivalNs: BigInt64Array.from(events, (e) => BigInt(e.timestamp ?? 0) * 1_000_000n),
       origin: (k) => `${this.config.logGroup}:${streams[k]}/${ids[k]}`,
       eventId: (k) => ids[k],
       ack: () => {

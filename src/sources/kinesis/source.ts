@@ -220,6 +220,7 @@ export class KinesisSource implements Source {
     // the response is acknowledged once every batch cut from it is
     const done = () => f.taken >= f.events.length && f.open === 0;
     const ids: string[] = [];
+    const times: bigint[] = [];
     const messages: Uint8Array[] = [];
     let bytes = 0;
     for (const ev of slice) {
@@ -233,6 +234,7 @@ export class KinesisSource implements Source {
       const m = encoder.encode(ev.message);
       messages.push(m);
       ids.push(ev.id);
+      times.push(BigInt(Math.trunc(ev.timestamp)) * 1_000_000n);
       bytes += m.length;
     }
     if (!ids.length) {
@@ -253,7 +255,7 @@ export class KinesisSource implements Source {
     this.stats.events += ids.length;
     const shard = reader.tenure.shardId;
     return {
-      data, offsets, count: ids.length,
+      data, offsets, count: ids.length, arrivalNs: BigInt64Array.from(times),
       origin: (k) => `${shard}/${ids[k]}`,
       eventId: (k) => ids[k],
       ack: () => {

@@ -108,7 +108,7 @@ export class WebhookSource implements Source {
         data: body,
         offsets: Uint32Array.of(0, body.length),
         count: 1,
-        receivedNs: BigInt(Date.now()) * 1_000_000n,
+        arrivalNs: BigInt64Array.of(BigInt(Date.now()) * 1_000_000n),
         origin: () => `webhook request ${n} from ${from}`,
         ack: () => this.reply(res, 200, 'ok'),
       },
