@@ -10,7 +10,10 @@ export interface Match {
   /** Index inside an EventList/array payload, 0 for a single Event. */
   item: number;
   rule: LoadedRule;
-  /** stageTimestamp in Unix ns (see timeSubstituted). */
+  /**
+   * The event's stageTimestamp in Unix ns; for a salvaged event without one, its requestReceivedTimestamp
+   * or a substitute (timeSubstituted); 0 for a whole event without one evaluated as it is (kawa eval).
+   */
   timeNs: bigint;
   /** Salvaged from a CloudWatch-truncated message. */
   truncated: boolean;
