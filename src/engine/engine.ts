@@ -40,6 +40,7 @@ interface VmExports extends RawExports {
 }
 
 const DEFAULT_MAX_EVENT_SIZE = 262144;
+const I32_MAX = 0x7fffffff;
 const utf8 = new TextEncoder();
 const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
@@ -58,7 +59,8 @@ export class Engine {
     this.vm = vm;
     this.mode = opts.ingest === false ? MODE_AS_IS : MODE_INGEST;
     this.matching = opts.ruleMatching === 'all' ? RULES_ALL : RULES_FIRST;
-    this.maxEventSize = opts.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
+    // the VM takes an i32: a larger limit (the plugin's is a uint64) keeps every event, as it would
+    this.maxEventSize = Math.min(opts.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE, I32_MAX);
   }
 
   /** Compiles the program and instantiates the wasm. Throws KawaError when the rules did not load. */

@@ -86,6 +86,11 @@ describe('maxEventSize measures the compact event', () => {
     expect(reasons(engine(bytes(compact) - 1).evaluateOne(escaped))).toEqual(['0:too_large']);
   });
 
+  it('a limit of 2^31 or more keeps every event; 0 drops every one', () => {
+    for (const limit of [2 ** 31, 2 ** 32, 2 ** 53]) expect(seen(engine(limit).evaluateOne(pretty))).toEqual(['pretty']);
+    expect(reasons(engine(0).evaluateOne(compact))).toEqual(['0:too_large']);
+  });
+
   it('the stageTimestamp is checked first, as the plugin does', () => {
     const r = engine(10).evaluateOne(JSON.stringify({ ...event, stageTimestamp: undefined }));
     expect(reasons(r)).toEqual(['0:no_timestamp']);
