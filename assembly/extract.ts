@@ -37,9 +37,13 @@ export const EVENT_NOT_OBJECT: i32 = 3;
 /** The first byte is not '{' or '[' (e.g. leading whitespace): both plugins refuse the event. */
 export const EVENT_BAD_START: i32 = 4;
 
-/** The CloudWatch truncation marker: an event ending with it is parsed in salvage mode. */
-const TRUNCATED_MARK = memory.data<u8>([0x5b, 0x54, 0x72, 0x75, 0x6e, 0x63, 0x61, 0x74, 0x65, 0x64, 0x2e, 0x2e, 0x2e, 0x5d]);
-const TRUNCATED_MARK_LEN: i32 = 14;
+/**
+ * The marker CloudWatch ends a message with when it cut it at its size limit (the one definition in the
+ * WebAssembly engine; src/sources/truncation-mark.ts is TypeScript's): an event ending with it, blanks
+ * after it aside, was cut and is parsed in salvage mode.
+ */
+const TRUNCATED_MARK = memory.data<u8>([0x5b, 0x54, 0x72, 0x75, 0x6e, 0x63, 0x61, 0x74, 0x65, 0x64, 0x2e, 0x2e, 0x2e, 0x5d]); // [Truncated...]
+const TRUNCATED_MARK_LEN: usize = 14;
 
 // constant strings
 const S_TRUE = memory.data<u8>([0x74, 0x72, 0x75, 0x65]);
@@ -59,16 +63,23 @@ const K_HOST_PORT = memory.data<u8>([0x68, 0x6f, 0x73, 0x74, 0x50, 0x6f, 0x72, 0
 const K_CONTAINER_PORT = memory.data<u8>([0x63, 0x6f, 0x6e, 0x74, 0x61, 0x69, 0x6e, 0x65, 0x72, 0x50, 0x6f, 0x72, 0x74]); // containerPort
 
 // ---- the current event ---------------------------------------------------------------------------------
-let eventPtr: usize = 0;
-let eventLen: i32 = 0;
 let status: i32 = EVENT_PARSE_ERROR;
 let parsed = false; // the lenient parse succeeded (root = node 0)
 let hasAuditId = false;
 let tsState: i32 = 0; // 0 not computed, 1 valid, 2 missing or invalid
 let tsNs: i64 = 0;
+let cutAt: usize = 0; // where the truncation marker starts, 0 when the event does not end with it
 
-function endsWithTruncationMark(ptr: usize, len: i32): bool {
-  return len >= TRUNCATED_MARK_LEN && memory.compare(ptr + <usize>(len - TRUNCATED_MARK_LEN), TRUNCATED_MARK, TRUNCATED_MARK_LEN) == 0;
+/** Where the marker starts when [ptr, end) ends with it (blanks after it aside), else 0. */
+function markerAt(ptr: usize, end: usize): usize {
+  while (end > ptr && <u32>load<u8>(end - 1) <= 0x20 && isBlank(load<u8>(end - 1))) end--;
+  if (end - ptr < TRUNCATED_MARK_LEN) return 0;
+  const at = end - TRUNCATED_MARK_LEN;
+  return memory.compare(at, TRUNCATED_MARK, TRUNCATED_MARK_LEN) == 0 ? at : 0;
+}
+
+@inline function isBlank(c: u32): bool {
+  return c == 0x20 || c == 0x0a || c == 0x09 || c == 0x0d;
 }
 
 /**
@@ -79,12 +90,11 @@ function endsWithTruncationMark(ptr: usize, len: i32): bool {
 export function beginEvent(ptr: usize, len: i32): i32 {
   arenaReset();
   valuesReset();
-  eventPtr = ptr;
-  eventLen = len;
   tsState = 0;
   hasAuditId = false;
-  const salvage = endsWithTruncationMark(ptr, len);
-  const r = parseJson(ptr, salvage ? len - TRUNCATED_MARK_LEN : len, salvage);
+  cutAt = markerAt(ptr, ptr + <usize>len);
+  const salvage = cutAt != 0;
+  const r = parseJson(ptr, salvage ? <i32>(cutAt - ptr) : len, salvage);
   parsed = r == PARSE_OK;
   if (!parsed) {
     status = r == PARSE_TOO_DEEP ? EVENT_TOO_DEEP : EVENT_PARSE_ERROR;
@@ -103,14 +113,25 @@ export function eventTruncated(): i32 {
   return parsed && salvaged() ? 1 : 0;
 }
 
-// The time given to a salvaged event whose timestamps were cut off (setFallbackTimeNs).
+/**
+ * Where the truncation marker of the current event starts (its JSON text ends there), or 0 when the event
+ * does not end with it. An event can end with the marker and still be whole (the cut fell after its last
+ * byte): it was cut, but not salvaged.
+ */
+export function eventCutAt(): usize {
+  return cutAt;
+}
+
+// The time given to a salvaged event whose timestamps were cut off (setFallbackTimeNs), and whether the
+// current event got it.
 let fallbackNs: i64 = 0;
+let tsSubstituted = false;
 
 /**
  * Sets the time a CloudWatch-truncated event gets when the cut removed its timestamps: the API server
  * writes requestReceivedTimestamp and stageTimestamp after the request and response objects, so a cut
- * usually takes both. The caller passes when the event was received (CloudWatch's event timestamp, or the
- * time it was read). Complete events without a valid stageTimestamp are still rejected, as in Falco.
+ * usually takes both. The batch evaluation (vm-batch.ts) decides which time that is. Complete events without
+ * a valid stageTimestamp are still rejected, as in Falco.
  */
 export function setFallbackTimeNs(ns: i64): void {
   fallbackNs = ns;
@@ -118,12 +139,20 @@ export function setFallbackTimeNs(ns: i64): void {
 
 function computeTimestamp(): void {
   tsState = 2;
+  tsSubstituted = false;
   if (!parsed || nodeType(0) != T_OBJECT) return;
   if (timestampOf(K_STAGE_TS, 14)) return;
   if (!salvaged()) return;
   if (timestampOf(K_RECEIVED_TS, 24)) return;
   tsNs = fallbackNs;
   tsState = 1;
+  tsSubstituted = true;
+}
+
+/** Whether the current event's time is the fallback time (setFallbackTimeNs), not one of its own. */
+export function eventTimeSubstituted(): bool {
+  if (tsState == 0) computeTimestamp();
+  return tsSubstituted;
 }
 
 /** Reads the root member `key` as an RFC 3339 timestamp into tsNs. */

@@ -148,9 +148,15 @@ function openLazy(n: i32): i32 {
   return c == 0x20 || c == 0x0a || c == 0x09 || c == 0x0d;
 }
 
+// Whitespace bytes skipped since parseJson began (every byte outside strings that compaction drops).
+let wsSkipped: usize = 0;
+
 @inline function skipWs(p: usize, end: usize): usize {
   // compact JSON has no whitespace: one compare in the common case
-  while (p < end && <u32>load<u8>(p) <= 0x20 && isWs(load<u8>(p))) p++;
+  while (p < end && <u32>load<u8>(p) <= 0x20 && isWs(load<u8>(p))) {
+    p++;
+    wsSkipped++;
+  }
   return p;
 }
 
@@ -227,13 +233,30 @@ const S_VALUE = 0; // a value is expected at pos
 const S_AFTER = 1; // a value just ended
 const S_KEY = 2; // an object key is expected (after '{' or ',')
 
+// The last parseJson: its input length and the whitespace it skipped (later lazy opens skip it again).
+let parsedLen: i32 = 0;
+let parsedWs: usize = 0;
+
 /** Parses [ptr, ptr+len) into the tape (root = node 0). Returns PARSE_OK or an error code. */
 export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
   tapeTop = 0;
   salvagedFlag = false;
   nulDecoded = false;
   errorAt = 0;
-  return parseRange(ptr, ptr + <usize>len, salvage, salvage ? NEVER_LAZY : LAZY_DEPTH);
+  wsSkipped = 0;
+  const r = parseRange(ptr, ptr + <usize>len, salvage, salvage ? NEVER_LAZY : LAZY_DEPTH);
+  parsedLen = len;
+  parsedWs = wsSkipped;
+  return r;
+}
+
+/**
+ * Length of the compact re-serialization of the document parseJson read last (after PARSE_OK). Compaction
+ * only drops the whitespace between tokens, and the parser skipped every such byte: no walk over the tape,
+ * so lazy containers stay unopened. A salvaged document also lost its cut member: its tape is measured.
+ */
+export function documentCompactLength(): i32 {
+  return salvagedFlag ? compactLength(0) : parsedLen - <i32>parsedWs;
 }
 
 /**

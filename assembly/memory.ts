@@ -2,7 +2,8 @@
 // path works on raw bytes, and the stub runtime's heap.alloc is only used to carve out regions that live as
 // long as the instance and grow (by reallocation) when an input is larger than any before.
 //
-//   input   bytes written by JS: a batch of events (or a program), see inputReserve()
+//   input   bytes written by JS: a batch of payloads with their offsets and arrival times (Engine.evaluate),
+//           a document and its field arguments (FieldExtractor), or a program; see inputReserve()
 //   arena   per-event scratch for values that are not slices of the event (unescaped strings, transformer
 //           results, compact JSON); reset before each event
 //   values  the value stack: (ptr, len) pairs of extracted values, reset before each event; an extraction

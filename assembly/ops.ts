@@ -1,8 +1,8 @@
 // Check operators on one extracted value (spec 3.2, 3.5). The VM (assembly/vm.ts) calls compareString,
 // compareModified and compareNumber for a value of the left operand and the right operand's constant (or
 // another field's value); it handles missing values, `exists` and the list-field quantifiers (`in` = every
-// value, `intersects` = some value) itself. compareValue bundles all of them behind one export so that
-// JavaScript (the operator tests) can drive every operator directly.
+// value, `intersects` = some value) itself. compareValue bundles all of them behind one entry point so that
+// the operator tests can drive every operator directly; only the test build exports it (test-exports.ts).
 //
 // Right operand encodings read here (all integers little-endian; src/compile/compiler.ts writes them into
 // the program's constant pool, src/compile/regex.ts compiles regex programs). The VM evaluates `in` and

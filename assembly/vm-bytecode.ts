@@ -42,6 +42,7 @@ export const T_CONCAT: u32 = 65;
 export const REC_MATCH: u32 = 1;
 export const REC_REJECT: u32 = 2;
 export const FLAG_TRUNCATED: u32 = 1;
+export const FLAG_TIME_SUBSTITUTED: u32 = 2;
 
 export const REJECT_UNRECOGNIZED: u32 = 1;
 export const REJECT_PARSE: u32 = 2;

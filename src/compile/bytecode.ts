@@ -103,10 +103,14 @@ export const T_CONCAT = 65;
 // ---- result records (written by the VM's evaluateBatch, read by src/engine/batch.ts) -------------------
 //   match      u32 REC_MATCH, u32 payload, u32 item, u32 rule position, u32 flags, u64 time ns,
 //              u32 n, then n × (u32 count, count × (u32 length, bytes, padding to 4))
-//   rejection  u32 REC_REJECT, u32 payload, u32 item, u32 reason
+//   rejection  u32 REC_REJECT, u32 payload, u32 item, u32 reason, u32 flags
 export const REC_MATCH = 1;
 export const REC_REJECT = 2;
+/** A match: the event was salvaged from a message CloudWatch cut (kawa.truncated). A rejection: the event,
+ *  or the payload when the rejection is the whole payload's, ended with the truncation marker. */
 export const FLAG_TRUNCATED = 1;
+/** A match: the event's own timestamps were cut off, and its time is a substitute (vm-batch.ts says which). */
+export const FLAG_TIME_SUBSTITUTED = 2;
 
 export const REJECT_UNRECOGNIZED = 1;
 export const REJECT_PARSE = 2;

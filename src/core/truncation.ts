@@ -1,5 +1,7 @@
-// CloudWatch Logs cuts an event longer than its limit and ends what it keeps with this marker (EKS audit
-// events over 256 KB arrive this way). The one definition in TypeScript: the file framer keeps such a line
-// whole, the emulator writes it; the WebAssembly engine has its own copy of the bytes and is what decides,
-// per event, that an event was cut.
+// The marker CloudWatch Logs ends a message with when it cut the message at its size limit (an EKS audit
+// event over 256 KiB arrives so). This is its one definition in TypeScript (in core/ because the emulator,
+// which stands apart from the sources, writes it too): the file framer keeps such a line as a payload of its
+// own, the CloudWatch source counts them, the emulator cuts messages with it. Whether an event was cut is the
+// engine's to tell (assembly/extract.ts holds the WebAssembly definition): its result records say so per
+// event, and each batch result counts the payloads that were cut.
 export const TRUNCATION_MARK = '[Truncated...]';

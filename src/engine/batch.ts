@@ -10,10 +10,18 @@ export interface Match {
   /** Index inside an EventList/array payload, 0 for a single Event. */
   item: number;
   rule: LoadedRule;
-  /** stageTimestamp in Unix ns. */
+  /**
+   * The event's stageTimestamp in Unix ns; for a salvaged event without one, its requestReceivedTimestamp
+   * or a substitute (timeSubstituted); 0 for a whole event without one evaluated as it is (kawa eval).
+   */
   timeNs: bigint;
   /** Salvaged from a CloudWatch-truncated message. */
   truncated: boolean;
+  /**
+   * The cut took the event's own timestamps: timeNs is when its payload arrived, else the time of the
+   * previous event evaluated, else the time of the evaluation (Engine.evaluate).
+   */
+  timeSubstituted: boolean;
   /** Rendered value of each output token of rule.output.parts, in order (list → "(a,b)", missing → null). */
   tokens: (string | null)[];
   /** JSON output_fields: canonical field text → value (list → array, missing → null). */
@@ -22,9 +30,21 @@ export interface Match {
 
 export type RejectionReason = 'unrecognized' | 'parse' | 'no_timestamp' | 'too_large';
 
-export interface Rejection { payload: number; item: number; reason: RejectionReason }
+export interface Rejection {
+  payload: number;
+  item: number;
+  reason: RejectionReason;
+  /** Present (true) when CloudWatch cut what was rejected: the usual reason its stageTimestamp is missing. */
+  cut?: boolean;
+}
 
-export interface BatchResult { events: number; matches: Match[]; rejections: Rejection[] }
+export interface BatchResult {
+  events: number;
+  matches: Match[];
+  rejections: Rejection[];
+  /** Payloads that ended in CloudWatch's truncation marker (the VM counts them). */
+  truncated: number;
+}
 
 const REASONS: Record<number, RejectionReason> = {
   [B.REJECT_UNRECOGNIZED]: 'unrecognized',
@@ -44,7 +64,7 @@ function renderList(values: string[]): string {
 }
 
 /** Decodes `len` bytes of records at `ptr` in `memory`. */
-export function readResults(memory: ArrayBuffer, ptr: number, len: number, program: Program, events: number): BatchResult {
+export function readResults(memory: ArrayBuffer, ptr: number, len: number, program: Program, events: number, truncated: number): BatchResult {
   const view = new DataView(memory, ptr, len);
   // a Buffer over the records (no copy): its utf8 slices are much cheaper than TextDecoder calls on short values
   const bytes = Buffer.from(memory, ptr, len);
@@ -56,8 +76,10 @@ export function readResults(memory: ArrayBuffer, ptr: number, len: number, progr
     const payload = view.getUint32(at + 4, true);
     const item = view.getUint32(at + 8, true);
     if (type === B.REC_REJECT) {
-      rejections.push({ payload, item, reason: REASONS[view.getUint32(at + 12, true)] ?? 'parse' });
-      at += 16;
+      const rejection: Rejection = { payload, item, reason: REASONS[view.getUint32(at + 12, true)] ?? 'parse' };
+      if (view.getUint32(at + 16, true) & B.FLAG_TRUNCATED) rejection.cut = true;
+      rejections.push(rejection);
+      at += 20;
       continue;
     }
     const compiled = program.rules[view.getUint32(at + 12, true)];
@@ -88,7 +110,10 @@ export function readResults(memory: ArrayBuffer, ptr: number, len: number, progr
       const v = values[out];
       fields[key] = v.length === 0 ? null : list ? v : v[0];
     }
-    matches.push({ payload, item, rule: compiled.rule, timeNs, truncated: (flags & B.FLAG_TRUNCATED) !== 0, tokens, fields });
+    matches.push({
+      payload, item, rule: compiled.rule, timeNs, truncated: (flags & B.FLAG_TRUNCATED) !== 0,
+      timeSubstituted: (flags & B.FLAG_TIME_SUBSTITUTED) !== 0, tokens, fields,
+    });
   }
-  return { events, matches, rejections };
+  return { events, matches, rejections, truncated };
 }

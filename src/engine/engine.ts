@@ -23,20 +23,24 @@ export interface EngineOptions {
    * evaluated as one event, as it is (`kawa eval`).
    */
   ingest?: boolean;
-  /** Events longer than this many bytes are rejected as 'too_large' (k8saudit maxEventSize, default 262144). */
+  /**
+   * Events whose compact JSON (whitespace removed, as the k8saudit plugin re-serializes them) is longer than
+   * this many bytes are rejected as 'too_large' (k8saudit maxEventSize, default 262144).
+   */
   maxEventSize?: number;
 }
 
 interface VmExports extends RawExports {
   inputReserve(size: number): number;
   loadProgram(ptr: number, len: number): number;
-  evaluateBatch(data: number, offsets: number, count: number, mode: number, matching: number, maxEventSize: number): number;
-  setFallbackTimeNs(ns: bigint): void;
+  evaluateBatch(data: number, offsets: number, arrivals: number, count: number, mode: number, matching: number, maxEventSize: number, nowNs: bigint): number;
+  lastBatchTruncated(): number;
   outputPtr(): number;
   outTop(): number;
 }
 
 const DEFAULT_MAX_EVENT_SIZE = 262144;
+const I32_MAX = 0x7fffffff;
 const utf8 = new TextEncoder();
 const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
@@ -55,7 +59,8 @@ export class Engine {
     this.vm = vm;
     this.mode = opts.ingest === false ? MODE_AS_IS : MODE_INGEST;
     this.matching = opts.ruleMatching === 'all' ? RULES_ALL : RULES_FIRST;
-    this.maxEventSize = opts.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
+    // the VM takes an i32: a larger limit (the plugin's is a uint64) keeps every event, as it would
+    this.maxEventSize = Math.min(opts.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE, I32_MAX);
   }
 
   /** Compiles the program and instantiates the wasm. Throws KawaError when the rules did not load. */
@@ -75,21 +80,28 @@ export class Engine {
 
   /**
    * Evaluates payloads data[offsets[k], offsets[k+1]) for k < count (offsets has count + 1 entries).
-   * `receivedNs` is when the batch was received (default: now); a CloudWatch-truncated event whose
-   * timestamps were cut off gets this time.
+   * `arrivalNs[k]`, when given, is when payload k arrived in Unix ns (0n: unknown). A CloudWatch-truncated
+   * event whose timestamps were cut off gets its payload's arrival time, else the time of the previous
+   * event this engine evaluated, else the time of this call; its match says so (Match.timeSubstituted).
    */
-  evaluate(data: Uint8Array, offsets: Uint32Array, count: number, receivedNs: bigint = nowNs()): BatchResult {
-    if (count === 0) return { events: 0, matches: [], rejections: [] };
-    this.vm.setFallbackTimeNs(receivedNs);
+  evaluate(data: Uint8Array, offsets: Uint32Array, count: number, arrivalNs?: BigInt64Array): BatchResult {
+    if (count === 0) return { events: 0, matches: [], rejections: [], truncated: 0 };
+    if (arrivalNs && arrivalNs.length < count) {
+      throw new KawaError('KAWA_ERR_USAGE', `Engine.evaluate: ${arrivalNs.length} arrival times for ${count} payloads`);
+    }
+    // input region: the payloads, then (8-byte aligned) the arrival times when given, then the offsets
     const end = offsets[count];
-    const offsetsAt = (end + 3) & ~3;
+    const arrivalsAt = (end + 7) & ~7;
+    const offsetsAt = arrivalsAt + (arrivalNs ? count * 8 : 0);
     const ptr = this.vm.inputReserve(offsetsAt + (count + 1) * 4) >>> 0;
     const mem = this.vm.memory.buffer;
     new Uint8Array(mem, ptr, end).set(data.subarray(0, end));
+    if (arrivalNs) new Uint8Array(mem, ptr + arrivalsAt, count * 8).set(new Uint8Array(arrivalNs.buffer, arrivalNs.byteOffset, count * 8));
     new Uint32Array(mem, ptr + offsetsAt, count + 1).set(offsets.subarray(0, count + 1));
-    const events = this.vm.evaluateBatch(ptr, ptr + offsetsAt, count, this.mode, this.matching, this.maxEventSize);
+    const arrivals = arrivalNs ? ptr + arrivalsAt : 0;
+    const events = this.vm.evaluateBatch(ptr, ptr + offsetsAt, arrivals, count, this.mode, this.matching, this.maxEventSize, nowNs());
     // the call may have grown memory: take the buffer again
-    return readResults(this.vm.memory.buffer, this.vm.outputPtr() >>> 0, this.vm.outTop() >>> 0, this.program, events);
+    return readResults(this.vm.memory.buffer, this.vm.outputPtr() >>> 0, this.vm.outTop() >>> 0, this.program, events, this.vm.lastBatchTruncated());
   }
 
   /** Evaluates one payload (a JSON text). */

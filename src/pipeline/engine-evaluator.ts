@@ -3,13 +3,12 @@
 // evaluation is synchronous, so no batch ever sees a half-loaded rule set.
 import { Engine } from '../engine/engine.js';
 import type { LoadResult } from '../rules/types.js';
-import { markCuts } from './truncation.js';
 import type { Evaluation, Evaluator, SourceBatch } from './types.js';
 
 export interface EngineEvaluatorOptions {
   ruleMatching?: 'first' | 'all';
   module?: WebAssembly.Module;
-  /** Events longer than this many bytes are rejected (the source's max_event_size; default 262144). */
+  /** Events whose compact JSON is longer than this many bytes are rejected (the source's max_event_size; default 262144). */
   maxEventSize?: number;
 }
 
@@ -23,8 +22,7 @@ export class EngineEvaluator implements Evaluator {
   }
 
   async evaluate(batch: SourceBatch): Promise<Evaluation> {
-    const result = this.engine.evaluate(batch.data, batch.offsets, batch.count, batch.receivedNs);
-    return markCuts(batch.data, batch.offsets, batch.count, result);
+    return this.engine.evaluate(batch.data, batch.offsets, batch.count, batch.arrivalNs);
   }
 
   async reload(rules: LoadResult): Promise<void> {

@@ -2,7 +2,7 @@
 // Engine or the worker pool) turns them into matches, the pipeline formats alerts and hands them to the
 // outputs, and acknowledges each batch back to its source once its alerts were accepted (so a source can
 // checkpoint only what was delivered). Everything between these stages is bounded.
-import type { BatchResult, Match, Rejection } from '../engine/engine.js';
+import type { BatchResult, Match } from '../engine/engine.js';
 import type { LoadResult } from '../rules/types.js';
 import type { OutputOptions } from '../alerts/output-options.js';
 
@@ -12,9 +12,11 @@ export interface SourceBatch {
   data: Uint8Array;
   offsets: Uint32Array;
   count: number;
-  /** When the batch was received, in Unix ns: a truncated event whose timestamps were cut gets this time. */
-  receivedNs?: bigint;
-  /** When each payload arrived (CloudWatch timestamp, webhook receipt), Unix ns; 0n: unknown. */
+  /**
+   * When each payload arrived, in Unix ns (count entries, 0n = unknown): the source's own time of it where
+   * it has one (a CloudWatch or Kinesis event timestamp), else when it was received. A truncated event whose
+   * timestamps were cut gets this time (Engine.evaluate). Files have none.
+   */
   arrivalNs?: BigInt64Array;
   /** The cluster the batch's events come from, when the source knows (kawa.cluster, kawa.account,
    *  kawa.region). A batch holds the events of one cluster. */
@@ -87,16 +89,8 @@ export interface SourceProgress {
   unit: 'bytes' | 'time';
 }
 
-/** A rejected payload; `cut` when CloudWatch truncated it (the usual reason its stageTimestamp is missing). */
-export interface EvaluatedRejection extends Rejection {
-  cut?: boolean;
-}
-
-/** The engine's result for a batch, plus what only its bytes tell (counted where the bytes are). */
+/** The engine's result for a batch (truncation included: the engine tells it per event and per batch). */
 export interface Evaluation extends BatchResult {
-  rejections: EvaluatedRejection[];
-  /** Payloads ending in CloudWatch's "[Truncated...]" marker. */
-  truncated?: number;
   /** For a batch that was a byte range: what the range held. */
   range?: RangeOutcome;
   /** Each match's alert line, index-aligned with matches, when a worker rendered them (PoolOptions.render);

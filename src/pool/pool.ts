@@ -15,7 +15,7 @@ import { BatchFailedError } from '../pipeline/pipeline.js';
 import type { Evaluation, Evaluator, SourceBatch } from '../pipeline/types.js';
 import type { LoadedRule, LoadResult } from '../rules/types.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/file/source.js';
-import { packBatch, snapshotRules, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
+import { packBatch, snapshotRules, type BatchTask, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
 import type { WorkerData } from './worker.js';
 
 /**
@@ -29,7 +29,7 @@ export interface PoolOptions {
   /** Worker threads (default: the number of cores). */
   threads?: number;
   ruleMatching?: 'first' | 'all';
-  /** Events longer than this many bytes are rejected (default 262144). */
+  /** Events whose compact JSON is longer than this many bytes are rejected (default 262144). */
   maxEventSize?: number;
   /**
    * The alert format, given when the outputs need nothing but each alert's line (json_output, or no
@@ -107,7 +107,10 @@ export class WorkerPool implements Evaluator {
       matches: result.matches.map((m): Match => {
         const rule = gen.byIndex.get(m.rule);
         if (!rule) throw new Error(`a worker matched rule index ${m.rule}, not in its rules`);
-        return { payload: m.payload, item: m.item, rule, timeNs: m.timeNs, truncated: m.truncated, tokens: m.tokens ?? [], fields: m.fields ?? {} };
+        return {
+          payload: m.payload, item: m.item, rule, timeNs: m.timeNs, truncated: m.truncated, timeSubstituted: m.timeSubstituted,
+          tokens: m.tokens ?? [], fields: m.fields ?? {},
+        };
       }),
       ...(rendered ? { lines: result.matches.map((m) => m.line!) } : {}),
     };
@@ -136,8 +139,9 @@ export class WorkerPool implements Evaluator {
         maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, batchEvents: this.opts.batchEvents ?? 256,
       });
     }
-    const buffer = packBatch(batch.data, batch.offsets, batch.count);
-    return this.piscina.run({ kind: 'batch', rules, buffer, count: batch.count, receivedNs: batch.receivedNs, mayRender: !batch.eventId }, { transferList: [buffer] });
+    const buffer = packBatch(batch.data, batch.offsets, batch.count, batch.arrivalNs);
+    const task: BatchTask = { kind: 'batch', rules, buffer, count: batch.count, arrivals: batch.arrivalNs !== undefined, mayRender: !batch.eventId };
+    return this.piscina.run(task, { transferList: [buffer] });
   }
 }
 

@@ -4,8 +4,9 @@
 // rejections; never the events.
 import { serialize } from 'node:v8';
 import type { OutputOptions } from '../alerts/output-options.js';
+import type { Rejection } from '../engine/engine.js';
 import type { LoadResult } from '../rules/types.js';
-import type { EvaluatedRejection, RangeOutcome } from '../pipeline/types.js';
+import type { RangeOutcome } from '../pipeline/types.js';
 
 /**
  * The rules of one generation, serialized once into shared memory: every task carries a reference (no copy),
@@ -33,13 +34,14 @@ export function snapshotRules(generation: number, payload: RulesPayload): RulesS
   return { generation, bytes: shared };
 }
 
-/** Payloads packed into `buffer`: count + 1 u32 offsets, then the payload bytes. */
+/** Payloads packed into `buffer` by packBatch. */
 export interface BatchTask {
   kind: 'batch';
   rules: RulesSnapshot;
   buffer: ArrayBuffer;
   count: number;
-  receivedNs?: bigint;
+  /** The buffer holds the payloads' arrival times (SourceBatch.arrivalNs). */
+  arrivals: boolean;
   /** The payloads have no source ids, so their alerts' lines may be rendered here (a JSON line would carry them). */
   mayRender: boolean;
 }
@@ -64,6 +66,7 @@ export interface CompactMatch {
   rule: number;
   timeNs: bigint;
   truncated: boolean;
+  timeSubstituted: boolean;
   /** The alert's line as the outputs write it, when the worker rendered it; the values then stay here. */
   line?: string;
   tokens?: (string | null)[];
@@ -73,22 +76,35 @@ export interface CompactMatch {
 export interface TaskResult {
   events: number;
   matches: CompactMatch[];
-  rejections: EvaluatedRejection[];
+  rejections: Rejection[];
   truncated: number;
   range?: RangeOutcome;
 }
 
-/** Copies a batch into one new buffer the task can transfer (the caller keeps its own bytes for a retry). */
-export function packBatch(data: Uint8Array, offsets: Uint32Array, count: number): ArrayBuffer {
-  const head = (count + 1) * 4;
+// A packed batch: count arrival times (i64, when given), count + 1 u32 offsets, then the payload bytes.
+const arrivalBytes = (count: number, arrivals: boolean) => (arrivals ? count * 8 : 0);
+
+/**
+ * Copies a batch into one new buffer the task can transfer (the caller keeps its own bytes for a retry).
+ * unpackBatch needs `count` and whether arrivalNs was given (BatchTask.arrivals).
+ */
+export function packBatch(data: Uint8Array, offsets: Uint32Array, count: number, arrivalNs?: BigInt64Array): ArrayBuffer {
+  const times = arrivalBytes(count, arrivalNs !== undefined);
+  const head = times + (count + 1) * 4;
   const end = offsets[count];
   const buffer = new ArrayBuffer(head + end);
-  new Uint32Array(buffer, 0, count + 1).set(offsets.subarray(0, count + 1));
+  if (arrivalNs) new BigInt64Array(buffer, 0, count).set(arrivalNs.subarray(0, count));
+  new Uint32Array(buffer, times, count + 1).set(offsets.subarray(0, count + 1));
   new Uint8Array(buffer, head, end).set(data.subarray(0, end));
   return buffer;
 }
 
-export function unpackBatch(buffer: ArrayBuffer, count: number): { data: Uint8Array; offsets: Uint32Array } {
-  const head = (count + 1) * 4;
-  return { offsets: new Uint32Array(buffer, 0, count + 1), data: new Uint8Array(buffer, head) };
+export function unpackBatch(buffer: ArrayBuffer, count: number, arrivals: boolean): { data: Uint8Array; offsets: Uint32Array; arrivalNs?: BigInt64Array } {
+  const times = arrivalBytes(count, arrivals);
+  const head = times + (count + 1) * 4;
+  return {
+    offsets: new Uint32Array(buffer, times, count + 1),
+    data: new Uint8Array(buffer, head),
+    ...(arrivals ? { arrivalNs: new BigInt64Array(buffer, 0, count) } : {}),
+  };
 }

@@ -7,8 +7,6 @@ import { deserialize } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 import { AlertFormatter } from '../alerts/format.js';
 import { Engine, type BatchResult, type Match } from '../engine/engine.js';
-import { markCuts } from '../pipeline/truncation.js';
-import type { Evaluation } from '../pipeline/types.js';
 import { readRange } from '../sources/file/range-reader.js';
 import { unpackBatch, type BatchTask, type CompactMatch, type RangeTask, type RulesPayload, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
 
@@ -45,8 +43,11 @@ engineFor(initial);
 
 function compact(result: BatchResult, payloadBase: number, into: TaskResult, render?: (m: Match) => string): void {
   into.events += result.events;
+  into.truncated += result.truncated;
   for (const m of result.matches) {
-    const match: CompactMatch = { payload: m.payload + payloadBase, item: m.item, rule: m.rule.index, timeNs: m.timeNs, truncated: m.truncated };
+    const match: CompactMatch = {
+      payload: m.payload + payloadBase, item: m.item, rule: m.rule.index, timeNs: m.timeNs, truncated: m.truncated, timeSubstituted: m.timeSubstituted,
+    };
     if (render) match.line = render(m);
     else {
       match.tokens = m.tokens;
@@ -59,10 +60,9 @@ function compact(result: BatchResult, payloadBase: number, into: TaskResult, ren
 
 function evaluateBatch(task: BatchTask): TaskResult {
   const e = engineFor(task.rules);
-  const { data, offsets } = unpackBatch(task.buffer, task.count);
-  const result = markCuts(data, offsets, task.count, e.evaluate(data, offsets, task.count, task.receivedNs) as Evaluation);
-  const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: result.truncated ?? 0 };
-  compact(result, 0, out, task.mayRender ? renderLine : undefined);
+  const { data, offsets, arrivalNs } = unpackBatch(task.buffer, task.count, task.arrivals);
+  const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0 };
+  compact(e.evaluate(data, offsets, task.count, arrivalNs), 0, out, task.mayRender ? renderLine : undefined);
   return out;
 }
 
@@ -71,9 +71,7 @@ function evaluateRange(task: RangeTask): TaskResult {
   const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0 };
   let base = 0;
   out.range = readRange(task, task, (batch) => {
-    const result = markCuts(batch.data, batch.offsets, batch.count, e.evaluate(batch.data, batch.offsets, batch.count) as Evaluation);
-    out.truncated += result.truncated ?? 0;
-    compact(result, base, out, renderLine);
+    compact(e.evaluate(batch.data, batch.offsets, batch.count), base, out, renderLine);
     base += batch.count;
   });
   return out;

@@ -6,7 +6,7 @@
 // files, structured log lines for a service.
 import type { Code } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { EvaluatedRejection } from '../pipeline/types.js';
+import type { Rejection } from '../engine/engine.js';
 
 /** Reports of one kind written before the rest are only counted. */
 export const MAX_REPORTS = 20;
@@ -28,7 +28,7 @@ export interface ReportWriter {
   silenced(kind: string): void;
 }
 
-const REJECTIONS: Record<EvaluatedRejection['reason'], { kind: string; code: Code; message: string }> = {
+const REJECTIONS: Record<Rejection['reason'], { kind: string; code: Code; message: string }> = {
   unrecognized: { kind: 'unrecognized', code: 'KAWA_ERR_EVENT_UNRECOGNIZED', message: 'data not recognized as a k8s audit event' },
   parse: { kind: 'parse', code: 'KAWA_ERR_EVENT_PARSE', message: 'event is not valid JSON' },
   no_timestamp: { kind: 'no timestamp', code: 'KAWA_ERR_EVENT_TIMESTAMP', message: 'audit event without a valid stageTimestamp, dropped' },
@@ -48,7 +48,7 @@ export class Reports {
   }
 
   /** A payload (or an item of it) the engine did not evaluate. */
-  rejection(r: EvaluatedRejection, origin: string): void {
+  rejection(r: Rejection, origin: string): void {
     const { kind, code, message } = REJECTIONS[r.reason];
     // the usual case: CloudWatch cut the event before its stageTimestamp, which comes near the end
     const cut = r.cut ? ' (CloudWatch cut it before its stageTimestamp)' : '';

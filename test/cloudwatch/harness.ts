@@ -5,7 +5,6 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { expect } from 'vitest';
 import { startEmulator, type DeepPartial, type EmulatorConfig, type RunningEmulator } from '../../src/emulator/index.js';
 import { Engine } from '../../src/engine/engine.js';
-import { markCuts } from '../../src/pipeline/truncation.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { Alert, AlertSink, Evaluation, Evaluator, SourceBatch } from '../../src/pipeline/types.js';
 import { loadRules } from '../../src/rules/load.js';
@@ -36,17 +35,15 @@ export function rules(text = CATCH_ALL): LoadResult {
   return r;
 }
 
-/** The engine with a chosen maximum event size (1 MB events), counting cut payloads like the pipeline's evaluator. */
+/** The engine with a chosen maximum event size (1 MB events). */
 export class TestEvaluator implements Evaluator {
   readonly window = 4;
   private readonly engine: Engine;
-  readonly receivedNs: bigint[] = [];
   constructor(r: LoadResult, maxEventSize = 262_144) {
     this.engine = Engine.create({ rules: r, ruleMatching: 'first', maxEventSize });
   }
   async evaluate(b: SourceBatch): Promise<Evaluation> {
-    if (b.receivedNs !== undefined) this.receivedNs.push(b.receivedNs);
-    return markCuts(b.data, b.offsets, b.count, this.engine.evaluate(b.data, b.offsets, b.count, b.receivedNs));
+    return this.engine.evaluate(b.data, b.offsets, b.count, b.arrivalNs);
   }
   async reload() {}
   async close() {}

@@ -165,6 +165,7 @@ describe('CloudWatch source: the test matrix', () => {
     const cutAlert = h.sink.alerts.find((a) => a.eventId === cut)!;
     expect(cutAlert.match.truncated).toBe(true);
     expect(cutAlert.match.timeNs).toBe(BigInt(ts) * 1_000_000n);
+    expect(cutAlert.match.timeSubstituted).toBe(true);
     const wholeAlert = h.sink.alerts.find((a) => a.eventId === whole)!;
     expect(wholeAlert.match.truncated).toBeFalsy();
   });

@@ -51,6 +51,7 @@ describe('Engine', () => {
     expect(m.fields).toEqual({ 'ka.user.name': 'bob', 'ka.user.groups': ['g1', 'g2'], 'ka.verb': 'create', 'ka.target.namespace': null });
     expect(m.timeNs).toBe(1704067200000001000n);
     expect(m.truncated).toBe(false);
+    expect(m.timeSubstituted).toBe(false);
   });
 
   it("reports every matching rule with ruleMatching 'all'", () => {
@@ -109,14 +110,14 @@ describe('Engine', () => {
     expect(r.matches.map((m) => [m.tokens[0], m.truncated])).toEqual([['cut', true]]);
   });
 
-  it('gives a truncated event whose timestamps were cut off the time it was received', () => {
+  it('gives a truncated event whose timestamps were cut off the time it arrived', () => {
     // the API server writes the timestamps after the request and response objects: a cut takes them
     const { stageTimestamp: _s, ...head } = ev('late');
     const text = JSON.stringify({ ...head, requestObject: { spec: 'y'.repeat(200) }, requestReceivedTimestamp: TS, stageTimestamp: TS });
     const cut = `${text.slice(0, text.indexOf('"requestReceivedTimestamp"') - 5)}[Truncated...]`;
     const bytes = new TextEncoder().encode(cut);
-    const r = engine().evaluate(bytes, Uint32Array.of(0, bytes.length), 1, 1_800_000_000_000_000_000n);
-    expect(r.matches.map((m) => [m.tokens[0], m.truncated, m.timeNs])).toEqual([['late', true, 1_800_000_000_000_000_000n]]);
+    const r = engine().evaluate(bytes, Uint32Array.of(0, bytes.length), 1, BigInt64Array.of(1_800_000_000_000_000_000n));
+    expect(r.matches.map((m) => [m.tokens[0], m.truncated, m.timeNs, m.timeSubstituted])).toEqual([['late', true, 1_800_000_000_000_000_000n, true]]);
     // a complete event without a stageTimestamp is still not an audit event (as in Falco)
     const whole = engine().evaluateOne(JSON.stringify(head));
     expect(whole.rejections).toEqual([{ payload: 0, item: 0, reason: 'no_timestamp' }]);

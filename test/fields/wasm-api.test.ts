@@ -1,7 +1,9 @@
-// The extraction exports the ingestion and the VM use directly: event status, stageTimestamp, payload
-// classification (fields.md §9.2).
+// The extraction entry points the ingestion and the VM use directly, through the test build: event status
+// and stageTimestamp (payload classification is the engine's: test/engine/ingest.test.ts).
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { instantiateEngine } from '../../src/engine/wasm-module.js';
+import { TRUNCATION_MARK } from '../../src/core/truncation.js';
+import { instantiateTestEngine } from '../test-wasm.js';
 
 interface Api {
   memory: WebAssembly.Memory;
@@ -10,14 +12,9 @@ interface Api {
   eventTruncated(): number;
   eventHasTimestamp(): number;
   eventTimestampNs(): bigint;
-  ingestPayload(p: number, n: number): number;
-  candidatePtr(i: number): number;
-  candidateLen(i: number): number;
-  candidateCompactLen(i: number): number;
 }
-const w = instantiateEngine() as unknown as Api;
+const w = instantiateTestEngine() as unknown as Api;
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 function put(text: string): [number, number] {
   const b = enc.encode(text);
@@ -61,37 +58,22 @@ describe('stageTimestamp (RFC 3339, Go time.Parse)', () => {
   });
 });
 
-function ingest(text: string): number | string[] {
-  const n = w.ingestPayload(...put(text));
-  if (n < 0) return n;
-  const mem = new Uint8Array(w.memory.buffer);
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = w.candidatePtr(i) >>> 0;
-    out.push(dec.decode(mem.subarray(p, p + w.candidateLen(i))));
-  }
-  return out;
-}
-
-describe('ingestPayload', () => {
-  test('an Event', () => expect(ingest('{"kind":"Event","a":1}')).toEqual(['{"kind":"Event","a":1}']));
-  test('an EventList gives its items, whatever their kind', () =>
-    expect(ingest('{"kind":"EventList","items":[{"a":1}, {"kind":"Other"}]}')).toEqual(['{"a":1}', '{"kind":"Other"}']));
-  test('an escaped kind is unescaped', () => expect(ingest('{"kind":"Ev\\u0065nt"}')).toHaveLength(1));
-  test('an array of events and lists', () =>
-    expect(ingest('[{"kind":"Event","n":1},{"kind":"EventList","items":[{"n":2}]}]')).toEqual(['{"kind":"Event","n":1}', '{"n":2}']));
-  test('one unrecognised element drops the whole array', () => expect(ingest('[{"kind":"Event"},{"kind":"Pod"}]')).toBe(-3));
-  test('EventList without items', () => expect(ingest('{"kind":"EventList"}')).toBe(-3));
-  test('empty items', () => expect(ingest('{"kind":"EventList","items":[]}')).toEqual([]));
-  test('not JSON', () => expect(ingest('{"kind":"Event"} {"kind":"Event"}')).toBe(-1));
-  test('compact length', () => {
-    w.ingestPayload(...put('{ "kind" : "Event",\n  "a" : [ 1 , 2 ] }'));
-    expect(w.candidateCompactLen(0)).toBe('{"kind":"Event","a":[1,2]}'.length);
+describe('the truncation marker', () => {
+  test('assembly/extract.ts spells the TypeScript definition', () => {
+    const text = readFileSync('assembly/extract.ts', 'utf8');
+    const bytes = /const TRUNCATED_MARK = memory\.data<u8>\(\[([^\]]*)\]\)/.exec(text)?.[1]?.split(',').map((b) => Number(b.trim()));
+    expect(Buffer.from(bytes ?? []).toString('latin1')).toBe(TRUNCATION_MARK);
   });
-  test('a truncated EventList: the cut item keeps the marker, so beginEvent salvages it', () => {
-    const got = ingest('{"kind":"EventList","items":[{"n":1},{"n":2,"m":"abc[Truncated...]');
-    expect(got).toEqual(['{"n":1}', '{"n":2,"m":"abc[Truncated...]']);
-    begin((got as string[])[1]!);
-    expect(w.eventTruncated()).toBe(1);
+  test.each([
+    ['{"a":1,"b":"xy[Truncated...]', 0, 1],
+    ['{"a":1,"b":"xy[Truncated...]\r\n', 0, 1],
+    ['{"a":1,"b":[1,2[Truncated...] ', 0, 1],
+    ['{"a":1}[Truncated...]', 0, 0],
+    ['{"a":"[Truncated...]"}', 0, 0],
+    ['{"a":1,"b":"xy[Truncated..]', 1, 0],
+    ['{"a":1,"b":"xy[Truncated...]x', 1, 0],
+  ])('%j: status %i, salvaged %i', (doc, status, salvaged) => {
+    expect(begin(doc)).toBe(status);
+    expect(w.eventTruncated()).toBe(salvaged);
   });
 });

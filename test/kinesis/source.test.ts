@@ -19,7 +19,7 @@ class TestEvaluator implements Evaluator {
   readonly window = 4;
   private readonly engine = Engine.create({ rules: loadRules([{ name: 'r.yaml', content: RULES }], { sources: ['k8s_audit'] }), ruleMatching: 'first' });
   async evaluate(b: SourceBatch): Promise<Evaluation> {
-    return this.engine.evaluate(b.data, b.offsets, b.count);
+    return this.engine.evaluate(b.data, b.offsets, b.count, b.arrivalNs);
   }
   async reload() {}
   async close() {}
@@ -90,8 +90,12 @@ describe('Kinesis source (in process)', () => {
     await putRecords(aws.kinesis, 'sbig', recordsOf(makeEvents(0, 3500), 50));
     const source = await KinesisSource.open(config('sbig', 'w'), { kinesis: aws.kinesis, dynamo: aws.dynamo });
     const sizes: number[] = [];
+    const arrivals: bigint[] = [];
     const evaluator = new TestEvaluator();
-    const counting: Evaluator = { window: 4, evaluate: (b) => (sizes.push(b.count), evaluator.evaluate(b)), reload: async () => {}, close: async () => {} };
+    const counting: Evaluator = {
+      window: 4,
+      evaluate: (b) => (sizes.push(b.count), arrivals.push(...(b.arrivalNs ?? [])), evaluator.evaluate(b)), reload: async () => {}, close: async () => {},
+    };
     const sink = new CaptureSink();
     const pipeline = new Pipeline(source, counting, sink);
     const run = pipeline.run();
@@ -100,6 +104,9 @@ describe('Kinesis source (in process)', () => {
     await pipeline.stop();
     await run;
     expect(sizes).toEqual([1000, 1000, 1000, 500]);
+    // each payload arrives with its log event's timestamp (makeEvents stamps event i at t0 + i ms)
+    const t0 = Date.UTC(2026, 10, 1, 12);
+    expect(arrivals).toEqual(Array.from({ length: 3500 }, (_, i) => BigInt(t0 + i) * 1_000_000n));
     expect(new Set(sink.alerts.map((x) => x.eventId)).size).toBe(3500);
     const [lease] = await new LeaseTable(aws.dynamo, 'sbig-leases').scan();
     expect(lease!.checkpoint).toMatch(/^\d+$/);

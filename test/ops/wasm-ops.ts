@@ -1,9 +1,11 @@
 // Drives the WebAssembly operators from tests: encodes right operands the way the compiler does (value
-// lists, 8-byte numbers, prefix tables, regex programs) and calls the compareValue / applyTransform exports.
-import { instantiateEngine, type RawExports } from '../../src/engine/wasm-module.js';
+// lists, 8-byte numbers, prefix tables, regex programs) and calls the compareValue / applyTransform exports
+// of the test build.
+import type { RawExports } from '../../src/engine/wasm-module.js';
 import { Mod, Op, ValueType, type ModId, type OpId } from '../../src/compile/opcodes.js';
 import { compileRegex } from '../../src/compile/regex.js';
 import { encodePrefixTable } from '../../src/compile/prefix-table.js';
+import { instantiateTestEngine } from '../test-wasm.js';
 
 interface OpsExports extends RawExports {
   inputReserve(size: number): number;
@@ -16,7 +18,7 @@ const encoder = new TextEncoder();
 let engine: OpsExports | undefined;
 
 function wasm(): OpsExports {
-  engine ??= instantiateEngine() as OpsExports;
+  engine ??= instantiateTestEngine() as OpsExports;
   return engine;
 }
 

@@ -21,7 +21,7 @@ export function rule(name: string, priority: Priority = 'Warning'): LoadedRule {
 export function alert(k: number, priority: Priority = 'Warning'): Alert {
   const match: Match = {
     payload: 0, item: 0, rule: rule(`rule ${k % 3}`, priority), timeNs: 1_700_000_000_000_000_000n + BigInt(k),
-    truncated: false, tokens: [`user${k}`], fields: { 'ka.user.name': `user${k}` },
+    truncated: false, timeSubstituted: false, tokens: [`user${k}`], fields: { 'ka.user.name': `user${k}` },
   };
   return { match };
 }

@@ -38,7 +38,7 @@ function evaluator(delay: (k: number) => number, fail: (k: number) => boolean = 
       const k = b.data[0];
       await sleep(delay(k));
       if (fail(k)) throw new BatchFailedError(`batch ${k} failed`);
-      return { events: 1, matches: k % 2 === 0 ? [match(k)] : [], rejections: [] } satisfies Evaluation;
+      return { events: 1, matches: k % 2 === 0 ? [match(k)] : [], rejections: [], truncated: 0 } satisfies Evaluation;
     },
     async reload() {},
     async close() {},

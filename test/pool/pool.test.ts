@@ -102,6 +102,30 @@ describe('worker pool', () => {
     for (const r of [inThread, pooled]) expect(summary(r)).toMatchObject({ matches: [expect.stringMatching(/^0\/exec/), expect.stringMatching(/^2\/exec/)], rejections: ['1:too_large'] });
   });
 
+  it('truncation and arrival times: the workers report them as the main thread does', async () => {
+    const whole = event(0);
+    // an exec whose stageTimestamp, written last, the cut took
+    const cut = (n: number) => {
+      const { stageTimestamp, ...head } = JSON.parse(event(n, 'y'.repeat(100))) as Record<string, unknown>;
+      const text = JSON.stringify({ ...head, stageTimestamp });
+      return `${text.slice(0, text.indexOf('yyyy'))}[Truncated...]`;
+    };
+    const payloads = [cut(3), whole, cut(6), cut(9), '{"kind":"Ev[Truncated...]'];
+    const arrivals = BigInt64Array.of(11n, 12n, 13n, 0n, 14n);
+    const loaded = rules();
+    pool = new WorkerPool(loaded, { threads: 1 });
+    const inThread = await new EngineEvaluator(loaded).evaluate({ ...batchOf(payloads), arrivalNs: arrivals });
+    const pooled = await pool.evaluate({ ...batchOf(payloads), arrivalNs: arrivals });
+    const stageNs = 1704067200000001000n;
+    for (const r of [inThread, pooled]) {
+      expect(r.truncated).toBe(4);
+      expect(r.matches.map((m) => [m.payload, m.truncated, m.timeNs, m.timeSubstituted])).toEqual([
+        [0, true, 11n, true], [1, false, stageNs, false], [2, true, 13n, true], [3, true, stageNs, true],
+      ]);
+      expect(r.rejections).toEqual([{ payload: 4, item: 0, reason: 'unrecognized', cut: true }]);
+    }
+  });
+
   it('render: workers send each alert\'s line, as the main thread formats it, for payloads without source ids only', async () => {
     const payloads = Array.from({ length: 30 }, (_, n) => event(n));
     const loaded = rules();

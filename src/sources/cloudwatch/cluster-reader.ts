@@ -341,7 +341,6 @@ export class ClusterReader {
       offsets,
       count: events.length,
       arrivalNs,
-      receivedNs: arrivalNs[events.length - 1],
       context: { cluster: target.name, account: target.account, region: target.region },
       origin: (k) => `${group}:${streams[k]}/${ids[k]}`,
       eventId: (k) => ids[k],

@@ -15,9 +15,10 @@
 // Framing only tracks strings ('"' with '\' escapes) and bracket depth, which is enough to find where a
 // well-formed value ends; a malformed one ends wherever its brackets balance and then fails to parse.
 import type { BatchBuilder } from './batch.js';
+import { TRUNCATION_MARK } from '../../core/truncation.js';
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, OPEN_OBJ = 0x7b, CLOSE_OBJ = 0x7d, OPEN_ARR = 0x5b, CLOSE_ARR = 0x5d, COMMA = 0x2c;
-const TRUNCATED = new TextEncoder().encode('[Truncated...]');
+const TRUNCATED = new TextEncoder().encode(TRUNCATION_MARK);
 
 const isBlank = (b: number) => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
 

@@ -233,8 +233,8 @@ export class KinesisSource implements Source {
     // the response is acknowledged once every batch cut from it is
     const done = () => f.taken >= f.events.length && f.open === 0;
     const ids: string[] = [];
+    const times: bigint[] = [];
     const messages: Uint8Array[] = [];
-    const times: number[] = [];
     let bytes = 0;
     for (const ev of slice) {
       const key = `${ev.logGroup}\0${ev.id}`;
@@ -247,7 +247,7 @@ export class KinesisSource implements Source {
       const m = encoder.encode(ev.message);
       messages.push(m);
       ids.push(ev.id);
-      times.push(ev.timestamp);
+      times.push(BigInt(Math.trunc(ev.timestamp)) * 1_000_000n);
       bytes += m.length;
     }
     if (!ids.length) {
@@ -267,9 +267,8 @@ export class KinesisSource implements Source {
     this.stats.batches++;
     this.stats.events += ids.length;
     const shard = reader.tenure.shardId;
-    const arrivalNs = BigInt64Array.from(times, (t) => BigInt(t) * 1_000_000n);
     return {
-      data, offsets, count: ids.length, arrivalNs, receivedNs: arrivalNs[ids.length - 1],
+      data, offsets, count: ids.length, arrivalNs: BigInt64Array.from(times),
       context: { cluster: clusterOf(first.logGroup) || first.logGroup, account: first.owner, region: this.region },
       origin: (k) => `${shard}/${ids[k]}`,
       eventId: (k) => ids[k],

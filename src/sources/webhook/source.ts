@@ -119,7 +119,7 @@ export class WebhookSource implements Source {
         data: body,
         offsets: Uint32Array.of(0, body.length),
         count: 1,
-        receivedNs: BigInt(Date.now()) * 1_000_000n,
+        arrivalNs: BigInt64Array.of(BigInt(Date.now()) * 1_000_000n),
         origin: () => `webhook request ${n} from ${from}`,
         settle: (result: Evaluation | undefined) => {
           // undefined: the evaluator gave up on the body (a worker died twice); the API server may retry
