@@ -91,6 +91,14 @@ describe('RateLimiter', () => {
     expect(order).toEqual(['1busy', '0x', '0x', '1busy', '1quiet', '1busy', '1busy']);
     expect(limiter.stats.granted).toEqual([2, 5]);
   });
+
+  it('never starves re-checks: while both wait, one token in five goes to a re-check', async () => {
+    const limiter = new RateLimiter(2000);
+    const order: number[] = [];
+    const all = [...Array.from({ length: 12 }, () => limiter.take(0).then(() => order.push(0))), ...Array.from({ length: 3 }, () => limiter.take(1).then(() => order.push(1)))];
+    await Promise.all(all);
+    expect(order).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+  });
 });
 
 describe('fleet configuration', () => {

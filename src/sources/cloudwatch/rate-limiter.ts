@@ -2,10 +2,11 @@
 // so every request of every cluster this process reads in one account and region takes a token from one
 // bucket. The bucket holds one token (strict pacing, no bursts above the rate).
 //
-// Who gets the next token: first any head read (priority 0: new events, the latency users see) before any
-// re-check (priority 1: late events, deferred but never dropped while the head needs the budget); within a
-// priority, the clusters in turn, each cluster's requests in order, so a busy cluster cannot starve a quiet
-// one. On throttling the rate halves, and each success wins back 5% of the configured rate (AIMD), never
+// Who gets the next token: head reads (priority 0: new events, the latency users see) before re-checks
+// (priority 1: late events), but never all of them: while both wait, one token in RECHECK_SHARE goes to a
+// re-check, so re-checks are deferred while the head needs the budget, never starved (a fleet whose heads
+// alone would use the whole quota still re-checks, and its polling slows down instead). Within a priority,
+// the clusters take turns, each cluster's requests in order, so a busy cluster cannot starve a quiet one. On throttling the rate halves, and each success wins back 5% of the configured rate (AIMD), never
 // below a tenth of it, so a busy account settles below the point where AWS refuses without starving itself.
 
 interface Waiter {
@@ -57,6 +58,9 @@ class FairQueue {
   }
 }
 
+/** While heads and re-checks both wait, every RECHECK_SHARE-th token goes to a re-check. */
+const RECHECK_SHARE = 5;
+
 export interface LimiterStats {
   /** Tokens given, by priority (0: head, 1: re-check). */
   granted: [number, number];
@@ -70,6 +74,8 @@ export class RateLimiter {
   private at = performance.now();
   private readonly queues: [FairQueue, FairQueue] = [new FairQueue(), new FairQueue()];
   private readonly granted: [number, number] = [0, 0];
+  /** Head tokens given in a row while re-checks waited. */
+  private headStreak = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly maxRate: number) {
@@ -121,9 +127,11 @@ export class RateLimiter {
     this.tokens = Math.min(1, this.tokens + ((now - this.at) / 1000) * this.rate);
     this.at = now;
     while (this.tokens >= 1) {
-      const priority = this.queues[0].size ? 0 : 1;
+      const [heads, rechecks] = [this.queues[0].size, this.queues[1].size];
+      const priority = heads && !(rechecks && this.headStreak >= RECHECK_SHARE - 1) ? 0 : 1;
       const w = this.queues[priority].shift();
       if (!w) break;
+      this.headStreak = priority === 0 && rechecks ? this.headStreak + 1 : 0;
       this.tokens -= 1;
       this.granted[priority]++;
       if (w.onAbort) w.signal!.removeEventListener('abort', w.onAbort);
