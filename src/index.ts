@@ -63,3 +63,7 @@ export { parseFalcoConfig, readFalcoConfig } from './config/falco-config.js';
 export type { FalcoConfig } from './config/falco-config.js';
 export { MetricsRegistry } from './core/metrics.js';
 export { createLogger } from './core/logger.js';
+
+/** kawa in one call: the configured source, outputs and web server, with alerts as events or an iterator. */
+export { start } from './runtime/start.js';
+export type { StartOptions, Kawa, KawaAlert } from './runtime/start.js';

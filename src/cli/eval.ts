@@ -7,6 +7,7 @@ import { conditionEngine } from '../engine/condition.js';
 import { KawaError } from '../core/errors.js';
 import { readInputs } from '../rules/files.js';
 import { FileSource } from '../sources/file/source.js';
+import { writeOut } from './stdout.js';
 
 interface EvalOptions { condition: string; rules?: string[]; events: string[]; json?: boolean }
 
@@ -32,7 +33,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         for (let k = 0; k < batch.count; k++) {
           out += opts.json ? `{"match":${matched[k] === 1}}\n` : `${matched[k] === 1}\n`;
         }
-        process.stdout.write(out);
+        if (!(await writeOut(out))) break;
         out = '';
       }
       setExit(0);

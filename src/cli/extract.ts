@@ -1,28 +1,18 @@
-// `kawa extract -e FILE -f FIELD [-f FIELD]... [--json]`: the values of fields in JSON documents, one
-// document per line ('-' reads stdin), each taken as it is (no audit-event ingestion). Prints one line per
-// non-blank input line: with --json an object mapping each field spec, spelled as given, to a string, an
-// array of strings (list fields) or null (no value); otherwise `field=value` pairs, lists as (a,b) and
-// <NA> for no value, as Falco prints them. A line that is not JSON gives all null. Exit 0.
-import { readFileSync } from 'node:fs';
+// `kawa extract -e EVENTS -f FIELD [-f FIELD]... [--json]`: the values of fields in JSON documents, each
+// taken as it is (no audit-event ingestion). The documents are read as every command reads them (the file
+// source: JSON lines or pretty-printed documents, .gz, directories, '-' for stdin). Prints one line per
+// document: with --json an object mapping each field spec, spelled as given, to a string, an array of
+// strings (list fields) or null (no value); otherwise `field=value` pairs, lists as (a,b) and <NA> for no
+// value, as Falco prints them. A document that is not JSON gives all null. Exit 0, also when the reader
+// of stdout goes away first.
 import type { Command } from 'commander';
 import { FieldExtractor, parseFieldSpec, type FieldValue } from '../engine/extractor.js';
-import { KawaError } from '../core/errors.js';
+import { FileSource } from '../sources/file/source.js';
+import { writeOut } from './stdout.js';
 
-interface ExtractOptions { events: string; field: string[]; json?: boolean }
+interface ExtractOptions { events: string[]; field: string[]; json?: boolean }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-function readInput(path: string): Buffer {
-  try {
-    return readFileSync(path === '-' ? 0 : path);
-  } catch (e) {
-    throw new KawaError('KAWA_ERR_INPUT_READ', `cannot read ${path}: ${(e as Error).message}`, { file: path });
-  }
-}
-
-function isBlank(line: Uint8Array): boolean {
-  return line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d);
-}
 
 function render(v: FieldValue): string {
   if (v === null) return '<NA>';
@@ -32,31 +22,26 @@ function render(v: FieldValue): string {
 export function register(program: Command, setExit: (code: number) => void): void {
   program.command('extract')
     .description('print the values of fields in JSON documents (one per line)')
-    .requiredOption('-e, --events <path>', "file of JSON documents, one per line, or '-' for stdin")
+    .requiredOption('-e, --events <path>', "JSON documents: JSON lines or pretty-printed, .gz, a file, a directory or '-' (repeatable)", collect)
     .requiredOption('-f, --field <field>', 'field to extract, e.g. ka.user.name or json.value[/a/b] (repeatable)', collect)
     .option('--json', 'print one JSON object per document')
-    .action((opts: ExtractOptions) => {
+    .action(async (opts: ExtractOptions) => {
       const specs = opts.field.map(parseFieldSpec);
-      const data = readInput(opts.events);
       const extractor = new FieldExtractor();
-      const out: string[] = [];
-      for (let start = 0; start < data.length; ) {
-        let end = data.indexOf(0x0a, start);
-        if (end < 0) end = data.length;
-        const line = data.subarray(start, end);
-        start = end + 1;
-        if (isBlank(line)) continue;
-        const values = extractor.extract(line, specs);
-        if (opts.json) {
-          const row: Record<string, FieldValue> = {};
-          specs.forEach((s, i) => { row[s.text] = values[i]!; });
-          out.push(JSON.stringify(row));
-        } else {
-          out.push(specs.map((s, i) => `${s.text}=${render(values[i]!)}`).join(' '));
+      for await (const batch of new FileSource(opts.events)) {
+        const out: string[] = [];
+        for (let k = 0; k < batch.count; k++) {
+          const values = extractor.extract(batch.data.subarray(batch.offsets[k], batch.offsets[k + 1]), specs);
+          if (opts.json) {
+            const row: Record<string, FieldValue> = {};
+            specs.forEach((s, i) => { row[s.text] = values[i]!; });
+            out.push(JSON.stringify(row));
+          } else {
+            out.push(specs.map((s, i) => `${s.text}=${render(values[i]!)}`).join(' '));
+          }
         }
-        if (out.length >= 1024) process.stdout.write(out.splice(0).join('\n') + '\n');
+        if (!(await writeOut(out.length ? `${out.join('\n')}\n` : ''))) break;
       }
-      if (out.length) process.stdout.write(out.join('\n') + '\n');
       setExit(0);
     });
 }

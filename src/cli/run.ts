@@ -112,7 +112,7 @@ export async function run(opts: RunOptions): Promise<number> {
 /** A run over a source that ends (files, stdin): alerts as they come, then Falco's statistics. */
 async function replay(common: { config: FalcoConfig; source: SelectedSource; rules: LoadResult; loadRules(): LoadResult; workers?: number; logger: ReturnType<typeof createLogger>; watchFiles: string[] }, opts: RunOptions): Promise<number> {
   const { config, logger } = common;
-  const outputs = new OutputSink(config.outputs, { logger });
+  const outputs = new OutputSink(config.outputs, { logger, stdoutEndsRun: true });
   const reports = new Reports(stderrWriter());
   const stats = new AlertStats();
   let progress: Progress | undefined;

@@ -1,5 +1,9 @@
-// Structured logs (pino, one JSON object per line) on stderr, so stdout stays the alerts' own. The level is
-// Falco's log_level (emergency alert critical error warning notice info debug) or a pino level name.
+// Structured logs (pino) on stderr, so stdout stays the alerts' own. The level is Falco's log_level
+// (emergency alert critical error warning notice info debug) or a pino level name.
+//
+// Format: JSON lines (one object per line, for log collectors) or a short text line for a person
+// (`12:00:01.234 WARN message key=value ...`). `auto`, the default, is text when stderr is a terminal and
+// JSON otherwise; `kawa --log-format json|text` chooses.
 //
 // What goes to the log at info and above: counts, output names, rule names, error messages. Never an alert
 // body (those go to the outputs; the debug level may show one) and never a credential: known secret-bearing
@@ -7,6 +11,8 @@
 import { pino, type Logger, type Level } from 'pino';
 
 export type { Logger };
+
+export type LogFormat = 'auto' | 'json' | 'text';
 
 const FALCO_LEVELS: Record<string, Level> = {
   emergency: 'fatal', alert: 'fatal', critical: 'fatal', error: 'error',
@@ -29,17 +35,51 @@ const REDACT = [
 
 export interface LoggerOptions {
   level?: string;
+  /** Default: the process's format (setLogFormat), else auto. */
+  format?: LogFormat;
   /** Where lines go; default stderr (fd 2). Tests pass a stream. */
   destination?: NodeJS.WritableStream;
 }
 
+let processFormat: LogFormat = 'auto';
+
+/** The format of every logger created from now on without one of its own (`kawa --log-format`). */
+export function setLogFormat(format: LogFormat): void {
+  processFormat = format;
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = logLevel(opts.level ?? 'info') ?? 'info';
-  return pino(
-    { name: 'kawa', level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } },
-    opts.destination ?? pino.destination({ fd: 2, sync: true }),
-  );
+  const format = opts.format ?? processFormat;
+  const out = opts.destination ?? process.stderr;
+  const text = format === 'text' || (format === 'auto' && (out as NodeJS.WriteStream).isTTY === true);
+  const destination = text ? textLines(out) : opts.destination ?? pino.destination({ fd: 2, sync: true });
+  return pino({ name: 'kawa', level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } }, destination);
 }
 
 /** A logger that discards everything (library use without logging). */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const OMIT = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg']);
+
+/** pino's JSON lines, rewritten as `HH:MM:SS.mmm LEVEL message key=value ...` for a person. */
+function textLines(out: NodeJS.WritableStream): { write(line: string): void } {
+  return {
+    write(line: string) {
+      let o: Record<string, unknown>;
+      try {
+        o = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        out.write(line);
+        return;
+      }
+      const time = new Date(Number(o.time)).toTimeString().slice(0, 8) + '.' + String(Number(o.time) % 1000).padStart(3, '0');
+      const rest = Object.entries(o).filter(([k]) => !OMIT.has(k))
+        .map(([k, v]) => `${k}=${typeof v === 'string' && !/[\s"]/.test(v) ? v : JSON.stringify(v)}`);
+      // a progress bar may own the current line: start at its beginning and clear it
+      const clear = (out as NodeJS.WriteStream).isTTY ? '\r\x1b[K' : '';
+      out.write(`${clear}${time} ${(LEVEL_NAMES[Number(o.level)] ?? 'LOG').padEnd(5)} ${String(o.msg ?? '')}${rest.length ? ` ${rest.join(' ')}` : ''}\n`);
+    },
+  };
+}

@@ -24,6 +24,8 @@ export interface OutputSinkOptions {
   logger?: Logger;
   /** Where stdout_output writes (tests). */
   stdout?: NodeJS.WritableStream;
+  /** A run over files: stdout's reader going away ends the run quietly instead of failing the output. */
+  stdoutEndsRun?: boolean;
 }
 
 const THROTTLE_LOG_EVERY_MS = 10_000;
@@ -45,7 +47,7 @@ export class OutputSink implements AlertSink {
     this.metrics = opts.metrics ? outputMetrics(opts.metrics) : undefined;
     const common = { capacity: config.queueCapacity, metrics: this.metrics, logger: opts.logger, lingerMs: config.buffered ? 1000 : 0 };
     const outputs: Output[] = [];
-    if (config.stdout.enabled) outputs.push((this.stdout = new StdoutOutput({ ...common, lingerMs: 0 }, opts.stdout)));
+    if (config.stdout.enabled) outputs.push((this.stdout = new StdoutOutput({ ...common, lingerMs: 0 }, opts.stdout, opts.stdoutEndsRun)));
     if (config.file.enabled) outputs.push(new FileOutput(config.file.filename, config.file.keepAlive, common));
     if (config.program.enabled) outputs.push(new ProgramOutput(config.program.program, config.program.keepAlive, common));
     if (config.http.enabled) outputs.push(new HttpOutput(config.http, { ...common, lingerMs: 0 }));

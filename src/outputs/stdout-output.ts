@@ -1,15 +1,20 @@
 // stdout_output: alert lines on stdout. When the reader goes away (`kawa run ... | head`) the output turns
-// `gone`: further alerts are dropped (counted) and the run can stop quietly instead of dying on EPIPE.
+// `gone`. In a run over files that means the reader has seen enough (`quietWhenGone`): the alerts still
+// queued are set aside without a word (counted in `unread`) and the run stops. In a service it is a
+// failing output like any other: dropped alerts are counted and logged.
 import { PermanentError, QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
 import { writeStream } from './stream-write.js';
 import type { FormattedAlert } from './types.js';
 
 export class StdoutOutput extends QueuedOutput {
   gone = false;
+  /** Alerts set aside because the reader had gone (quietWhenGone). */
+  unread = 0;
 
   constructor(
     opts: Omit<QueuedOutputOptions, 'chunk' | 'retries'>,
     private readonly out: NodeJS.WritableStream = process.stdout,
+    private readonly quietWhenGone = false,
   ) {
     super('stdout', 'line', { ...opts, chunk: 4096, retries: 0 });
     out.on('error', (e: NodeJS.ErrnoException) => {
@@ -18,6 +23,10 @@ export class StdoutOutput extends QueuedOutput {
   }
 
   protected async send(chunk: FormattedAlert[]): Promise<void> {
+    if (this.gone && this.quietWhenGone) {
+      this.unread += chunk.length;
+      return;
+    }
     if (this.gone) throw new PermanentError('stdout was closed by its reader');
     let text = '';
     for (const a of chunk) text += `${a.line}\n`;
@@ -25,6 +34,10 @@ export class StdoutOutput extends QueuedOutput {
       await writeStream(this.out, text);
     } catch (e) {
       this.gone = true;
+      if (this.quietWhenGone) {
+        this.unread += chunk.length;
+        return;
+      }
       throw new PermanentError(`stdout: ${(e as Error).message}`);
     }
   }

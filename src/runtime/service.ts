@@ -3,23 +3,44 @@
 //   - the web server: /healthz (liveness), /readyz (readiness), /metrics (Prometheus, kawa_*), started before
 //     the source opens so that probes answer while it does;
 //   - structured logs on stderr at log_level;
-//   - SIGTERM/SIGINT: stop reading, finish in-flight batches, flush the outputs, close the source (which
-//     writes its checkpoint), exit 0, all within shutdown_timeout_ms;
+//   - SIGTERM/SIGINT (serve(), the command line): stop reading, finish in-flight batches, flush the outputs,
+//     close the source (which writes its checkpoint), exit 0, all within shutdown_timeout_ms;
 //   - SIGHUP: reload the rules and reopen output files; watch_config_files: reload when a rules or the
 //     configuration file changes. A reload that fails keeps the running rules.
+// startService() is the same service without the process-wide parts (signals, exit code): what the library's
+// start() (start.ts) gives an embedding program.
 import { MetricsRegistry } from '../core/metrics.js';
 import { OutputSink } from '../outputs/sink.js';
+import type { PipelineStats } from '../pipeline/pipeline.js';
 import { Run, type AssembleOptions } from './assemble.js';
-import { Health, startServiceServer } from './health-server.js';
+import { buildInfo } from './build-info.js';
+import { Health, startServiceServer, type ServiceServer } from './health-server.js';
 import { logWriter, Reports } from './reports.js';
 import { handleSignals } from './signals.js';
 
-export type ServeOptions = Omit<AssembleOptions, 'metrics' | 'health' | 'reports'>;
+export type ServeOptions = Omit<AssembleOptions, 'health' | 'reports'>;
 
-/** Runs until SIGTERM/SIGINT or until the pipeline fails; resolves with the exit code. */
-export async function serve(o: ServeOptions): Promise<number> {
+/** A running service. */
+export interface Service {
+  readonly run: Run;
+  readonly health: Health;
+  readonly metrics: MetricsRegistry;
+  readonly reports: Reports;
+  readonly server: ServiceServer | undefined;
+  /** Settles when the service ended: stop() was called, or the pipeline failed (rejects). The web server
+   *  is closed and the outputs flushed by then. */
+  readonly done: Promise<PipelineStats>;
+  /** Stops reading; resolves once what was read was delivered (done settled). */
+  stop(): Promise<void>;
+}
+
+/** Starts the web server, opens the source and runs the pipeline until stop() or a failure. */
+export async function startService(o: ServeOptions): Promise<Service> {
   const { config, logger } = o;
-  const metrics = new MetricsRegistry({ processMetrics: true });
+  const metrics = o.metrics ?? new MetricsRegistry({ processMetrics: true });
+  const b = buildInfo();
+  metrics.gauge('build_info', 'Always 1: the running version, commit, Node.js, engine and rules engine', ['version', 'commit', 'node', 'engine', 'rules_engine'])
+    .set({ version: b.version, commit: b.commit, node: b.node, engine: b.engine, rules_engine: b.rulesEngine }, 1);
   const health = new Health();
   const web = config.service.webserver;
   const server = web.enabled ? await startServiceServer(web, health, metrics) : undefined;
@@ -32,38 +53,53 @@ export async function serve(o: ServeOptions): Promise<number> {
     await server?.close();
     throw e;
   }
-  let done: Promise<unknown> = Promise.resolve();
-  const unhandle = handleSignals({
-    timeoutMs: config.service.shutdownTimeoutMs,
-    logger,
-    shutdown: async () => {
-      health.ready = false;
-      await run.stop();
-      await done;
-    },
-    hangup: () => {
-      run.outputs.reopen?.();
-      void run.reload('SIGHUP');
-    },
-  });
   health.ready = true;
   const outputs = run.outputs instanceof OutputSink ? run.outputs.outputs.map((out) => out.name) : undefined;
-  logger.info({ source: run.source.name, rules: o.rules.rules.filter((r) => r.enabled).length, outputs, workers: run.workers }, 'kawa running');
-  let code = 0;
+  logger.info({ source: run.source.name, rules: o.rules.rules.filter((r) => r.enabled).length, outputs, workers: run.workers, version: b.version }, 'kawa running');
+  const done = (async () => {
+    try {
+      return await run.run();
+    } catch (e) {
+      health.failed = (e as Error).message;
+      logger.error({ err: (e as Error).message }, 'the pipeline failed');
+      throw e;
+    } finally {
+      health.ready = false;
+      await run.close();
+      await server?.close();
+      const { batches, events, alerts, failedBatches } = run.stats;
+      logger.info({ batches, events, alerts, failed_batches: failedBatches, rejected: Object.fromEntries(reports.counts) }, 'kawa stopped');
+    }
+  })();
+  done.catch(() => undefined);
+  return {
+    run, health, metrics, reports, server, done,
+    stop: async () => {
+      health.ready = false;
+      await run.stop();
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+/** The command line's service: runs until SIGTERM/SIGINT or until the pipeline fails; resolves with the exit code. */
+export async function serve(o: ServeOptions): Promise<number> {
+  const service = await startService(o);
+  const unhandle = handleSignals({
+    timeoutMs: o.config.service.shutdownTimeoutMs,
+    logger: o.logger,
+    shutdown: () => service.stop(),
+    hangup: () => {
+      service.run.outputs.reopen?.();
+      void service.run.reload('SIGHUP');
+    },
+  });
   try {
-    done = run.run();
-    await done;
-  } catch (e) {
-    health.failed = (e as Error).message;
-    logger.error({ err: (e as Error).message }, 'the pipeline failed');
-    code = 1;
+    await service.done;
+    return 0;
+  } catch {
+    return 1;
   } finally {
-    health.ready = false;
-    await run.close();
-    await server?.close();
     unhandle();
   }
-  const { batches, events, alerts, failedBatches } = run.stats;
-  logger.info({ batches, events, alerts, failed_batches: failedBatches, rejected: Object.fromEntries(reports.counts) }, 'kawa stopped');
-  return code;
 }

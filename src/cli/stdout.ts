@@ -1,0 +1,29 @@
+// stdout as the commands use it: when its reader goes away (`kawa extract ... | head`), a write fails with
+// EPIPE, asynchronously. That means the reader has seen enough: the command stops reading and ends quietly
+// (exit 0, no message), instead of dying on an unhandled 'error' event with a stack trace.
+let closed = false;
+
+/** Called once by main(): turns EPIPE on stdout into the `closed` state. */
+export function watchStdout(out: NodeJS.WriteStream = process.stdout): void {
+  out.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') closed = true;
+    else throw e;
+  });
+}
+
+/** Has stdout's reader gone away? */
+export function stdoutClosed(): boolean {
+  return closed;
+}
+
+/** Writes unless the reader went away; false once it did (the caller stops). Resolves when the data left
+ *  (backpressure: a slow reader slows the command, memory stays flat). */
+export function writeOut(text: string): Promise<boolean> {
+  if (closed || !text) return Promise.resolve(!closed);
+  return new Promise((resolve) => {
+    process.stdout.write(text, (e) => {
+      if (e) closed = true;
+      resolve(!closed);
+    });
+  });
+}
