@@ -108,6 +108,11 @@ export function beginEvent(ptr: usize, len: i32): i32 {
   return status;
 }
 
+/** 1 when the current event has an auditID (without one, every ka.* field is empty, as in the plugin). */
+export function eventHasAuditId(): i32 {
+  return hasAuditId ? 1 : 0;
+}
+
 /** 1 when the current event was salvaged from a CloudWatch-truncated message. */
 export function eventTruncated(): i32 {
   return parsed && salvaged() ? 1 : 0;

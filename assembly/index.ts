@@ -3,6 +3,6 @@
 // tests call are exported by the test build (assembly/test-exports.ts, wasm/engine.test.wasm).
 export { inputReserve, valuesMark, valuePtr, valueLen } from './memory';
 export { loadProgram } from './program';
-export { evaluateBatch, lastBatchTruncated } from './vm-batch';
+export { evaluateBatch, lastBatchTruncated, lastBatchWithoutAuditId } from './vm-batch';
 export { outputPtr, outTop } from './vm-output';
 export { beginEvent, extractField } from './extract';

@@ -20,7 +20,7 @@
 // a file gives the same times; else the time of the evaluation.
 // In MODE_AS_IS every payload is evaluated as one event, whatever it holds (kawa eval).
 import {
-  beginEvent, eventCutAt, eventHasTimestamp, eventTimeSubstituted, eventTimestampNs, eventTruncated, setFallbackTimeNs,
+  beginEvent, eventCutAt, eventHasAuditId, eventHasTimestamp, eventTimeSubstituted, eventTimestampNs, eventTruncated, setFallbackTimeNs,
   EVENT_PARSE_ERROR, EVENT_TOO_DEEP,
 } from './extract';
 import {
@@ -42,6 +42,7 @@ const S_EVENT_LIST = memory.data<u8>([0x45, 0x76, 0x65, 0x6e, 0x74, 0x4c, 0x69, 
 
 let batchEvents: i32 = 0;
 let batchTruncated: i32 = 0;
+let batchWithoutAuditId: i32 = 0;
 // Unix ns, 0 = unknown: when the current payload arrived, when this batch is evaluated, and the own time of
 // the last event evaluated (kept from batch to batch: the previous event may be the last batch's last one)
 let arrivalNs: i64 = 0;
@@ -51,6 +52,11 @@ let previousNs: i64 = 0;
 /** Payloads of the last evaluateBatch that CloudWatch cut (they end with the truncation marker). */
 export function lastBatchTruncated(): i32 {
   return batchTruncated;
+}
+
+/** Events of the last evaluateBatch that had no auditID: evaluated, but every ka.* field was empty. */
+export function lastBatchWithoutAuditId(): i32 {
+  return batchWithoutAuditId;
 }
 
 /** A rejection record; `cutAt` is where the rejected text was cut (eventCutAt), 0 when it was not. */
@@ -135,6 +141,7 @@ function prepareFallbackTime(): void {
 function evaluateCurrent(payload: i32, item: i32, matching: i32): void {
   nextEvent();
   batchEvents++;
+  if (!eventHasAuditId()) batchWithoutAuditId++;
   const substituted = eventTimeSubstituted();
   const flags = (eventTruncated() ? FLAG_TRUNCATED : 0) | (substituted ? FLAG_TIME_SUBSTITUTED : 0);
   evaluateRules(payload, item, matching, flags, eventTimestampNs());
@@ -198,6 +205,7 @@ export function evaluateBatch(
   outReset();
   batchEvents = 0;
   batchTruncated = 0;
+  batchWithoutAuditId = 0;
   batchNowNs = nowNs;
   for (let p = 0; p < count; p++) {
     const start = load<u32>(offsets + (<usize>p << 2));

@@ -18,7 +18,7 @@ interface Options {
   quota: string[];
   fault: string[];
   sharedNamespace?: boolean;
-  load?: string;
+  load: string[];
   group?: string;
   stream?: string;
   generate?: string;
@@ -106,7 +106,7 @@ export function register(program: Command, _setExit: (code: number) => void): vo
     .option('--quota <Op=tps>', 'token-bucket quota, e.g. FilterLogEvents=5 (repeatable)', collect, [])
     .option('--fault <json>', 'fault rule, e.g. \'{"kind":"throttle","count":3}\' (repeatable)', collect, [])
     .option('--shared-namespace', 'one store for every access key and region (default: per key + region, like AWS accounts)')
-    .option('--load <file>', 'seed events from NDJSON (FilterLogEvents-shaped lines or raw audit events) into --group')
+    .option('--load <file>', 'seed events from NDJSON (FilterLogEvents-shaped lines or raw audit events) into --group (repeatable)', collect, [])
     .option('--group <name>', 'log group for --load', '/aws/eks/kawa-demo/cluster')
     .option('--stream <name>', 'stream for --load lines that name none', 'kube-apiserver-audit-00000000000000000000000000000000')
     .option('--generate <group>', 'write synthetic EKS audit events into this group as time passes')
@@ -118,18 +118,24 @@ export function register(program: Command, _setExit: (code: number) => void): vo
       const config = configFromOptions(o);
       // the server (and the AWS SDK its subscription forwarding uses) loads only for this command
       const { startEmulator } = await import('../emulator/index.js');
-      const emulator = await startEmulator({ port, host: o.host, config });
-      if (o.load) {
+      const emulator = await startEmulator({ port, host: o.host, config }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
+          throw new KawaError('KAWA_ERR_USAGE', `emulator: cannot listen on ${o.host}:${port}: ${e.code} (another --port, or 0 for a free one)`);
+        }
+        throw e;
+      });
+      for (const file of o.load) {
         let text: string;
         try {
-          text = readFileSync(o.load, 'utf8');
+          text = readFileSync(file, 'utf8');
         } catch (e) {
           await emulator.close();
-          throw new KawaError('KAWA_ERR_INPUT_READ', `cannot read events: ${(e as Error).message}`, { file: o.load });
+          throw new KawaError('KAWA_ERR_INPUT_READ', `cannot read events: ${(e as Error).message}`, { file });
         }
+        // every --load adds to the group: files are loaded in the order given
         const { inserted } = emulator.control.insert({ group: o.group!, defaultStream: o.stream, events: parseEventLines(text, emulator.control.now()) });
         const where = config.namespaceBy === 'none' ? 'shared by every access key and region' : `access key ${config.defaultAccessKeyId}${config.namespaceBy === 'region' ? ' or any other' : ''}, ${config.defaultRegion}`;
-        process.stderr.write(`kawa emulator: loaded ${inserted} events into ${o.group} (${where})\n`);
+        process.stderr.write(`kawa emulator: loaded ${inserted} events from ${file} into ${o.group} (${where})\n`);
       }
       process.stdout.write(`listening on ${emulator.url}\n`);
       await new Promise<void>((resolve) => {

@@ -25,7 +25,10 @@ export function loadFromOptions(opts: RulesOptions): { result: LoadResult; confi
   if (config?.minPriority) load.minPriority = config.minPriority;
   if (config?.selection.length) load.selection = config.selection;
   if (config?.appendOutput.length) load.appendOutput = config.appendOutput;
-  const out: { result: LoadResult; config?: FalcoConfig } = { result: loadRulesFiles(files, load) };
+  const result = loadRulesFiles(files, load);
+  // the configuration's own warnings (unknown keys, Falco keys kawa does not use) come with the rules'
+  if (config?.warnings.length) result.warnings.unshift(...config.warnings);
+  const out: { result: LoadResult; config?: FalcoConfig } = { result };
   if (config) out.config = config;
   return out;
 }

@@ -15,13 +15,14 @@
 // counted), and a `kawa:` line of input counters when something was skipped, cut or not recognised. A
 // progress bar (events/s, bytes, ETA) is drawn on stderr when it is a terminal; --summary (implied on a
 // terminal) ends with a line of events, bytes, seconds, events/s and alerts.
-// Exit status: 0 after a run (bad events do not fail it), 1 when the rules do not load, 2 on bad usage.
+// Exit status: 0 after a run (bad events do not fail it); 1 when the rules do not load, or when an output lost
+// alerts (it says how many); 2 on bad usage. A reader of stdout that goes away first (`| head`) ends it with 0.
 import type { Command } from 'commander';
 import { AlertStats } from '../alerts/stats.js';
 import { parseFalcoConfig, readFalcoConfig, type FalcoConfig } from '../config/falco-config.js';
 import { KawaError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { checkOverrideKeys } from '../core/overrides.js';
+import { checkOverrideKeys } from '../config/schema.js';
 import { OutputSink } from '../outputs/sink.js';
 import { Progress } from '../pipeline/progress.js';
 import { loadConfiguredRules, Run } from '../runtime/assemble.js';
@@ -91,6 +92,11 @@ export async function run(opts: RunOptions): Promise<number> {
     for (const e of rules.errors) process.stderr.write(`${formatProblem(e, 'error')}\n`);
     return 1;
   }
+  const logger = createLogger({ level: config.service.logLevel });
+  for (const w of config.warnings) {
+    if (source.kind.service(source.config)) logger.warn({ code: w.code, file: w.file, line: w.line, column: w.column }, w.message);
+    else process.stderr.write(`${formatProblem(w, 'warning')}\n`);
+  }
   const common = {
     config,
     source,
@@ -98,8 +104,8 @@ export async function run(opts: RunOptions): Promise<number> {
     // a reload re-reads the configuration file too: its rules_files, priority and selection may have changed
     loadRules: () => loadConfiguredRules(buildConfig(opts)),
     workers: opts.workers,
-    logger: createLogger({ level: config.service.logLevel }),
-    watchFiles: opts.config ? [opts.config] : [],
+    logger,
+    watchFiles: config.files,
   };
   if (source.kind.service(source.config)) {
     // the service (and the AWS SDK behind some sources) loads only when used: file runs start faster
@@ -140,6 +146,9 @@ async function replay(common: { config: FalcoConfig; source: SelectedSource; rul
   }
   await outputs.close();
   if (outputs.closed) return 0;
+  // alerts that did not reach an output make the run fail: they were found and are gone
+  const lost = outputs.lost;
+  const lostTotal = Object.values(lost).reduce((a, b) => a + b, 0);
   const seconds = (performance.now() - started) / 1000;
   const read = r.source.read ?? { bytes: 0, payloads: r.stats.payloads };
 
@@ -153,10 +162,13 @@ async function replay(common: { config: FalcoConfig; source: SelectedSource; rul
   if (config.outputs.format.jsonOutput) process.stderr.write(summary);
   else await outputs.write(summary);
   if (reports.counts.size || r.counts.truncated) process.stderr.write(`kawa: ${counters.join(', ')}\n`);
+  if (lostTotal) {
+    process.stderr.write(`kawa: KAWA_ERR_OUTPUT: ${lostTotal} of ${r.stats.alerts} alerts were not delivered (${Object.entries(lost).map(([o, n]) => `${o}: ${n}`).join(', ')}); see the log above\n`);
+  }
   if (opts.summary || process.stderr.isTTY) {
     const { events, alerts } = r.stats;
     process.stderr.write(`kawa: ${events} events, ${read.bytes} bytes in ${seconds.toFixed(2)} s: `
       + `${Math.round(events / Math.max(seconds, 1e-6))} events/s, ${alerts} alerts, ${r.workers ? `${r.workers} workers` : 'main thread'}\n`);
   }
-  return 0;
+  return lostTotal ? 1 : 0;
 }

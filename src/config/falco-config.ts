@@ -7,13 +7,15 @@
 // ignores keys it does not know.
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
-import { KawaError, type Location } from '../core/errors.js';
+import { KawaError, type Location, type Problem } from '../core/errors.js';
 import type { AppendOutput } from '../rules/compiler.js';
 import { parsePriority } from '../rules/priority.js';
 import type { Priority, RuleSelection } from '../rules/types.js';
 import { readOutputsConfig, type OutputsConfig } from '../outputs/config.js';
 import { readServiceConfig, type ServiceConfig } from './service-config.js';
-import { ConfigView } from '../core/config-view.js';
+import { ConfigView, type NodeOrigins } from '../core/config-view.js';
+import { mergeConfigFiles } from './config-files.js';
+import { checkShape } from './schema.js';
 import { applyOverrides, parseOverride } from '../core/overrides.js';
 import { SOURCE_KINDS, type SourceConfigs } from '../sources/index.js';
 
@@ -28,6 +30,10 @@ export interface FalcoConfig {
   service: ServiceConfig;
   /** Each source's keys, by source name (sources/index.ts); a source the file does not configure is absent. */
   sources: SourceConfigs;
+  /** Keys kawa does not know, and Falco's that it does not use, with their places. */
+  warnings: Problem[];
+  /** The configuration files read: the main one, then those of config_files (a reload watches them all). */
+  files: string[];
 }
 
 /** `overrides`: `-o key=value` texts, applied in order before the keys are read. */
@@ -45,11 +51,12 @@ export function readFalcoConfig(path: string, overrides: string[] = []): FalcoCo
 export function parseFalcoConfig(text: string, file: string, overrides: string[] = []): FalcoConfig {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false });
+  const origins: NodeOrigins = new WeakMap();
+  const view = new ConfigView(doc, lc, file, origins);
   const at = (node: Node | null | undefined): Location => {
     // a node an override set has no position: name the overrides instead
     if (node && !node.range) return { file: `${file ? `${file}, ` : ''}-o overrides` };
-    const { line, col } = lc.linePos(node?.range?.[0] ?? 0);
-    return { file, line, column: col };
+    return node ? view.locate(node, []) : { file, line: 1, column: 1 };
   };
   function fail(message: string, node?: Node | null): never {
     throw new KawaError('KAWA_ERR_CONFIG', message, at(node));
@@ -59,14 +66,16 @@ export function parseFalcoConfig(text: string, file: string, overrides: string[]
     const { line, col } = lc.linePos(err.pos[0]);
     throw new KawaError('KAWA_ERR_CONFIG', `not valid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, { file, line, column: col });
   }
+  const included = mergeConfigFiles(doc, file, origins, lc);
   if (overrides.length) applyOverrides(doc, overrides.map(parseOverride));
-  const view = new ConfigView(doc, lc, file);
+  const warnings = checkShape(doc, view);
   const root = doc.contents as Node | null;
   const empty = root === null || (isScalar(root) && (root.value === null || root.value === ''));
   if (!empty && !isMap(root)) return fail('the configuration must be a mapping of keys to values', root);
   const config: FalcoConfig = {
     file, rulesFiles: [], selection: [], appendOutput: [], ruleMatching: 'first',
     outputs: readOutputsConfig(view), service: readServiceConfig(view), sources: readSourceConfigs(view),
+    warnings, files: [...(file ? [file] : []), ...included],
   };
   if (empty || !isMap(root)) return config;
   const get = (key: string): Node | null | undefined => {

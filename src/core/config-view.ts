@@ -1,14 +1,19 @@
 // Typed reads of a parsed falco.yaml document by key path, each failure a KAWA_ERR_CONFIG error at the
 // value's line and column (or naming the `-o` override that set it, since an override has no position).
+// Nodes merged in from another file (Falco's config_files) carry that file's name and line counter.
 import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import { KawaError, type Location } from './errors.js';
 import type { PathKey } from './overrides.js';
+
+/** Where nodes that came from another file than the main one were written. */
+export type NodeOrigins = WeakMap<Node, { file: string; lines: LineCounter }>;
 
 export class ConfigView {
   constructor(
     private readonly doc: Document,
     private readonly lines: LineCounter,
     readonly file: string,
+    private readonly origins: NodeOrigins = new WeakMap(),
   ) {}
 
   node(path: PathKey[]): Node | undefined {
@@ -22,10 +27,15 @@ export class ConfigView {
   }
 
   at(path: PathKey[]): Location {
-    const n = this.node(path);
+    return this.locate(this.node(path), path);
+  }
+
+  /** A node's place: its file, line and column; a node set by `-o` has none, so the override is named. */
+  locate(n: Node | undefined, path: PathKey[]): Location {
     if (!n?.range) return { file: `${this.file ? `${this.file}, ` : ''}-o ${path.join('.')}` };
-    const { line, col } = this.lines.linePos(n.range[0]);
-    return { file: this.file, line, column: col };
+    const origin = this.origins.get(n);
+    const { line, col } = (origin?.lines ?? this.lines).linePos(n.range[0]);
+    return { file: origin?.file ?? this.file, line, column: col };
   }
 
   fail(path: PathKey[], message: string): never {

@@ -45,12 +45,21 @@ export const KAWA_ERRORS = {
   KAWA_ERR_WASM: 'WebAssembly engine failure',
   KAWA_ERR_WORKER: 'A worker thread failed evaluating a batch',
   KAWA_ERR_CHECKPOINT: 'Checkpoint file unreadable or corrupt',
+  KAWA_ERR_OUTPUT: 'Alerts could not be delivered by an output',
+} as const;
+
+/** kawa's own warnings: something worth knowing that does not stop anything. */
+export const KAWA_WARNINGS = {
+  KAWA_WARN_EVENT_NO_AUDIT_ID: 'Audit event without auditID: evaluated, but its ka.* fields are empty (as in Falco)',
+  KAWA_WARN_CONFIG_UNKNOWN_KEY: 'A configuration key kawa does not know (misspelt?), ignored',
+  KAWA_WARN_CONFIG_NOT_USED: 'A key of Falco\'s configuration that kawa does not use',
 } as const;
 
 export type LoadErrorCode = keyof typeof LOAD_ERRORS;
 export type LoadWarningCode = keyof typeof LOAD_WARNINGS;
 export type KawaErrorCode = keyof typeof KAWA_ERRORS;
-export type Code = LoadErrorCode | LoadWarningCode | KawaErrorCode;
+export type KawaWarningCode = keyof typeof KAWA_WARNINGS;
+export type Code = LoadErrorCode | LoadWarningCode | KawaErrorCode | KawaWarningCode;
 
 /** Where a problem is: a file position and the chain of enclosing items (outermost first). */
 export interface Location {

@@ -74,21 +74,3 @@ export function applyOverrides(doc: Document, overrides: Override[]): void {
     },
   });
 }
-
-/** The top-level keys of falco.yaml that `-o` may set: Falco's own and kawa's (webhook, shutdown_timeout_ms). */
-const KNOWN_KEYS = new Set([
-  'rules_files', 'rules_file', 'rules', 'priority', 'rule_matching', 'append_output', 'json_output',
-  'time_format_iso_8601', 'json_include_output_property', 'json_include_tags_property',
-  'json_include_output_fields_property', 'json_include_message_property', 'buffered_outputs', 'outputs',
-  'outputs_queue', 'stdout_output', 'file_output', 'program_output', 'http_output', 'syslog_output', 'grpc_output',
-  'grpc', 'webserver', 'log_level', 'log_stderr', 'log_syslog', 'libs_logger', 'watch_config_files', 'plugins',
-  'load_plugins', 'metrics', 'engine', 'config_files', 'webhook', 'shutdown_timeout_ms', 'cloudwatch', 'source',
-]);
-
-/** A typo in `-o` would otherwise be ignored silently: keys outside falco.yaml's are usage errors. */
-export function checkOverrideKeys(overrides: string[]): void {
-  for (const text of overrides) {
-    const key = parseOverride(text).path[0] as string;
-    if (!KNOWN_KEYS.has(key)) throw new KawaError('KAWA_ERR_USAGE', `-o ${key}: not a configuration key (see docs/operating.md)`);
-  }
-}

@@ -44,6 +44,8 @@ export interface BatchResult {
   rejections: Rejection[];
   /** Payloads that ended in CloudWatch's truncation marker (the VM counts them). */
   truncated: number;
+  /** Events evaluated without an auditID: every ka.* field of theirs was empty (the plugin's behaviour). */
+  withoutAuditId: number;
 }
 
 const REASONS: Record<number, RejectionReason> = {
@@ -64,7 +66,7 @@ function renderList(values: string[]): string {
 }
 
 /** Decodes `len` bytes of records at `ptr` in `memory`. */
-export function readResults(memory: ArrayBuffer, ptr: number, len: number, program: Program, events: number, truncated: number): BatchResult {
+export function readResults(memory: ArrayBuffer, ptr: number, len: number, program: Program, events: number, truncated: number, withoutAuditId: number): BatchResult {
   const view = new DataView(memory, ptr, len);
   // a Buffer over the records (no copy): its utf8 slices are much cheaper than TextDecoder calls on short values
   const bytes = Buffer.from(memory, ptr, len);
@@ -115,5 +117,5 @@ export function readResults(memory: ArrayBuffer, ptr: number, len: number, progr
       timeSubstituted: (flags & B.FLAG_TIME_SUBSTITUTED) !== 0, tokens, fields,
     });
   }
-  return { events, matches, rejections, truncated };
+  return { events, matches, rejections, truncated, withoutAuditId };
 }

@@ -35,6 +35,7 @@ interface VmExports extends RawExports {
   loadProgram(ptr: number, len: number): number;
   evaluateBatch(data: number, offsets: number, arrivals: number, count: number, mode: number, matching: number, maxEventSize: number, nowNs: bigint): number;
   lastBatchTruncated(): number;
+  lastBatchWithoutAuditId(): number;
   outputPtr(): number;
   outTop(): number;
 }
@@ -85,7 +86,7 @@ export class Engine {
    * event this engine evaluated, else the time of this call; its match says so (Match.timeSubstituted).
    */
   evaluate(data: Uint8Array, offsets: Uint32Array, count: number, arrivalNs?: BigInt64Array): BatchResult {
-    if (count === 0) return { events: 0, matches: [], rejections: [], truncated: 0 };
+    if (count === 0) return { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
     if (arrivalNs && arrivalNs.length < count) {
       throw new KawaError('KAWA_ERR_USAGE', `Engine.evaluate: ${arrivalNs.length} arrival times for ${count} payloads`);
     }
@@ -101,7 +102,7 @@ export class Engine {
     const arrivals = arrivalNs ? ptr + arrivalsAt : 0;
     const events = this.vm.evaluateBatch(ptr, ptr + offsetsAt, arrivals, count, this.mode, this.matching, this.maxEventSize, nowNs());
     // the call may have grown memory: take the buffer again
-    return readResults(this.vm.memory.buffer, this.vm.outputPtr() >>> 0, this.vm.outTop() >>> 0, this.program, events, this.vm.lastBatchTruncated());
+    return readResults(this.vm.memory.buffer, this.vm.outputPtr() >>> 0, this.vm.outTop() >>> 0, this.program, events, this.vm.lastBatchTruncated(), this.vm.lastBatchWithoutAuditId());
   }
 
   /** Evaluates one payload (a JSON text). */

@@ -2,6 +2,7 @@
 // for each write, so a rotated file is simply recreated; keep_alive true keeps it open, and reopen()
 // (SIGHUP, after logrotate moved the file) closes it so the next write opens the new one.
 import { open, type FileHandle } from 'node:fs/promises';
+import { checkWritableFile } from '../core/writable.js';
 import { QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
 import type { FormattedAlert } from './types.js';
 
@@ -15,6 +16,7 @@ export class FileOutput extends QueuedOutput {
     opts: Omit<QueuedOutputOptions, 'chunk' | 'retries'>,
   ) {
     super('file', 'line', { ...opts, chunk: 4096, retries: 2 });
+    checkWritableFile(filename, 'file_output.filename');
   }
 
   protected async send(chunk: FormattedAlert[]): Promise<void> {

@@ -61,6 +61,17 @@ export class OutputSink implements AlertSink {
     return this.outputs.every((o) => o.writes === 'line' || json) ? this.config.format : undefined;
   }
 
+  /** Alerts each output failed to deliver or dropped (by output name; only those that lost some). */
+  get lost(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const o of this.outputs) {
+      const stats = (o as { stats?: { failed: number; dropped: number } }).stats;
+      const n = (stats?.failed ?? 0) + (stats?.dropped ?? 0);
+      if (n) out[o.name] = n;
+    }
+    return out;
+  }
+
   /** stdout's reader went away (`| head`): a run over files can stop. */
   get closed(): boolean {
     return this.stdout?.gone ?? false;

@@ -103,6 +103,7 @@ export class WorkerPool implements Evaluator {
       events: result.events,
       rejections: result.rejections,
       truncated: result.truncated,
+      withoutAuditId: result.withoutAuditId,
       range: result.range,
       matches: result.matches.map((m): Match => {
         const rule = gen.byIndex.get(m.rule);

@@ -78,6 +78,7 @@ export interface TaskResult {
   matches: CompactMatch[];
   rejections: Rejection[];
   truncated: number;
+  withoutAuditId: number;
   range?: RangeOutcome;
 }
 

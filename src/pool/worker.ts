@@ -44,6 +44,7 @@ engineFor(initial);
 function compact(result: BatchResult, payloadBase: number, into: TaskResult, render?: (m: Match) => string): void {
   into.events += result.events;
   into.truncated += result.truncated;
+  into.withoutAuditId += result.withoutAuditId;
   for (const m of result.matches) {
     const match: CompactMatch = {
       payload: m.payload + payloadBase, item: m.item, rule: m.rule.index, timeNs: m.timeNs, truncated: m.truncated, timeSubstituted: m.timeSubstituted,
@@ -61,14 +62,14 @@ function compact(result: BatchResult, payloadBase: number, into: TaskResult, ren
 function evaluateBatch(task: BatchTask): TaskResult {
   const e = engineFor(task.rules);
   const { data, offsets, arrivalNs } = unpackBatch(task.buffer, task.count, task.arrivals);
-  const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0 };
+  const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
   compact(e.evaluate(data, offsets, task.count, arrivalNs), 0, out, task.mayRender ? renderLine : undefined);
   return out;
 }
 
 function evaluateRange(task: RangeTask): TaskResult {
   const e = engineFor(task.rules);
-  const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0 };
+  const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
   let base = 0;
   out.range = readRange(task, task, (batch) => {
     compact(e.evaluate(batch.data, batch.offsets, batch.count), base, out, renderLine);

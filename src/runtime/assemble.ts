@@ -61,8 +61,8 @@ export class Run {
   readonly health: Health;
   readonly pipeline: Pipeline;
   readonly reloader: RulesReloader;
-  /** Payloads CloudWatch cut at its size limit (from the evaluations). */
-  readonly counts = { truncated: 0 };
+  /** Payloads CloudWatch cut at its size limit, and events without an auditID (from the evaluations). */
+  readonly counts = { truncated: 0, withoutAuditId: 0 };
   private readonly ownsOutputs: boolean;
   private running: Promise<PipelineStats> | undefined;
 
@@ -84,7 +84,12 @@ export class Run {
     this.health.sourceDetail = () => source.detail?.();
     this.pipeline = new Pipeline(meteredSource(source, pm), evaluator, sink, {
       onResult: (batch, result) => {
-        this.counts.truncated += result.truncated ?? 0;
+        this.counts.truncated += result.truncated;
+        if (result.withoutAuditId) {
+          this.counts.withoutAuditId += result.withoutAuditId;
+          reports.once('no auditID', 'KAWA_WARN_EVENT_NO_AUDIT_ID', batch.origin(0),
+            'audit event(s) without an auditID: evaluated, but every ka.* field of theirs is empty, as in Falco', result.withoutAuditId);
+        }
         for (const r of result.rejections) reports.rejection(r, batch.origin(r.payload));
         o.onResult?.(batch, result);
       },

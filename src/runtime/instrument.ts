@@ -32,6 +32,7 @@ export class MeteredEvaluator implements Evaluator {
     end();
     this.metrics.eventsParsed.inc(result.events);
     if (result.truncated) this.metrics.eventsTruncated.inc(result.truncated);
+    if (result.withoutAuditId) this.metrics.eventsWithoutAuditId.inc(result.withoutAuditId);
     for (const r of result.rejections) this.metrics.eventsDropped.inc({ reason: r.reason });
     return result;
   }

@@ -15,6 +15,8 @@ export function pipelineMetrics(m: MetricsRegistry) {
     /** Time to evaluate one batch. */
     batchSeconds: m.histogram('batch_duration_seconds', 'Time to evaluate one batch',
       [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]),
+    /** Events evaluated without an auditID: their ka.* fields are empty (as in the Falco plugin). */
+    eventsWithoutAuditId: m.counter('events_without_audit_id_total', 'Audit events evaluated without an auditID (their ka.* fields are empty)'),
     rulesLoaded: m.gauge('rules_loaded', 'Enabled rules being evaluated'),
     reloads: m.counter('rules_reloads_total', 'Rules reloads, by result (ok, rejected)', ['result']),
     workerRestarts: m.counter('worker_restarts_total', 'Evaluation workers restarted after a crash'),

@@ -47,6 +47,15 @@ export class Reports {
     if (n === MAX_REPORTS) this.writer.silenced(kind);
   }
 
+  /** Counts n of a kind said only once (the first time), e.g. events evaluated without an auditID. */
+  once(kind: string, code: Code, origin: string, message: string, n: number): void {
+    const before = this.counts.get(kind) ?? 0;
+    this.counts.set(kind, before + n);
+    if (before === 0 && n > 0) {
+      this.writer.report({ kind, code, origin, message: `${message} (said once; all are counted)` });
+    }
+  }
+
   /** A payload (or an item of it) the engine did not evaluate. */
   rejection(r: Rejection, origin: string): void {
     const { kind, code, message } = REJECTIONS[r.reason];

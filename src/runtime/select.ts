@@ -30,7 +30,7 @@ export function selectSource(config: FalcoConfig, flags: FlagValues): SelectedSo
     throw new KawaError('KAWA_ERR_USAGE', `${chosen.map(selectorFlag).join(' and ')} are different sources: give one`);
   }
   const configs = config.sources as Record<string, unknown>;
-  const kind: SourceKind | undefined = chosen[0] ?? SOURCE_KINDS.find((k) => k.configSelects && configs[k.name] !== undefined);
+  const kind: SourceKind | undefined = chosen[0] ?? SOURCE_KINDS.find((k) => (k as SourceKind).configSelects(configs[k.name]));
   if (!kind) {
     throw new KawaError('KAWA_ERR_USAGE', `no events: give one source: ${SOURCE_KINDS.map((k) => k.description).join('; ')}`);
   }

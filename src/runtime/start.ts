@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { stringify } from 'yaml';
 import { parseFalcoConfig, readFalcoConfig, type FalcoConfig } from '../config/falco-config.js';
+import { checkOverrideKeys } from '../config/schema.js';
 import { KawaError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { MetricsRegistry } from '../core/metrics.js';
@@ -70,6 +71,7 @@ export async function start(o: StartOptions = {}): Promise<Kawa> {
     if (o.rules?.length) config.rulesFiles = o.rules;
     return config;
   };
+  checkOverrideKeys(o.overrides ?? []);
   const config = read();
   if (!config.rulesFiles.length) throw new KawaError('KAWA_ERR_USAGE', 'no rules: give rules (or rules_files in the configuration)');
   const source = selectSource(config, o.source ?? {});
@@ -79,11 +81,12 @@ export async function start(o: StartOptions = {}): Promise<Kawa> {
     throw new KawaError(e.code, e.message, e);
   }
   const logger = o.logger ?? createLogger({ level: config.service.logLevel });
+  for (const w of config.warnings) logger.warn({ code: w.code, file: w.file, line: w.line, column: w.column }, w.message);
   const stream = new AlertStream(new OutputSink(config.outputs, { logger }), config.outputs.format, o.alertBuffer);
   const common = {
     config, source, rules, logger, workers: o.workers, outputs: stream,
     loadRules: () => loadConfiguredRules(read()),
-    watchFiles: o.configFile ? [o.configFile] : [],
+    watchFiles: config.files,
   };
   let run: Run;
   let done: Promise<PipelineStats>;

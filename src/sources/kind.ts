@@ -42,8 +42,9 @@ export interface SourceKind<C = unknown, S extends Source = Source> {
   readonly flags: readonly SourceFlag[];
   /** The flag (commander's camelCase key) whose presence selects this source. */
   readonly selector: string;
-  /** A configuration block of this source in falco.yaml selects it when no flag selects another. */
-  readonly configSelects: boolean;
+  /** Whether the configuration file asks for this source (when no flag selects one): a plugin block loaded,
+   *  `source.type: kinesis`, ... */
+  configSelects(config: C | undefined): boolean;
   /** Runs until stopped (a service: web server, signals, checkpoints), or ends with its input (files, a backfill). */
   service(config: C): boolean;
   /** This source's keys of falco.yaml; undefined when the file does not configure it. */

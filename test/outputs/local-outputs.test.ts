@@ -1,5 +1,5 @@
 // stdout, file and program outputs, the rate limit and the minimum priority, through the OutputSink.
-import { existsSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -75,8 +75,16 @@ describe('file_output', () => {
     expect(lines(file)).toHaveLength(1);
   });
 
-  it('an unwritable file counts its alerts as failed', async () => {
-    const sink = new OutputSink(outputsConfig('stdout_output: {enabled: false}\nfile_output: {enabled: true, filename: /nonexistent-dir/x/events.txt}\n'));
+  it('a file in a folder that does not exist is refused at start, with a coded error', () => {
+    expect(() => new OutputSink(outputsConfig('stdout_output: {enabled: false}\nfile_output: {enabled: true, filename: /nonexistent-dir/x/events.txt}\n')))
+      .toThrow(expect.objectContaining({ code: 'KAWA_ERR_CONFIG', message: expect.stringContaining('its folder /nonexistent-dir/x does not exist') }));
+  });
+
+  it('a file whose folder goes away later counts its alerts as failed', async () => {
+    const dir = join(tmp(), 'gone');
+    mkdirSync(dir);
+    const sink = new OutputSink(outputsConfig(`stdout_output: {enabled: false}\nfile_output: {enabled: true, filename: ${join(dir, 'events.txt')}}\n`));
+    rmSync(dir, { recursive: true });
     await sink.emit(alerts(2));
     await sink.flush();
     expect((sink.outputs[0] as unknown as { stats: { failed: number } }).stats.failed).toBe(2);

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseFalcoConfig } from '../../src/config/falco-config.js';
 import { KawaError } from '../../src/core/errors.js';
 import { createLogger, logLevel } from '../../src/core/logger.js';
-import { checkOverrideKeys, parseOverride } from '../../src/core/overrides.js';
+import { parseOverride } from '../../src/core/overrides.js';
+import { checkOverrideKeys } from '../../src/config/schema.js';
 
 const FALCO_YAML = `
 rules_files: [/etc/falco/k8s_audit_rules.yaml]

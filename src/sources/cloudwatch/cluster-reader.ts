@@ -37,6 +37,9 @@ const MAX_PAGE_EVENTS = 10_000;
 const SATURATION_LAG_MS = 10_000;
 const SATURATION_MS = 60_000;
 const SATURATION_LOG_EVERY_MS = 600_000;
+/** Requests failing in a row (5xx, resets, timeouts) this long make the cluster unhealthy, said at most once a minute. */
+const FAILING_UNHEALTHY_MS = 15_000;
+const FAILING_LOG_EVERY_MS = 60_000;
 
 export type ClusterHealth = { state: 'starting' | 'ok' } | { state: 'unhealthy'; reason: string };
 
@@ -98,6 +101,9 @@ export class ClusterReader {
   /** Since when the head has been behind by more than SATURATION_LAG_MS (0: it is not). */
   private behindSince = 0;
   private lastSaturationWarning = -Infinity;
+  /** Since when requests have been failing in a row (0: the last one succeeded). */
+  private failingSince = 0;
+  private lastFailingWarning = -Infinity;
   private readonly labels: { cluster: string };
 
   constructor(private readonly o: ClusterReaderOptions, state?: { cursors: number[]; seen: SeenIds }) {
@@ -377,6 +383,7 @@ export class ClusterReader {
     this.stats.requests++;
     metrics?.requests.inc({ operation: 'FilterLogEvents', outcome, cluster: this.name });
     if (outcome === 'ok') {
+      this.failingSince = 0;
       if (this.health.state !== 'ok') {
         if (this.health.state === 'unhealthy') logger?.info({ cluster: this.name, log_group: target.logGroup }, 'CloudWatch: reading again');
         this.health = { state: 'ok' };
@@ -400,6 +407,17 @@ export class ClusterReader {
       this.health = { state: 'unhealthy', reason };
     } else if (outcome === 'transient' || outcome === 'throttle') {
       logger?.debug({ cluster: this.name, err: describe(error) }, 'CloudWatch: request failed, retrying');
+      // one failure is a blip; failures in a row for a while are an outage the operator must see
+      const now = performance.now();
+      this.failingSince ||= now;
+      if (outcome === 'transient' && now - this.failingSince >= FAILING_UNHEALTHY_MS) {
+        const reason = `cannot reach CloudWatch Logs (${target.endpoint ?? 'AWS'}) for ${Math.round((now - this.failingSince) / 1000)} s: ${describe(error)}`;
+        this.health = { state: 'unhealthy', reason };
+        if (now - this.lastFailingWarning >= FAILING_LOG_EVERY_MS) {
+          this.lastFailingWarning = now;
+          logger?.warn({ cluster: this.name, log_group: target.logGroup, err: describe(error) }, 'CloudWatch: requests keep failing; retrying');
+        }
+      }
     }
   }
 }

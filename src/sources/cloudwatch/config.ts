@@ -51,10 +51,11 @@
 //     skew_ms: 1500                           overlap of consecutive head reads
 //     max_tps: 5                              FilterLogEvents requests per second for the region (quota: 5)
 //     request_timeout: 10                     seconds before a hanging request is retried
-import { isMap, isScalar, isSeq, parse as parseYaml, type Node } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { ConfigView } from '../../core/config-view.js';
 import { KawaError } from '../../core/errors.js';
 import { clusterOf, logGroupOf } from '../eks.js';
+import { findPlugin, initInteger, initString } from '../plugins.js';
 
 /** One cluster of a fleet: its log group, where it is, and how to reach it. */
 export interface ClusterTarget {
@@ -154,34 +155,19 @@ export function targetsOf(c: CloudWatchConfig): ClusterTarget[] {
  * whether the cluster and region are present is checked when the source opens.
  */
 export function readCloudWatchConfig(view: ConfigView): CloudWatchConfig | undefined {
-  const plugin = findPlugin(view);
+  const plugin = findPlugin(view, PLUGIN_NAME);
   if (!plugin && !view.has(['cloudwatch'])) return undefined;
   const c = defaultCloudWatchConfig();
   if (plugin) {
-    const init = initConfig(view, plugin.index);
-    const p = ['plugins', plugin.index, 'open_params'];
-    c.cluster = (view.str(p) ?? '').trim();
-    const str = (key: string) => {
-      const v = init[key];
-      if (v === undefined || v === null) return undefined;
-      if (typeof v !== 'string') view.fail(['plugins', plugin.index, 'init_config', key], `init_config.${key} must be a string`);
-      return v as string;
-    };
-    const num = (key: string, fallback: number) => {
-      const v = init[key];
-      if (v === undefined || v === null) return fallback;
-      const n = typeof v === 'number' ? v : Number(v);
-      if (!Number.isInteger(n) || n < 0) view.fail(['plugins', plugin.index, 'init_config', key], `init_config.${key} must be an integer >= 0, not ${JSON.stringify(v)}`);
-      return n;
-    };
-    c.region = str('region') || undefined;
-    c.profile = str('profile') || undefined;
+    c.cluster = plugin.openParams;
+    c.region = initString(view, plugin, 'region') || undefined;
+    c.profile = initString(view, plugin, 'profile') || undefined;
     // 0 means "the default", as in the plugin
-    c.shiftMs = (num('shift', 0) || c.shiftMs / 1000) * 1000;
-    c.pollingIntervalMs = (num('polling_interval', 0) || c.pollingIntervalMs / 1000) * 1000;
-    c.bufferSize = Math.max(MIN_BUFFER_SIZE, num('buffer_size', 0) || c.bufferSize);
-    c.maxEventSize = num('max_event_size', c.maxEventSize);
-    if (init.use_async !== undefined && typeof init.use_async !== 'boolean') view.fail(['plugins', plugin.index, 'init_config', 'use_async'], 'init_config.use_async must be true or false');
+    c.shiftMs = (initInteger(view, plugin, 'shift', 0) || c.shiftMs / 1000) * 1000;
+    c.pollingIntervalMs = (initInteger(view, plugin, 'polling_interval', 0) || c.pollingIntervalMs / 1000) * 1000;
+    c.bufferSize = Math.max(MIN_BUFFER_SIZE, initInteger(view, plugin, 'buffer_size', 0) || c.bufferSize);
+    c.maxEventSize = initInteger(view, plugin, 'max_event_size', c.maxEventSize);
+    if (plugin.initConfig.use_async !== undefined && typeof plugin.initConfig.use_async !== 'boolean') view.fail(plugin.at('use_async'), 'init_config.use_async must be true or false');
   }
   const k = (key: string) => ['cloudwatch', key];
   if (view.has(['cloudwatch']) && !isMap(view.node(['cloudwatch']))) view.fail(['cloudwatch'], 'cloudwatch must be a mapping');
@@ -307,37 +293,6 @@ function known(view: ConfigView, at: (string | number)[], keys: string[]): void 
     const k = isScalar(pair.key) ? String(pair.key.value) : '';
     if (!keys.includes(k)) view.fail([...at, k], `unknown key '${k}' (one of ${keys.join(', ')})`);
   }
-}
-
-/** The k8saudit-eks entry of `plugins`, when load_plugins (if present) lists it. */
-function findPlugin(view: ConfigView): { index: number } | undefined {
-  const plugins = view.node(['plugins']);
-  if (plugins === undefined || (isScalar(plugins) && plugins.value === null)) return undefined;
-  if (!isSeq(plugins)) return view.fail(['plugins'], 'plugins must be a sequence of plugin entries');
-  const index = plugins.items.findIndex((item) => isMap(item) && (item.toJSON() as { name?: unknown }).name === PLUGIN_NAME);
-  if (index < 0) return undefined;
-  // Falco loads every configured plugin when load_plugins is absent, and only the listed ones when present
-  const load = view.has(['load_plugins']) ? view.strList(['load_plugins']) ?? [] : undefined;
-  if (load && !load.includes(PLUGIN_NAME)) return undefined;
-  return { index };
-}
-
-/** init_config as a mapping: Falco accepts a YAML mapping or a JSON text ("" = {}). */
-function initConfig(view: ConfigView, index: number): Record<string, unknown> {
-  const path = ['plugins', index, 'init_config'];
-  const node = view.node(path) as Node | undefined;
-  if (node === undefined || (isScalar(node) && (node.value === null || node.value === ''))) return {};
-  if (isMap(node)) return node.toJSON() as Record<string, unknown>;
-  if (isScalar(node) && typeof node.value === 'string') {
-    let parsed: unknown;
-    try {
-      parsed = parseYaml(node.value);
-    } catch (e) {
-      return view.fail(path, `init_config is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
-    }
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  }
-  return view.fail(path, 'init_config must be a mapping or a JSON object text');
 }
 
 export interface CloudWatchFlags {

@@ -20,7 +20,7 @@ export const cloudWatchSource = defineSource({
     { flags: '--max-tps <n>', description: 'FilterLogEvents requests per second per account and region (cloudwatch.max_tps; AWS allows 5, shared)' },
   ],
   selector: 'cloudwatch',
-  configSelects: true,
+  configSelects: (config) => config !== undefined,
   service: (config: CloudWatchConfig) => config.since === undefined,
   defaultWorkers: async (config: CloudWatchConfig) => (config.since === undefined ? 0 : availableParallelism()),
   readConfig: (view) => readCloudWatchConfig(view),

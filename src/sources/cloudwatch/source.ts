@@ -19,6 +19,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsyncQueue } from '../../core/async-queue.js';
 import { KawaError } from '../../core/errors.js';
+import { checkWritableDir, checkWritableFile } from '../../core/writable.js';
 import type { Logger } from '../../core/logger.js';
 import type { MetricsRegistry } from '../../core/metrics.js';
 import type { Source, SourceBatch, SourceProgress } from '../../pipeline/types.js';
@@ -100,6 +101,10 @@ export class CloudWatchSource implements Source {
     }
     if (fleet && config.checkpoint && !(existsSync(config.checkpoint) && statSync(config.checkpoint).isDirectory())) {
       throw new KawaError('KAWA_ERR_CONFIG', `with several clusters, cloudwatch.checkpoint names a directory (one file per cluster): ${config.checkpoint} is not one`);
+    }
+    if (config.checkpoint) {
+      if (fleet) checkWritableDir(config.checkpoint, 'cloudwatch.checkpoint', 'KAWA_ERR_CHECKPOINT');
+      else checkWritableFile(config.checkpoint, 'cloudwatch.checkpoint', 'KAWA_ERR_CHECKPOINT');
     }
     // the region of clusters that name none: the configuration's, else the SDK's (AWS_REGION, the profile)
     let region = config.region ?? '';

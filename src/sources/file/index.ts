@@ -3,11 +3,14 @@
 // by byte ranges themselves.
 import { availableParallelism } from 'node:os';
 import { defineSource } from '../kind.js';
+import { findPlugin, initInteger } from '../plugins.js';
 import { FileSource, planInputs } from './source.js';
 
 export interface FileSourceConfig {
   /** Files, directories and '-' (stdin), in the order given. */
   inputs: string[];
+  /** The k8saudit plugin block's maxEventSize, when it named the input. */
+  maxEventSize?: number;
 }
 
 /** Inputs smaller than this are evaluated on the main thread unless --workers says otherwise: starting a
@@ -21,10 +24,19 @@ export const fileSource = defineSource({
   description: 'files, directories or stdin (-e PATH, repeatable)',
   flags: [{ flags: '-e, --events <file>', description: 'events: JSON lines, JSON documents, .gz, a directory, or - for stdin (repeatable)', repeatable: true }],
   selector: 'events',
-  configSelects: false,
+  configSelects: (config) => config !== undefined,
   service: () => false,
-  readConfig: () => undefined,
-  applyFlags: (_base, flags) => ({ inputs: (flags.events as string[] | undefined) ?? [] }),
+  // Falco's k8saudit plugin with a path as open_params reads that file or folder once, as `-e PATH` does
+  readConfig: (view): FileSourceConfig | undefined => {
+    const plugin = findPlugin(view, 'k8saudit');
+    if (!plugin || !plugin.openParams || /^https?:\/\//.test(plugin.openParams)) return undefined;
+    if (plugin.openParams.startsWith('file://')) {
+      view.fail(['plugins', plugin.index, 'open_params'], 'kawa does not follow a growing file (file://): read it once with a plain path, or kawa run -e PATH');
+    }
+    return { inputs: [plugin.openParams], maxEventSize: initInteger(view, plugin, 'maxEventSize', 262_144) };
+  },
+  applyFlags: (base, flags) => ({ ...base, inputs: (flags.events as string[] | undefined) ?? base?.inputs ?? [] }),
+  engineOptions: (config: FileSourceConfig) => (config.maxEventSize !== undefined ? { maxEventSize: config.maxEventSize } : {}),
   defaultWorkers: async (config: FileSourceConfig) => ((await planInputs(config.inputs)).bytes >= POOL_MIN_BYTES ? availableParallelism() : 0),
   open: async (config: FileSourceConfig, ctx) => {
     const plan = await planInputs(config.inputs);

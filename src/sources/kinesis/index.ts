@@ -17,7 +17,7 @@ export const kinesisSource = defineSource({
     { flags: '--alert-table <name>', description: 'DynamoDB table making alerts exactly-once across processes (Kinesis)' },
   ],
   selector: 'kinesis',
-  configSelects: true,
+  configSelects: (config) => config !== undefined,
   service: () => true,
   readConfig: (view) => readKinesisConfig(view),
   applyFlags: (base: KinesisConfig | undefined, flags): KinesisConfig => applyKinesisFlags(base, flags),

@@ -25,6 +25,10 @@ export interface WebhookConfig {
   tokenFile?: string;
   maxBodyBytes: number;
   queue: number;
+  /** Set from Falco's k8saudit plugin block (which also selects the webhook as the source). */
+  plugin?: boolean;
+  /** The plugin block's maxEventSize: events larger (compact) are rejected. */
+  maxEventSize?: number;
 }
 
 export function readWebhookConfig(view: ConfigView): WebhookConfig {
