@@ -249,7 +249,7 @@ export class FileSource implements Source {
 
 /**
  * The size of a file the workers can read by byte ranges: a regular, uncompressed file whose first non-blank
- * line is a whole JSON value (so the framer would read it as JSON lines); else 0.
+ * line is a whole JSON value (so the framer would read it as JSON lines) ended by '\n'; else 0.
  */
 async function jsonLinesSize(file: string): Promise<number> {
   try {
@@ -266,6 +266,9 @@ async function jsonLinesSize(file: string): Promise<number> {
         // a first line longer than the head is not worth splitting for
         if (nl < 0 && bytesRead < info.size) return 0;
         const line = head.subarray(at, nl < 0 ? bytesRead : nl);
+        // lines ended by a lone '\r': ranges are cut at '\n', so one range would hold the whole file
+        const cr = line.indexOf(0x0d);
+        if (cr >= 0 && cr < line.length - 1) return 0;
         let last = line.length - 1;
         while (last >= 0 && (line[last] === 0x20 || line[last] === 0x09 || line[last] === 0x0d)) last--;
         if (last >= 0) return line[last] === 0x7d || line[last] === 0x5d ? info.size : 0;
