@@ -15,8 +15,12 @@
 // counted), and a `kawa:` line of input counters when something was skipped, cut or not recognised. A
 // progress bar (events/s, bytes, ETA) is drawn on stderr when it is a terminal; --summary (implied on a
 // terminal) ends with a line of events, bytes, seconds, events/s and alerts.
-// Exit status: 0 after a run (bad events do not fail it); 1 when the rules do not load, or when an output lost
-// alerts (it says how many); 2 on bad usage. A reader of stdout that goes away first (`| head`) ends it with 0.
+// An input that cannot be read to its end (a damaged gzip, a file that fails to open or to read) is reported
+// with its code and place, what came before the damage is evaluated, and the run goes on with the next input.
+// Exit status: 0 after a run (bad events and damaged inputs do not fail it); 1 when the rules do not load,
+// when an output lost alerts (it says how many), or with --fail-on-damaged-input when an input was damaged or
+// unreadable (after reading everything else); 2 on bad usage. A reader of stdout that goes away first
+// (`| head`) ends it with 0.
 import type { Command } from 'commander';
 import { AlertStats } from '../alerts/stats.js';
 import { parseFalcoConfig, readFalcoConfig, type FalcoConfig } from '../config/falco-config.js';
@@ -39,6 +43,7 @@ interface RunOptions {
   option?: string[];
   workers?: number;
   summary?: boolean;
+  failOnDamagedInput?: boolean;
   [sourceFlag: string]: unknown;
 }
 
@@ -61,6 +66,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('-o, --option <key=value>', 'override a configuration key (repeatable)', collect)
     .option('--workers <n>', 'worker threads (0: evaluate on the main thread; default: one per core for inputs of 8 MiB or more)', parseWorkers)
     .option('--summary', 'end with events, bytes, seconds, events/s and alerts on stderr (always on a terminal)')
+    .option('--fail-on-damaged-input', 'exit 1 after a run over files in which an input could not be read to its end (damaged gzip, read error); default: report it and exit 0')
     .action(async (opts: RunOptions) => {
       setExit(await run(opts));
     });
@@ -170,5 +176,6 @@ async function replay(common: { config: FalcoConfig; source: SelectedSource; rul
     process.stderr.write(`kawa: ${events} events, ${read.bytes} bytes in ${seconds.toFixed(2)} s: `
       + `${Math.round(events / Math.max(seconds, 1e-6))} events/s, ${alerts} alerts, ${r.workers ? `${r.workers} workers` : 'main thread'}\n`);
   }
-  return lostTotal ? 1 : 0;
+  // every input was read; one that could not be read to its end was reported with its place
+  return lostTotal || (opts.failOnDamagedInput && read.incomplete) ? 1 : 0;
 }

@@ -76,8 +76,9 @@ export interface Source extends AsyncIterable<SourceBatch> {
   detail?(): Record<string, unknown>;
   /** Stops producing; batches already handed out are still acknowledged through their ack(). */
   close(): Promise<void>;
-  /** What it read so far: bytes, and payloads framed (those skipped before evaluation included). */
-  readonly read?: { bytes: number; payloads: number };
+  /** What it read so far: bytes, payloads framed (those skipped before evaluation included), and inputs
+   *  it could not read to their end (damaged or unreadable: what came before was read). */
+  readonly read?: { bytes: number; payloads: number; incomplete?: number };
   /** How far a source that ends has come (a progress bar). */
   progress?(): SourceProgress;
 }

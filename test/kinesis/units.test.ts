@@ -14,18 +14,18 @@ import { controlRecord, dataRecord, GROUP, makeEvents, startLocalAws, type Local
 const accept = { logGroups: [GROUP], logStreamPrefix: 'kube-apiserver-audit-' };
 
 describe('decodeRecord', () => {
-  it('data, control, filtered, poison, unknown fields', () => {
-    const d = decodeRecord(dataRecord(makeEvents(0, 3)), accept);
+  it('data, control, filtered, poison, unknown fields', async () => {
+    const d = await decodeRecord(dataRecord(makeEvents(0, 3)), accept);
     expect(d.kind).toBe('data');
     if (d.kind === 'data') expect(d.events.map((e) => e.id)).toEqual(makeEvents(0, 3).map((e) => e.id));
-    expect(decodeRecord(controlRecord(), accept).kind).toBe('control');
-    expect(decodeRecord(dataRecord(makeEvents(0, 1), 'kube-scheduler-1'), accept).kind).toBe('filtered');
-    expect(decodeRecord(dataRecord(makeEvents(0, 1), 'kube-apiserver-audit-1', '/aws/eks/other/cluster'), accept).kind).toBe('filtered');
-    expect(decodeRecord(new Uint8Array([0x1f, 0x8b, 1]), accept).kind).toBe('poison');
-    expect(decodeRecord(gzipSync('{"messageType":"DATA_MESSAGE"'), accept).kind).toBe('poison');
-    expect(decodeRecord(gzipSync('{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[{"id":1}]}'), { logGroups: [], logStreamPrefix: '' }).kind).toBe('poison');
+    expect((await decodeRecord(controlRecord(), accept)).kind).toBe('control');
+    expect((await decodeRecord(dataRecord(makeEvents(0, 1), 'kube-scheduler-1'), accept)).kind).toBe('filtered');
+    expect((await decodeRecord(dataRecord(makeEvents(0, 1), 'kube-apiserver-audit-1', '/aws/eks/other/cluster'), accept)).kind).toBe('filtered');
+    expect((await decodeRecord(new Uint8Array([0x1f, 0x8b, 1]), accept)).kind).toBe('poison');
+    expect((await decodeRecord(gzipSync('{"messageType":"DATA_MESSAGE"'), accept)).kind).toBe('poison');
+    expect((await decodeRecord(gzipSync('{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[{"id":1}]}'), { logGroups: [], logStreamPrefix: '' })).kind).toBe('poison');
     const extra = gzipSync(JSON.stringify({ messageType: 'DATA_MESSAGE', logGroup: GROUP, logStream: 'kube-apiserver-audit-x', logEvents: [{ id: '1', timestamp: 1, message: 'm', new: true }], policyLevel: 'x' }));
-    expect(decodeRecord(extra, accept)).toMatchObject({ kind: 'data', events: [{ id: '1', message: 'm' }] });
+    expect(await decodeRecord(extra, accept)).toMatchObject({ kind: 'data', events: [{ id: '1', message: 'm' }] });
   });
 });
 

@@ -66,6 +66,16 @@ export class BatchBuilder {
     this.open = -1;
   }
 
+  /** The open payload's bytes so far (valid until the next write). */
+  openView(): Uint8Array {
+    return this.data.subarray(this.open < 0 ? this.end : this.open, this.end);
+  }
+
+  /** Keeps the first `length` bytes of the open payload. */
+  truncateOpen(length: number): void {
+    if (this.open >= 0) this.end = Math.min(this.end, this.open + length);
+  }
+
   /** Forgets the open payload's bytes. */
   discard(): void {
     if (this.open >= 0) this.end = this.open;

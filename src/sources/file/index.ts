@@ -13,6 +13,10 @@ export interface FileSourceConfig {
   maxEventSize?: number;
 }
 
+/** Report kinds (each counted in the run's summary) of an input not read to its end. */
+const DAMAGED = 'damaged input';
+const UNREADABLE = 'unreadable input';
+
 /** Inputs smaller than this are evaluated on the main thread unless --workers says otherwise: starting a
  *  thread costs about 100 ms, more than it saves on a small input. */
 const POOL_MIN_BYTES = 8 << 20;
@@ -43,8 +47,10 @@ export const fileSource = defineSource({
     return new FileSource(plan.files, {
       totalBytes: plan.sized ? plan.bytes : 0,
       rangeBytes: ctx.workers > 0 ? RANGE_BYTES : 0,
-    onTooLarge: (file, line, length) =>
-      ctx.report('too large', 'KAWA_ERR_EVENT_TOO_LARGE', `${file}:${line}`, `${length} bytes, more than the line limit, skipped`),
+      onTooLarge: (file, line, length) =>
+        ctx.report('too large', 'KAWA_ERR_EVENT_TOO_LARGE', `${file}:${line}`, `${length} bytes, more than the line limit, skipped`),
+      onDamaged: (file, line, code, message) =>
+        ctx.report(code === 'KAWA_ERR_INPUT_DAMAGED' ? DAMAGED : UNREADABLE, code, line ? `${file}:${line}` : file, message),
     });
   },
 });

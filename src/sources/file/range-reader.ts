@@ -18,11 +18,6 @@ export interface RangeReadOptions {
   batchEvents: number;
 }
 
-const isBlankLine = (b: Uint8Array) => {
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0x20 && b[i] !== 0x09 && b[i] !== 0x0d) return false;
-  return true;
-};
-
 /** Calls onBatch with the range's payloads in batches (line numbers relative to the range), in order. */
 export function readRange(range: ByteRange, opts: RangeReadOptions, onBatch: (batch: EventBatch) => void): RangeOutcome {
   const fd = openSync(range.file, 'r');
@@ -69,13 +64,10 @@ function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOp
   };
   const splitter = new LineSplitter({
     line: (bytes, lineNo) => {
-      outcome.lines++;
-      if (isBlankLine(bytes)) return;
       builder.add(bytes, lineNo);
       if (builder.count >= opts.batchEvents) cut();
     },
     tooLong: (lineNo, length) => {
-      outcome.lines++;
       outcome.tooLarge.push({ line: lineNo, length });
     },
   }, opts.maxLineBytes);
@@ -102,6 +94,7 @@ function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOp
   }
   splitter.end();
   cut();
+  outcome.lines = splitter.lines;
   outcome.payloads = payloadLines.length;
   outcome.payloadLines = Uint32Array.from(payloadLines);
   return outcome;

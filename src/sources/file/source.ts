@@ -7,20 +7,23 @@
 // while the queue is full. A batch is handed over when it is full, or `flushMs` after its first payload when
 // the input is slow (stdin fed at a steady rate), so an event never waits for a batch to fill.
 //
+// A damaged input does not end the run: a gzip that is corrupt, cut short or followed by bytes that are not
+// gzip gives what can be read of it (gunzip.ts), a file that fails to open or to read gives what was read,
+// and either is reported with its code and place (onDamaged) before the next input is read.
+//
 // With `rangeBytes`, a large JSON-lines file is not read here at all: it becomes batches that each name a
 // byte range, and the evaluator's workers read their ranges themselves (range-reader.ts). Such a batch
 // learns its payloads' line numbers when its result comes back (settle(), in order). Gzip, stdin and
 // pretty-printed documents are always read here.
-import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { AsyncQueue } from '../../core/async-queue.js';
-import { KawaError } from '../../core/errors.js';
+import { KawaError, type KawaErrorCode } from '../../core/errors.js';
 import type { Evaluation, RangeOutcome, Source, SourceBatch, SourceProgress } from '../../pipeline/types.js';
 import { BatchBuilder, type EventBatch } from './batch.js';
 import { Framer } from './framer.js';
+import { gunzip, type GzipDamage } from './gunzip.js';
 import { LineSplitter } from './lines.js';
 import { readRange } from './range-reader.js';
 
@@ -45,6 +48,13 @@ export interface SourceOptions {
   rangeBytes?: number;
   /** Called for every skipped line or document (file, line, message); default: nothing. */
   onTooLarge?: (file: string, line: number, length: number) => void;
+  /**
+   * Called when an input could not be read to its end (what was read before is evaluated, and the next
+   * input is read): KAWA_ERR_INPUT_DAMAGED for gzip data that is corrupt, cut short or followed by other
+   * bytes, KAWA_ERR_INPUT_READ for a file that failed to open or to read. `line` is the line being read when
+   * it happened (0: none was).
+   */
+  onDamaged?: (file: string, line: number, code: KawaErrorCode, message: string) => void;
   /** Replaces process.stdin for '-' (tests). */
   stdin?: Readable;
 }
@@ -55,6 +65,8 @@ export interface SourceStats {
   bytes: number;
   payloads: number;
   tooLarge: number;
+  /** Inputs not read to their end. */
+  damaged: number;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
@@ -97,9 +109,9 @@ export async function planInputs(inputs: string[]): Promise<{ files: string[]; b
 
 export class FileSource implements Source {
   readonly name = 'file';
-  readonly stats: SourceStats = { files: 0, bytes: 0, payloads: 0, tooLarge: 0 };
+  readonly stats: SourceStats = { files: 0, bytes: 0, payloads: 0, tooLarge: 0, damaged: 0 };
   private queue: AsyncQueue<SourceBatch> | undefined;
-  private readonly opts: Required<Omit<SourceOptions, 'onTooLarge' | 'stdin' | 'totalBytes'>> & Pick<SourceOptions, 'onTooLarge' | 'stdin'>;
+  private readonly opts: Required<Omit<SourceOptions, 'onTooLarge' | 'onDamaged' | 'stdin' | 'totalBytes'>> & Pick<SourceOptions, 'onTooLarge' | 'onDamaged' | 'stdin'>;
   private readonly totalBytes: number;
 
   constructor(private readonly inputs: string[], options: SourceOptions = {}) {
@@ -113,12 +125,13 @@ export class FileSource implements Source {
       flushMs: options.flushMs ?? 10,
       rangeBytes: options.rangeBytes ?? 0,
       onTooLarge: options.onTooLarge,
+      onDamaged: options.onDamaged,
       stdin: options.stdin,
     };
   }
 
-  get read(): { bytes: number; payloads: number } {
-    return { bytes: this.stats.bytes, payloads: this.stats.payloads + this.stats.tooLarge };
+  get read(): { bytes: number; payloads: number; incomplete: number } {
+    return { bytes: this.stats.bytes, payloads: this.stats.payloads + this.stats.tooLarge, incomplete: this.stats.damaged };
   }
 
   progress(): SourceProgress {
@@ -212,7 +225,18 @@ export class FileSource implements Source {
       line: (b, n) => { framer.line(b, n); cut(false); },
       tooLong: tooLarge,
     }, this.opts.maxLineBytes);
-    const stream = await openInput(file, this.opts.stdin);
+    const damaged = (code: KawaErrorCode, message: string) => {
+      this.stats.damaged++;
+      this.opts.onDamaged?.(file, lines.reading, code, message);
+    };
+    let input: Input;
+    try {
+      input = await openInput(file, this.opts.stdin);
+    } catch (e) {
+      damaged('KAWA_ERR_INPUT_READ', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return;
+    }
+    const stream = input.gzip ? gunzip(input.bytes, (d) => damaged('KAWA_ERR_INPUT_DAMAGED', describe(d)), file === '-' ? undefined : file) : input.bytes;
     const chunks = stream[Symbol.asyncIterator]();
     let next: Promise<IteratorResult<unknown>> | undefined;
     try {
@@ -234,22 +258,32 @@ export class FileSource implements Source {
         for (const batch of ready.splice(0)) await queue.put(batch);
         if (queue.ended) return;
       }
-      lines.end();
-      framer.end();
-      cut(true);
-      for (const batch of ready.splice(0)) await queue.put(batch);
     } catch (e) {
       if (e instanceof KawaError) throw e;
-      throw new KawaError('KAWA_ERR_INPUT_READ', `cannot read ${file}: ${(e as Error).message}`);
+      // what was read before stays: it is framed and evaluated below
+      damaged('KAWA_ERR_INPUT_READ', `cannot read ${file} to its end: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     } finally {
-      if (file !== '-') stream.destroy();
+      input.close();
+      // a gzip reader stopped early lets go of its zlib stream
+      chunks.return?.(undefined).catch(() => undefined);
     }
+    lines.end();
+    framer.end();
+    cut(true);
+    for (const batch of ready.splice(0)) await queue.put(batch);
   }
+}
+
+function describe(d: GzipDamage): string {
+  const found = `found at compressed byte ${d.approximate ? 'about ' : ''}${d.at}: ${d.message}`;
+  if (d.kind === 'trailing') return `gzip data followed by bytes that are not gzip (${found}): they are ignored`;
+  if (d.kind === 'cut') return `gzip data cut short (${found}): read up to there`;
+  return `damaged gzip data (${found}): read up to there, the rest of the input is skipped`;
 }
 
 /**
  * The size of a file the workers can read by byte ranges: a regular, uncompressed file whose first non-blank
- * line is a whole JSON value (so the framer would read it as JSON lines); else 0.
+ * line is a whole JSON value (so the framer would read it as JSON lines) ended by '\n'; else 0.
  */
 async function jsonLinesSize(file: string): Promise<number> {
   try {
@@ -266,6 +300,9 @@ async function jsonLinesSize(file: string): Promise<number> {
         // a first line longer than the head is not worth splitting for
         if (nl < 0 && bytesRead < info.size) return 0;
         const line = head.subarray(at, nl < 0 ? bytesRead : nl);
+        // lines ended by a lone '\r': ranges are cut at '\n', so one range would hold the whole file
+        const cr = line.indexOf(0x0d);
+        if (cr >= 0 && cr < line.length - 1) return 0;
         let last = line.length - 1;
         while (last >= 0 && (line[last] === 0x20 || line[last] === 0x09 || line[last] === 0x0d)) last--;
         if (last >= 0) return line[last] === 0x7d || line[last] === 0x5d ? info.size : 0;
@@ -292,37 +329,45 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
   }
 }
 
-/** The input's bytes, gunzipped when they start with the gzip magic. */
-async function openInput(file: string, stdin?: Readable): Promise<Readable> {
-  if (file === '-') {
-    // peek at the first chunk for the gzip magic, then replay it in front of the rest
-    const chunks = (stdin ?? process.stdin)[Symbol.asyncIterator]();
-    const first = await chunks.next();
-    const replay = Readable.from((async function* () {
-      if (first.done) return;
-      yield first.value as Uint8Array;
-      for (let c = await chunks.next(); !c.done; c = await chunks.next()) yield c.value as Uint8Array;
-    })(), { objectMode: false });
-    return !first.done && isGzip(first.value as Uint8Array) ? replay.pipe(createGunzip()) : replay;
-  }
-  let gz = false;
+interface Input {
+  /** The input's bytes as they are. */
+  bytes: AsyncIterable<Uint8Array>;
+  /** They start with the gzip magic. */
+  gzip: boolean;
+  close(): void;
+}
+
+/** Opens an input and looks at its first bytes. Throws when it cannot be opened or read at all. */
+async function openInput(file: string, stdin?: Readable): Promise<Input> {
+  const stream = file === '-' ? stdin ?? process.stdin : (await open(file, 'r')).createReadStream({ highWaterMark: 1 << 20 });
+  const close = () => {
+    if (file !== '-') stream.destroy();
+  };
   try {
-    const fh = await open(file, 'r');
-    try {
-      const head = new Uint8Array(2);
-      const { bytesRead } = await fh.read(head, 0, 2, 0);
-      gz = bytesRead === 2 && isGzip(head);
-    } finally {
-      await fh.close();
+    const chunks = stream[Symbol.asyncIterator]();
+    // the first chunk (two bytes at least, for the magic), then put back in front of the rest
+    const head: Uint8Array[] = [];
+    let headBytes = 0;
+    let ended = false;
+    while (headBytes < 2 && !ended) {
+      const c = await chunks.next();
+      if (c.done) ended = true;
+      else {
+        head.push(c.value as Uint8Array);
+        headBytes += (c.value as Uint8Array).length;
+      }
     }
+    const first = Buffer.concat(head, headBytes);
+    const bytes = (async function* () {
+      if (headBytes) yield new Uint8Array(first.buffer, first.byteOffset, first.length);
+      if (ended) return;
+      for (let c = await chunks.next(); !c.done; c = await chunks.next()) yield c.value as Uint8Array;
+    })();
+    return { bytes, gzip: isGzip(first), close };
   } catch (e) {
-    throw new KawaError('KAWA_ERR_INPUT_READ', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    close();
+    throw e;
   }
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  if (!gz) return raw;
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  raw.on('error', (e) => gunzip.destroy(e));
-  return raw.pipe(gunzip);
 }
 
 function isGzip(b: Uint8Array): boolean {

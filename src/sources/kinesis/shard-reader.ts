@@ -19,7 +19,7 @@ import { LATEST, SHARD_END, TRIM_HORIZON } from './leases/table.js';
 import type { Logger } from '../../core/logger.js';
 import { AckWindow, type Ticket } from '../../core/ack-window.js';
 import type { KinesisConfig } from './config.js';
-import { decodeRecord, type LogEvent } from './decode.js';
+import { decodeRecord, type Decoded, type LogEvent } from './decode.js';
 import type { KinesisMetrics } from './metrics.js';
 
 /** One GetRecords response in the shard's ack window: its last sequence number, and whether any of it was
@@ -51,7 +51,8 @@ export interface ReaderContext {
   wake(): void;
   logger?: Logger;
   metrics?: KinesisMetrics;
-  onSkip?(kind: 'control' | 'filtered' | 'poison'): void;
+  /** A record not evaluated; a poison one with its cause. */
+  onSkip?(d: Exclude<Decoded, { kind: 'data' }>): void;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -219,14 +220,17 @@ export class ShardReader {
       if (records.length) {
         const events: Fetched['events'] = [];
         for (const r of records) {
-          const d = decodeRecord(r.Data ?? new Uint8Array(), { logGroups: c.logGroups, logStreamPrefix: c.logStreamPrefix });
+          const d = await decodeRecord(r.Data ?? new Uint8Array(), { logGroups: c.logGroups, logStreamPrefix: c.logStreamPrefix });
           if (d.kind === 'data') {
             for (const ev of d.events) events.push({ ...ev, logGroup: d.logGroup, ...(d.owner ? { owner: d.owner } : {}) });
           } else {
-            this.ctx.onSkip?.(d.kind);
-            if (d.kind === 'poison') this.ctx.logger?.warn({ shard: this.shardId, seq: r.SequenceNumber, reason: d.reason }, 'record not decodable: skipped');
+            this.ctx.onSkip?.(d);
+            if (d.kind === 'poison') this.ctx.logger?.warn({ shard: this.shardId, seq: r.SequenceNumber, cause: d.cause, reason: d.reason }, 'record not decodable: skipped');
           }
         }
+        // decoding takes turns of the event loop: the reader may have been stopped meanwhile, and what it
+        // fetched is then read again by the next owner from the checkpoint
+        if (signal.aborted) return;
         this.lastFetched = records[records.length - 1]!.SequenceNumber!;
         const entry = this.acks.push({ seq: this.lastFetched, handed: false });
         if (events.length) {

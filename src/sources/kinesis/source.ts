@@ -189,9 +189,10 @@ export class KinesisSource implements Source {
       kinesis: this.kinesis, stream: this.config, config: this.config, manager: this.manager,
       drainMs: this.opts.drainMs ?? this.config.leases.leaseDurationMs / 2,
       wake: () => this.wake(), logger: this.opts.logger, metrics: this.metrics,
-      onSkip: (kind) => {
-        this.stats[kind]++;
-        this.metrics?.skipped.inc({ kind });
+      onSkip: (d) => {
+        this.stats[d.kind]++;
+        this.metrics?.skipped.inc({ kind: d.kind });
+        if (d.kind === 'poison') this.metrics?.poison.inc({ cause: d.cause });
       },
     });
     this.readers.set(t.shardId, reader);
