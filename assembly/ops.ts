@@ -5,7 +5,7 @@
 // the operator tests can drive every operator directly; only the test build exports it (test-exports.ts).
 //
 // Right operand encodings read here (all integers little-endian; src/compile/compiler.ts writes them into
-// the program's constant pool, src/compile/regex.ts compiles regex programs). The VM evaluates `in` and
+// the program's constant pool, src/regex/regex.ts compiles regex programs). The VM evaluates `in` and
 // `intersects` against its own sorted sets; the value list below is what compareString/compareValue take.
 //   string operators          the bytes of the string (a glob pattern for GLOB/IGLOB)
 //   REGEX                     a compiled regex program (assembly/regex.ts)

@@ -1,4 +1,4 @@
-// Runs a regular expression compiled by src/compile/regex.ts against a whole value, in time linear in the
+// Runs a regular expression compiled by src/regex/regex.ts against a whole value, in time linear in the
 // value. A program is either a DFA (one table lookup per byte) or, when no small DFA exists or the pattern
 // has `^`/`$` assertions inside it, a Thompson NFA simulated in lockstep: every live state advances on the
 // same byte, with sparse sets so each state is visited at most once per byte. There is no backtracking, so

@@ -18,7 +18,7 @@ import { ByteWriter } from './byte-writer.js';
 import * as B from './bytecode.js';
 import { Mod, Op, modId, opId, xfId } from './opcodes.js';
 import { encodePrefixTable } from './prefix-table.js';
-import { compileRegex } from './regex.js';
+import { compileRegex } from '../regex/regex.js';
 
 /** What a value source yields: its type and whether it is a list. */
 export interface OperandType { type: 'string' | 'uint64'; list: boolean }

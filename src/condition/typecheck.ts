@@ -5,7 +5,7 @@
 import type { CheckExpr, Expr, FieldRef, Operand, RightValue, StringValue, Transformer, TransformerArg } from './ast.js';
 import { parseOperandPrefix } from './parser.js';
 import { findField } from '../fields/registry.js';
-import { validateRegex } from '../compile/regex.js';
+import { validateRegex } from '../regex/regex.js';
 
 export interface TypeProblem { message: string; at: number }
 

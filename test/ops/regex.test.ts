@@ -1,7 +1,7 @@
 // The regex operator: RE2 POSIX syntax accepted/rejected by the TypeScript compiler, whole-value matching
 // and linear-time execution in WebAssembly.
 import { describe, expect, it } from 'vitest';
-import { compileRegex, validateRegex } from '../../src/compile/regex.js';
+import { compileRegex, validateRegex } from '../../src/regex/regex.js';
 import { regexMatches, regexMatches as match, runProgram } from './wasm-ops.js';
 
 describe('validateRegex', () => {

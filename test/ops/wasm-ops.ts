@@ -3,7 +3,7 @@
 // of the test build.
 import type { RawExports } from '../../src/engine/wasm-module.js';
 import { Mod, Op, ValueType, type ModId, type OpId } from '../../src/compile/opcodes.js';
-import { compileRegex } from '../../src/compile/regex.js';
+import { compileRegex } from '../../src/regex/regex.js';
 import { encodePrefixTable } from '../../src/compile/prefix-table.js';
 import { instantiateTestEngine } from '../test-wasm.js';
 

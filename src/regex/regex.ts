@@ -1,17 +1,17 @@
 // Compiles `regex` patterns to the byte program that assembly/regex.ts runs in linear time.
 //
-// Syntax: RE2 with its posix_syntax option (grammar in ./regex-syntax.ts). Semantics: the value must match
+// Syntax: RE2 with its posix_syntax option (grammar in ./syntax.ts). Semantics: the value must match
 // as a whole (Falco uses RE2::FullMatch). Matching is on UTF-8 bytes; `.`, classes and literals match whole
 // UTF-8 encoded characters, so a byte that is not part of valid UTF-8 is matched by nothing, as in RE2.
 // Error messages follow RE2's wording ("missing ): (", "invalid escape sequence: \d"); the loader
 // prefixes them with "invalid regex pattern: ".
 //
-// Stages: parse (./regex-syntax.ts) → Thompson NFA (./regex-nfa.ts) → DFA by subset construction when a
-// small one exists (./regex-dfa.ts), else the NFA is shipped. A leading `^` and a trailing `$` always
+// Stages: parse (./syntax.ts) → Thompson NFA (./nfa.ts) → DFA by subset construction when a
+// small one exists (./dfa.ts), else the NFA is shipped. A leading `^` and a trailing `$` always
 // hold in a whole-value match and are dropped, so `^…$` patterns stay DFAs.
-import { Parser, RegexSyntaxError, stripLeadingBol, stripTrailingEol } from './regex-syntax.js';
-import { Emitter, I_MATCH } from './regex-nfa.js';
-import { buildDfa } from './regex-dfa.js';
+import { Parser, RegexSyntaxError, stripLeadingBol, stripTrailingEol } from './syntax.js';
+import { Emitter, I_MATCH } from './nfa.js';
+import { buildDfa } from './dfa.js';
 
 export interface CompileOptions {
   /** Ship the NFA even when a DFA would fit (tests use it to exercise the simulation). */

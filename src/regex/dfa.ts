@@ -1,6 +1,6 @@
 // Turns a regex NFA into a DFA by subset construction, when the result stays small (layout in
 // assembly/regex.ts). Bytes that no instruction tells apart share one column of the transition table.
-import { Emitter, I_BOL, I_BYTE, I_EOL, I_JMP, I_MATCH, I_SET, I_SPLIT, KIND_DFA } from './regex-nfa.js';
+import { Emitter, I_BOL, I_BYTE, I_EOL, I_JMP, I_MATCH, I_SET, I_SPLIT, KIND_DFA } from './nfa.js';
 
 // When the program has no assertions left and its subset construction stays small, the regex is shipped as
 // a DFA: one table lookup per byte. Otherwise the NFA is shipped and simulated. Both are linear.

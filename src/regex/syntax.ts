@@ -16,7 +16,7 @@
 // \p{…}: each is an error. `^`/`$` match at line boundaries (RE2's one_line option is off), `.` matches
 // any character but '\n', and a negated class also matches '\n'.
 //
-// The tree holds code points; ./regex-nfa.ts turns it into UTF-8 byte instructions.
+// The tree holds code points; ./nfa.ts turns it into UTF-8 byte instructions.
 
 const MAX_REPEAT = 1000; // RE2's limit on a counted repetition, and on nested ones multiplied together
 const MAX_NESTING = 1000; // RE2's limit on nesting depth

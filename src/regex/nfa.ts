@@ -1,6 +1,6 @@
 // Emits the Thompson NFA for a regex syntax tree as byte-level instructions (layout in assembly/regex.ts):
 // code point sets become alternations of UTF-8 byte-range sequences, counted repetitions are expanded.
-import { fail, type Node, type Ranges } from './regex-syntax.js';
+import { fail, type Node, type Ranges } from './syntax.js';
 
 const MAX_INSTRUCTIONS = 100_000; // bounds program size and per-byte work
 
