@@ -1,6 +1,16 @@
 /**
- * kawa as a library: load Falco rules for the k8s_audit source, then evaluate Kubernetes audit events
- * against them in WebAssembly.
+ * kawa as a library: a Falco-compatible detection engine for Kubernetes audit logs.
+ *
+ * Two ways in. {@link start} runs kawa as the command line does, in one call: the configured source
+ * (files, the audit webhook, CloudWatch Logs, Kinesis), the rules, the outputs, and the alerts as events:
+ *
+ * ```ts
+ * import { start } from 'kawa';
+ * const kawa = await start({ rules: ['rules/'], source: { events: ['audit.jsonl'] } });
+ * for await (const alert of kawa.alerts()) console.log(alert.rule, alert.output);
+ * ```
+ *
+ * Or the engine alone: load rules, then evaluate audit events against them in WebAssembly:
  *
  * ```ts
  * import { loadRulesFiles, Engine } from 'kawa';
@@ -13,57 +23,42 @@
  * For throughput, pack many payloads into one buffer and call {@link Engine.evaluate} once per batch:
  * payload k is `data[offsets[k], offsets[k + 1])`.
  *
+ * This file is the whole public API: what it does not export is kawa's own business. `npm test` compares it
+ * with the committed report (etc/kawa.api.md), so a change to it is always a deliberate one.
+ *
  * @packageDocumentation
  */
 
-/** The compiled rule engine: {@link Engine.create}, {@link Engine.evaluate}, {@link Engine.evaluateOne}. */
+export { start } from './runtime/start.js';
+export type { StartOptions, Kawa, KawaAlert, KawaHealth, SourceInfo } from './runtime/start.js';
+export type { PipelineStats } from './pipeline/pipeline.js';
+export type { FlagValues } from './sources/kind.js';
+export { MetricsRegistry } from './core/metrics.js';
+
 export { Engine } from './engine/engine.js';
 export type { EngineOptions, BatchResult, Match, Rejection, RejectionReason } from './engine/engine.js';
-
-/** An engine for a single condition, evaluating each payload as it is (what `kawa eval` uses). */
 export { conditionEngine } from './engine/condition.js';
-
-/** Field extraction outside the rule VM (what `kawa extract` uses). */
 export { FieldExtractor, parseFieldSpec } from './engine/extractor.js';
-export type { FieldValue, FieldSpec } from './engine/extractor.js';
-
-/** The compiled wasm module, compiled once per process; pass it to {@link Engine.create} in workers. */
+export { EVENT_STATUS } from './engine/extractor.js';
+export type { FieldValue, FieldSpec, EventStatus } from './engine/extractor.js';
 export { engineModule } from './engine/wasm-module.js';
+export type { RawExports } from './engine/wasm-module.js';
 
-/** Loading rules files (Falco's rules language): from texts, or from paths on disk. */
 export { loadRules, loadRulesFiles } from './rules/load.js';
 export type {
-  LoadResult, LoadedRule, LoadOptions, RulesInput, RuleSelection, OutputFormat, OutputPart, Priority,
+  LoadResult, LoadedRule, LoadOptions, RulesInput, RuleSelection, OutputFormat, OutputPart, Priority, FileStatus,
 } from './rules/types.js';
 export { PRIORITIES } from './rules/types.js';
+export type {
+  Expr, Operand, AndExpr, OrExpr, NotExpr, CheckExpr, MacroRef, FieldRef, Transformer, TransformerName, TransformerArg, TransformerList,
+  CheckOp, UnaryOp, NumOp, StrOp, ListOp, Modifier, RightValue, StringValue, NumberValue, ListValue, IdentValue, ValRef, Offset,
+} from './condition/ast.js';
 
-/** Rendering a match as Falco does: the rule's output message, alert lines and JSON alerts. */
 export { renderMessage, AlertFormatter } from './alerts/format.js';
 export type { AlertMatch, FormatOptions } from './alerts/format.js';
 
-/** Coded errors and warnings. */
-export { KawaError } from './core/errors.js';
-export type { Code, Problem, Location } from './core/errors.js';
+export { KawaError, LOAD_ERRORS, LOAD_WARNINGS, KAWA_ERRORS, KAWA_WARNINGS } from './core/errors.js';
+export type { Code, Problem, Location, LoadErrorCode, LoadWarningCode, KawaErrorCode, KawaWarningCode } from './core/errors.js';
 
-/** The field registry: every ka.*, json.*, jevt.* field kawa knows. */
 export { FIELDS, findField } from './fields/registry.js';
-export type { FieldDef } from './fields/types.js';
-
-/** Running kawa inside another program: sources, the pipeline, the outputs and the service pieces. */
-export { Pipeline } from './pipeline/pipeline.js';
-export type { PipelineOptions, PipelineStats } from './pipeline/pipeline.js';
-export { EngineEvaluator } from './pipeline/engine-evaluator.js';
-export type { Source, SourceBatch, Evaluator, Evaluation, Alert, AlertSink } from './pipeline/types.js';
-export { WebhookSource } from './sources/webhook/source.js';
-export type { WebhookConfig } from './sources/webhook/config.js';
-export { OutputSink } from './outputs/sink.js';
-export type { OutputSinkOptions } from './outputs/sink.js';
-export type { OutputsConfig, HttpOutputConfig } from './outputs/config.js';
-export { parseFalcoConfig, readFalcoConfig } from './config/falco-config.js';
-export type { FalcoConfig } from './config/falco-config.js';
-export { MetricsRegistry } from './core/metrics.js';
-export { createLogger } from './core/logger.js';
-
-/** kawa in one call: the configured source, outputs and web server, with alerts as events or an iterator. */
-export { start } from './runtime/start.js';
-export type { StartOptions, Kawa, KawaAlert } from './runtime/start.js';
+export type { FieldDef, ArgKind, Recipe, RecipeOp } from './fields/types.js';

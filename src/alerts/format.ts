@@ -23,6 +23,7 @@ import type { LoadedRule } from '../rules/types.js';
 
 /** What the formatter needs from an engine match. */
 export interface AlertMatch {
+  /** The rule that matched. */
   rule: LoadedRule;
   /** Event time (stageTimestamp) in Unix nanoseconds. */
   timeNs: bigint;
@@ -30,14 +31,21 @@ export interface AlertMatch {
   tokens: (string | null)[];
   /** JSON output_fields: one entry per plain field of the output. */
   fields: Record<string, string | string[] | null>;
+  /** Salvaged from a CloudWatch-truncated message: the line says so. */
   truncated: boolean;
 }
 
+/** How alerts are written: Falco's output keys of falco.yaml. */
 export interface FormatOptions {
+  /** time_format_iso_8601: ISO 8601 times in text lines. */
   timeFormatIso8601?: boolean;
+  /** json_include_output_property (default true). */
   jsonIncludeOutputProperty?: boolean;
+  /** json_include_tags_property (default true). */
   jsonIncludeTagsProperty?: boolean;
+  /** json_include_output_fields_property (default true). */
   jsonIncludeOutputFieldsProperty?: boolean;
+  /** json_include_message_property (default false). */
   jsonIncludeMessageProperty?: boolean;
   /** Default: FALCO_HOSTNAME or the machine's host name, as Falco does. */
   hostname?: string;
@@ -116,6 +124,7 @@ export function jsonEscapeLine(line: string): string {
   return JSON.stringify(line).slice(1, -1);
 }
 
+/** Formats matches as Falco does: the text line of the stdout and file outputs and the JSON object of json_output. */
 export class AlertFormatter {
   private readonly opts: Required<FormatOptions>;
   private readonly timeField: string;

@@ -3,8 +3,6 @@
 //   json_include_output_fields_property, json_include_message_property
 // (the rules-side keys, rules_files/priority/rules/append_output/rule_matching, are src/config's). Read from
 // the same file, and settable with `-o key=value`.
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { KawaError } from '../core/errors.js';
 import type { FormatOptions } from './format.js';
 
@@ -34,14 +32,4 @@ export function setOutputKey(opts: OutputOptions, key: string, value: unknown, f
   if (typeof b !== 'boolean') throw new KawaError('KAWA_ERR_CONFIG', `${key} must be true or false, not ${JSON.stringify(value)}`, file ? { file } : {});
   (opts as Record<string, unknown>)[field] = b;
   return true;
-}
-
-/** The output keys of a configuration file (the file was already validated by readFalcoConfig). */
-export function readOutputOptions(path: string): OutputOptions {
-  const doc = parse(readFileSync(path, 'utf8')) as unknown;
-  const opts: OutputOptions = {};
-  if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
-    for (const [k, v] of Object.entries(doc as Record<string, unknown>)) setOutputKey(opts, k, v, path);
-  }
-  return opts;
 }

@@ -6,38 +6,104 @@
 /** Offset of the node's first character in the condition text (0-based, UTF-16 code units). */
 export type Offset = number;
 
+/** A condition: its boolean structure, with checks as leaves. */
 export type Expr = AndExpr | OrExpr | NotExpr | CheckExpr | MacroRef;
 
-export interface AndExpr { kind: 'and'; children: Expr[]; at: Offset }
-export interface OrExpr { kind: 'or'; children: Expr[]; at: Offset }
-export interface NotExpr { kind: 'not'; child: Expr; at: Offset }
+/** `a and b and ...`. */
+export interface AndExpr {
+  /** The node kind. */
+  kind: 'and';
+  /** The operands, in order. */
+  children: Expr[];
+  /** Where it starts in the condition text. */
+  at: Offset;
+}
+/** `a or b or ...`. */
+export interface OrExpr {
+  /** The node kind. */
+  kind: 'or';
+  /** The operands, in order. */
+  children: Expr[];
+  /** Where it starts in the condition text. */
+  at: Offset;
+}
+/** `not a`. */
+export interface NotExpr {
+  /** The node kind. */
+  kind: 'not';
+  /** The negated expression. */
+  child: Expr;
+  /** Where it starts in the condition text. */
+  at: Offset;
+}
 /** An identifier standing as a whole check: a macro reference. */
-export interface MacroRef { kind: 'macro'; name: string; at: Offset }
+export interface MacroRef {
+  /** The node kind. */
+  kind: 'macro';
+  /** The macro's name. */
+  name: string;
+  /** Where it starts in the condition text. */
+  at: Offset;
+}
 
+/** Operators with no right-hand side. */
 export type UnaryOp = 'exists';
+/** Numeric comparisons. */
 export type NumOp = '<' | '<=' | '>' | '>=';
+/** String comparisons (and `=`/`!=`, which compare numbers too). */
 export type StrOp = '=' | '==' | '!=' | 'contains' | 'icontains' | 'bcontains' | 'startswith' | 'bstartswith'
   | 'endswith' | 'glob' | 'iglob' | 'regex';
+/** Operators whose right-hand side is a list. */
 export type ListOp = 'in' | 'intersects' | 'pmatch';
+/** Every comparison operator of the condition language. */
 export type CheckOp = UnaryOp | NumOp | StrOp | ListOp;
+/** String-operator modifiers: `ka.uri startswith anyof (a, b)`. */
 export type Modifier = 'oneof' | 'anyof' | 'allof';
 
+/** A comparison: `left op right`, or `left exists`. */
 export interface CheckExpr {
+  /** The node kind. */
   kind: 'check';
+  /** The operator. */
   op: CheckOp;
   /** Only with a string operator: `x = oneof (a, b)`. */
   modifier?: Modifier;
+  /** The field (or transformer) compared. */
   left: Operand;
   /** Absent for `exists`. */
   right?: RightValue;
+  /** Where it starts in the condition text. */
   at: Offset;
 }
 
 /** A field, optionally with an argument: `ka.uri.param[command]`; `arg` is undefined when there is none. */
-export interface FieldRef { kind: 'field'; name: string; arg?: string; at: Offset }
+export interface FieldRef {
+  /** The node kind. */
+  kind: 'field';
+  /** The field's name, e.g. ka.uri.param. */
+  name: string;
+  /** Its argument (unescaped), e.g. command. */
+  arg?: string;
+  /** Where it starts in the condition text. */
+  at: Offset;
+}
 
+/** The transformers of the condition language. */
 export type TransformerName = 'tolower' | 'toupper' | 'b64' | 'basename' | 'len' | 'join' | 'concat' | 'getopt';
-export interface Transformer { kind: 'transformer'; name: TransformerName; args: TransformerArg[]; arg?: string; at: Offset }
+/** `tolower(ka.user.name)` and the like: a transformer applied to its arguments. */
+export interface Transformer {
+  /** The node kind. */
+  kind: 'transformer';
+  /** Which transformer. */
+  name: TransformerName;
+  /** Its arguments, in order. */
+  args: TransformerArg[];
+  /** An index or key applied to its result (`join(...)[0]`), when given. */
+  arg?: string;
+  /** Where it starts in the condition text. */
+  at: Offset;
+}
+/** The left side of a check: a field, or a transformer of fields. */
 export type Operand = FieldRef | Transformer;
 
 /**
@@ -47,17 +113,67 @@ export type Operand = FieldRef | Transformer;
  * argument (`FieldRef.arg`) is decoded the same way; it has no flag, so an argument whose byte escapes are
  * not valid UTF-8 is indistinguishable from Latin-1 text.
  */
-export interface StringValue { kind: 'string'; value: string; quoted: boolean; bytes?: boolean; at: Offset }
+export interface StringValue {
+  /** The node kind. */
+  kind: 'string';
+  /** The text (or, with `bytes`, one character per byte). */
+  value: string;
+  /** Written in quotes. */
+  quoted: boolean;
+  /** `value` is a byte string (byte escapes that are not UTF-8). */
+  bytes?: boolean;
+  /** Where it starts in the condition text. */
+  at: Offset;
+}
 /** A number token, kept as written (its meaning depends on the field type). */
-export interface NumberValue { kind: 'number'; text: string; at: Offset }
+export interface NumberValue {
+  /** The node kind. */
+  kind: 'number';
+  /** The number as written. */
+  text: string;
+  /** Where it starts in the condition text. */
+  at: Offset;
+}
 /** `(a, b, c)`: items are string constants. */
-export interface ListValue { kind: 'list'; items: StringValue[]; at: Offset }
+export interface ListValue {
+  /** The node kind. */
+  kind: 'list';
+  /** The items, in order. */
+  items: StringValue[];
+  /** Where it starts in the condition text. */
+  at: Offset;
+}
 /** An identifier on the right of a list operator or modifier (a list name that survived substitution). */
-export interface IdentValue { kind: 'ident'; name: string; at: Offset }
+export interface IdentValue {
+  /** The node kind. */
+  kind: 'ident';
+  /** The identifier. */
+  name: string;
+  /** Where it starts in the condition text. */
+  at: Offset;
+}
 /** `val(field)`: field-to-field comparison with a plain field. */
-export interface ValRef { kind: 'val'; field: FieldRef; arg?: string; at: Offset }
+export interface ValRef {
+  /** The node kind. */
+  kind: 'val';
+  /** The field whose value is compared with. */
+  field: FieldRef;
+  /** An index or key written after it (`val(field)[0]`), when given. */
+  arg?: string;
+  /** Where it starts in the condition text. */
+  at: Offset;
+}
 /** A parenthesised list inside a transformer's arguments: `join(",", (a.b, "x"))`. */
-export interface TransformerList { kind: 'tlist'; items: TransformerArg[]; at: Offset }
+export interface TransformerList {
+  /** The node kind. */
+  kind: 'tlist';
+  /** The items, in order. */
+  items: TransformerArg[];
+  /** Where it starts in the condition text. */
+  at: Offset;
+}
 
+/** The right side of a check. */
 export type RightValue = StringValue | NumberValue | ListValue | IdentValue | ValRef | Transformer;
+/** An argument of a transformer. */
 export type TransformerArg = Operand | StringValue | NumberValue | TransformerList;

@@ -2,6 +2,7 @@
 // userspace/engine load_result), so tools that read Falco's `-V --json` output can read kawa's. Codes that
 // start with KAWA_ are kawa's own, for inputs Falco has no code for (CLI arguments, configuration, events).
 
+/** Falco's rules-file error codes and their descriptions. */
 export const LOAD_ERRORS = {
   LOAD_ERR_FILE_READ: 'Could not read file',
   LOAD_ERR_YAML_PARSE: 'Invalid yaml',
@@ -12,6 +13,7 @@ export const LOAD_ERRORS = {
   LOAD_ERR_EXTENSION: 'Error in extension item',
 } as const;
 
+/** Falco's rules-file warning codes and their descriptions. */
 export const LOAD_WARNINGS = {
   LOAD_UNKNOWN_SOURCE: 'A rule has an unknown event source',
   LOAD_UNSAFE_NA_CHECK: 'Comparing a field value with <NA> is unsafe and can lead to unpredictable behavior',
@@ -56,33 +58,44 @@ export const KAWA_WARNINGS = {
   KAWA_WARN_CONFIG_NOT_USED: 'A key of Falco\'s configuration that kawa does not use',
 } as const;
 
+/** A rules-file error code (Falco's). */
 export type LoadErrorCode = keyof typeof LOAD_ERRORS;
+/** A rules-file warning code (Falco's). */
 export type LoadWarningCode = keyof typeof LOAD_WARNINGS;
+/** One of kawa's own error codes. */
 export type KawaErrorCode = keyof typeof KAWA_ERRORS;
+/** One of kawa's own warning codes. */
 export type KawaWarningCode = keyof typeof KAWA_WARNINGS;
+/** Every code kawa reports. */
 export type Code = LoadErrorCode | LoadWarningCode | KawaErrorCode | KawaWarningCode;
 
 /** Where a problem is: a file position and the chain of enclosing items (outermost first). */
 export interface Location {
+  /** The file, as it was named to kawa. */
   file?: string;
   /** 1-based. */
   line?: number;
   /** 1-based. */
   column?: number;
-  /** e.g. [{ type: 'rule', name: 'Create Privileged Pod' }] */
+  /** The chain of enclosing items, outermost first, e.g. a rule named `Create Privileged Pod`. */
   items?: { type: string; name: string }[];
   /** The offending source text, one or a few lines. */
   snippet?: string;
 }
 
+/** A coded error or warning with its place, as `kawa validate --json` prints it. */
 export interface Problem extends Location {
+  /** The code, one of {@link Code}. */
   code: Code;
+  /** What is wrong, in words, naming the offending value. */
   message: string;
 }
 
 /** An error that carries a code and a place; the CLI prints it without a stack trace. */
 export class KawaError extends Error {
+  /** The code, one of {@link Code}. */
   readonly code: Code;
+  /** Where the problem is; empty when it has no place. */
   readonly location: Location;
   constructor(code: Code, message: string, location: Location = {}) {
     super(message);
@@ -90,6 +103,7 @@ export class KawaError extends Error {
     this.code = code;
     this.location = location;
   }
+  /** The error as a plain {@link Problem}. */
   toProblem(): Problem {
     return { code: this.code, message: this.message, ...this.location };
   }

@@ -9,7 +9,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric
 
 export const METRIC_PREFIX = 'kawa_';
 
+/** The Prometheus registry of one kawa process: every metric is named `kawa_<name>`, and asking twice for a name returns the first registration. */
 export class MetricsRegistry {
+  /** The underlying prom-client registry, for embedders that merge it into their own. */
   readonly registry: Registry;
 
   constructor(opts: { processMetrics?: boolean } = {}) {
@@ -17,14 +19,17 @@ export class MetricsRegistry {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
   }
 
+  /** A counter `kawa_<name>` with the given label names (registered once, then shared). */
   counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
     return this.once(name, () => new Counter<L>({ name: METRIC_PREFIX + name, help, labelNames, registers: [this.registry] }));
   }
 
+  /** A gauge `kawa_<name>` with the given label names (registered once, then shared). */
   gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
     return this.once(name, () => new Gauge<L>({ name: METRIC_PREFIX + name, help, labelNames, registers: [this.registry] }));
   }
 
+  /** A histogram `kawa_<name>` with the given bucket bounds and label names (registered once, then shared). */
   histogram<L extends string = never>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): Histogram<L> {
     return this.once(name, () => new Histogram<L>({ name: METRIC_PREFIX + name, help, buckets, labelNames, registers: [this.registry] }));
   }
@@ -34,6 +39,7 @@ export class MetricsRegistry {
     return this.registry.metrics();
   }
 
+  /** The Content-Type header that goes with {@link MetricsRegistry.text}. */
   get contentType(): string {
     return this.registry.contentType;
   }

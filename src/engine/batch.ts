@@ -4,11 +4,13 @@ import * as B from '../compile/bytecode.js';
 import type { Program } from '../compile/compiler.js';
 import type { LoadedRule } from '../rules/types.js';
 
+/** One rule matching one event, with the values its output needs. */
 export interface Match {
   /** Index of the payload in the batch. */
   payload: number;
   /** Index inside an EventList/array payload, 0 for a single Event. */
   item: number;
+  /** The rule that matched. */
   rule: LoadedRule;
   /**
    * The event's stageTimestamp in Unix ns; for a salvaged event without one, its requestReceivedTimestamp
@@ -28,19 +30,28 @@ export interface Match {
   fields: Record<string, string | string[] | null>;
 }
 
+/** Why an event was not evaluated: not an audit event, not JSON, no stageTimestamp, or larger than the maximum event size. */
 export type RejectionReason = 'unrecognized' | 'parse' | 'no_timestamp' | 'too_large';
 
+/** One payload (or item of one) that was not evaluated, with the reason. */
 export interface Rejection {
+  /** Index of the payload in the batch. */
   payload: number;
+  /** Index inside an EventList/array payload, 0 for a single Event. */
   item: number;
+  /** Why it was not evaluated. */
   reason: RejectionReason;
   /** Present (true) when CloudWatch cut what was rejected: the usual reason its stageTimestamp is missing. */
   cut?: boolean;
 }
 
+/** What evaluating one batch gave: how many events, the matches and the rejections. */
 export interface BatchResult {
+  /** Events evaluated. */
   events: number;
+  /** Every rule match, in event order. */
   matches: Match[];
+  /** Every payload that could not be evaluated. */
   rejections: Rejection[];
   /** Payloads that ended in CloudWatch's truncation marker (the VM counts them). */
   truncated: number;

@@ -10,6 +10,7 @@ import { instantiateEngine, type RawExports } from './wasm-module.js';
 
 export type { BatchResult, Match, Rejection, RejectionReason } from './batch.js';
 
+/** How an {@link Engine} evaluates: the rules and the Falco options that change verdicts. */
 export interface EngineOptions {
   /** A successful load (LoadResult.ok); only its enabled rules are evaluated. */
   rules: LoadResult;
@@ -45,6 +46,7 @@ const I32_MAX = 0x7fffffff;
 const utf8 = new TextEncoder();
 const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
+/** Evaluates rules over audit events in WebAssembly, one engine per thread: the loaded rules are compiled once, then each batch of payloads gives matches and rejections. */
 export class Engine {
   /** The rules this engine evaluates (the enabled rules of the load, in rule order). */
   readonly rules: LoadedRule[];
@@ -80,7 +82,7 @@ export class Engine {
   }
 
   /**
-   * Evaluates payloads data[offsets[k], offsets[k+1]) for k < count (offsets has count + 1 entries).
+   * Evaluates payloads `data[offsets[k], offsets[k+1])` for `k < count` (offsets has count + 1 entries).
    * `arrivalNs[k]`, when given, is when payload k arrived in Unix ns (0n: unknown). A CloudWatch-truncated
    * event whose timestamps were cut off gets its payload's arrival time, else the time of the previous
    * event this engine evaluated, else the time of this call; its match says so (Match.timeSubstituted).

@@ -11,11 +11,14 @@ import type { FieldDef } from '../fields/types.js';
 import { instantiateEngine, type RawExports } from './wasm-module.js';
 
 /** A scalar field's value, a list field's values, or null for "no value". */
+/** A field value as Falco would give it: a string, a list of strings, or null when the field is absent. */
 export type FieldValue = string | string[] | null;
 
+/** A field reference with its argument, parsed once for {@link FieldExtractor.extract}. */
 export interface FieldSpec {
   /** The spec as written. */
   text: string;
+  /** The field in the registry. */
   field: FieldDef;
   /** Key argument (key fields), null when absent. */
   key: string | null;
@@ -25,11 +28,13 @@ export interface FieldSpec {
 
 /** beginEvent statuses (assembly/extract.ts). */
 export const EVENT_STATUS = ['ok', 'parse_error', 'too_deep', 'not_object', 'bad_start'] as const;
+/** How the last event handed to the extractor parsed. */
 export type EventStatus = (typeof EVENT_STATUS)[number];
 
 const NO_INDEX = -1n;
 const U64_MAX = (1n << 64n) - 1n;
 
+/** Parses `name`, `name[index]` or `name[key]` against the field registry; throws a KawaError (KAWA_ERR_FIELD) naming the problem. */
 export function parseFieldSpec(text: string): FieldSpec {
   const token = text.split(' ')[0]!;
   const open = token.indexOf('[');
@@ -71,6 +76,7 @@ interface ExtractorExports extends RawExports {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Extracts fields from single events in WebAssembly, exactly as conditions see them (`kawa extract`). */
 export class FieldExtractor {
   private readonly wasm: ExtractorExports;
   private status: EventStatus = 'parse_error';

@@ -10,6 +10,7 @@ export const WASM_PATH = fileURLToPath(new URL('../../wasm/engine.wasm', import.
 
 let compiled: WebAssembly.Module | undefined;
 
+/** The compiled engine WebAssembly module, compiled once per thread and cached. */
 export function engineModule(): WebAssembly.Module {
   if (!compiled) {
     let bytes: Buffer;

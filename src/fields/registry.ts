@@ -125,6 +125,7 @@ const ROWS: Row[] = [
 ];
 // FIELD-TABLE-END
 
+/** Every field kawa knows, ka.*, json.*, jevt.* and kawa.*, in table order (the id is the position). */
 export const FIELDS: readonly FieldDef[] = ROWS.map((r, id) => Object.freeze({ ...r, id, type: 'string' as const }));
 
 const byName = new Map(FIELDS.map((f) => [f.name, f]));

@@ -9,7 +9,7 @@ export type ArgKind = 'none' | 'index' | 'key';
  * an array met on the way is walked element by element (or indexed), per the W walker of §5.
  *
  *   scalar         S(path): the value as a string
- *   list           L(path): every element of the array as a string (not an array -> error)
+ *   list           L(path): every element of the array as a string (not an array: an error)
  *   list_index     the array at path, all elements or element [index] (ka.sourceips)
  *   walk_skip      W(path, i), slots as strings, missing slots dropped
  *   walk_strict    W(path, i), a missing slot is an error
@@ -37,7 +37,9 @@ export type RecipeOp =
   | 'rule_attr' | 'subjects' | 'subjects_ns' | 'uri_param' | 'target_pod' | 'constant'
   | 'json_value' | 'json_obj' | 'json_rawtime' | 'truncated';
 
+/** How one field is extracted, in data the generator turns into WebAssembly tables. */
 export interface Recipe {
+  /** The extraction step. */
   op: RecipeOp;
   /** Keys from the event root; '' is the identity step (the value itself). */
   path?: string[];
@@ -47,6 +49,7 @@ export interface Recipe {
   value?: string;
 }
 
+/** One field of the registry (FIELDS): name, type, argument and how it is extracted. */
 export interface FieldDef {
   /** e.g. 'ka.req.pod.containers.image' */
   name: string;
@@ -54,8 +57,11 @@ export interface FieldDef {
   id: number;
   /** Every ka.*, json.*, jevt.* field is a string; len() produces uint64. */
   type: 'string' | 'uint64';
+  /** True when the field yields a list of values. */
   list: boolean;
+  /** The argument the field takes, if any. */
   arg: ArgKind;
+  /** What the field is, as `kawa fields` prints it. */
   description: string;
   /** The plugin the field belongs to in Falco: 'k8saudit', 'json', or 'kawa' for kawa's own. */
   plugin: 'k8saudit' | 'json' | 'kawa';

@@ -27,11 +27,17 @@ export interface PipelineOptions {
   onFailure?(batch: SourceBatch, error: BatchFailedError): void;
 }
 
+/** Counts of a pipeline's work, as its run ends. */
 export interface PipelineStats {
+  /** Batches evaluated. */
   batches: number;
+  /** Payloads the source delivered (a payload may hold an EventList). */
   payloads: number;
+  /** Events evaluated. */
   events: number;
+  /** Alerts emitted. */
   alerts: number;
+  /** Batches whose evaluation failed (their events were not evaluated; logged with the code). */
   failedBatches: number;
 }
 

@@ -5,6 +5,7 @@ import type { Code, Problem } from '../core/errors.js';
 
 /** Falco priorities, most severe first; the index is Falco's priority number. */
 export const PRIORITIES = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning', 'Notice', 'Informational', 'Debug'] as const;
+/** A Falco priority name. */
 export type Priority = (typeof PRIORITIES)[number];
 
 /** A rule's output format, split into literal text and `%` tokens. */
@@ -13,24 +14,31 @@ export type OutputPart =
   /** `%field`, `%field[arg]`, `%transformer(...)`; `width` from `%20field`. `text` is the token as written. */
   | { kind: 'token'; operand: Operand; width?: number; text: string };
 
+/** A rule's output, as written and split into parts. */
 export interface OutputFormat {
   /** The output text as written (after trimming and append_output). */
   text: string;
+  /** Literal text and field tokens, in order. */
   parts: OutputPart[];
 }
 
 /** One compiled rule: its condition fully resolved (no macro references, lists substituted, exceptions added). */
 export interface LoadedRule {
+  /** The rule's name. */
   name: string;
   /** Position in first-definition order across all files: the order events are checked in. */
   index: number;
+  /** The rule's description. */
   desc: string;
   /** The resolved condition AST. */
   condition: Expr;
   /** Falco's canonical print of `condition` (rules-language.md 2.3). */
   conditionText: string;
+  /** The output format, with append_output applied. */
   output: OutputFormat;
+  /** The rule's priority. */
   priority: Priority;
+  /** The event source (k8s_audit). */
   source: string;
   /** Sorted, unique. */
   tags: string[];
@@ -38,12 +46,17 @@ export interface LoadedRule {
   enabled: boolean;
   /** Where the rule was (first) defined. */
   file?: string;
+  /** The line of the rule's definition in that file. */
   line?: number;
 }
 
+/** The outcome of loading rules files: the compiled rules, with every error and warning. */
 export interface LoadResult {
+  /** False when any file was Invalid: then `rules` must not be used. */
   ok: boolean;
+  /** Coded errors at their places. */
   errors: Problem[];
+  /** Coded warnings at their places. */
   warnings: Problem[];
   /**
    * Every rule of a loaded source at or above the minimum priority, in rule order (enabled or not).
@@ -56,16 +69,24 @@ export interface LoadResult {
   files?: FileStatus[];
 }
 
-export interface FileStatus { name: string; status: 'Ok' | 'Ok, with warnings' | 'Invalid' }
+/** One file's summary status, as Falco's `-V` prints it. */
+export interface FileStatus {
+  /** The file's name, as it was given. */
+  name: string;
+  /** Falco's summary: Ok, Ok with warnings, or Invalid. */
+  status: 'Ok' | 'Ok, with warnings' | 'Invalid';
+}
 
 /** Falco's `rules:` selection entry. */
 export type RuleSelection = { enable: { rule?: string; tag?: string } } | { disable: { rule?: string; tag?: string } };
 
+/** Options of a rules load: which sources, priorities and rules are in. */
 export interface LoadOptions {
   /** Event sources this engine serves; rules of other sources are skipped with LOAD_UNKNOWN_SOURCE. */
   sources?: string[];
   /** Minimum priority (falco.yaml `priority:`), default Debug. */
   minPriority?: Priority;
+  /** Falco's `rules:` enable/disable entries, applied in order. */
   selection?: RuleSelection[];
   /** Falco's `append_output` configuration. */
   appendOutput?: unknown[];
@@ -73,7 +94,9 @@ export interface LoadOptions {
 
 /** A rules file given as text (for tests and the library API) or read from disk by path. */
 export interface RulesInput {
+  /** The file's name, as errors name it. */
   name: string;
+  /** The file's text. */
   content: string;
   /** Set when the file could not be read (missing, not UTF-8, ...): the load fails at this file. */
   error?: { code: Code; message: string; where?: { line?: number; column?: number } };

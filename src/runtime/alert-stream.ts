@@ -10,13 +10,21 @@ import type { Alert, AlertSink } from '../pipeline/types.js';
 
 /** One alert as Falco's JSON output has it (json_output), plus kawa's event id when the source has one. */
 export interface KawaAlert {
+  /** The event's time, RFC 3339 with nanoseconds. */
   time: string;
+  /** The rule's name. */
   rule: string;
+  /** The rule's priority. */
   priority: string;
+  /** The event source: k8s_audit. */
   source: string;
+  /** The rule's tags. */
   tags: string[];
+  /** The host kawa runs on. */
   hostname: string;
+  /** The rendered output line (absent when json_include_output_property is false). */
   output?: string;
+  /** Every field of the output with its value (absent when json_include_output_fields_property is false). */
   output_fields?: Record<string, unknown>;
 }
 

@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../core/logger.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 import { OutputSink } from '../outputs/sink.js';
 import type { PipelineStats } from '../pipeline/pipeline.js';
+import type { Source } from '../pipeline/types.js';
 import type { LoadResult } from '../rules/types.js';
 import type { FlagValues } from '../sources/index.js';
 import { AlertStream, type KawaAlert } from './alert-stream.js';
@@ -28,6 +29,7 @@ import { startService } from './service.js';
 
 export type { KawaAlert } from './alert-stream.js';
 
+/** What {@link start} runs: the configuration, the rules and the source, as the CLI's flags give them. */
 export interface StartOptions {
   /** The configuration: falco.yaml text, or the same as an object. Default: empty (kawa's defaults). */
   config?: string | Record<string, unknown>;
@@ -48,10 +50,29 @@ export interface StartOptions {
   alertBuffer?: number;
 }
 
-/** A running kawa. Emits 'alert' (KawaAlert) for every alert, and 'end' when it ended. */
+/** What the service's /healthz and /readyz say. */
+export interface KawaHealth {
+  /** False once the pipeline failed (liveness). */
+  readonly live: boolean;
+  /** Why kawa is not ready (starting, stopping, a source that cannot read), or undefined when it is. */
+  readonly notReady: string | undefined;
+}
+
+/** The source being read. */
+export interface SourceInfo {
+  /** file, webhook, cloudwatch or kinesis. */
+  readonly name: string;
+  /** The audit webhook's URL (with the port it took when listen_port is 0). */
+  readonly url?: string;
+}
+
+/** A running kawa. Emits 'alert' (a {@link KawaAlert}) for every alert, and 'end' once it ended. */
 export interface Kawa extends EventEmitter {
-  readonly config: FalcoConfig;
-  readonly health: Health;
+  /** The source being read. */
+  readonly source: SourceInfo;
+  /** Whether kawa is live and ready, as /healthz and /readyz say. */
+  readonly health: KawaHealth;
+  /** The Prometheus metrics (kawa_*), as the service serves them on /metrics. */
   readonly metrics: MetricsRegistry;
   /** Settles when kawa ended: by stop(), or because its input ended (files); rejects when it failed. */
   readonly done: Promise<PipelineStats>;
@@ -115,8 +136,11 @@ export async function start(o: StartOptions = {}): Promise<Kawa> {
       await done.catch(() => undefined);
     };
   }
+  const src = run.source as Source & { url?: string };
   const kawa = Object.assign(stream as AlertStream & Partial<Kawa>, {
-    config, health, metrics, done,
+    health: { get live() { return !health.failed; }, get notReady() { return health.notReady(); } },
+    source: { name: src.name, ...(src.url ? { url: src.url } : {}) },
+    metrics, done,
     reload: () => run.reload('reload()'),
     stop,
   }) as unknown as Kawa;

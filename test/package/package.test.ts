@@ -3,7 +3,7 @@
 // TypeScript. Needs dist/ and wasm/engine.wasm built (npm run build); packs with --ignore-scripts so the
 // test never rebuilds them.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -61,18 +61,45 @@ for (const m of matches) console.log(JSON.parse(f.json(m)).rule);
     expect(r.stdout).toContain('Exec');
   });
 
+  it("the README's embedding example, as written", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const example = /<!-- embedding-example -->\n```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example, 'README.md has the embedding example').toBeDefined();
+    writeFileSync(join(app, 'embed.mjs'), example!);
+    const r = run(process.execPath, ['embed.mjs']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Notice Pod Exec or Attach$/m);
+    expect(r.stdout).toMatch(/^2000 events, 57 alerts$/m);
+  });
+
+  it('require() from CommonJS', () => {
+    writeFileSync(join(app, 'use.cjs'), `
+const { loadRules, PRIORITIES } = require('kawa');
+const r = loadRules([{ name: 'r.yaml', content: '- macro: m\\n  condition: ka.verb=get\\n' }]);
+console.log(r.ok, PRIORITIES.length);
+`);
+    const r = run(process.execPath, ['use.cjs']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('true 8');
+  });
+
   it('the type declarations from TypeScript (strict, NodeNext)', () => {
     writeFileSync(join(app, 'use.ts'), `
-import { loadRulesFiles, Engine, OutputSink, parseFalcoConfig, Pipeline, WebhookSource, MetricsRegistry, type Match } from 'kawa';
+import { loadRulesFiles, Engine, start, KawaError, type Match, type KawaAlert, type Kawa } from 'kawa';
 const rules = loadRulesFiles(['node_modules/kawa/rules/kawa-eks-rules.yaml']);
 const engine: Engine = Engine.create({ rules });
 const first: Match | undefined = engine.evaluateOne('{}').matches[0];
-const config = parseFalcoConfig('json_output: true', 'inline', ['stdout_output.enabled=true']);
-const sink = new OutputSink(config.outputs, { metrics: new MetricsRegistry() });
-export async function serve(): Promise<void> {
-  const source = await WebhookSource.start(config.sources.webhook!);
-  const { EngineEvaluator } = await import('kawa');
-  await new Pipeline(source, new EngineEvaluator(rules), sink).run();
+export async function serve(): Promise<number> {
+  let kawa: Kawa;
+  try {
+    kawa = await start({ config: 'webhook: {listen_port: 0}', rules: ['node_modules/kawa/rules/'], source: { webhook: true } });
+  } catch (e) {
+    if (e instanceof KawaError) return e.code === 'KAWA_ERR_CONFIG' ? 2 : 1;
+    throw e;
+  }
+  kawa.on('alert', (a: KawaAlert) => console.log(a.rule, a.output_fields));
+  await kawa.stop();
+  return (await kawa.done).alerts;
 }
 export const priority: string | undefined = first?.rule.priority;
 // @ts-expect-error: the engine takes a load result, not a path

@@ -1,0 +1,129 @@
+// kawa as a Unix command, as a new user meets it: version, help with examples that work, a closed pipe,
+// completion, Falco's own command-line forms, and loud failures (lost alerts, unwritable paths, a busy port).
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES } from '../../src/cli/examples.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kawa-cmd-'));
+const kawa = (...args: string[]) => spawnSync(process.execPath, ['bin/kawa.js', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+const sample = 'samples/eks-audit.jsonl.gz';
+
+/** `cmd | head -n 1` without a shell: stdout is closed after the first line. */
+function firstLine(args: string[]): Promise<{ line: string; code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/kawa.js', ...args]);
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) child.stdout.destroy();
+    });
+    child.on('exit', (code) => resolve({ line: out.split('\n')[0]!, code, stderr: err }));
+  });
+}
+
+describe('the command', () => {
+  it('says its version, and the details with kawa version', () => {
+    const v = kawa('--version');
+    expect(v.status).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const details = JSON.parse(kawa('version', '--json').stdout) as Record<string, string>;
+    expect(details).toMatchObject({ version: v.stdout.trim(), node: process.versions.node, rulesEngine: '0.63.0' });
+    expect(details.commit).toMatch(/^([0-9a-f]{12}(-dirty)?|unknown)$/);
+  });
+
+  it('with no arguments shows help with examples, and exits 0', () => {
+    const r = kawa();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Examples (from the kawa checkout');
+    expect(r.stdout).toContain(EXAMPLES.run);
+  });
+
+  it('every example that ends by itself works as written, from the checkout', () => {
+    for (const name of ['run', 'validate', 'list-rules', 'fields', 'extract', 'eval', 'version']) {
+      const example = EXAMPLES[name]!;
+      expect(kawa(name, '--help').stdout).toContain(example);
+      const args = example.replace(/^kawa /, '').match(/'[^']*'|\S+/g)!.map((a) => a.replace(/^'|'$/g, ''));
+      const r = kawa(...args);
+      expect(r.status, `${example}: ${r.stderr}`).toBe(0);
+      expect(r.stdout.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('stops quietly when the reader of stdout goes away (run, extract, eval)', async () => {
+    for (const args of [['run', '-r', 'rules/', '-e', sample, '--json'], ['extract', '-e', sample, '-f', 'ka.verb'], ['eval', '--condition', 'ka.verb exists', '-e', sample]]) {
+      const r = await firstLine(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.line.length).toBeGreaterThan(0);
+      expect(r.stderr).toBe('');
+    }
+  });
+
+  it('extract reads .gz and pretty-printed documents as every command does', () => {
+    const r = kawa('extract', '-e', sample, '-f', 'ka.verb');
+    expect(r.stdout.trim().split('\n')).toHaveLength(2000);
+    expect(r.stdout).not.toContain('<NA>');
+    const pretty = join(dir, 'pretty.json');
+    writeFileSync(pretty, JSON.stringify({ kind: 'Event', verb: 'get', auditID: 'x' }, null, 2));
+    expect(kawa('extract', '-e', pretty, '-f', 'ka.verb').stdout).toBe('ka.verb=get\n');
+  });
+
+  it('completes subcommands and options in bash, from the command definitions', () => {
+    const script = kawa('completion', 'bash').stdout;
+    const complete = (line: string) => spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _kawa; echo "\${COMPREPLY[*]}"`], { encoding: 'utf8' }).stdout.trim();
+    expect(complete('kawa ex')).toBe('extract');
+    expect(complete('kawa run --clo')).toBe('--cloudwatch');
+    expect(kawa('completion', 'zsh').stdout).toContain('#compdef kawa');
+    expect(kawa('completion', 'fish').status).toBe(2);
+  });
+
+  it("accepts Falco's command-line forms", () => {
+    expect(kawa('-V', 'rules/kawa-eks-rules.yaml').stdout).toContain('rules/kawa-eks-rules.yaml: Ok');
+    expect(kawa('-L', '-r', 'rules/kawa-eks-rules.yaml').stdout).toMatch(/^Pod Exec or Attach$/mi);
+    expect(kawa('--list').stdout).toContain('ka.user.name');
+    const run = kawa('-r', 'rules/', '-e', sample);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Events detected: 57');
+  });
+});
+
+describe('loud failures', () => {
+  it('a run whose outputs lost alerts says how many and exits 1', () => {
+    const r = kawa('run', '-r', 'rules/', '-e', sample, '-o', 'stdout_output.enabled=false', '-o', 'http_output.enabled=true',
+      '-o', 'http_output.url=http://127.0.0.1:9/', '-o', 'http_output.retries=0');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('KAWA_ERR_OUTPUT: 57 of 57 alerts were not delivered (http: 57)');
+  });
+
+  it('a path kawa would write in a folder that does not exist is refused at start', () => {
+    const r = kawa('run', '-r', 'rules/', '--cloudwatch', 'c', '--region', 'us-east-1', '--checkpoint', '/nonexistent/cp.json');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('KAWA_ERR_CHECKPOINT: cloudwatch.checkpoint: cannot write /nonexistent/cp.json: its folder /nonexistent does not exist');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an event without an auditID is counted and said once', () => {
+    const file = join(dir, 'noid.jsonl');
+    const event = (n: number) => JSON.stringify({ kind: 'Event', verb: 'get', stageTimestamp: '2026-11-01T12:00:00.000000Z', n });
+    writeFileSync(file, `${event(1)}\n${event(2)}\n`);
+    const r = kawa('run', '-r', 'rules/', '-e', file);
+    expect(r.stderr.match(/KAWA_WARN_EVENT_NO_AUDIT_ID/g)).toHaveLength(1);
+    expect(r.stderr).toContain('2 no auditID');
+  });
+
+  it('kawa emulator on a busy port is a usage error', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const r = await promisify(execFile)(process.execPath, ['bin/kawa.js', 'emulator', '--port', String(port)]).catch((e: { code: number; stderr: string }) => e);
+    server.close();
+    expect((r as { code: number }).code).toBe(2);
+    expect((r as { stderr: string }).stderr).toContain(`KAWA_ERR_USAGE: emulator: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+  });
+});
