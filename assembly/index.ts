@@ -6,3 +6,4 @@ export { loadProgram } from './program';
 export { evaluateBatch, lastBatchTruncated, lastBatchWithoutAuditId } from './vm-batch';
 export { outputPtr, outTop } from './vm-output';
 export { beginEvent, extractField } from './extract';
+export { contextArea, contextBytes } from './context';

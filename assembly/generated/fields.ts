@@ -3,7 +3,7 @@
 //   [op, plugin, arg kind, path step start, path length, alt step start, alt length, value offset, value length]
 // A path is a run of steps in STEPS, each (key offset, key length) into KEY_BYTES; length 0 = identity step.
 
-export const FIELD_COUNT: i32 = 107;
+export const FIELD_COUNT: i32 = 110;
 export const FIELD_ROW_WORDS: i32 = 9;
 
 export const OP_SCALAR: i32 = 0;
@@ -31,6 +31,7 @@ export const OP_JSON_VALUE: i32 = 21;
 export const OP_JSON_OBJ: i32 = 22;
 export const OP_JSON_RAWTIME: i32 = 23;
 export const OP_TRUNCATED: i32 = 24;
+export const OP_CONTEXT: i32 = 25;
 
 export const PLUGIN_K8SAUDIT: i32 = 0;
 export const PLUGIN_JSON: i32 = 1;
@@ -147,6 +148,9 @@ export const FIELD_JEVT_VALUE: i32 = 103;
 export const FIELD_JEVT_OBJ: i32 = 104;
 export const FIELD_JEVT_RAWTIME: i32 = 105;
 export const FIELD_KAWA_TRUNCATED: i32 = 106;
+export const FIELD_KAWA_CLUSTER: i32 = 107;
+export const FIELD_KAWA_ACCOUNT: i32 = 108;
+export const FIELD_KAWA_REGION: i32 = 109;
 
 export const KEY_BYTES: usize = memory.data<u8>([
   97, 117, 100, 105, 116, 73, 68, 115, 116, 97, 103, 101, 97, 110, 110, 111, 116, 97, 116, 105, 111, 110, 115, 97,
@@ -181,7 +185,8 @@ export const KEY_BYTES: usize = memory.data<u8>([
   69, 115, 99, 97, 108, 97, 116, 105, 111, 110, 114, 101, 97, 100, 79, 110, 108, 121, 82, 111, 111, 116, 70, 105,
   108, 101, 115, 121, 115, 116, 101, 109, 112, 114, 111, 99, 77, 111, 117, 110, 116, 99, 97, 112, 97, 98, 105, 108,
   105, 116, 105, 101, 115, 97, 100, 100, 105, 110, 105, 116, 67, 111, 110, 116, 97, 105, 110, 101, 114, 115, 101, 112,
-  104, 101, 109, 101, 114, 97, 108, 67, 111, 110, 116, 97, 105, 110, 101, 114, 115,
+  104, 101, 109, 101, 114, 97, 108, 67, 111, 110, 116, 97, 105, 110, 101, 114, 115, 99, 108, 117, 115, 116, 101, 114,
+  97, 99, 99, 111, 117, 110, 116, 114, 101, 103, 105, 111, 110,
 ]);
 
 export const STEPS: usize = memory.data<u32>([
@@ -326,4 +331,7 @@ export const FIELD_ROWS: usize = memory.data<i32>([
   22, 1, 0, 0, 0, 0, 0, 0, 0, // 104 jevt.obj
   23, 1, 0, 0, 0, 0, 0, 0, 0, // 105 jevt.rawtime
   24, 2, 0, 0, 0, 0, 0, 0, 0, // 106 kawa.truncated
+  25, 2, 0, 0, 0, 0, 0, 785, 7, // 107 kawa.cluster
+  25, 2, 0, 0, 0, 0, 0, 792, 7, // 108 kawa.account
+  25, 2, 0, 0, 0, 0, 0, 799, 6, // 109 kawa.region
 ]);

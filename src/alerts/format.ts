@@ -20,6 +20,7 @@
 import { hostname } from 'node:os';
 import { alertId } from './alert-id.js';
 import type { LoadedRule } from '../rules/types.js';
+import type { EventContext } from '../engine/context.js';
 
 /** What the formatter needs from an engine match. */
 export interface AlertMatch {
@@ -56,6 +57,7 @@ export interface FormatOptions {
 export const TRUNCATED_SUFFIX = ' [truncated event]';
 export const TRUNCATED_FIELD = 'kawa.truncated';
 export const EVENT_ID_FIELD = 'kawa.event_id';
+const CONTEXT_KEYS = ['cluster', 'account', 'region'] as const;
 export const ALERT_ID_FIELD = 'kawa.alert_id';
 
 const NA = '<NA>';
@@ -153,13 +155,17 @@ export class AlertFormatter {
     return jsonEscapeLine(this.line(m, renderMessage(m.rule, m.tokens)));
   }
 
-  /** The JSON alert (one line, without newline); `eventId`: the source's id of the event, when it has one. */
-  json(m: AlertMatch, eventId?: string): string {
+  /**
+   * The JSON alert (one line, without newline). `eventId`: the source's id of the event, when it has one;
+   * `context`: the cluster it came from, when the source knows it (kawa.cluster, kawa.account, kawa.region
+   * are then in output_fields, whatever the rule's output names).
+   */
+  json(m: AlertMatch, eventId?: string, context?: EventContext): string {
     const message = renderMessage(m.rule, m.tokens);
     const parts: string[] = [`"hostname":${JSON.stringify(this.opts.hostname)}`];
     if (this.opts.jsonIncludeMessageProperty) parts.push(`"message":${JSON.stringify(message)}`);
     if (this.opts.jsonIncludeOutputProperty) parts.push(`"output":${JSON.stringify(this.line(m, message))}`);
-    if (this.opts.jsonIncludeOutputFieldsProperty) parts.push(`"output_fields":${this.outputFields(m, eventId)}`);
+    if (this.opts.jsonIncludeOutputFieldsProperty) parts.push(`"output_fields":${this.outputFields(m, eventId, context)}`);
     parts.push(`"priority":${JSON.stringify(m.rule.priority)}`);
     parts.push(`"rule":${JSON.stringify(m.rule.name)}`);
     parts.push(`"source":${JSON.stringify(m.rule.source)}`);
@@ -168,8 +174,9 @@ export class AlertFormatter {
     return `{${parts.join(',')}}`;
   }
 
-  private outputFields(m: AlertMatch, eventId: string | undefined): string {
+  private outputFields(m: AlertMatch, eventId: string | undefined, context: EventContext | undefined): string {
     const values = new Map<string, string>(Object.entries(m.fields).map(([k, v]) => [k, JSON.stringify(v)]));
+    for (const k of CONTEXT_KEYS) if (context?.[k]) values.set(`kawa.${k}`, JSON.stringify(context[k]));
     values.set(this.timeField, m.timeNs.toString());
     if (m.truncated) values.set(TRUNCATED_FIELD, '"true"');
     if (eventId) {

@@ -4,11 +4,13 @@
 import { compileRules, type Program } from '../compile/compiler.js';
 import { MODE_AS_IS, MODE_INGEST, RULES_ALL, RULES_FIRST } from '../compile/bytecode.js';
 import { KawaError } from '../core/errors.js';
+import { ContextWriter, type EventContext } from './context.js';
 import type { LoadedRule, LoadResult } from '../rules/types.js';
 import { readResults, type BatchResult } from './batch.js';
 import { instantiateEngine, type RawExports } from './wasm-module.js';
 
 export type { BatchResult, Match, Rejection, RejectionReason } from './batch.js';
+export type { EventContext } from './context.js';
 
 /** How an {@link Engine} evaluates: the rules and the Falco options that change verdicts. */
 export interface EngineOptions {
@@ -55,6 +57,7 @@ export class Engine {
   private readonly mode: number;
   private readonly matching: number;
   private readonly maxEventSize: number;
+  private readonly context: ContextWriter;
 
   private constructor(program: Program, vm: VmExports, opts: EngineOptions) {
     this.program = program;
@@ -64,6 +67,7 @@ export class Engine {
     this.matching = opts.ruleMatching === 'all' ? RULES_ALL : RULES_FIRST;
     // the VM takes an i32: a larger limit (the plugin's is a uint64) keeps every event, as it would
     this.maxEventSize = Math.min(opts.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE, I32_MAX);
+    this.context = new ContextWriter(vm);
   }
 
   /** Compiles the program and instantiates the wasm. Throws KawaError when the rules did not load. */
@@ -86,9 +90,11 @@ export class Engine {
    * `arrivalNs[k]`, when given, is when payload k arrived in Unix ns (0n: unknown). A CloudWatch-truncated
    * event whose timestamps were cut off gets its payload's arrival time, else the time of the previous
    * event this engine evaluated, else the time of this call; its match says so (Match.timeSubstituted).
+   * `context` is what kawa.cluster, kawa.account and kawa.region give for these events (absent: no value).
    */
-  evaluate(data: Uint8Array, offsets: Uint32Array, count: number, arrivalNs?: BigInt64Array): BatchResult {
+  evaluate(data: Uint8Array, offsets: Uint32Array, count: number, arrivalNs?: BigInt64Array, context?: EventContext): BatchResult {
     if (count === 0) return { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
+    this.context.set(context);
     if (arrivalNs && arrivalNs.length < count) {
       throw new KawaError('KAWA_ERR_USAGE', `Engine.evaluate: ${arrivalNs.length} arrival times for ${count} payloads`);
     }

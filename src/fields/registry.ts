@@ -121,7 +121,10 @@ const ROWS: Row[] = [
   {"name":"jevt.value","list":false,"arg":"key","plugin":"json","description":"Alias of json.value","extract":{"op":"json_value"}},
   {"name":"jevt.obj","list":false,"arg":"none","plugin":"json","description":"Alias of json.obj","extract":{"op":"json_obj"}},
   {"name":"jevt.rawtime","list":false,"arg":"none","plugin":"json","description":"Alias of json.rawtime","extract":{"op":"json_rawtime"}},
-  {"name":"kawa.truncated","list":false,"arg":"none","plugin":"kawa","description":"\"true\" if the event was cut by CloudWatch and salvaged from its complete part, else \"false\"","extract":{"op":"truncated"}}
+  {"name":"kawa.truncated","list":false,"arg":"none","plugin":"kawa","description":"\"true\" if the event was cut by CloudWatch and salvaged from its complete part, else \"false\"","extract":{"op":"truncated"}},
+  {"name":"kawa.cluster","list":false,"arg":"none","plugin":"kawa","description":"The EKS cluster the event came from, when the source knows it (CloudWatch: the configured or discovered cluster; Kinesis: from the record's log group)","extract":{"op":"context","value":"cluster"}},
+  {"name":"kawa.account","list":false,"arg":"none","plugin":"kawa","description":"The AWS account id of the cluster the event came from, when the source knows it","extract":{"op":"context","value":"account"}},
+  {"name":"kawa.region","list":false,"arg":"none","plugin":"kawa","description":"The AWS region of the cluster the event came from, when the source knows it","extract":{"op":"context","value":"region"}}
 ];
 // FIELD-TABLE-END
 

@@ -1,6 +1,6 @@
 // What the outputs share: an alert formatted once for all of them, and the interface each output implements.
 import type { AlertFormatter } from '../alerts/format.js';
-import type { Match } from '../engine/engine.js';
+import type { EventContext, Match } from '../engine/engine.js';
 import type { Alert } from '../pipeline/types.js';
 import type { Priority } from '../rules/types.js';
 
@@ -11,6 +11,7 @@ export class FormattedAlert {
 
   readonly match: Match;
   private readonly eventId?: string;
+  private readonly context?: EventContext;
 
   constructor(
     alert: Alert,
@@ -19,6 +20,7 @@ export class FormattedAlert {
   ) {
     this.match = alert.match;
     this.eventId = alert.eventId;
+    this.context = alert.context;
     // a worker rendered the line with the same format (PoolOptions.render): text, or JSON with json_output
     if (alert.line !== undefined) {
       if (jsonOutput) this.json = alert.line;
@@ -41,7 +43,7 @@ export class FormattedAlert {
 
   /** Falco's JSON alert, what http_output posts. */
   get asJson(): string {
-    return (this.json ??= this.formatter.json(this.match, this.eventId));
+    return (this.json ??= this.formatter.json(this.match, this.eventId, this.context));
   }
 }
 

@@ -22,7 +22,7 @@ export class EngineEvaluator implements Evaluator {
   }
 
   async evaluate(batch: SourceBatch): Promise<Evaluation> {
-    return this.engine.evaluate(batch.data, batch.offsets, batch.count, batch.arrivalNs);
+    return this.engine.evaluate(batch.data, batch.offsets, batch.count, batch.arrivalNs, batch.context);
   }
 
   async reload(rules: LoadResult): Promise<void> {

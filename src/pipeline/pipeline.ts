@@ -143,7 +143,7 @@ export class Pipeline {
     this.stats.events += result.events;
     this.opts.onResult?.(batch, result);
     if (result.matches.length) {
-      const alerts: Alert[] = result.matches.map((match, i) => ({ match, eventId: batch.eventId?.(match.payload), line: result.lines?.[i] }));
+      const alerts: Alert[] = result.matches.map((match, i) => ({ match, eventId: batch.eventId?.(match.payload), context: batch.context, line: result.lines?.[i] }));
       this.stats.alerts += alerts.length;
       await this.sink.emit(alerts);
     }

@@ -2,7 +2,7 @@
 // Engine or the worker pool) turns them into matches, the pipeline formats alerts and hands them to the
 // outputs, and acknowledges each batch back to its source once its alerts were accepted (so a source can
 // checkpoint only what was delivered). Everything between these stages is bounded.
-import type { BatchResult, Match } from '../engine/engine.js';
+import type { BatchResult, EventContext, Match } from '../engine/engine.js';
 import type { LoadResult } from '../rules/types.js';
 import type { OutputOptions } from '../alerts/output-options.js';
 
@@ -40,11 +40,7 @@ export interface SourceBatch {
 }
 
 /** Where a batch's events come from (a fleet's cluster); absent parts are unknown. */
-export interface BatchContext {
-  cluster?: string;
-  account?: string;
-  region?: string;
-}
+export type BatchContext = EventContext;
 
 /** The lines of `file` that start at a byte offset in [start, end). */
 export interface ByteRange {
@@ -114,6 +110,8 @@ export interface Alert {
   match: Match;
   /** The source's id of the event (CloudWatch eventId), so a sink can drop repeats after a crash. */
   eventId?: string;
+  /** The cluster the event came from (SourceBatch.context). */
+  context?: EventContext;
   /** The line the outputs write, already rendered by a worker (Evaluation.lines). */
   line?: string;
 }

@@ -141,7 +141,8 @@ export class WorkerPool implements Evaluator {
       });
     }
     const buffer = packBatch(batch.data, batch.offsets, batch.count, batch.arrivalNs);
-    const task: BatchTask = { kind: 'batch', rules, buffer, count: batch.count, arrivals: batch.arrivalNs !== undefined, mayRender: !batch.eventId };
+    const task: BatchTask = { kind: 'batch', rules, buffer, count: batch.count, arrivals: batch.arrivalNs !== undefined, mayRender: !batch.eventId && !batch.context,
+      ...(batch.context ? { context: batch.context } : {}) };
     return this.piscina.run(task, { transferList: [buffer] });
   }
 }

@@ -4,7 +4,7 @@
 // rejections; never the events.
 import { serialize } from 'node:v8';
 import type { OutputOptions } from '../alerts/output-options.js';
-import type { Rejection } from '../engine/engine.js';
+import type { EventContext, Rejection } from '../engine/engine.js';
 import type { LoadResult } from '../rules/types.js';
 import type { RangeOutcome } from '../pipeline/types.js';
 
@@ -42,6 +42,8 @@ export interface BatchTask {
   count: number;
   /** The buffer holds the payloads' arrival times (SourceBatch.arrivalNs). */
   arrivals: boolean;
+  /** The cluster the payloads came from (SourceBatch.context). */
+  context?: EventContext;
   /** The payloads have no source ids, so their alerts' lines may be rendered here (a JSON line would carry them). */
   mayRender: boolean;
 }

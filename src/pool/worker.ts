@@ -63,7 +63,7 @@ function evaluateBatch(task: BatchTask): TaskResult {
   const e = engineFor(task.rules);
   const { data, offsets, arrivalNs } = unpackBatch(task.buffer, task.count, task.arrivals);
   const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
-  compact(e.evaluate(data, offsets, task.count, arrivalNs), 0, out, task.mayRender ? renderLine : undefined);
+  compact(e.evaluate(data, offsets, task.count, arrivalNs, task.context), 0, out, task.mayRender ? renderLine : undefined);
   return out;
 }
 

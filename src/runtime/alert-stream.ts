@@ -84,7 +84,7 @@ export class AlertStream extends EventEmitter implements AlertSink {
   private async deliver(alerts: Alert[]): Promise<void> {
     if (this.listenerCount('alert') || this.queues.size) {
       for (const a of alerts) {
-        const alert = JSON.parse(this.formatter.json(a.match, a.eventId)) as KawaAlert;
+        const alert = JSON.parse(this.formatter.json(a.match, a.eventId, a.context)) as KawaAlert;
         super.emit('alert', alert);
         for (const q of this.queues) await q.put(alert);
       }
