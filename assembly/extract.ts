@@ -12,7 +12,7 @@ import {
   OP_SCALAR, OP_LIST, OP_LIST_INDEX, OP_WALK_SKIP, OP_WALK_STRICT, OP_REPOSITORY, OP_FIRST, OP_FIRST_REPOSITORY,
   OP_COMMAND, OP_HOST_PORT, OP_EFF, OP_CAPABILITIES, OP_VOLUME_TYPE, OP_HOSTPATH_MATCH, OP_ANY_TRUE, OP_RULE_ATTR,
   OP_SUBJECTS, OP_SUBJECTS_NS, OP_URI_PARAM, OP_TARGET_POD, OP_CONSTANT, OP_JSON_VALUE, OP_JSON_OBJ,
-  OP_JSON_RAWTIME, OP_TRUNCATED, OP_CONTEXT,
+  OP_JSON_RAWTIME, OP_TRUNCATED, OP_CONTEXT, OP_STATIC,
 } from './generated/fields';
 import { contextValue, foundLen } from './context';
 import {
@@ -339,6 +339,12 @@ function run(f: i32, argPtr: usize, argLen: i32, index: i64): bool {
       return true;
     case OP_CONTEXT: {
       const v = contextValue(KEY_BYTES + <usize>row(f, 7), row(f, 8));
+      if (v) pushValue(v, foundLen);
+      return true;
+    }
+    case OP_STATIC: {
+      // the compiled field passes its own name (static.<name>) as the argument: the key of the entry
+      const v = contextValue(argPtr, argLen);
       if (v) pushValue(v, foundLen);
       return true;
     }

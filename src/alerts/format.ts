@@ -19,6 +19,7 @@
 // every one of its outputs, while it ignores top-level keys it does not know.
 import { hostname } from 'node:os';
 import { alertId } from './alert-id.js';
+import { renderParts } from '../rules/output-render.js';
 import type { LoadedRule } from '../rules/types.js';
 import type { EventContext } from '../engine/context.js';
 
@@ -60,30 +61,10 @@ export const EVENT_ID_FIELD = 'kawa.event_id';
 const CONTEXT_KEYS = ['cluster', 'account', 'region'] as const;
 export const ALERT_ID_FIELD = 'kawa.alert_id';
 
-const NA = '<NA>';
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
 
 /** The rule's output with the match's values filled in. */
 export function renderMessage(rule: LoadedRule, tokens: (string | null)[]): string {
-  let out = '';
-  let t = 0;
-  for (const part of rule.output.parts) {
-    if (part.kind === 'text') {
-      out += part.text;
-      continue;
-    }
-    const value = tokens[t++] ?? NA;
-    out += part.width === undefined ? value : fitWidth(value, part.width);
-  }
-  return out;
-}
-
-/** std::string::resize: cut to `width` bytes (an incomplete UTF-8 tail becomes U+FFFD) or pad with spaces. */
-function fitWidth(value: string, width: number): string {
-  const bytes = utf8.encode(value);
-  if (bytes.length >= width) return fromUtf8.decode(bytes.subarray(0, width));
-  return value + ' '.repeat(width - bytes.length);
+  return renderParts(rule.output.parts, tokens);
 }
 
 const pad = (n: number | bigint, w: number) => String(n).padStart(w, '0');

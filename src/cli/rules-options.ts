@@ -13,7 +13,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function addRulesOptions(cmd: Command): Command {
   return cmd
     .option('-r, --rules <path>', 'rules file or directory of *.yaml files (repeatable, loaded in order)', collect)
-    .option('-c, --config <falco.yaml>', 'Falco configuration: rules_files, priority, rules (enable/disable), append_output');
+    .option('-c, --config <falco.yaml>', 'Falco configuration: rules_files, priority, rules (enable/disable), append_output, static_fields');
 }
 
 /** Loads the rules named by -r (or the configuration's rules_files), with the configuration's selection. */
@@ -25,6 +25,7 @@ export function loadFromOptions(opts: RulesOptions): { result: LoadResult; confi
   if (config?.minPriority) load.minPriority = config.minPriority;
   if (config?.selection.length) load.selection = config.selection;
   if (config?.appendOutput.length) load.appendOutput = config.appendOutput;
+  if (config && Object.keys(config.staticFields).length) load.staticFields = config.staticFields;
   const result = loadRulesFiles(files, load);
   // the configuration's own warnings (unknown keys, Falco keys kawa does not use) come with the rules'
   if (config?.warnings.length) result.warnings.unshift(...config.warnings);

@@ -13,7 +13,7 @@
 import type { CheckExpr, Expr, FieldRef, ListValue, Operand, RightValue, StringValue, Transformer, TransformerArg } from '../condition/ast.js';
 import { KawaError } from '../core/errors.js';
 import { findField } from '../fields/registry.js';
-import type { LoadedRule } from '../rules/types.js';
+import type { LoadedRule, OutputPart } from '../rules/types.js';
 import { ByteWriter } from './byte-writer.js';
 import * as B from './bytecode.js';
 import { Mod, Op, modId, opId, xfId } from './opcodes.js';
@@ -29,6 +29,8 @@ export interface OutputPlan {
   tokens: { out: number; list: boolean }[];
   /** JSON output_fields: canonical field text → index into the record's value lists. */
   fields: { key: string; out: number; list: boolean }[];
+  /** append_output's formatted extra_fields: the key, its format's parts and one value per token part. */
+  formatted: { key: string; parts: OutputPart[]; tokens: { out: number; list: boolean }[] }[];
 }
 
 export interface CompiledRule { rule: LoadedRule; output: OutputPlan }
@@ -200,6 +202,8 @@ class Compiler {
     let argOff = 0;
     let argLen = 0;
     let index = -1n;
+    // static.<name> fields share one row: the VM finds the value by the field's name
+    if (def.extract.op === 'static') [argOff, argLen] = this.constString(def.name);
     if (f.arg !== undefined) {
       if (def.arg === 'none') fail(`filter error: field ${def.name} does not allow nor require an argument but one is provided: ${f.arg}`);
       if (def.arg === 'index') {
@@ -469,13 +473,29 @@ class Compiler {
       } else if (o.kind === 'transformer') o.args.forEach(plainFields);
       else if (o.kind === 'tlist') o.items.forEach(plainFields);
     };
-    for (const part of rule.output.parts) {
-      if (part.kind !== 'token') continue;
-      const slot = this.operand(part.operand);
-      tokens.push({ out: outIndex(slot), list: this.slotType(slot).list });
-      plainFields(part.operand);
+    const tokenPlan = (parts: OutputPart[], into: OutputPlan['tokens']): void => {
+      for (const part of parts) {
+        if (part.kind !== 'token') continue;
+        const slot = this.operand(part.operand);
+        into.push({ out: outIndex(slot), list: this.slotType(slot).list });
+      }
+    };
+    tokenPlan(rule.output.parts, tokens);
+    for (const part of rule.output.parts) if (part.kind === 'token') plainFields(part.operand);
+    // append_output's extra_fields: a field alone reports its value under the given key, a format its rendering
+    const formatted: OutputPlan['formatted'] = [];
+    for (const x of rule.output.extra ?? []) {
+      const only = x.parts.length === 1 ? x.parts[0]! : undefined;
+      if (x.raw && only?.kind === 'token') {
+        const slot = this.operand(only.operand);
+        fields.push({ key: x.key, out: outIndex(slot), list: this.slotType(slot).list });
+      } else {
+        const plan = { key: x.key, parts: x.parts, tokens: [] as OutputPlan['tokens'] };
+        tokenPlan(x.parts, plan.tokens);
+        formatted.push(plan);
+      }
     }
-    return { tokens, fields };
+    return { tokens, fields, formatted };
   }
 
   // ---- assembly ---------------------------------------------------------------------------------------

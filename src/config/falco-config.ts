@@ -25,6 +25,8 @@ export interface FalcoConfig {
   minPriority?: Priority;
   selection: RuleSelection[];
   appendOutput: AppendOutput[];
+  /** Falco's static_fields: name → value, the `static.<name>` fields. */
+  staticFields: Record<string, string>;
   ruleMatching: 'first' | 'all';
   outputs: OutputsConfig;
   service: ServiceConfig;
@@ -73,7 +75,7 @@ export function parseFalcoConfig(text: string, file: string, overrides: string[]
   const empty = root === null || (isScalar(root) && (root.value === null || root.value === ''));
   if (!empty && !isMap(root)) return fail('the configuration must be a mapping of keys to values', root);
   const config: FalcoConfig = {
-    file, rulesFiles: [], selection: [], appendOutput: [], ruleMatching: 'first',
+    file, rulesFiles: [], selection: [], appendOutput: [], staticFields: {}, ruleMatching: 'first',
     outputs: readOutputsConfig(view), service: readServiceConfig(view), sources: readSourceConfigs(view),
     warnings, files: [...(file ? [file] : []), ...included],
   };
@@ -152,7 +154,31 @@ export function parseFalcoConfig(text: string, file: string, overrides: string[]
         }
       }
       if (js.extra_output !== undefined) entry.extra_output = String(js.extra_output);
+      if (js.suggested_output !== undefined) {
+        if (typeof js.suggested_output !== 'boolean') fail('append_output suggested_output must be true or false', n);
+        entry.suggested_output = js.suggested_output;
+      }
+      if (js.extra_fields !== undefined && js.extra_fields !== null) {
+        if (!Array.isArray(js.extra_fields)) fail('append_output extra_fields must be a sequence', n);
+        entry.extra_fields = (js.extra_fields as unknown[]).map((f) => {
+          if (typeof f === 'string') return f;
+          const ok = f && typeof f === 'object' && !Array.isArray(f) && Object.values(f).every((v) => typeof v === 'string' || typeof v === 'number');
+          if (!ok) return fail('each entry of append_output extra_fields must be a field name or a mapping of names to formats', n);
+          return Object.fromEntries(Object.entries(f as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+        });
+      }
       config.appendOutput.push(entry);
+    }
+  }
+
+  // static_fields: `static.<name>` in conditions and outputs (Falco 0.42)
+  const sf = get('static_fields');
+  if (sf !== undefined && sf !== null) {
+    if (!isMap(sf)) fail('static_fields must be a mapping of names to values', sf);
+    for (const p of sf.items) {
+      const name = isScalar(p.key) ? String(p.key.value) : '';
+      if (!/^[A-Za-z0-9_]+$/.test(name)) fail(`static_fields: '${name}' is not a field name (letters, digits and _ only)`, p.key as Node);
+      config.staticFields[name] = text1(p.value as Node, `static_fields.${name}`);
     }
   }
   return config;

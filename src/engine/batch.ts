@@ -2,6 +2,7 @@
 // rejections, rendering output values the way Falco prints them (rules-language.md 5.1).
 import * as B from '../compile/bytecode.js';
 import type { Program } from '../compile/compiler.js';
+import { renderParts } from '../rules/output-render.js';
 import type { LoadedRule } from '../rules/types.js';
 
 /** One rule matching one event, with the values its output needs. */
@@ -112,17 +113,19 @@ export function readResults(memory: ArrayBuffer, ptr: number, len: number, progr
       }
       values.push(list);
     }
-    const { tokens: tokenPlan, fields: fieldPlan } = compiled.output;
-    const tokens = tokenPlan.map(({ out, list }) => {
+    const { tokens: tokenPlan, fields: fieldPlan, formatted } = compiled.output;
+    const render = ({ out, list }: { out: number; list: boolean }): string | null => {
       const v = values[out];
       if (v.length === 0) return null;
       return list ? renderList(v) : v[0];
-    });
+    };
+    const tokens = tokenPlan.map(render);
     const fields: Record<string, string | string[] | null> = {};
     for (const { key, out, list } of fieldPlan) {
       const v = values[out];
       fields[key] = v.length === 0 ? null : list ? v : v[0];
     }
+    for (const x of formatted) fields[x.key] = renderParts(x.parts, x.tokens.map(render));
     matches.push({
       payload, item, rule: compiled.rule, timeNs, truncated: (flags & B.FLAG_TRUNCATED) !== 0,
       timeSubstituted: (flags & B.FLAG_TIME_SUBSTITUTED) !== 0, tokens, fields,

@@ -24,21 +24,25 @@ const utf8 = new TextEncoder();
 
 export class ContextWriter {
   private readonly vm: ContextExports;
+  private readonly fixed: (readonly [Uint8Array, Uint8Array])[];
   private written: string | undefined;
 
-  constructor(vm: RawExports) {
+  /** `staticFields`: Falco's static_fields, the same for every event (`static.<name>`). */
+  constructor(vm: RawExports, staticFields: Record<string, string> = {}) {
     this.vm = vm as ContextExports;
+    this.fixed = Object.entries(staticFields).map(([k, v]) => [utf8.encode(`static.${k}`), utf8.encode(v)] as const);
+    this.set(undefined);
   }
 
   /** Makes `ctx` the context of the events evaluated next (undefined: none known). */
   set(ctx: EventContext | undefined): void {
-    const entries = KEYS.flatMap((k) => (ctx?.[k] ? [[utf8.encode(k), utf8.encode(ctx[k]!)] as const] : []));
-    const id = entries.length ? KEYS.map((k) => ctx?.[k] ?? '').join('\0') : '';
+    const id = KEYS.map((k) => ctx?.[k] ?? '').join('\0');
     if (id === this.written) return;
+    const entries = [...this.fixed, ...KEYS.flatMap((k) => (ctx?.[k] ? [[utf8.encode(k), utf8.encode(ctx[k]!)] as const] : []))];
     const header = 4 + entries.length * 16;
     const size = entries.reduce((n, [k, v]) => n + k.length + v.length, header);
     const capacity = this.vm.contextBytes();
-    if (size > capacity) throw new KawaError('KAWA_ERR_USAGE', `the batch context takes ${size} bytes, more than the engine's ${capacity}`);
+    if (size > capacity) throw new KawaError(this.written === undefined ? 'KAWA_ERR_CONFIG' : 'KAWA_ERR_USAGE', `static_fields and the batch context take ${size} bytes, more than the engine's ${capacity}`);
     const area = this.vm.contextArea() >>> 0;
     const bytes = new Uint8Array(this.vm.memory.buffer, area, capacity);
     const words = new DataView(this.vm.memory.buffer, area, header);

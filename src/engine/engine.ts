@@ -67,7 +67,7 @@ export class Engine {
     this.matching = opts.ruleMatching === 'all' ? RULES_ALL : RULES_FIRST;
     // the VM takes an i32: a larger limit (the plugin's is a uint64) keeps every event, as it would
     this.maxEventSize = Math.min(opts.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE, I32_MAX);
-    this.context = new ContextWriter(vm);
+    this.context = new ContextWriter(vm, opts.rules.staticFields);
   }
 
   /** Compiles the program and instantiates the wasm. Throws KawaError when the rules did not load. */

@@ -124,18 +124,25 @@ const ROWS: Row[] = [
   {"name":"kawa.truncated","list":false,"arg":"none","plugin":"kawa","description":"\"true\" if the event was cut by CloudWatch and salvaged from its complete part, else \"false\"","extract":{"op":"truncated"}},
   {"name":"kawa.cluster","list":false,"arg":"none","plugin":"kawa","description":"The EKS cluster the event came from, when the source knows it (CloudWatch: the configured or discovered cluster; Kinesis: from the record's log group)","extract":{"op":"context","value":"cluster"}},
   {"name":"kawa.account","list":false,"arg":"none","plugin":"kawa","description":"The AWS account id of the cluster the event came from, when the source knows it","extract":{"op":"context","value":"account"}},
-  {"name":"kawa.region","list":false,"arg":"none","plugin":"kawa","description":"The AWS region of the cluster the event came from, when the source knows it","extract":{"op":"context","value":"region"}}
+  {"name":"kawa.region","list":false,"arg":"none","plugin":"kawa","description":"The AWS region of the cluster the event came from, when the source knows it","extract":{"op":"context","value":"region"}},
+  {"name":"static.<name>","list":false,"arg":"none","plugin":"kawa","description":"The value of <name> in the configuration's static_fields (Falco 0.42+), the same for every event","extract":{"op":"static"}}
 ];
 // FIELD-TABLE-END
 
 /** Every field kawa knows, ka.*, json.*, jevt.* and kawa.*, in table order (the id is the position). */
 export const FIELDS: readonly FieldDef[] = ROWS.map((r, id) => Object.freeze({ ...r, id, type: 'string' as const }));
 
-const byName = new Map(FIELDS.map((f) => [f.name, f]));
+const STATIC_ROW = FIELDS.find((f) => f.extract.op === 'static')!;
+const byName = new Map(FIELDS.filter((f) => f !== STATIC_ROW).map((f) => [f.name, f]));
 
-/** The field with exactly this name. */
+/** `static.<name>`: a field of the configuration's static_fields (which names exist is the rules load's business). */
+export const STATIC_FIELD = /^static\.[A-Za-z0-9_]+$/;
+
+/** The field with exactly this name; `static.<name>` is one field per name, sharing the static row's id. */
 export function findField(name: string): FieldDef | undefined {
-  return byName.get(name);
+  const def = byName.get(name);
+  if (def || !STATIC_FIELD.test(name)) return def;
+  return Object.freeze({ ...STATIC_ROW, name });
 }
 
 // Longest names first, so that `ka.req.container.image.repository` wins over `ka.req.container.image`.
@@ -148,7 +155,10 @@ const NAME_CHAR = /[A-Za-z0-9_.]/;
  * (used to find field references inside output strings such as `user=%ka.user.name`).
  */
 export function longestFieldPrefix(text: string, start: number): FieldDef | undefined {
+  const name = /^static\.[A-Za-z0-9_]+/.exec(text.slice(start, start + 300))?.[0];
+  if (name && !NAME_CHAR.test(text[start + name.length] ?? '')) return findField(name);
   for (const f of byLength) {
+    if (f === STATIC_ROW) continue;
     if (!text.startsWith(f.name, start)) continue;
     const next = text[start + f.name.length];
     if (next === undefined || !NAME_CHAR.test(next)) return f;

@@ -14,15 +14,28 @@ import { expandLists, substituteLists, type CompiledList } from './lists.js';
 import { LoadFailure } from './load-failure.js';
 import { MacroError, resolveMacros } from './macro-resolver.js';
 import { OutputFormatError, parseOutputFormat } from './output-format.js';
+import { suggestedStaticOutput, undefinedStaticField } from './static-fields.js';
 import type { LoadedRule } from './types.js';
+
+interface ExtraFieldSpec { key: string; format: string; raw: boolean }
 
 /** Falco's loader raises the parser's depth limit from 100 to this. */
 export const MAX_CONDITION_DEPTH = 1000;
 
-/** One `append_output` entry of the Falco configuration (only the parts that change rule outputs). */
+/** One `append_output` entry of the Falco configuration. */
 export interface AppendOutput {
   match?: { source?: string; rule?: string; tags?: string[] };
   extra_output?: string;
+  /** `{key: format}` (a formatted string) or a field name (its value as it is), added to JSON output_fields. */
+  extra_fields?: (string | Record<string, string>)[];
+  /** Append the suggested fields (the static fields) to the output text as `static_<name>=%static.<name>`. */
+  suggested_output?: boolean;
+}
+
+/** What the configuration adds to the rules: Falco's append_output and static_fields. */
+export interface OutputConfig {
+  appendOutput: AppendOutput[];
+  staticFields: Record<string, string>;
 }
 
 export type CompileWarn = (code: Code, message: string, where: Location) => void;
@@ -30,14 +43,14 @@ export type CompileWarn = (code: Code, message: string, where: Location) => void
 const UNKNOWN_FILTER = /nonexistent field|unknown filter:|invalid formatting token|unknown event type/;
 
 /** Compiles every rule of a served source, in rule order. Rules' `enabled` is their own flag here. */
-export function compileAll(col: Collector, appendOutput: AppendOutput[], warn: CompileWarn): LoadedRule[] {
+export function compileAll(col: Collector, outputs: OutputConfig, warn: CompileWarn): LoadedRule[] {
   const lists = expandLists(col.lists);
   const macros = compileMacros(col, lists);
   const usedMacros = new Set<string>();
   const rules: LoadedRule[] = [];
   for (const r of col.rules.values()) {
     if (r.unknownSource) continue;
-    const rule = compileRule(r, lists, macros, usedMacros, appendOutput, warn);
+    const rule = compileRule(r, lists, macros, usedMacros, outputs, warn);
     if (rule) rules.push(rule);
   }
   for (const m of macros.values()) {
@@ -84,15 +97,25 @@ function compileMacros(col: Collector, lists: Map<string, CompiledList>): Map<st
 }
 
 function compileRule(r: RuleInfo, lists: Map<string, CompiledList>, macros: Map<string, CompiledMacro>, used: Set<string>,
-  appendOutput: AppendOutput[], warn: CompileWarn): LoadedRule | undefined {
+  outputs: OutputConfig, warn: CompileWarn): LoadedRule | undefined {
   const condition = r.exceptions.length ? conditionWithExceptions(r.condition, r.exceptions) : r.condition;
   let outputText = r.output;
-  for (const extra of appendOutput) {
-    if (extra.extra_output && appendMatches(extra, r)) outputText += ` ${extra.extra_output}`;
+  const extraFields: ExtraFieldSpec[] = [];
+  for (const extra of outputs.appendOutput) {
+    if (!appendMatches(extra, r)) continue;
+    if (extra.extra_output) outputText += ` ${extra.extra_output}`;
+    if (extra.suggested_output) outputText += suggestedStaticOutput(outputs.staticFields);
+    for (const f of extra.extra_fields ?? []) {
+      if (typeof f === 'string') extraFields.push({ key: f, format: `%${f}`, raw: true });
+      else for (const [key, format] of Object.entries(f)) extraFields.push({ key, format, raw: false });
+    }
   }
   let output;
   try {
     output = parseOutputFormat(outputText);
+    if (extraFields.length) output.extra = extraFields.map((x) => ({ key: x.key, raw: x.raw, parts: parseOutputFormat(x.format).parts }));
+    const undefinedStatic = undefinedStaticField(output, outputs.staticFields);
+    if (undefinedStatic) throw new OutputFormatError(`unknown filter: ${undefinedStatic.name}`, Math.max(0, undefinedStatic.at - 1));
   } catch (e) {
     if (!(e instanceof OutputFormatError)) throw e;
     if (r.skipIfUnknownFilter && UNKNOWN_FILTER.test(e.message)) {
@@ -105,7 +128,9 @@ function compileRule(r: RuleInfo, lists: Map<string, CompiledList>, macros: Map<
   const where = r.conditionWhere;
   const ast = resolve(parse(text, where), (name) => macros.get(name)?.ast, used, text, where);
   if (hasUnsafeNaCheck(ast)) warn('LOAD_UNSAFE_NA_CHECK', '', where);
-  const problem = checkCondition(ast);
+  const undefinedStatic = undefinedStaticField(ast, outputs.staticFields);
+  const problem = checkCondition(ast)
+    ?? (undefinedStatic && { message: `filter_check called with nonexistent field ${undefinedStatic.name}`, at: undefinedStatic.at });
   if (problem) {
     const at = atOffset(where, text, problem.at);
     if (r.skipIfUnknownFilter && UNKNOWN_FILTER.test(problem.message)) {

@@ -30,13 +30,14 @@ export function loadRules(inputs: RulesInput[], opts: LoadOptions = {}): LoadRes
   };
   const collector = new Collector({ sources: opts.sources ?? DEFAULT_SOURCES, warn });
   const files: FileStatus[] = [];
+  const outputs = { appendOutput: (opts.appendOutput ?? []) as AppendOutput[], staticFields: opts.staticFields ?? {} };
   let compiled: LoadedRule[] = [];
   for (const input of inputs) {
     const before = warnings.length;
     try {
       if (input.error) throw new LoadFailure(input.error.code, input.error.message, { file: input.name, ...input.error.where });
       readRulesFile(new SourceText(input.name, input.content), collector, warn);
-      compiled = compileAll(collector, (opts.appendOutput ?? []) as AppendOutput[], warn);
+      compiled = compileAll(collector, outputs, warn);
       files.push({ name: input.name, status: warnings.length > before ? 'Ok, with warnings' : 'Ok' });
     } catch (e) {
       if (!(e instanceof LoadFailure)) throw e;
@@ -59,6 +60,7 @@ export function loadRules(inputs: RulesInput[], opts: LoadOptions = {}): LoadRes
     rules: ok ? selectRules(compiled, opts.minPriority ?? 'Debug', opts.selection ?? []) : [],
     files,
   };
+  if (opts.staticFields && Object.keys(opts.staticFields).length) result.staticFields = opts.staticFields;
   if (collector.requiredEngineVersion) result.requiredEngineVersion = versionText(collector.requiredEngineVersion);
   return result;
 }

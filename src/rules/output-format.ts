@@ -9,11 +9,11 @@
 import type { Operand } from '../condition/ast.js';
 import { parseFieldArgument, parseOperandPrefix } from '../condition/parser.js';
 import { checkOperand } from '../condition/typecheck.js';
-import { FIELDS } from '../fields/registry.js';
+import { FIELDS, findField } from '../fields/registry.js';
 import type { OutputFormat, OutputPart } from './types.js';
 
 const TRANSFORMER_START = /^(tolower|toupper|b64|basename|len|join|concat|getopt)\(/;
-const byLength = [...FIELDS].sort((a, b) => b.name.length - a.name.length);
+const byLength = [...FIELDS].filter((f) => f.extract.op !== 'static').sort((a, b) => b.name.length - a.name.length);
 
 export class OutputFormatError extends Error {
   constructor(message: string, readonly offset: number) { super(message); }
@@ -56,7 +56,8 @@ function readOperand(text: string, p: number, pct: number): { operand: Operand; 
     }
     if (parsed) return parsed;
   }
-  const def = byLength.find((f) => text.startsWith(f.name, p));
+  const staticName = /^static\.[A-Za-z0-9_]+/.exec(text.slice(p, p + 300))?.[0];
+  const def = staticName ? findField(staticName) : byLength.find((f) => text.startsWith(f.name, p));
   if (!def) {
     const word = /^[^\s%]*/.exec(text.slice(p))![0];
     throw new OutputFormatError(`unknown filter: ${word || text.slice(p, p + 1)}`, pct);

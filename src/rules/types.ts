@@ -20,6 +20,18 @@ export interface OutputFormat {
   text: string;
   /** Literal text and field tokens, in order. */
   parts: OutputPart[];
+  /** append_output's extra_fields: added to JSON output_fields only, in order. */
+  extra?: ExtraField[];
+}
+
+/** One of append_output's extra_fields. */
+export interface ExtraField {
+  /** The output_fields key: the name given, or the field's text for a field given alone. */
+  key: string;
+  /** A field given alone (`raw`) reports its value as it is (a list as an array); a format, the rendered string. */
+  raw: boolean;
+  /** The format, parsed. */
+  parts: OutputPart[];
 }
 
 /** One compiled rule: its condition fully resolved (no macro references, lists substituted, exceptions added). */
@@ -67,6 +79,8 @@ export interface LoadResult {
   requiredEngineVersion?: string;
   /** Each file loaded or attempted, in order, with Falco's summary status. The load stops at the first Invalid. */
   files?: FileStatus[];
+  /** The configuration's static_fields the rules were loaded with: what `static.<name>` gives. */
+  staticFields?: Record<string, string>;
 }
 
 /** One file's summary status, as Falco's `-V` prints it. */
@@ -90,6 +104,8 @@ export interface LoadOptions {
   selection?: RuleSelection[];
   /** Falco's `append_output` configuration. */
   appendOutput?: unknown[];
+  /** Falco's `static_fields`: the `static.<name>` fields the rules may use, with their values. */
+  staticFields?: Record<string, string>;
 }
 
 /** A rules file given as text (for tests and the library API) or read from disk by path. */

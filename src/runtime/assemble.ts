@@ -47,13 +47,14 @@ export interface AssembleOptions {
   onResult?(batch: SourceBatch, result: Evaluation): void;
 }
 
-/** The rules of a configuration: its files, minimum priority, rule selection and append_output. */
+/** The rules of a configuration: its files, minimum priority, rule selection, append_output and static_fields. */
 export function loadConfiguredRules(config: FalcoConfig): LoadResult {
   return loadRulesFiles(config.rulesFiles, {
     sources: ['k8s_audit'],
     minPriority: config.minPriority,
     selection: config.selection,
     appendOutput: config.appendOutput,
+    staticFields: config.staticFields,
   });
 }
 
