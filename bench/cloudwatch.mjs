@@ -28,7 +28,6 @@ const RATE = arg('rate', 2000);
 const SECONDS = arg('seconds', quick ? 15 : 60);
 const MAX_TPS = arg('max-tps', 20);
 const GROUP = '/aws/eks/bench/cluster';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const emulator = spawn(process.execPath, ['bin/kawa.js', 'emulator', '--port', '0', '--max-events-per-group', String(RATE * (SECONDS + 30) * 2)], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise((resolve, reject) => {

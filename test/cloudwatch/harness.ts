@@ -13,8 +13,6 @@ import { defaultCloudWatchConfig, type CloudWatchConfig } from '../../src/source
 import { RateLimiter } from '../../src/sources/cloudwatch/rate-limiter.js';
 import { CloudWatchSource, type CloudWatchSourceOptions } from '../../src/sources/cloudwatch/source.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 export const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
 export const CLUSTER = 'c';
 export const GROUP = '/aws/eks/c/cluster';

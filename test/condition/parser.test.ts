@@ -1,18 +1,19 @@
 // The parse cases of the shared conformance data (rules-language cases.json, kind "parse"), plus the
 // parser's robustness guarantees: whitespace variants, round trips, deep nesting and huge inputs.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CheckExpr, Expr, StringValue } from '../../src/condition/ast.js';
 import { stringValueBytes } from '../../src/condition/escape.js';
 import { ConditionSyntaxError, parseCondition, parseFieldArgument, parseOperandPrefix, scanFieldName } from '../../src/condition/parser.js';
 import { printExpr } from '../../src/condition/printer.js';
 import { scanQuotedEnd } from '../../src/condition/scan.js';
+import { describeShared, HAS_SHARED, shared } from '../shared-data.js';
 
 interface ParseCase { kind: string; condition: string; ok: boolean; ast?: string; ast_asserted?: boolean; value?: string; error?: string; feature?: string }
 
-const cases = (JSON.parse(readFileSync(join(process.cwd(), '../shared/conformance/rules-language/cases.json'), 'utf8')) as ParseCase[])
-  .filter((c) => c.kind === 'parse');
+const cases = HAS_SHARED
+  ? (JSON.parse(readFileSync(shared('conformance/rules-language/cases.json'), 'utf8')) as ParseCase[]).filter((c) => c.kind === 'parse')
+  : [];
 
 /** Parses, returning the AST or the error. */
 function attempt(text: string): Expr | ConditionSyntaxError {
@@ -26,7 +27,7 @@ function attempt(text: string): Expr | ConditionSyntaxError {
 
 // Every `ast` is compared (not only the `ast_asserted` ones), errors must match exactly, and cases marked
 // with a `feature` (modifiers, join/concat) run like the others.
-describe('conformance parse cases', () => {
+describeShared('conformance parse cases', () => {
   it('has the 554 cases', () => expect(cases.length).toBe(554));
 
   it.each(cases.map((c, i) => [i, c.condition, c] as const))('#%i %j', (_i, text, c) => {
@@ -70,9 +71,11 @@ const outcome = (text: string): string => {
 
 describe('whitespace variants', () => {
   // every blank of the grammar accepts tabs and newlines too, so the outcome must not change
-  it.each(['\t', '\n', ' \t\n '])('spaces outside quotes swapped for %j', (ws) => {
-    const differing = cases.filter((c) => outcome(swapBlanks(c.condition, ws)) !== outcome(c.condition)).map((c) => c.condition);
-    expect(differing).toEqual([]);
+  describeShared('over the conformance parse cases', () => {
+    it.each(['\t', '\n', ' \t\n '])('spaces outside quotes swapped for %j', (ws) => {
+      const differing = cases.filter((c) => outcome(swapBlanks(c.condition, ws)) !== outcome(c.condition)).map((c) => c.condition);
+      expect(differing).toEqual([]);
+    });
   });
 
   it('requires a blank after a word operator but not after in/exists', () => {
@@ -88,7 +91,7 @@ describe('whitespace variants', () => {
   });
 });
 
-describe('round trip', () => {
+describeShared('round trip', () => {
   it('the canonical print is a fixpoint whenever it re-parses', () => {
     let reparsed = 0;
     for (const c of cases.filter((k) => k.ok)) {

@@ -1,10 +1,11 @@
 // The shared conformance runners, run against the built CLI (npm test builds first). Each runner ends
 // with "N passed, M failed"; all of them must report no failure.
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeShared, shared } from '../shared-data.js';
 
 function runner(script: string, ...args: string[]): { passed: number; failed: number; tail: string } {
-  const r = spawnSync(process.execPath, [`../shared/conformance/${script}`, ...args], {
+  const r = spawnSync(process.execPath, [shared('conformance', script), ...args], {
     encoding: 'utf8',
     timeout: 600_000,
     maxBuffer: 1 << 26,
@@ -16,7 +17,7 @@ function runner(script: string, ...args: string[]): { passed: number; failed: nu
   return { passed: m ? Number(m[1]) : 0, failed: m ? Number(m[2]) : -1, tail: `${failures}\n${last}\n${r.stderr ?? ''}` };
 }
 
-describe('conformance runners (../shared/conformance)', () => {
+describeShared('conformance runners (../shared/conformance)', () => {
   it('run-k8saudit: every end-to-end case of falcosecurity/testing', () => {
     const r = runner('run-k8saudit.mjs');
     expect(r.tail).toContain('44 passed, 0 failed');

@@ -8,21 +8,22 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { loadRulesFiles } from '../../src/rules/load.js';
 import { FileSource } from '../../src/sources/file/source.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
+import { describeShared, shared } from '../shared-data.js';
 import { compareBatch, emptyComparison } from './compare.js';
 
 const COUNT = Number(process.env.KAWA_DIFF_COUNT ?? 20000);
 const SEED = Number(process.env.KAWA_DIFF_SEED ?? 42);
-const RULES = join(process.cwd(), '../shared/conformance/k8saudit/rules/k8s_audit_rules.yaml');
+const RULES = shared('conformance/k8saudit/rules/k8s_audit_rules.yaml');
 
-describe('engine vs reference evaluator', () => {
+describeShared('engine vs reference evaluator', () => {
   it(`agrees on ${COUNT} generated EKS events (seed ${SEED}) with the upstream rules`, async () => {
     const corpus = join(mkdtempSync(join(tmpdir(), 'kawa-diff-')), 'corpus.jsonl');
-    const gen = spawnSync(process.execPath, ['../shared/corpus/gen-eks-audit.mjs', '--count', String(COUNT), '--seed', String(SEED),
+    const gen = spawnSync(process.execPath, [shared('corpus/gen-eks-audit.mjs'), '--count', String(COUNT), '--seed', String(SEED),
       '--attack-rate', '0.01', '--truncate-at', '10000', '--out', corpus], { encoding: 'utf8' });
     expect(gen.status, gen.stderr).toBe(0);
 

@@ -4,8 +4,6 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { startEmulator, type RunningEmulator, type StartOptions } from '../../src/emulator/index.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 export const REGION = 'us-west-2';
 export const CREDENTIALS = { accessKeyId: 'AKIDKAWATEST', secretAccessKey: 'not-a-secret' };
 

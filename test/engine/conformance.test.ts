@@ -2,16 +2,15 @@
 // `kind: "eval"` case (one condition, one JSON document), and the `events` of the `load` cases (every
 // enabled rule that matches, in rule order, with its rendered output).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { renderMessage } from '../../src/alerts/format.js';
 import { conditionEngine } from '../../src/engine/condition.js';
 import { Engine } from '../../src/engine/engine.js';
 import { loadRules } from '../../src/rules/load.js';
 import { parsePriority } from '../../src/rules/priority.js';
 import type { Priority, RuleSelection, RulesInput } from '../../src/rules/types.js';
+import { describeShared, HAS_SHARED, shared } from '../shared-data.js';
 
-const CONFORMANCE = join(process.cwd(), '../shared/conformance');
 interface Case {
   kind: string; source: string; note?: string;
   condition?: string; event?: unknown; expect?: boolean | 'error';
@@ -20,7 +19,7 @@ interface Case {
   ok?: boolean;
   events?: { event: unknown; expect_match: string[]; expect_output: Record<string, string> }[];
 }
-const all = JSON.parse(readFileSync(join(CONFORMANCE, 'rules-language/cases.json'), 'utf8')) as Case[];
+const all = HAS_SHARED ? JSON.parse(readFileSync(shared('conformance/rules-language/cases.json'), 'utf8')) as Case[] : [];
 const evalCases = all.filter((c) => c.kind === 'eval');
 const loadCases = all.filter((c) => c.kind === 'load' && c.ok && c.events?.length);
 
@@ -28,10 +27,10 @@ function inputs(c: Case): RulesInput[] {
   if (c.rules_yaml !== undefined) return [{ name: 'rules.yaml', content: c.rules_yaml }];
   if (c.rules_files) return c.rules_files;
   const refs = c.rules_file_refs ?? ['k8saudit/rules/k8s_audit_rules.yaml'];
-  return refs.map((r) => ({ name: r, content: readFileSync(join(CONFORMANCE, r), 'utf8') }));
+  return refs.map((r) => ({ name: r, content: readFileSync(shared('conformance', r), 'utf8') }));
 }
 
-describe('rules-language eval cases', () => {
+describeShared('rules-language eval cases', () => {
   it('has the 139 cases', () => expect(evalCases.length).toBe(139));
   evalCases.forEach((c, n) => {
     it(`${n}: ${c.condition}`, () => {
@@ -45,7 +44,7 @@ describe('rules-language eval cases', () => {
   });
 });
 
-describe('rules-language load cases with events', () => {
+describeShared('rules-language load cases with events', () => {
   it('has cases', () => expect(loadCases.length).toBeGreaterThan(50));
   loadCases.forEach((c, n) => {
     it(`${n}: ${c.source}`, () => {

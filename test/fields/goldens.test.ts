@@ -1,9 +1,9 @@
 // Every extraction golden of ../shared/conformance/fields/goldens.json through FieldExtractor.
 // Outcomes empty_list / not_available / error / panic are all "no value" (null) for kawa (fields.md §1).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { FieldExtractor, parseFieldSpec } from '../../src/engine/extractor.js';
+import { describeShared, HAS_SHARED, shared } from '../shared-data.js';
 
 interface Golden {
   event: unknown;
@@ -15,14 +15,14 @@ interface Golden {
   source: string;
 }
 
-const goldens: Golden[] = JSON.parse(readFileSync(join(process.cwd(), '../shared/conformance/fields/goldens.json'), 'utf8'));
+const goldens: Golden[] = HAS_SHARED ? JSON.parse(readFileSync(shared('conformance/fields/goldens.json'), 'utf8')) : [];
 const extractor = new FieldExtractor();
 
 // Two json.rawtime goldens take the event time from the test harness (time.Now()) for a document without
 // a stageTimestamp; kawa's event time is the stageTimestamp only, so the document has none.
 const timeFromHarness = (g: Golden, doc: string) => g.evt_ts_ns !== undefined && !doc.includes('stageTimestamp');
 
-describe('field goldens', () => {
+describeShared('field goldens', () => {
   test('there are 346', () => expect(goldens.length).toBe(346));
   test.each(goldens.map((g, i) => [i, g.field, g] as const))('#%i %s', (_i, _f, g) => {
     const doc = g.event_raw ?? JSON.stringify(g.event);

@@ -4,16 +4,17 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { loadRulesFiles } from '../../src/rules/load.js';
 import { compareBatch, emptyComparison } from '../differential/compare.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
+import { describeShared, shared } from '../shared-data.js';
 import { mutateBytes, mutateStructure, rng } from './mutate.js';
 
 const SEED = Number(process.env.KAWA_FUZZ_SEED ?? 7);
 const ROUNDS = Number(process.env.KAWA_FUZZ_ROUNDS ?? 3000);
-const DATA = join(process.cwd(), '../shared/conformance/k8saudit');
+const DATA = shared('conformance/k8saudit');
 const enc = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -22,7 +23,7 @@ function seeds(): string[] {
   for (const f of readdirSync(join(DATA, 'traces'))) {
     for (const line of readFileSync(join(DATA, 'traces', f), 'utf8').split('\n')) if (line.trim().startsWith('{"')) out.push(line.trim());
   }
-  const gen = spawnSync(process.execPath, ['../shared/corpus/gen-eks-audit.mjs', '--count', '400', '--seed', String(SEED), '--attack-rate', '0.2'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const gen = spawnSync(process.execPath, [shared('corpus/gen-eks-audit.mjs'), '--count', '400', '--seed', String(SEED), '--attack-rate', '0.2'], { encoding: 'utf8', maxBuffer: 1 << 28 });
   out.push(...gen.stdout.split('\n').filter((l) => l.length > 0 && l.length < 20000));
   return out;
 }
@@ -37,7 +38,7 @@ function pack(payloads: Uint8Array[]): { data: Uint8Array; offsets: Uint32Array 
 
 const isValidUtf8 = (b: Uint8Array) => { try { strictUtf8.decode(b); return true; } catch { return false; } };
 
-describe('fuzz: mutated events through the engine', () => {
+describeShared('fuzz: mutated events through the engine', () => {
   const base = seeds();
   const load = loadRulesFiles([join(DATA, 'rules', 'k8s_audit_rules.yaml')]);
   const engine = Engine.create({ rules: load, ruleMatching: 'all' });

@@ -143,6 +143,17 @@ export function readAlerts(kawas: Kawa[]): Map<string, number> {
   return counts;
 }
 
+/** Polls until `probe` gives a value (not undefined/false), returning it, or fails after `ms` naming `what`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 20_000): Promise<T> {
+  const until = performance.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (performance.now() > until) throw new Error(`not within ${ms} ms: ${what}`);
+    await sleep(50);
+  }
+}
+
 /** Waits until the processes' alert files hold `n` distinct alerts. */
 export async function waitAlerts(kawas: Kawa[], n: number, ms = 60_000): Promise<Map<string, number>> {
   const until = performance.now() + ms;

@@ -5,7 +5,7 @@
 import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseTable, SHARD_END } from '../../src/sources/kinesis/leases/table.js';
-import { expectedAlerts, Kawa, readAlerts, repeatsRemoved, waitAlerts, workdir } from './cluster.js';
+import { expectedAlerts, Kawa, readAlerts, repeatsRemoved, waitAlerts, waitFor, workdir } from './cluster.js';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -142,10 +142,8 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     const ks = ['a', 'b', 'c'].map((n) => kawa(n, stream, { checkpointIntervalMs: 60_000 }));
     await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
     const producing = produce(aws.kinesis, stream, makeEvents(0, 4000), 10, 10_000);
-    await sleep(4000);
-    const victim = ks.find((k) => k.held() > 0)!;
-    // killed once it has alerted (a loaded machine may have it behind)
-    for (const until = Date.now() + 10_000; readAlerts([victim]).size < 20 && Date.now() < until;) await sleep(100);
+    // killed mid-load, once it has alerted a share of it
+    const victim = await waitFor('a process holding a lease has alerted 200 events', () => ks.find((k) => k.held() > 0 && readAlerts([k]).size >= 200));
     const killedAt = Date.now();
     victim.child.kill('SIGKILL');
     await victim.exited;
@@ -168,7 +166,7 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     const ks = ['a', 'b', 'c'].map((n) => kawa(n, stream));
     await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
     const producing = produce(aws.kinesis, stream, makeEvents(0, 4000), 10, 10_000);
-    await sleep(3000);
+    await waitFor('1000 of 4000 alerts before the fourth joins', () => readAlerts(ks).size >= 1000);
     const joinedAt = Date.now();
     const d = kawa('d', stream);
     ks.push(d);
@@ -190,7 +188,7 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     const a = kawa('a', stream);
     await a.waitLog((l) => l.msg === 'lease taken');
     const producing = produce(aws.kinesis, stream, makeEvents(0, 3000), 10, 8000);
-    await sleep(2500);
+    await waitFor('750 of 3000 alerts before the second starts', () => readAlerts([a]).size >= 750);
     const b = kawa('b', stream, { gracefulHandoff: false });
     const stolen = await b.waitLog((l) => l.msg === 'lease taken' && l.from === a.name, 15_000);
     const lost = await a.waitLog((l) => l.msg.startsWith('lease lost'), 10_000);
@@ -209,7 +207,7 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     const ks = ['a', 'b', 'c'].map((n) => kawa(n, stream));
     await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
     const producing = produce(aws.kinesis, stream, makeEvents(0, 4000), 10, 8000);
-    await sleep(3000);
+    await waitFor('1000 of 4000 alerts before the SIGTERM', () => readAlerts(ks).size >= 1000);
     const leaving = ks.find((k) => k.held() > 0)!;
     const stoppedAt = Date.now();
     expect(await leaving.stop()).toBe(0);
@@ -233,16 +231,18 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     const ks = ['a', 'b'].map((n) => kawa(n, stream));
     await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
     const producing = produce(aws.kinesis, stream, makeEvents(0, 4000), 10, 10_000);
-    await sleep(2500);
+    await waitFor('1000 of 4000 alerts before the split', () => readAlerts(ks).size >= 1000);
     const shards = (await aws.kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards!;
     const s0 = shards[0]!;
     const mid = (BigInt(s0.HashKeyRange!.StartingHashKey!) + BigInt(s0.HashKeyRange!.EndingHashKey!)) / 2n;
     await aws.kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: s0.ShardId!, NewStartingHashKey: String(mid) }));
     await waitActive(stream);
-    await sleep(3000);
     const after = (await aws.kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards!;
     const children = after.filter((s) => s.ParentShardId === s0.ShardId);
     expect(children.length).toBe(2);
+    // the children are read (their parent finished) before they are merged in turn
+    const takenShards = () => new Set(ks.flatMap((k) => k.logs).filter((l) => l.msg === 'lease taken').map((l) => l.shard));
+    await waitFor('both children of the split taken', () => children.every((c) => takenShards().has(c.ShardId!)));
     // merge the two children back (adjacent by construction)
     await aws.kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: children[0]!.ShardId!, AdjacentShardToMerge: children[1]!.ShardId! }));
     await waitActive(stream);
@@ -271,7 +271,7 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     const ks = ['a', 'b'].map((n) => kawa(n, stream));
     await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
     const producing = produce(aws.kinesis, stream, makeEvents(0, 3000), 10, 8000);
-    await sleep(2500);
+    await waitFor('750 of 3000 alerts before the split and the kill', () => readAlerts(ks).size >= 750);
     const [victim, survivor] = ks as [Kawa, Kawa];
     const parent = victim.shards()[0]!;
     const s = (await aws.kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards!.find((x) => x.ShardId === parent)!;
@@ -298,12 +298,14 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     const ks = ['a', 'b'].map((n) => kawa(n, stream));
     await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
     const producing = produce(aws.kinesis, stream, makeEvents(0, 4000), 10, 10_000);
-    await sleep(3000);
+    await waitFor('1000 of 4000 alerts before the pause', () => readAlerts(ks).size >= 1000);
     const [paused, other] = ks as [Kawa, Kawa];
     const stoppedAt = Date.now();
     paused.child.kill('SIGSTOP');
     const takeover = await other.waitLog((l) => l.msg === 'lease taken' && l.from === paused.name && l.time >= stoppedAt, 20_000);
-    await sleep(1000);
+    // resumed only once the new owner reads what it took over
+    const atTakeover = readAlerts([other]).size;
+    await waitFor('the new owner alerts 100 more after the takeover', () => readAlerts([other]).size >= atTakeover + 100);
     paused.child.kill('SIGCONT');
     const lost = await paused.waitLog((l) => l.msg.startsWith('lease lost'), 10_000);
     await producing;
@@ -344,9 +346,12 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
       const ks = ['a', 'b'].map((n) => kawa(n, stream, { kinesisUrl: proxy.url }));
       await Promise.all(ks.map((k) => k.waitLog((l) => l.msg === 'lease taken')));
       const producing = produce(aws.kinesis, stream, makeEvents(0, 3000), 10, 6000);
-      await sleep(2000);
+      await waitFor('600 of 3000 alerts before the burst', () => readAlerts(ks).size >= 600);
+      const beforeBurst = readAlerts(ks).size;
       proxy.burst(3000);
-      await sleep(3500);
+      const burstEnds = Date.now() + 3000;
+      // the iterators expire once the burst is over and reading has gone on through it
+      await waitFor('the burst throttled reads, ended, and reading went on', () => proxy.throttled > 0 && Date.now() >= burstEnds && readAlerts(ks).size > beforeBurst, 15_000);
       proxy.expireNext(4);
       await producing;
       const alerts = await waitAlerts(ks, 3000);

@@ -1,8 +1,13 @@
-// The npm package as a user gets it: `npm pack`, installed from the tarball into an empty folder (offline,
-// from the npm cache), then the kawa command, the library from JavaScript, and its type declarations from
-// TypeScript. Needs dist/ and wasm/engine.wasm built (npm run build); packs with --ignore-scripts so the
-// test never rebuilds them.
-import { execFileSync, spawnSync } from 'node:child_process';
+// The npm package as a user gets it: `npm pack`, installed from the tarball into an empty folder, then the
+// kawa command, the library from JavaScript, and its type declarations from TypeScript. Needs dist/ and
+// wasm/engine.wasm built (npm run build); packs with --ignore-scripts so the test never rebuilds them.
+//
+// The install is `npm ci` against a lockfile made from ours: the tarball plus exactly the production
+// entries of package-lock.json, so the folder gets the dependency versions this checkout was tested with
+// (a plain `npm install` of the tarball floats transitive versions), and it works with an empty npm cache
+// because npm fetches from the same registry `npm ci` used for the project (`--prefer-offline` only skips
+// the round trip when the cache has them).
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +18,29 @@ const dir = mkdtempSync(join(tmpdir(), 'kawa-pkg-'));
 const app = join(dir, 'app');
 const run = (cmd: string, args: string[], cwd = app) => spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 60_000 });
 
+// npm, failing with what npm said (its stderr ends with the reason and the log file's path).
+function npm(args: string[], cwd: string): void {
+  const r = spawnSync('npm', args, { cwd, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`npm ${args.join(' ')} (in ${cwd}) failed with ${r.error?.message ?? `exit ${r.status}`}:\n${r.stderr}`);
+}
+
+interface LockEntry { dev?: boolean; devOptional?: boolean; [key: string]: unknown }
+
+// A lockfile for an app depending on the tarball alone: kawa's production tree is ours minus the dev
+// entries, and every one of ours sits directly under node_modules/, where it also lands in the app.
+function appLockfile(spec: string): object {
+  const ours = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const self = ours.packages[''];
+  const packages: Record<string, unknown> = {
+    '': { name: 'app', version: '1.0.0', dependencies: { kawa: spec } },
+    'node_modules/kawa': { version: self.version, resolved: spec, license: self.license, dependencies: self.dependencies, bin: self.bin, engines: self.engines },
+  };
+  for (const [path, entry] of Object.entries(ours.packages)) {
+    if (path !== '' && !entry.dev && !entry.devOptional) packages[path] = entry;
+  }
+  return { name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages };
+}
+
 const EVENT = JSON.stringify({
   kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: 'a1', stage: 'ResponseStarted', verb: 'create',
   requestURI: '/api/v1/namespaces/default/pods/web/exec', user: { username: 'mallory' },
@@ -22,12 +50,14 @@ const EVENT = JSON.stringify({
 
 describe('npm package', () => {
   beforeAll(() => {
-    execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, stdio: 'ignore' });
+    npm(['pack', '--ignore-scripts', '--pack-destination', dir], root);
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+    const spec = `file:../${tarball}`;
     mkdirSync(app);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
-    execFileSync('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', join(dir, tarball)], { cwd: app, stdio: 'ignore' });
-  });
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true, dependencies: { kawa: spec } }));
+    writeFileSync(join(app, 'package-lock.json'), JSON.stringify(appLockfile(spec)));
+    npm(['ci', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], app);
+  }, 320_000);
 
   it('holds the engine, the compiled code, the rules and the samples, and no sources or tests', () => {
     const pkg = join(app, 'node_modules/kawa');

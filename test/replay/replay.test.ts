@@ -13,6 +13,7 @@ import type { Alert, AlertSink, Evaluator } from '../../src/pipeline/types.js';
 import { WorkerPool } from '../../src/pool/pool.js';
 import { FileSource, type SourceOptions } from '../../src/sources/file/source.js';
 import { event, rules } from '../pool/helpers.js';
+import { describeShared, shared } from '../shared-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kawa-replay-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -105,10 +106,10 @@ describe('replay through the pool', () => {
   });
 });
 
-describe('kawa run --workers', () => {
-  const R = join(process.cwd(), '../shared/conformance/k8saudit/rules/k8s_audit_rules.yaml');
+describeShared('kawa run --workers', () => {
+  const R = shared('conformance/k8saudit/rules/k8s_audit_rules.yaml');
   const kawa = (args: string[]) => spawnSync(process.execPath, ['bin/kawa.js', 'run', '-r', R, ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
-  const trace = join(process.cwd(), '../shared/conformance/k8saudit/traces');
+  const trace = shared('conformance/k8saudit/traces');
 
   it('prints the same alerts, summary and reports with 2 workers as on the main thread (plain, .gz, JSON)', () => {
     const body = `${spawnSync('cat', [join(trace, 'exec_pod.json'), join(trace, 'create_nginx_pod_privileged.json')], { encoding: 'utf8' }).stdout}\nnot json\n`;

@@ -7,8 +7,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register as registerValidate } from '../../src/cli/validate.js';
 import { register as registerList } from '../../src/cli/list-rules.js';
 import { KawaError } from '../../src/core/errors.js';
+import { describeShared, itShared, shared } from '../shared-data.js';
 
-const K8S = join(process.cwd(), '../shared/conformance/k8saudit/rules');
+const K8S = shared('conformance/k8saudit/rules');
 const dir = mkdtempSync(join(tmpdir(), 'kawa-cli-'));
 const file = (name: string, content: string) => { const p = join(dir, name); writeFileSync(p, content); return p; };
 
@@ -37,7 +38,7 @@ async function kawa(...args: string[]): Promise<{ code: number; out: string; err
 afterEach(() => vi.restoreAllMocks());
 
 describe('kawa validate', () => {
-  it('validates the k8s audit ruleset: 48 rules, no warnings', async () => {
+  itShared('validates the k8s audit ruleset: 48 rules, no warnings', async () => {
     const r = await kawa('validate', '-r', join(K8S, 'k8s_audit_rules.yaml'), '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
@@ -46,12 +47,14 @@ describe('kawa validate', () => {
     expect(j.rules[0]).toEqual({ name: 'Disallowed K8s User', enabled: true, priority: 'Warning', source: 'k8s_audit' });
   });
 
-  it.each(['allow_namespace_foo', 'allow_nginx_container', 'allow_only_apache_container', 'allow_user_some-user', 'disallow_kactivity', 'single_rule_with_json_pointer', 'trust_nginx_container'])(
-    'loads the override file %s after it', async (name) => {
-      const r = await kawa('validate', '-r', join(K8S, 'k8s_audit_rules.yaml'), '-r', join(K8S, `${name}.yaml`), '--json');
-      expect(r.code).toBe(0);
-      expect(JSON.parse(r.out).errors).toEqual([]);
-    });
+  describeShared('the upstream override files', () => {
+    it.each(['allow_namespace_foo', 'allow_nginx_container', 'allow_only_apache_container', 'allow_user_some-user', 'disallow_kactivity', 'single_rule_with_json_pointer', 'trust_nginx_container'])(
+      'loads the override file %s after it', async (name) => {
+        const r = await kawa('validate', '-r', join(K8S, 'k8s_audit_rules.yaml'), '-r', join(K8S, `${name}.yaml`), '--json');
+        expect(r.code).toBe(0);
+        expect(JSON.parse(r.out).errors).toEqual([]);
+      });
+  });
 
   it('prints problems a person can act on, then the summary lines; exit 1', async () => {
     const p = file('bad.yaml', '- macro: m\n  condition: ka.verb = get\n- rule: r\n  desc: d\n  condition: m and ka.nope = 1\n  output: o\n  priority: INFO\n  source: k8s_audit\n');
@@ -74,7 +77,7 @@ describe('kawa validate', () => {
     ]);
   });
 
-  it('takes rules_files from the configuration; garbage configuration is KAWA_ERR_CONFIG', async () => {
+  itShared('takes rules_files from the configuration; garbage configuration is KAWA_ERR_CONFIG', async () => {
     const cfg = file('files.yaml', `rules_files:\n  - ${join(K8S, 'k8s_audit_rules.yaml')}\n`);
     expect((await kawa('validate', '-c', cfg)).code).toBe(0);
     const bad = file('badcfg.yaml', 'priority: loud\n');
@@ -91,7 +94,7 @@ describe('kawa validate', () => {
 });
 
 describe('kawa list-rules', () => {
-  it('lists rules with their resolved conditions', async () => {
+  itShared('lists rules with their resolved conditions', async () => {
     const r = await kawa('list-rules', '-r', join(K8S, 'k8s_audit_rules.yaml'), '--json');
     expect(r.code).toBe(0);
     const rules = JSON.parse(r.out);

@@ -1,13 +1,12 @@
 // Every `kind: "load"` case of the shared rules-language conformance data, through loadRules. The
 // `events`/`expect_rule_counts` parts belong to the evaluator's tests and are not checked here.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { loadRules } from '../../src/rules/load.js';
 import type { RuleSelection, Priority, RulesInput } from '../../src/rules/types.js';
 import { parsePriority } from '../../src/rules/priority.js';
+import { describeShared, HAS_SHARED, shared } from '../shared-data.js';
 
-const CONFORMANCE = join(process.cwd(), '../shared/conformance');
 interface LoadCase {
   kind: string; source: string; note?: string;
   rules_yaml?: string; rules_files?: { name: string; content: string }[]; rules_file?: { repo: string; path: string }; rules_file_refs?: string[];
@@ -16,17 +15,17 @@ interface LoadCase {
   warnings_contain?: string[]; warnings_absent?: string[]; warning_codes?: string[]; expect_no_warnings?: boolean;
   rules_after: string[] | null; condition_after: Record<string, string> | null; priority_after?: Record<string, string>;
 }
-const cases = (JSON.parse(readFileSync(join(CONFORMANCE, 'rules-language/cases.json'), 'utf8')) as LoadCase[]).filter((c) => c.kind === 'load');
+const cases = HAS_SHARED ? (JSON.parse(readFileSync(shared('conformance/rules-language/cases.json'), 'utf8')) as LoadCase[]).filter((c) => c.kind === 'load') : [];
 
 function inputs(c: LoadCase): RulesInput[] {
   if (c.rules_yaml !== undefined) return [{ name: 'rules.yaml', content: c.rules_yaml }];
   if (c.rules_files) return c.rules_files;
   // the plugins repository's k8s_audit_rules.yaml is stored in the conformance folder
   const refs = c.rules_file_refs ?? ['k8saudit/rules/k8s_audit_rules.yaml'];
-  return refs.map((r) => ({ name: r, content: readFileSync(join(CONFORMANCE, r), 'utf8') }));
+  return refs.map((r) => ({ name: r, content: readFileSync(shared('conformance', r), 'utf8') }));
 }
 
-describe('rules-language load cases', () => {
+describeShared('rules-language load cases', () => {
   it('has cases', () => expect(cases.length).toBeGreaterThan(200));
   cases.forEach((c, n) => {
     it(`${n}: ${c.source}`, () => {

@@ -4,11 +4,12 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeShared, HAS_SHARED, shared } from '../shared-data.js';
 
-const K8S = join(process.cwd(), '../shared/conformance/k8saudit');
+const K8S = shared('conformance/k8saudit');
 const RULES = join(K8S, 'rules/k8s_audit_rules.yaml');
-const trace = (name: string) => readFileSync(join(K8S, 'traces', name), 'utf8').trim();
+const trace = (name: string) => (HAS_SHARED ? readFileSync(join(K8S, 'traces', name), 'utf8').trim() : '');
 const EXEC = trace('exec_pod.json');
 const PRIV = trace('create_nginx_pod_privileged.json');
 
@@ -28,7 +29,7 @@ function kawa(args: string[], input?: string | Buffer) {
 const SUMMARY = 'Events detected: 2\nRule counts by severity:\n   WARNING: 1\n   NOTICE: 1\nTriggered rules by rule name:\n   Create Privileged Pod: 1\n   Attach/Exec Pod: 1\n';
 const EXEC_LINE = '2018-10-26T13:38:34.902914000+0000: Notice Attach/Exec to pod (user=minikube-user pod=nginx-deployment-7998647bdf-phvq7 resource=pods ns=default action=exec command=bash)';
 
-describe('kawa run', () => {
+describeShared('kawa run', () => {
   // an event, a blank line, something that is not an audit event, another event
   const mixed = file(`${EXEC}\n\n{"kind":"Other"}\n${PRIV}\n`);
 

@@ -1,14 +1,14 @@
 // The ingestion goldens (../shared/conformance/fields/ingest_goldens.json) through the whole input path:
 // the payload written to a file, read by the file source, classified and evaluated by the engine. A rule
 // matching every event reports which events were evaluated and their timestamps.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { loadRules } from '../../src/rules/load.js';
 import { FileSource } from '../../src/sources/file/source.js';
-import goldens from '../../../shared/conformance/fields/ingest_goldens.json' with { type: 'json' };
+import { describeShared, HAS_SHARED, shared } from '../shared-data.js';
 
 interface Golden {
   payload?: string;
@@ -35,14 +35,15 @@ function generated(note: string): string {
   return shell('x'.repeat(total - shell('').length));
 }
 
+const goldens: Golden[] = HAS_SHARED ? JSON.parse(readFileSync(shared('conformance/fields/ingest_goldens.json'), 'utf8')) : [];
 const dir = mkdtempSync(join(tmpdir(), 'kawa-ingest-'));
 const load = loadRules([{ name: 'every.yaml', content: RULES }]);
 const engine = Engine.create({ rules: load, ruleMatching: 'all' });
 
-describe('ingest goldens through the file source and the engine', () => {
+describeShared('ingest goldens through the file source and the engine', () => {
   it('the rule loads', () => expect(load.errors).toEqual([]));
 
-  (goldens as Golden[]).forEach((g, i) => {
+  goldens.forEach((g, i) => {
     it(`${i}: ${g.why}`, async () => {
       const payload = g.payload ?? generated(g.payload_note ?? '');
       const file = join(dir, `case${i}.json`);

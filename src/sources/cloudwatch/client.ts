@@ -8,9 +8,6 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { KawaError } from '../../core/errors.js';
 import type { CloudWatchConfig } from './config.js';
 
-// the SDK warns once per process that future versions need Node 22; the version is pinned
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 export type LogsSdkClient = CloudWatchLogsClient;
 
 export interface ClientOptions {

@@ -7,9 +7,6 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisConfig } from './config.js';
 
-// the SDK warns once per process that future versions need Node 22; the versions are pinned
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 /** Any credentials do for a local emulator; the default chain (which may probe instance metadata) is for AWS. */
 const localCredentials = (endpoint?: string) =>
   endpoint && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
