@@ -172,11 +172,13 @@ describe('a fleet from one kawa', () => {
         roles: { [ROLE_B]: { trustedAccounts: [A] } },
       },
     });
-    const now = Date.now();
-    const insert = (name: string, from: number, n: number) => emu!.control.insert({
-      group: `/aws/eks/${name}/cluster`, account: B, defaultStream: 'kube-apiserver-audit-1',
-      events: Array.from({ length: n }, (_, i) => ({ timestamp: now + i, message: JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `${name}-${from + i}`, stage: 'ResponseComplete', verb: 'get', requestURI: '/api', user: { username: 'u' }, stageTimestamp: new Date(now + i).toISOString() }) })),
-    });
+    const insert = (name: string, from: number, n: number) => {
+      const now = Date.now() - n;
+      return emu!.control.insert({
+        group: `/aws/eks/${name}/cluster`, account: B, defaultStream: 'kube-apiserver-audit-1',
+        events: Array.from({ length: n }, (_, i) => ({ timestamp: now + i, message: JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `${name}-${from + i}`, stage: 'ResponseComplete', verb: 'get', requestURI: '/api', user: { username: 'u' }, stageTimestamp: new Date(now + i).toISOString() }) })),
+      });
+    };
     insert('first', 0, 20);
     const web = port();
     const config = join(dir, 'auto.yaml');
