@@ -81,9 +81,10 @@ export class EmulatorControl {
 
   /** Creates an empty log group (a cluster appears); false when it exists already. */
   createGroup(where: NamespacedGroup): { created: boolean } {
-    const groups = this.state.store.groups(this.state.callerFor(where));
+    const caller = this.state.callerFor(where);
+    const groups = this.state.store.groups(caller);
     if (groups.has(groupName(where))) return { created: false };
-    groups.set(where.group, new LogGroup(where.group, this.state.now()));
+    groups.set(where.group, new LogGroup(where.group, this.state.now(), caller.account));
     return { created: true };
   }
 

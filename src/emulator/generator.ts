@@ -41,7 +41,7 @@ export class Generator {
     this.nextMs = cfg.startMs ?? now;
     this.nextRotationMs = cfg.rotateEveryMs > 0 ? this.nextMs + cfg.rotateEveryMs : Infinity;
     const groups = store.groups(this.caller);
-    if (!groups.has(cfg.group)) groups.set(cfg.group, new LogGroup(cfg.group, now));
+    if (!groups.has(cfg.group)) groups.set(cfg.group, new LogGroup(cfg.group, now, caller.account));
     this.rotate(this.nextMs);
     this.rotations = 0;
   }

@@ -46,7 +46,7 @@ export function insertEvents(state: EmulatorState, req: InsertRequest): { insert
   let group = groups.get(req.group);
   if (!group) {
     if (req.createMissing === false) throw bad(`log group '${req.group}' does not exist`);
-    groups.set(req.group, (group = new LogGroup(req.group, now)));
+    groups.set(req.group, (group = new LogGroup(req.group, now, caller.account)));
   }
   const batch: NewEvent[] = req.events.map((e, i) => {
     const stream = e?.stream ?? e?.logStreamName ?? req.defaultStream;

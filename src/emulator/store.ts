@@ -53,7 +53,8 @@ export class LogGroup {
   /** Caller-chosen event ids (test inserts): must stay unique. Generated ids are unique by construction. */
   readonly explicitIds = new Set<string>();
   storedBytes = 0;
-  constructor(readonly name: string, readonly creationTime: number) {}
+  /** `owner`: the account the group belongs to (the `owner` of subscription records). */
+  constructor(readonly name: string, readonly creationTime: number, readonly owner: string) {}
 }
 
 /** An event as handed to the store; seq and (unless given) eventId are assigned here. */
