@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type GeneratorConfig, type RunningEmulator } from '../../src/emulator/index.js';
 import { sleep } from './harness.js';
 
@@ -41,7 +41,6 @@ afterEach(async () => {
   await emu?.close();
   emu = undefined;
 });
-afterAll(() => undefined);
 
 interface Alert {
   output: string;
@@ -138,7 +137,9 @@ describe('a fleet from one kawa', () => {
 
     const second = kawa(config);
     await until('alerts of the second process', () => second.alerts.length > 50, 15_000);
-    expect(await emu.control.allow({ group: '/aws/eks/gamma/cluster' })).toEqual([]);
+    // refused again by the second process, then access is granted while it runs
+    await until('gamma refused again', async () => /AccessDenied/.test((await readyz(web))?.body.source?.clusters.gamma ?? ''), 15_000);
+    expect(emu.control.allow({ group: '/aws/eks/gamma/cluster' })).toEqual([]);
     // the refused cluster is tried again after its slow-poll wait (30 s), then catches up from its position
     await until('gamma read', () => ofCluster(second.alerts, 'gamma').length > 0, 45_000);
     emu.control.configure({ generators: [] });
