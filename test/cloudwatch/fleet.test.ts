@@ -100,7 +100,8 @@ describe('a fleet from one kawa', () => {
     emu = await startEmulator({
       config: {
         namespaceBy: 'accountAndRegion', defaultRegion: REGION, accounts: { [KEY_A]: A, [KEY_B]: B },
-        roles: { [ROLE_A]: { trustedAccounts: [A] }, [ROLE_B]: { trustedAccounts: [A], externalId: 'kawa-fleet' } },
+        // alpha's role gives 5-second sessions: the SDK assumes it again and again (before each expiry) under kawa
+        roles: { [ROLE_A]: { trustedAccounts: [A], durationSeconds: 5 }, [ROLE_B]: { trustedAccounts: [A], externalId: 'kawa-fleet' } },
         denied: [{ group: '/aws/eks/gamma/cluster', account: B }],
         generators: [generator('alpha', KEY_A), generator('beta', KEY_B), generator('gamma', KEY_B)],
       },
@@ -163,7 +164,10 @@ describe('a fleet from one kawa', () => {
     const reads = emu.control.requests().filter((r) => r.op === 'FilterLogEvents');
     expect(reads.every((r) => r.accessKeyId!.startsWith('ASIA'))).toBe(true);
     expect(new Set(reads.map((r) => r.account))).toEqual(new Set([A, B]));
-    expect(emu.control.stats().operations.AssumeRole!.requests).toBeGreaterThanOrEqual(4);
+    const assumed = emu.control.requests().filter((r) => r.op === 'AssumeRole');
+    expect(assumed.every((r) => r.status === 200 && r.account === A)).toBe(true);
+    // two processes assume each role once at least; alpha's short sessions were renewed many times over
+    expect(assumed.length).toBeGreaterThan(20);
   }, 120_000);
 
   it('clusters: auto picks up a log group created while running and drops one deleted, without errors', async () => {
