@@ -134,7 +134,9 @@ export function register(program: Command, _setExit: (code: number) => void): vo
         }
         // every --load adds to the group: files are loaded in the order given
         const { inserted } = emulator.control.insert({ group: o.group!, defaultStream: o.stream, events: parseEventLines(text, emulator.control.now()) });
-        const where = config.namespaceBy === 'none' ? 'shared by every access key and region' : `access key ${config.defaultAccessKeyId}${config.namespaceBy === 'region' ? ' or any other' : ''}, ${config.defaultRegion}`;
+        const where = config.namespaceBy === 'none' ? 'shared by every access key and region'
+          : config.namespaceBy === 'accountAndRegion' ? `account ${config.accounts[config.defaultAccessKeyId] ?? config.accountId}, ${config.defaultRegion}`
+            : `access key ${config.defaultAccessKeyId}${config.namespaceBy === 'region' ? ' or any other' : ''}, ${config.defaultRegion}`;
         process.stderr.write(`kawa emulator: loaded ${inserted} events from ${file} into ${o.group} (${where})\n`);
       }
       process.stdout.write(`listening on ${emulator.url}\n`);

@@ -65,16 +65,49 @@ export interface GeneratorConfig {
   truncateAt: number;
 }
 
+export type NamespaceBy = 'accessKeyAndRegion' | 'accountAndRegion' | 'region' | 'none';
+
+/** A role in another (or the same) account, as its trust policy would say. */
+export interface RoleConfig {
+  /** Accounts whose principals may assume the role (the role's own account is not implied, as in IAM). */
+  trustedAccounts: string[];
+  /** When set, AssumeRole must pass exactly this ExternalId (the trust policy's sts:ExternalId condition). */
+  externalId?: string;
+  /**
+   * Lifetime of the sessions issued for this role, whatever the request asks (an emulator knob: real STS
+   * allows 900 s at least); short values exercise a client's refresh.
+   */
+  durationSeconds?: number;
+}
+
+/** Reads of `group` are refused, for callers of `account` (every account when absent) in `region` (every region when absent). */
+export interface DenyRule {
+  group: string;
+  account?: string;
+  region?: string;
+}
+
 export interface EmulatorConfig {
   /** Seed of every probabilistic knob. */
   seed: number;
-  /** How state is partitioned: AWS-like per (access key, region), per region, or one shared store. */
-  namespaceBy: 'accessKeyAndRegion' | 'region' | 'none';
+  /**
+   * How state is partitioned: per (access key, region), per (account, region) as in AWS (the account of a
+   * key from `accounts`, of session credentials from the role they were issued for), per region, or one
+   * shared store. The FilterLogEvents-style quotas are per namespace, so per account and region in
+   * 'accountAndRegion'.
+   */
+  namespaceBy: NamespaceBy;
   /** Namespace used by control-API inserts and generators when none is given. */
   defaultAccessKeyId: string;
   defaultRegion: string;
-  /** Account id shown in ARNs. */
+  /** Account id shown in ARNs, and the account of every access key `accounts` does not list. */
   accountId: string;
+  /** Access key id → account id (12 digits): who owns what in 'accountAndRegion', and who may assume which role. */
+  accounts: Record<string, string>;
+  /** STS AssumeRole: role ARN → who may assume it (sts.ts). */
+  roles: Record<string, RoleConfig>;
+  /** Log groups whose reads (FilterLogEvents, DescribeLogStreams, GetLogEvents) answer AccessDeniedException. */
+  denied: DenyRule[];
   /** Strict mode when non-empty: access key → secret; every request's SigV4 signature is verified and unknown keys are refused. */
   secretAccessKeys: Record<string, string>;
   /** Bounded memory: PutLogEvents and inserts beyond this many events per group fail with EmulatorLimitExceededException. */
@@ -132,6 +165,9 @@ export function defaultConfig(): EmulatorConfig {
     defaultAccessKeyId: 'test',
     defaultRegion: 'us-east-1',
     accountId: '123456789012',
+    accounts: {},
+    roles: {},
+    denied: [],
     secretAccessKeys: {},
     maxEventsPerGroup: 250_000,
     maxEventBytes: 1_048_576,
@@ -169,7 +205,7 @@ export function applyConfigPatch(base: EmulatorConfig, patch: unknown): Emulator
 }
 
 /** Keys whose value is a free-form map or a union, checked by checkConfig rather than by the default's shape. */
-const FREE_KEYS = new Set(['secretAccessKeys', 'visibility.streams', 'visibility.streamLagMs', 'visibility.delay', 'quota', 'faults', 'generators', 'clock.startMs', 'pagination.maxEventsPerPage', 'pagination.scanBudget', 'truncateAt']);
+const FREE_KEYS = new Set(['accounts', 'roles', 'denied', 'secretAccessKeys', 'visibility.streams', 'visibility.streamLagMs', 'visibility.delay', 'quota', 'faults', 'generators', 'clock.startMs', 'pagination.maxEventsPerPage', 'pagination.scanBudget', 'truncateAt']);
 
 function mergeInto(target: Json, patch: Json, prefix: string, shape: Json): void {
   for (const [key, value] of Object.entries(patch)) {
@@ -196,7 +232,13 @@ function checkConfig(c: EmulatorConfig): void {
     if (nullable && v === null) return;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw configError(path, `must be a number >= 0${nullable ? ' or null' : ''}`);
   };
-  if (!['accessKeyAndRegion', 'region', 'none'].includes(c.namespaceBy)) throw configError('namespaceBy', "must be 'accessKeyAndRegion', 'region' or 'none'");
+  if (!NAMESPACE_BY.includes(c.namespaceBy)) throw configError('namespaceBy', `must be one of ${NAMESPACE_BY.map((n) => `'${n}'`).join(', ')}`);
+  if (!ACCOUNT_ID.test(c.accountId)) throw configError('accountId', 'must be 12 digits');
+  if (!isObject(c.accounts)) throw configError('accounts', 'must map access key ids to account ids');
+  for (const [k, v] of Object.entries(c.accounts)) if (typeof v !== 'string' || !ACCOUNT_ID.test(v)) throw configError(`accounts.${k}`, 'must be an account id of 12 digits');
+  if (!isObject(c.roles)) throw configError('roles', 'must map role ARNs to {trustedAccounts, externalId?, durationSeconds?}');
+  for (const [arn, role] of Object.entries(c.roles)) checkRole(`roles.${arn}`, arn, role);
+  checkDenied(c.denied);
   for (const key of ['maxEventsPerGroup', 'maxEventBytes', 'describeLagMs', 'requestLogSize', 'duplicateAcrossPages'] as const) nonNegative(key, c[key]);
   if (c.maxEventBytes < 27) throw configError('maxEventBytes', 'must be at least 27 (26 bytes of overhead + 1)');
   if (c.requestLogSize < 1) throw configError('requestLogSize', 'must be at least 1');
@@ -221,6 +263,33 @@ function checkConfig(c: EmulatorConfig): void {
   c.faults.forEach((f, i) => checkFault(`faults[${i}]`, f));
   if (!Array.isArray(c.generators)) throw configError('generators', 'must be an array');
   c.generators = c.generators.map((g, i) => checkGenerator(`generators[${i}]`, g));
+}
+
+const NAMESPACE_BY: readonly NamespaceBy[] = ['accessKeyAndRegion', 'accountAndRegion', 'region', 'none'];
+const ACCOUNT_ID = /^\d{12}$/;
+/** arn:aws:iam::<account>:role/<path/><name>; groups 1 and 2: the account and the role name. */
+export const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+
+function checkRole(path: string, arn: string, role: unknown): void {
+  if (!ROLE_ARN.test(arn)) throw configError(path, 'is not a role ARN (arn:aws:iam::<12 digits>:role/<name>)');
+  if (!isObject(role)) throw configError(path, 'must be an object');
+  for (const k of Object.keys(role)) if (!['trustedAccounts', 'externalId', 'durationSeconds'].includes(k)) throw configError(`${path}.${k}`, 'unknown key');
+  if (!Array.isArray(role.trustedAccounts) || !role.trustedAccounts.every((a) => typeof a === 'string' && ACCOUNT_ID.test(a))) throw configError(`${path}.trustedAccounts`, 'must list account ids of 12 digits');
+  if (role.externalId !== undefined && (typeof role.externalId !== 'string' || !role.externalId)) throw configError(`${path}.externalId`, 'must be a non-empty string');
+  if (role.durationSeconds !== undefined && !(Number.isInteger(role.durationSeconds) && (role.durationSeconds as number) >= 1)) throw configError(`${path}.durationSeconds`, 'must be an integer >= 1');
+}
+
+/** Validates a deny list (config key `denied`, or the control API's /_emu/denied). */
+export function checkDenied(denied: unknown): asserts denied is DenyRule[] {
+  if (!Array.isArray(denied)) throw configError('denied', 'must be an array of {group, account?, region?}');
+  denied.forEach((d: unknown, i) => {
+    const path = `denied[${i}]`;
+    if (!isObject(d)) throw configError(path, 'must be an object');
+    for (const k of Object.keys(d)) if (!['group', 'account', 'region'].includes(k)) throw configError(`${path}.${k}`, 'unknown key');
+    if (typeof d.group !== 'string' || !d.group) throw configError(`${path}.group`, 'is required (a log group name)');
+    if (d.account !== undefined && (typeof d.account !== 'string' || !ACCOUNT_ID.test(d.account))) throw configError(`${path}.account`, 'must be an account id of 12 digits');
+    if (d.region !== undefined && (typeof d.region !== 'string' || !d.region)) throw configError(`${path}.region`, 'must be a region name');
+  });
 }
 
 export function checkFault(path: string, f: unknown): asserts f is FaultRule {

@@ -1,8 +1,11 @@
 // The control surface of an emulator instance, used in-process (startEmulator().control) and over HTTP
-// (/_emu/...): configuration, reset, clock, inserts, faults, token invalidation, ground truth, stats and
-// the request log.
-import type { EmulatorConfig, FaultRule } from './config.js';
-import { checkFault } from './config.js';
+// (/_emu/...): configuration, reset, clock, inserts, log groups, the deny list, STS sessions, faults, token
+// invalidation, ground truth, stats and the request log.
+import { KawaError } from '../core/errors.js';
+import type { DenyRule, EmulatorConfig, FaultRule } from './config.js';
+import { checkDenied, checkFault } from './config.js';
+import { stsNow } from './identity.js';
+import { LogGroup } from './store.js';
 import type { GeneratorStatus } from './generator.js';
 import { insertEvents, type InsertRequest } from './insert.js';
 import type { RequestLogEntry } from './request-log.js';
@@ -25,8 +28,23 @@ export interface TruthFilter {
   group?: string;
   /** Restrict to one namespace (both default to the config defaults when one is given). */
   accessKeyId?: string;
+  /** With namespaceBy 'accountAndRegion': the namespace by account instead of access key. */
+  account?: string;
   region?: string;
   includeMessages?: boolean;
+}
+
+/** A log group in a namespace named as the control API names them (config defaults for what is missing). */
+export interface NamespacedGroup {
+  group: string;
+  accessKeyId?: string;
+  account?: string;
+  region?: string;
+}
+
+function groupName(where: NamespacedGroup): string {
+  if (typeof where?.group !== 'string' || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(where.group)) throw new KawaError('KAWA_ERR_USAGE', '"group" must be a log group name (1-512 of [.-_/#A-Za-z0-9])');
+  return where.group;
 }
 
 export class EmulatorControl {
@@ -59,6 +77,50 @@ export class EmulatorControl {
   insert(req: InsertRequest): { inserted: number; eventIds: string[] } {
     this.state.catchUp();
     return insertEvents(this.state, req);
+  }
+
+  /** Creates an empty log group (a cluster appears); false when it exists already. */
+  createGroup(where: NamespacedGroup): { created: boolean } {
+    const caller = this.state.callerFor(where);
+    const groups = this.state.store.groups(caller);
+    if (groups.has(groupName(where))) return { created: false };
+    groups.set(where.group, new LogGroup(where.group, this.state.now(), caller.account));
+    return { created: true };
+  }
+
+  /** Deletes a log group and its events (a cluster goes away); false when there was none. */
+  deleteGroup(where: NamespacedGroup): { deleted: boolean } {
+    return { deleted: this.state.store.groups(this.state.callerFor(where)).delete(groupName(where)) };
+  }
+
+  /** The deny list (config `denied`): reads of these groups answer AccessDeniedException. */
+  denied(): DenyRule[] {
+    return structuredClone(this.state.config.denied);
+  }
+
+  /** Replaces the deny list without touching the rest of the configuration (fault counters, quotas, random streams). */
+  setDenied(rules: unknown): DenyRule[] {
+    checkDenied(rules);
+    this.state.config = { ...this.state.config, denied: structuredClone(rules) };
+    return this.denied();
+  }
+
+  /** Adds one rule (no-op when the same rule is there). */
+  deny(rule: DenyRule): DenyRule[] {
+    checkDenied([rule]);
+    const same = (d: DenyRule) => d.group === rule.group && d.account === rule.account && d.region === rule.region;
+    return this.state.config.denied.some(same) ? this.denied() : this.setDenied([...this.state.config.denied, rule]);
+  }
+
+  /** Removes the rules for `group` (all rules when no group is given), or only those of `account` / `region` when given. */
+  allow(filter: Partial<DenyRule> = {}): DenyRule[] {
+    const matches = (d: DenyRule) => (filter.group === undefined || d.group === filter.group) && (filter.account === undefined || d.account === filter.account) && (filter.region === undefined || d.region === filter.region);
+    return this.setDenied(this.state.config.denied.filter((d) => !matches(d)));
+  }
+
+  /** Ends the STS sessions now (of one role when given): their next request is ExpiredTokenException. */
+  expireSessions(roleArn?: string): { expired: number } {
+    return { expired: this.state.sessions.expire(stsNow(this.state.config), roleArn) };
   }
 
   /** Appends fault rules after the configured ones (e.g. "the next 3 FilterLogEvents are throttled"). */
@@ -102,8 +164,8 @@ export class EmulatorControl {
 
   truth(filter: TruthFilter = {}): TruthEvent[] {
     this.state.catchUp();
-    const ns = filter.accessKeyId !== undefined || filter.region !== undefined
-      ? this.state.store.namespaceKey({ accessKeyId: filter.accessKeyId ?? this.state.config.defaultAccessKeyId, region: filter.region ?? this.state.config.defaultRegion })
+    const ns = filter.accessKeyId !== undefined || filter.account !== undefined || filter.region !== undefined
+      ? this.state.store.namespaceKey(this.state.callerFor(filter))
       : undefined;
     const out: TruthEvent[] = [];
     for (const { namespace, group } of this.state.store.allGroups()) {

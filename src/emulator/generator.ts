@@ -33,14 +33,15 @@ export class Generator {
   /** Second halves of request pairs waiting for their time. */
   private pending: { ms: number; stream: string; message: string }[] = [];
 
-  constructor(private readonly cfg: GeneratorConfig, index: number, seed: number, defaults: Caller,
+  /** `caller`: whose namespace the generator writes into (its accessKeyId and region, or the defaults). */
+  constructor(private readonly cfg: GeneratorConfig, index: number, seed: number, caller: Caller,
     private readonly store: LogStore, private readonly visibility: Visibility, now: number) {
     this.random = createRandom(seed, `generator-${index}`);
-    this.caller = { accessKeyId: cfg.accessKeyId ?? defaults.accessKeyId, region: cfg.region ?? defaults.region };
+    this.caller = caller;
     this.nextMs = cfg.startMs ?? now;
     this.nextRotationMs = cfg.rotateEveryMs > 0 ? this.nextMs + cfg.rotateEveryMs : Infinity;
     const groups = store.groups(this.caller);
-    if (!groups.has(cfg.group)) groups.set(cfg.group, new LogGroup(cfg.group, now));
+    if (!groups.has(cfg.group)) groups.set(cfg.group, new LogGroup(cfg.group, now, caller.account));
     this.rotate(this.nextMs);
     this.rotations = 0;
   }

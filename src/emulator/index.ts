@@ -34,7 +34,7 @@ export interface RunningEmulator {
 
 export async function startEmulator(options: StartOptions = {}): Promise<RunningEmulator> {
   const state = new EmulatorState(applyConfigPatch(defaultConfig(), options.config ?? {}));
-  const subscriptions = options.kinesis ? attachSubscriptions(state.store, { endpoint: options.kinesis.endpoint, accountId: state.config.accountId }) : undefined;
+  const subscriptions = options.kinesis ? attachSubscriptions(state.store, { endpoint: options.kinesis.endpoint }) : undefined;
   const server = await startServer(state, options.host ?? '127.0.0.1', options.port ?? 0);
   const close = async () => {
     subscriptions?.close();

@@ -25,6 +25,8 @@ export interface InsertEvent {
 export interface InsertRequest {
   group: string;
   accessKeyId?: string;
+  /** With namespaceBy 'accountAndRegion': the account instead of an access key. */
+  account?: string;
   region?: string;
   /** Create the group and streams when missing (default true). */
   createMissing?: boolean;
@@ -38,13 +40,13 @@ const bad = (message: string) => new KawaError('KAWA_ERR_INPUT_READ', `emulator 
 export function insertEvents(state: EmulatorState, req: InsertRequest): { inserted: number; eventIds: string[] } {
   if (!req || typeof req.group !== 'string' || !req.group) throw bad('"group" (a log group name) is required');
   if (!Array.isArray(req.events)) throw bad('"events" must be an array');
-  const caller = { accessKeyId: req.accessKeyId ?? state.config.defaultAccessKeyId, region: req.region ?? state.config.defaultRegion };
+  const caller = state.callerFor(req);
   const now = state.now();
   const groups = state.store.groups(caller);
   let group = groups.get(req.group);
   if (!group) {
     if (req.createMissing === false) throw bad(`log group '${req.group}' does not exist`);
-    groups.set(req.group, (group = new LogGroup(req.group, now)));
+    groups.set(req.group, (group = new LogGroup(req.group, now, caller.account)));
   }
   const batch: NewEvent[] = req.events.map((e, i) => {
     const stream = e?.stream ?? e?.logStreamName ?? req.defaultStream;

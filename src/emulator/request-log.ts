@@ -16,6 +16,8 @@ export interface RequestLogEntry {
   fault?: string;
   accessKeyId?: string;
   region?: string;
+  /** The caller's account (identity.ts). */
+  account?: string;
   /** From amz-sdk-request: attempt=n; max=m. */
   attempt?: number;
   maxAttempts?: number;

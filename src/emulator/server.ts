@@ -1,11 +1,14 @@
-// The HTTP front: /_emu/* goes to the control API, everything else is the AWS JSON 1.1 endpoint.
-// Per AWS request: target → operation, SigV4 credential scope → namespace (signature checked in strict mode), fault decision (quota, rules,
-// latency), then the operation, then the answer — possibly mangled by the chosen transport fault — and
-// one request-log entry plus stats.
+// The HTTP front: /_emu/* goes to the control API, form-encoded requests (the query protocol) to STS
+// (sts.ts), everything else is the CloudWatch Logs AWS JSON 1.1 endpoint.
+// Per Logs request: target → operation, SigV4 credential scope → caller and namespace (identity.ts; signature
+// checked in strict mode), fault decision (quota, rules, latency), the deny list, then the operation, then the
+// answer — possibly mangled by the chosen transport fault — and one request-log entry plus stats.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { authenticate } from './auth.js';
+import { randomUUID } from 'node:crypto';
+import { credentialOf } from './identity.js';
 import { verifySignature } from './sigv4.js';
+import { errorXml, runSts, stsErrorOf } from './sts.js';
 import { AwsError, serialization } from './aws-error.js';
 import type { FaultKind } from './config.js';
 import { EmulatorControl } from './control.js';
@@ -73,7 +76,42 @@ async function handle(state: EmulatorState, control: EmulatorControl, req: Incom
     return;
   }
   if (isControl) return handleControl(control, req, res, raw.toString('utf8'));
+  if (isStsRequest(req)) return handleSts(state, req, res, raw);
   await handleAws(state, req, res, raw);
+}
+
+/** The query protocol: no X-Amz-Target, a form body (or an sts credential scope on an empty one). */
+function isStsRequest(req: IncomingMessage): boolean {
+  if (req.headers['x-amz-target'] !== undefined) return false;
+  return /x-www-form-urlencoded/.test(String(req.headers['content-type'] ?? '')) || /Credential=[^/]+\/\d{8}\/[^/]+\/sts\//.test(String(req.headers.authorization ?? ''));
+}
+
+function sessionToken(req: IncomingMessage): string | undefined {
+  const t = req.headers['x-amz-security-token'];
+  return typeof t === 'string' ? t : undefined;
+}
+
+function handleSts(state: EmulatorState, req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
+  const started = performance.now();
+  const arrivedAt = Date.now();
+  const params = new URLSearchParams(raw.toString('utf8'));
+  for (const [k, v] of new URL(req.url ?? '/', 'http://sts').searchParams) if (!params.has(k)) params.set(k, v);
+  let caller: Caller | undefined;
+  let outcome: Outcome;
+  try {
+    const cred = credentialOf(req.headers.authorization, 'sts');
+    if (state.strict) verifySignature(req.method ?? 'POST', req.url ?? '/', req.headers, raw, (k) => state.secretOf(k));
+    caller = state.identify(cred, sessionToken(req));
+    const xml = runSts(state.config, state.sessions, caller, params);
+    send(res, 200, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() }, xml);
+    outcome = { status: 200, events: 0, bytes: Buffer.byteLength(xml) };
+  } catch (e) {
+    const err = stsErrorOf(e);
+    const xml = errorXml(err);
+    send(res, err.status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() }, xml);
+    outcome = { status: err.status, error: err.code, events: 0, bytes: Buffer.byteLength(xml) };
+  }
+  record(state, req, params.get('Action') ?? '(none)', caller, arrivedAt, started, outcome);
 }
 
 interface Outcome {
@@ -94,8 +132,9 @@ async function handleAws(state: EmulatorState, req: IncomingMessage, res: Server
   let outcome: Outcome;
   try {
     if (req.method !== 'POST' || !op) throw new AwsError('UnknownOperationException', op ? 'Only POST is supported.' : `Unknown operation ${target || '(no X-Amz-Target header)'}`);
-    caller = authenticate(req.headers.authorization);
-    if (Object.keys(state.config.secretAccessKeys).length) verifySignature(req.method!, req.url ?? '/', req.headers, raw, state.config.secretAccessKeys);
+    const cred = credentialOf(req.headers.authorization, 'logs');
+    if (state.strict) verifySignature(req.method!, req.url ?? '/', req.headers, raw, (k) => state.secretOf(k));
+    caller = state.identify(cred, sessionToken(req));
     state.catchUp();
     const decision = state.faults.decide(op, state.store.namespaceKey(caller), state.now());
     if (decision.latencyMs > 0) await new Promise((r) => setTimeout(r, decision.latencyMs));
@@ -103,23 +142,28 @@ async function handleAws(state: EmulatorState, req: IncomingMessage, res: Server
   } catch (e) {
     outcome = sendError(res, e);
   }
+  record(state, req, op ?? (opName || '(none)'), caller, arrivedAt, started, outcome);
+}
+
+/** One request-log entry and the stats of one AWS request. */
+function record(state: EmulatorState, req: IncomingMessage, op: string, caller: Caller | undefined, arrivedAt: number, started: number, outcome: Outcome): void {
   const sdk = /attempt=(\d+);\s*max=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''));
   const entry = {
-    at: arrivedAt, serverTime: state.now(), op: op ?? (opName || '(none)'), status: outcome.status,
+    at: arrivedAt, serverTime: state.now(), op, status: outcome.status,
     ...(outcome.error ? { error: outcome.error } : {}), ...(outcome.fault ? { fault: outcome.fault } : {}),
-    ...(caller ? { accessKeyId: caller.accessKeyId, region: caller.region } : {}),
+    ...(caller ? { accessKeyId: caller.accessKeyId, region: caller.region, account: caller.account } : {}),
     ...(sdk ? { attempt: Number(sdk[1]), maxAttempts: Number(sdk[2]) } : {}),
     ...(req.headers['amz-sdk-invocation-id'] ? { invocationId: String(req.headers['amz-sdk-invocation-id']) } : {}),
     latencyMs: Math.round((performance.now() - started) * 10) / 10, events: outcome.events, bytes: outcome.bytes,
   };
   state.requestLog.add(entry);
-  state.stats.record(entry.op, { atMs: arrivedAt, error: outcome.error, fault: outcome.fault, events: outcome.events, bytes: outcome.bytes });
+  state.stats.record(entry.op, { atMs: arrivedAt, account: caller?.account, error: outcome.error, fault: outcome.fault, events: outcome.events, bytes: outcome.bytes });
 }
 
 /** Runs the operation unless a fault replaces the answer; returns what was sent. */
 async function answer(state: EmulatorState, op: OpName, caller: Caller, decision: FaultDecision, raw: Buffer, res: ServerResponse): Promise<Outcome> {
   const fault = decision.fault;
-  if (fault && fault.kind !== 'partialBodyReset') return sendFault(state, op, fault.kind, fault.retryAfterMs, res, caller);
+  if (fault && fault.kind !== 'partialBodyReset') return sendFault(op, fault.kind, fault.retryAfterMs, res, caller);
   let body: Record<string, unknown>;
   try {
     const parsed: unknown = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
@@ -147,7 +191,7 @@ async function answer(state: EmulatorState, op: OpName, caller: Caller, decision
 
 const HTML = (status: number, text: string) => `<html>\r\n<head><title>${status} ${text}</title></head>\r\n<body>\r\n<center><h1>${status} ${text}</h1></center>\r\n</body>\r\n</html>\r\n`;
 
-function sendFault(state: EmulatorState, op: OpName, kind: FaultKind, retryAfterMs: number | undefined, res: ServerResponse, caller: Caller): Outcome {
+function sendFault(op: OpName, kind: FaultKind, retryAfterMs: number | undefined, res: ServerResponse, caller: Caller): Outcome {
   const retryHeaders: Record<string, string> = retryAfterMs === undefined ? {} : { 'x-amz-retry-after': String(retryAfterMs) };
   const json = (status: number, type: string, message: string, headers: Record<string, string> = {}): Outcome => {
     const body = JSON.stringify({ __type: type, message });
@@ -165,7 +209,7 @@ function sendFault(state: EmulatorState, op: OpName, kind: FaultKind, retryAfter
     case 'internalFailure': return json(500, 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.');
     case 'serviceUnavailable': return json(503, 'ServiceUnavailableException', 'The service cannot complete the request.');
     case 'serviceUnavailable400': return json(400, 'ServiceUnavailableException', 'The service cannot complete the request.');
-    case 'accessDenied': return json(400, 'AccessDeniedException', `User: arn:aws:iam::${state.config.accountId}:user/${caller.accessKeyId} is not authorized to perform: logs:${op}`);
+    case 'accessDenied': return json(400, 'AccessDeniedException', `User: ${caller.arn} is not authorized to perform: logs:${op}`);
     case 'expiredToken': return json(400, 'ExpiredTokenException', 'The security token included in the request is expired');
     case 'badGatewayHtml': return html(502, 'Bad Gateway');
     case 'gatewayTimeoutHtml': return html(504, 'Gateway Time-out');

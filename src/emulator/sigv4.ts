@@ -16,11 +16,12 @@ const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).u
 // RFC 3986 unreserved characters stay, everything else is %XX (uppercase)
 const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-export function verifySignature(method: string, url: string, headers: IncomingHttpHeaders, body: Buffer, secrets: Record<string, string>): void {
+/** `secretOf` gives the secret of an access key (configured, or of an STS session), undefined when unknown. */
+export function verifySignature(method: string, url: string, headers: IncomingHttpHeaders, body: Buffer, secretOf: (accessKeyId: string) => string | undefined): void {
   const m = AUTH.exec(String(headers.authorization ?? ''));
   if (!m) throw new AwsError('IncompleteSignatureException', 'Authorization header requires Credential, SignedHeaders and Signature.', 403);
   const [, accessKeyId, date, region, service, signedHeaders, signature] = m as unknown as string[];
-  const secret = secrets[accessKeyId!];
+  const secret = secretOf(accessKeyId!);
   if (secret === undefined) throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', 400);
   const amzDate = String(headers['x-amz-date'] ?? '');
   const parsed = new URL(url, 'http://host');

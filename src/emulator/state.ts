@@ -7,7 +7,10 @@ import { Generator } from './generator.js';
 import { createRandom, type Random } from './prng.js';
 import { RequestLog } from './request-log.js';
 import { Stats } from './stats.js';
+import { KawaError } from '../core/errors.js';
+import { identify, longTermCaller, type Credential } from './identity.js';
 import { LogStore } from './store.js';
+import { StsSessions } from './sts-sessions.js';
 import type { Caller, StoredEvent } from './types.js';
 import { Visibility } from './visibility.js';
 
@@ -16,6 +19,8 @@ export class EmulatorState {
   readonly clock = new ServerClock();
   readonly store = new LogStore(() => this.config);
   readonly faults = new Faults();
+  /** Session credentials issued by AssumeRole. */
+  readonly sessions = new StsSessions();
   readonly stats = new Stats();
   readonly requestLog: RequestLog;
   readonly visibility = new Visibility(() => this.config, () => this.visibilityRandom);
@@ -32,7 +37,34 @@ export class EmulatorState {
   }
 
   get defaultCaller(): Caller {
-    return { accessKeyId: this.config.defaultAccessKeyId, region: this.config.defaultRegion };
+    return longTermCaller(this.config, this.config.defaultAccessKeyId, this.config.defaultRegion);
+  }
+
+  /** Strict mode: signatures are verified (config secretAccessKeys is not empty). */
+  get strict(): boolean {
+    return Object.keys(this.config.secretAccessKeys).length > 0;
+  }
+
+  /** The secret of a configured key or of a session (strict mode). */
+  secretOf(accessKeyId: string): string | undefined {
+    return this.config.secretAccessKeys[accessKeyId] ?? this.sessions.get(accessKeyId)?.secretAccessKey;
+  }
+
+  /** The caller of an AWS request (throws the AWS error of an expired or invalid session). */
+  identify(cred: Pick<Credential, 'accessKeyId' | 'region'>, sessionToken: string | undefined): Caller {
+    return identify(this.config, this.sessions, cred, sessionToken);
+  }
+
+  /**
+   * The namespace a control call names: by access key (default: defaultAccessKeyId) or, with namespaceBy
+   * 'accountAndRegion', by account; region default: defaultRegion.
+   */
+  callerFor(where: { accessKeyId?: string; account?: string; region?: string }): Caller {
+    const region = where.region ?? this.config.defaultRegion;
+    if (where.account === undefined) return longTermCaller(this.config, where.accessKeyId ?? this.config.defaultAccessKeyId, region);
+    if (this.config.namespaceBy !== 'accountAndRegion') throw new KawaError('KAWA_ERR_USAGE', `"account" names a namespace only with namespaceBy 'accountAndRegion' (now '${this.config.namespaceBy}'): name an accessKeyId`);
+    if (where.accessKeyId !== undefined) throw new KawaError('KAWA_ERR_USAGE', 'name either "account" or "accessKeyId", not both');
+    return { accessKeyId: '(control)', region, account: where.account, arn: `arn:aws:iam::${where.account}:root` };
   }
 
   now(): number {
@@ -53,6 +85,7 @@ export class EmulatorState {
   /** Back to the start configuration with no data, no stats, no request log. */
   reset(): void {
     this.store.clear();
+    this.sessions.clear();
     this.stats.clear();
     this.requestLog.clear();
     this.tokenEpoch++;
@@ -78,7 +111,7 @@ export class EmulatorState {
     this.pageRandom = createRandom(config.seed, 'pages');
     if (restartGenerators) {
       const now = this.now();
-      this.generators = config.generators.map((g, i) => new Generator(g, i, config.seed, this.defaultCaller, this.store, this.visibility, now));
+      this.generators = config.generators.map((g, i) => new Generator(g, i, config.seed, this.callerFor({ accessKeyId: g.accessKeyId, region: g.region }), this.store, this.visibility, now));
     }
   }
 }

@@ -1,10 +1,11 @@
-// The log store: namespaces (per access key + region) → groups → streams → events. Each group keeps all
+// The log store: namespaces (per access key or account, + region) → groups → streams → events. Each group keeps all
 // its events in one array sorted by the read key (timestamp, ingestionTime, seq) so FilterLogEvents is a
 // binary search plus a scan; each stream keeps its own sorted array for GetLogEvents. Writes append and
 // only mark the array unsorted when the key goes backwards; the next read re-sorts, which is cheap for
 // V8's TimSort on "sorted run + small tail".
 import { AwsError } from './aws-error.js';
 import { makeEventId } from './event-id.js';
+import type { NamespaceBy } from './config.js';
 import type { Caller, StoredEvent } from './types.js';
 
 export interface Key {
@@ -52,7 +53,8 @@ export class LogGroup {
   /** Caller-chosen event ids (test inserts): must stay unique. Generated ids are unique by construction. */
   readonly explicitIds = new Set<string>();
   storedBytes = 0;
-  constructor(readonly name: string, readonly creationTime: number) {}
+  /** `owner`: the account the group belongs to (the `owner` of subscription records). */
+  constructor(readonly name: string, readonly creationTime: number, readonly owner: string) {}
 }
 
 /** An event as handed to the store; seq and (unless given) eventId are assigned here. */
@@ -66,7 +68,6 @@ export interface NewEvent {
   eventId?: string;
 }
 
-export type NamespaceBy = 'accessKeyAndRegion' | 'region' | 'none';
 
 export class LogStore {
   private readonly namespaces = new Map<string, Map<string, LogGroup>>();
@@ -76,16 +77,17 @@ export class LogStore {
 
   constructor(private readonly limits: () => { maxEventsPerGroup: number; namespaceBy: NamespaceBy }) {}
 
-  namespaceKey(caller: Caller): string {
+  namespaceKey(caller: Pick<Caller, 'accessKeyId' | 'region' | 'account'>): string {
     switch (this.limits().namespaceBy) {
       case 'none': return '*';
       case 'region': return `*/${caller.region}`;
+      case 'accountAndRegion': return `${caller.account}/${caller.region}`;
       default: return `${caller.accessKeyId}/${caller.region}`;
     }
   }
 
   /** The groups of a caller's namespace (created empty on first use). */
-  groups(caller: Caller): Map<string, LogGroup> {
+  groups(caller: Pick<Caller, 'accessKeyId' | 'region' | 'account'>): Map<string, LogGroup> {
     const key = this.namespaceKey(caller);
     let groups = this.namespaces.get(key);
     if (!groups) this.namespaces.set(key, (groups = new Map()));

@@ -27,7 +27,6 @@ export interface SubscriptionFilter {
 export interface SubscriptionOptions {
   /** The local Kinesis endpoint (kinesalite), e.g. http://127.0.0.1:4567. */
   endpoint: string;
-  accountId: string;
   /** Between deliveries of what was stored (default 200 ms). */
   flushMs?: number;
 }
@@ -91,7 +90,7 @@ export class Subscriptions {
         if (!l) byStream.set(ev.stream, (l = []));
         l.push(ev);
       }
-      for (const [logStream, evs] of byStream) this.records(group.name, logStream, f, evs);
+      for (const [logStream, evs] of byStream) this.records(group, logStream, f, evs);
     }
   }
 
@@ -106,14 +105,14 @@ export class Subscriptions {
     this.client.destroy();
   }
 
-  private records(logGroup: string, logStream: string, f: SubscriptionFilter, evs: StoredEvent[]): void {
+  private records(group: LogGroup, logStream: string, f: SubscriptionFilter, evs: StoredEvent[]): void {
     const key = f.distribution === 'ByLogStream' ? logStream : undefined;
     let chunk: { id: string; timestamp: number; message: string }[] = [];
     let bytes = 0;
     const emit = () => {
       if (!chunk.length) return;
       this.enqueue(streamOf(f.destinationArn), {
-        messageType: 'DATA_MESSAGE', owner: this.o.accountId, logGroup, logStream, subscriptionFilters: [f.filterName], logEvents: chunk,
+        messageType: 'DATA_MESSAGE', owner: group.owner, logGroup: group.name, logStream, subscriptionFilters: [f.filterName], logEvents: chunk,
       }, key ?? randomKey());
       chunk = [];
       bytes = 0;

@@ -32,8 +32,12 @@ export interface StoredEvent {
   json?: string;
 }
 
-/** Where the data of one caller lives: state is namespaced by (access key, region). */
+/** Who calls, and where: the namespace of its data is derived from these (store.ts namespaceKey). */
 export interface Caller {
   accessKeyId: string;
   region: string;
+  /** The account the key belongs to (config `accounts`, the role of session credentials, else `accountId`). */
+  account: string;
+  /** The principal, as AWS names it in errors and GetCallerIdentity. */
+  arn: string;
 }

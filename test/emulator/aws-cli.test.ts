@@ -1,4 +1,4 @@
-// The AWS CLI (botocore, an independent client) against the emulator. CI installs Debian's `awscli`
+// The AWS CLI (botocore, an independent client) against the emulator: CloudWatch Logs, and STS (query protocol). CI installs Debian's `awscli`
 // (v2, /usr/bin/aws); KAWA_TEST_AWS_CLI names another binary. Skipped, with a message, only when no
 // AWS CLI is installed. Each invocation costs a few seconds of Python start-up, so the calls are few.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -68,5 +68,43 @@ describe.skipIf(!AWS)('AWS CLI against the emulator', () => {
 
     const dup = await aws('create-log-group', '--log-group-name', '/aws/eks/cli/cluster');
     expect(dup).toEqual({ ok: false, out: expect.stringMatching(/An error occurred \(ResourceAlreadyExistsException\) when calling the CreateLogGroup operation.*: The specified log group already exists/) });
+  });
+
+  // last: it turns the emulator into a two-account one
+  test('sts assume-role and get-caller-identity (query protocol, XML), then logs with the session; AccessDenied', async () => {
+    const A = '111111111111', B = '222222222222';
+    const role = `arn:aws:iam::${B}:role/kawa-reader`;
+    emu.control.configure({ namespaceBy: 'accountAndRegion', accounts: { [CREDENTIALS.accessKeyId]: A }, roles: { [role]: { trustedAccounts: [A], externalId: 'ext-1' } } });
+    emu.control.createGroup({ group: '/aws/eks/b/cluster', account: B });
+    const sts = (args: string[], creds: Record<string, string> = {}) => run(AWS!, ['sts', ...args, '--endpoint-url', emu.url, '--region', REGION, '--output', 'json'], {
+      env: {
+        ...process.env, AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_SESSION_TOKEN: '',
+        AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1', ...creds,
+      },
+      timeout: 60_000,
+    }).then((r) => ({ ok: true, out: r.stdout }), (e: { stderr?: string }) => ({ ok: false, out: e.stderr ?? String(e) }));
+
+    const me = await sts(['get-caller-identity']);
+    expect(me.ok).toBe(true);
+    expect(JSON.parse(me.out)).toEqual({ UserId: CREDENTIALS.accessKeyId, Account: A, Arn: `arn:aws:iam::${A}:user/${CREDENTIALS.accessKeyId}` });
+
+    const refused = await sts(['assume-role', '--role-arn', role, '--role-session-name', 'x1']);
+    expect(refused).toEqual({ ok: false, out: expect.stringContaining(`An error occurred (AccessDenied) when calling the AssumeRole operation: User: arn:aws:iam::${A}:user/${CREDENTIALS.accessKeyId} is not authorized to perform: sts:AssumeRole on resource: ${role}`) });
+
+    const assumed = await sts(['assume-role', '--role-arn', role, '--role-session-name', 'cli-session', '--external-id', 'ext-1']);
+    expect(assumed.ok).toBe(true);
+    const out = JSON.parse(assumed.out) as { Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: string }; AssumedRoleUser: { Arn: string; AssumedRoleId: string } };
+    expect(out.Credentials.AccessKeyId).toMatch(/^ASIA/);
+    expect(Date.parse(out.Credentials.Expiration) - Date.now()).toBeGreaterThan(3500_000);
+    expect(out.AssumedRoleUser).toEqual({ Arn: `arn:aws:sts::${B}:assumed-role/kawa-reader/cli-session`, AssumedRoleId: expect.stringMatching(/^AROA[A-Z2-7]{17}:cli-session$/) });
+
+    // the session, in strict mode too (its secret is the emulator's): who it is, and account B's log groups
+    const session = { AWS_ACCESS_KEY_ID: out.Credentials.AccessKeyId, AWS_SECRET_ACCESS_KEY: out.Credentials.SecretAccessKey, AWS_SESSION_TOKEN: out.Credentials.SessionToken };
+    const who = await sts(['get-caller-identity'], session);
+    expect(JSON.parse(who.out)).toEqual({ UserId: out.AssumedRoleUser.AssumedRoleId, Account: B, Arn: out.AssumedRoleUser.Arn });
+    const groups = await run(AWS!, ['logs', 'describe-log-groups', '--endpoint-url', emu.url, '--region', REGION, '--output', 'json'], {
+      env: { ...process.env, ...session, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '' }, timeout: 60_000,
+    });
+    expect(JSON.parse(groups.stdout).logGroups.map((g: { arn: string }) => g.arn)).toEqual([`arn:aws:logs:${REGION}:${B}:log-group:/aws/eks/b/cluster:*`]);
   });
 });

@@ -1,9 +1,9 @@
 // What every operation handler gets, and the group/stream lookups they share.
 import type { EmulatorConfig } from '../config.js';
-import { groupNotFound, invalidParameter } from '../aws-error.js';
+import { AwsError, groupNotFound, invalidParameter } from '../aws-error.js';
 import type { Random } from '../prng.js';
 import type { LogGroup, LogStore } from '../store.js';
-import type { Caller, StoredEvent } from '../types.js';
+import type { Caller, OpName, StoredEvent } from '../types.js';
 import type { Visibility } from '../visibility.js';
 import { Checker, groupNameRule } from '../validate.js';
 
@@ -52,5 +52,17 @@ export function findGroup(ctx: OpContext, name: string): LogGroup {
 }
 
 export function groupArn(ctx: OpContext, name: string): string {
-  return `arn:aws:logs:${ctx.caller.region}:${ctx.config.accountId}:log-group:${name}`;
+  return `arn:aws:logs:${ctx.caller.region}:${ctx.caller.account}:log-group:${name}`;
+}
+
+/**
+ * A group to read, unless config `denied` refuses it to this caller: then AccessDeniedException, as AWS
+ * answers a principal whose policy does not allow the action on the group (whether or not it exists).
+ */
+export function readableGroup(ctx: OpContext, op: OpName, name: string): LogGroup {
+  const { account, region, arn } = ctx.caller;
+  if (ctx.config.denied.some((d) => d.group === name && (d.account === undefined || d.account === account) && (d.region === undefined || d.region === region))) {
+    throw new AwsError('AccessDeniedException', `User: ${arn} is not authorized to perform: logs:${op} on resource: ${groupArn(ctx, name)}:* because no identity-based policy allows the logs:${op} action`);
+  }
+  return findGroup(ctx, name);
 }

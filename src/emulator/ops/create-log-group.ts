@@ -15,6 +15,6 @@ export const createLogGroup: OpHandler = (ctx, body) => {
   check.done();
   const groups = ctx.store.groups(ctx.caller);
   if (groups.has(name!)) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
-  groups.set(name!, new LogGroup(name!, ctx.now));
+  groups.set(name!, new LogGroup(name!, ctx.now, ctx.caller.account));
   return { body: '{}' };
 };

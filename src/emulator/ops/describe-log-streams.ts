@@ -5,7 +5,7 @@
 import { invalidParameter } from '../aws-error.js';
 import type { LogStream } from '../store.js';
 import { Checker, streamNameRule } from '../validate.js';
-import { findGroup, groupArn, groupNameOf, type OpContext, type OpHandler } from './common.js';
+import { readableGroup, groupArn, groupNameOf, type OpContext, type OpHandler } from './common.js';
 import { listOffset, listToken } from './list-token.js';
 
 interface StreamInfo {
@@ -37,7 +37,7 @@ export const describeLogStreams: OpHandler = (ctx, body) => {
   const limit = check.integer('limit', { min: 1, max: 50 }) ?? 50;
   check.done();
   if (prefix !== undefined && orderBy === 'LastEventTime') throw invalidParameter('Cannot order by LastEventTime with a logStreamNamePrefix.');
-  const group = findGroup(ctx, groupName!);
+  const group = readableGroup(ctx, 'DescribeLogStreams', groupName!);
   const query = ['streams', ctx.store.namespaceKey(ctx.caller), groupName, prefix, orderBy, descending];
   const offset = listOffset(token, query);
 

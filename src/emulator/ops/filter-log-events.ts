@@ -7,7 +7,7 @@ import { decodeToken, encodeToken, keyFrom, keyOf, queryHash, type FilterToken }
 import { boundKey, lowerBoundTimestamp } from '../store.js';
 import type { StoredEvent } from '../types.js';
 import { Checker, streamNameRule } from '../validate.js';
-import { findGroup, groupNameOf, MAX_PAGE_BYTES, type OpHandler } from './common.js';
+import { readableGroup, groupNameOf, MAX_PAGE_BYTES, type OpHandler } from './common.js';
 
 /** startFromHead:false is only allowed for startTime at or after 2024-01-01T00:00:00Z. */
 const NEWEST_FIRST_MIN_START = Date.UTC(2024, 0, 1);
@@ -31,7 +31,7 @@ export const filterLogEvents: OpHandler = (ctx, body) => {
     throw invalidParameter('startFromHead=false is only supported when startTime is on or after 2024-01-01T00:00:00Z.');
   }
   const matches = compileFilterPattern(pattern);
-  const group = findGroup(ctx, groupName!);
+  const group = readableGroup(ctx, 'FilterLogEvents', groupName!);
 
   const hash = queryHash([ctx.store.namespaceKey(ctx.caller), groupName, names, prefix, startTime, endTime, pattern ?? '']);
   const prev = token === undefined ? undefined : decodeToken(token, { hash, now: ctx.now, epoch: ctx.tokenEpoch });

@@ -6,7 +6,7 @@ import { invalidParameter, streamNotFound } from '../aws-error.js';
 import { boundKey, lowerBoundTimestamp, type Key } from '../store.js';
 import type { StoredEvent } from '../types.js';
 import { Checker, streamNameRule } from '../validate.js';
-import { findGroup, groupNameOf, MAX_PAGE_BYTES, type OpHandler } from './common.js';
+import { readableGroup, groupNameOf, MAX_PAGE_BYTES, type OpHandler } from './common.js';
 
 // 56 digits = timestamp (16) + ingestionTime (16) + seq (24)
 const encode = (k: Key) => `${String(k.timestamp).padStart(16, '0')}${String(k.ingestionTime).padStart(16, '0')}${String(k.seq).padStart(24, '0')}`;
@@ -24,7 +24,7 @@ export const getLogEvents: OpHandler = (ctx, body) => {
   const startFromHead = check.boolean('startFromHead') ?? false;
   check.boolean('unmask');
   check.done();
-  const stream = findGroup(ctx, groupName!).streams.get(streamName!);
+  const stream = readableGroup(ctx, 'GetLogEvents', groupName!).streams.get(streamName!);
   if (!stream) throw streamNotFound();
 
   let forward = startFromHead;

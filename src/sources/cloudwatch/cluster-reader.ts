@@ -79,6 +79,9 @@ export interface ClusterReaderOptions {
   backoffBaseMs: number;
   backoffCapMs: number;
   slowPollMs: number;
+  /** Set for a cluster found by discovery: its log group missing most likely means it was deleted, which the
+   *  source settles by listing again (called on each not-found answer) rather than as an error. */
+  onMissing?: () => void;
 }
 
 export class ClusterReader {
@@ -401,10 +404,13 @@ export class ClusterReader {
       const reason = outcome === 'notFound'
         ? `log group ${target.logGroup} not found (is control-plane audit logging enabled for the cluster?)`
         : `credentials refused: ${describe(error)}`;
+      const discovered = outcome === 'notFound' && this.o.onMissing;
       if (this.health.state !== 'unhealthy' || this.health.reason !== reason) {
-        logger?.error({ cluster: this.name, log_group: target.logGroup, retry_s: this.o.slowPollMs / 1000 }, `CloudWatch: ${reason}`);
+        if (discovered) logger?.info({ cluster: this.name, log_group: target.logGroup }, 'CloudWatch: log group not found (deleted?); listing the clusters again');
+        else logger?.error({ cluster: this.name, log_group: target.logGroup, retry_s: this.o.slowPollMs / 1000 }, `CloudWatch: ${reason}`);
       }
       this.health = { state: 'unhealthy', reason };
+      if (discovered) this.o.onMissing!();
     } else if (outcome === 'transient' || outcome === 'throttle') {
       logger?.debug({ cluster: this.name, err: describe(error) }, 'CloudWatch: request failed, retrying');
       // one failure is a blip; failures in a row for a while are an outage the operator must see

@@ -67,6 +67,8 @@ export class CloudWatchSource implements Source {
   private readonly abort = new AbortController();
   private started = false;
   private discovering: Promise<void> | undefined;
+  /** Ends the wait between listings early (a discovered cluster's log group went missing). */
+  private wakeDiscovery: (() => void) | undefined;
   /** Why discovery failed last, per account scope and region (cleared by a good listing). */
   private readonly discoveryProblems = new Map<string, string>();
 
@@ -222,8 +224,8 @@ export class CloudWatchSource implements Source {
     return `${t.account ?? (t.roleArn ? '?' : 'self')}/${t.region ?? ''}/${t.logGroup}`;
   }
 
-  /** Adds a cluster (not started until the iteration starts). */
-  private add(t: ClusterTarget): ClusterReader {
+  /** Adds a cluster (not started until the iteration starts); `discovered`: found by `clusters: auto`. */
+  private add(t: ClusterTarget, discovered = false): ClusterReader {
     const config = this.config;
     const fleet = targetsOf(config).length > 1 || config.discover !== undefined;
     const file = !config.checkpoint ? undefined : fleet ? join(config.checkpoint, checkpointName(t)) : config.checkpoint;
@@ -234,6 +236,7 @@ export class CloudWatchSource implements Source {
       target: t, config, client, limiter, budget: this.budget, ids: this.ids, checkpoint: file, clock: this.clock,
       deliver: (batch) => this.queue.tryPut(batch), logger: this.opts.logger, metrics: this.metrics,
       backoffBaseMs: this.opts.backoffBaseMs ?? 1000, backoffCapMs: this.opts.backoffCapMs ?? 30_000, slowPollMs: this.opts.slowPollMs ?? 30_000,
+      ...(discovered ? { onMissing: () => this.wakeDiscovery?.() } : {}),
     }, state);
     this.readers.set(this.key(t), reader);
     const name = reader.name;
@@ -283,10 +286,18 @@ export class CloudWatchSource implements Source {
       for (const scope of scopes) {
         for (const region of scope.regions.length ? scope.regions : [this.defaultRegion]) await this.discover(scope, region);
       }
+      // one wait, ended by the interval, by a discovered cluster whose log group went missing, or by close()
+      const wait = new AbortController();
+      const stop = () => wait.abort();
+      this.abort.signal.addEventListener('abort', stop, { once: true });
+      this.wakeDiscovery = stop;
       try {
-        await sleep(this.config.discoveryIntervalMs, this.abort.signal);
+        await sleep(this.config.discoveryIntervalMs, wait.signal);
       } catch {
-        return;
+        if (this.abort.signal.aborted) return;
+      } finally {
+        this.abort.signal.removeEventListener('abort', stop);
+        this.wakeDiscovery = undefined;
       }
     }
   }
@@ -313,7 +324,7 @@ export class CloudWatchSource implements Source {
       now.add(key);
       if (!this.readers.has(key)) {
         this.opts.logger?.info({ cluster: t.name, account: t.account ?? null, region }, 'CloudWatch: cluster found, reading it');
-        this.add(t);
+        this.add(t, true);
       }
     }
     for (const [key, r] of this.readers) {
