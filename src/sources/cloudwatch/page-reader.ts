@@ -26,7 +26,8 @@ export interface PageReaderOptions {
   backoffCapMs: number;
   /** Wait between attempts while the log group is missing or the credentials fail. */
   slowPollMs: number;
-  /** A backfill does not wait forever: after this many such attempts the read fails (default: never). */
+  /** A backfill does not wait forever: after this many refused attempts the read fails, and at the first
+   *  answer that the log group does not exist (default: never, a live source waits for its group). */
   giveUpAfter?: number;
   /** Every attempt's outcome: 'ok' or the failure kind (metrics, health, logs). */
   onOutcome(outcome: 'ok' | FailureKind, error?: unknown): void;
@@ -65,8 +66,9 @@ export class PageReader {
             break;
           default:
             attempt = 0;
-            if (++refused >= (o.giveUpAfter ?? Infinity)) {
-              throw new KawaError('KAWA_ERR_INPUT_READ', `log group ${input.logGroupName}: ${kind === 'notFound' ? 'not found' : 'access refused'} (${describe(e)}), ${refused} attempts`);
+            // in a bounded read a missing log group is an answer, not a blip: no retry
+            if (++refused >= (o.giveUpAfter ?? Infinity) || (kind === 'notFound' && o.giveUpAfter !== undefined)) {
+              throw new KawaError('KAWA_ERR_INPUT_READ', `log group ${input.logGroupName}: ${kind === 'notFound' ? 'not found' : 'access refused'} (${describe(e)}), ${refused} attempt${refused === 1 ? '' : 's'}`);
             }
             await sleep(o.slowPollMs, o.signal);
         }

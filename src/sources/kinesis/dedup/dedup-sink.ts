@@ -49,8 +49,12 @@ export class DedupSink implements AlertSink {
     const started = performance.now();
     const claims = await Promise.all(identified.map((a) => (a.alertId ? persist(() => table.claim(a.alertId!)) : 'claimed')));
     let send = identified.filter((_, i) => claims[i] === 'claimed');
-    // a process stalled after claiming (paused, starved) may have had its claims taken over meanwhile
-    if (performance.now() - started > table.recheckAfterMs) {
+    // A process stalled after claiming (paused by SIGSTOP, starved) may have had its claims taken over
+    // meanwhile. The monotonic clock counts the stall, so the check is repeated until one completes
+    // quickly, and nothing awaits between the last check and the hand-off to the outputs: only a stall
+    // inside that synchronous stretch (or inside the outputs) can still repeat an alert.
+    for (let checkedAt = started; performance.now() - checkedAt > table.recheckAfterMs;) {
+      checkedAt = performance.now();
       const mine = await Promise.all(send.map((a) => (a.alertId ? persist(() => table.stillMine(a.alertId!)) : true)));
       send = send.filter((_, i) => mine[i]);
     }
