@@ -1,7 +1,7 @@
 // The control API over HTTP, on reserved paths the AWS SDK never uses (so it shares the port):
 //
 //   GET  /_emu/health                         {ok, serverTime}
-//   GET  /_emu/config        POST /_emu/config {patch}        current / merged configuration
+//   GET  /_emu/config        POST /_emu/config {patch}        current / merged configuration (secrets redacted)
 //   POST /_emu/reset                          data, stats, log and config back to the start state
 //   GET  /_emu/clock         POST /_emu/clock {advanceMs}      server time; advance a virtual clock
 //   POST /_emu/events        {group, events:[...]}, or NDJSON lines with ?group=&stream=   direct insert
@@ -15,11 +15,12 @@
 //   GET  /_emu/stats
 //   GET  /_emu/requests?since=<id>
 //
-// Errors: 400 {"error": "<KAWA code>", "message": "..."}; unknown path 404.
+// Errors: 400 {"error": "<KAWA code>", "message": "..."}; unknown path 404; a request a browser made from
+// another site (Origin, Sec-Fetch-Site) 403, before its body is read (server.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KawaError } from '../core/errors.js';
 import type { EmulatorControl, NamespacedGroup } from './control.js';
-import type { DenyRule, FaultRule } from './config.js';
+import type { DenyRule, EmulatorConfig, FaultRule } from './config.js';
 import { parseEventLines, type InsertRequest } from './insert.js';
 import { send, sendJson } from './http-io.js';
 
@@ -34,8 +35,8 @@ class Ndjson {
 
 const routes: Record<string, Handler> = {
   'GET health': (c) => ({ ok: true, serverTime: c.now() }),
-  'GET config': (c) => c.config(),
-  'POST config': (c, _q, body) => c.configure(body()),
+  'GET config': (c) => withoutSecrets(c.config()),
+  'POST config': (c, _q, body) => withoutSecrets(c.configure(body())),
   'POST reset': (c) => (c.reset(), { ok: true }),
   'GET clock': (c) => ({ serverTime: c.now() }),
   'POST clock': (c, _q, body) => {
@@ -81,6 +82,11 @@ const routes: Record<string, Handler> = {
   }).map((e) => JSON.stringify(e))),
   'GET requests': (c, q) => c.requests(Number(q.get('since') ?? 0)),
 };
+
+/** The configuration as the control API shows it: which access keys are strict, never their secrets. */
+function withoutSecrets(c: EmulatorConfig): EmulatorConfig {
+  return { ...c, secretAccessKeys: Object.fromEntries(Object.keys(c.secretAccessKeys).map((k) => [k, '[redacted]'])) };
+}
 
 /** A body's fields, or the query's when the body is empty (DELETE with curl -X DELETE '...?group=...'). */
 function fromQuery(q: URLSearchParams, body: () => unknown): Record<string, string> {

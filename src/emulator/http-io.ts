@@ -8,22 +8,68 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Reads the whole body, refusing more than `limit` bytes (then the connection is not worth keeping). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** The bodies of all requests in flight share this many bytes: concurrent large requests wait their turn. */
+export class BodyBudget {
+  private used = 0;
+
+  constructor(readonly limit: number) {}
+
+  take(n: number): boolean {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+
+  release(n: number): void {
+    this.used -= n;
+  }
+}
+
+export class BodyBudgetExhaustedError extends Error {
+  constructor(readonly limit: number) {
+    super(`the request bodies in flight already hold ${limit} bytes; retry later`);
+  }
+}
+
+/**
+ * Reads the whole body, refusing more than `limit` bytes and more than the shared budget has room for. A
+ * refused body is drained unread (not reset), so the client gets the answer the caller sends; the bytes it
+ * held go back to the budget once the answer is written (`release`).
+ */
+export function readBody(req: IncomingMessage, limit: number, budget: BodyBudget): Promise<{ body: Buffer; release: () => void }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    let held = 0;
+    const release = () => {
+      budget.release(held);
+      held = 0;
+    };
+    const refuse = (e: Error) => {
+      req.removeListener('data', onData);
+      chunks.length = 0;
+      release();
+      req.resume();
+      reject(e);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new BodyTooLargeError(limit));
-        req.destroy();
-        return;
-      }
+      if (size > limit) return refuse(new BodyTooLargeError(limit));
+      if (!budget.take(chunk.length)) return refuse(new BodyBudgetExhaustedError(budget.limit));
+      held += chunk.length;
       chunks.push(chunk);
+    };
+    if (Number(req.headers['content-length']) > limit) {
+      req.resume();
+      reject(new BodyTooLargeError(limit));
+      return;
+    }
+    req.on('data', onData);
+    req.on('end', () => resolve({ body: Buffer.concat(chunks), release }));
+    req.on('error', (e) => {
+      release();
+      reject(e);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
   });
 }
 

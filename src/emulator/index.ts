@@ -21,6 +21,8 @@ export interface StartOptions {
   config?: DeepPartial<EmulatorConfig>;
   /** A local Kinesis (kinesalite) that subscription filters forward to (src/emulator/subscription.ts). */
   kinesis?: { endpoint: string };
+  /** Bytes the bodies of all requests being read at once may hold (default 320 MiB); beyond it, 503. */
+  bodiesInFlightBytes?: number;
 }
 
 export interface RunningEmulator {
@@ -35,7 +37,7 @@ export interface RunningEmulator {
 export async function startEmulator(options: StartOptions = {}): Promise<RunningEmulator> {
   const state = new EmulatorState(applyConfigPatch(defaultConfig(), options.config ?? {}));
   const subscriptions = options.kinesis ? attachSubscriptions(state.store, { endpoint: options.kinesis.endpoint }) : undefined;
-  const server = await startServer(state, options.host ?? '127.0.0.1', options.port ?? 0);
+  const server = await startServer(state, options.host ?? '127.0.0.1', options.port ?? 0, options.bodiesInFlightBytes);
   const close = async () => {
     subscriptions?.close();
     await server.close();

@@ -14,7 +14,7 @@ import type { FaultKind } from './config.js';
 import { EmulatorControl } from './control.js';
 import { CONTROL_PREFIX, handleControl } from './control-routes.js';
 import type { FaultDecision } from './faults.js';
-import { awsHeaders, BodyTooLargeError, readBody, send } from './http-io.js';
+import { awsHeaders, BodyBudget, BodyBudgetExhaustedError, BodyTooLargeError, readBody, send } from './http-io.js';
 import { OPERATION_HANDLERS, type OpContext } from './ops/index.js';
 import type { EmulatorState } from './state.js';
 import { isOpName, type Caller, type OpName } from './types.js';
@@ -24,6 +24,10 @@ const TARGET_PREFIX = 'Logs_20140328.';
 const MAX_AWS_BODY = 8 * 1024 * 1024;
 /** Bulk inserts may be large, but not unbounded. */
 const MAX_CONTROL_BODY = 256 * 1024 * 1024;
+/** All bodies being read at once: one largest control body and a few AWS ones. */
+const MAX_BODIES_IN_FLIGHT = MAX_CONTROL_BODY + 8 * MAX_AWS_BODY;
+/** A refused upload is drained this long at most, then its connection is cut. */
+const REFUSED_DRAIN_MS = 2_000;
 
 export interface RunningServer {
   server: Server;
@@ -32,11 +36,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function startServer(state: EmulatorState, host: string, port: number): Promise<RunningServer> {
+export function startServer(state: EmulatorState, host: string, port: number, bodiesInFlightBytes = MAX_BODIES_IN_FLIGHT): Promise<RunningServer> {
   const control = new EmulatorControl(state);
+  const budget = new BodyBudget(bodiesInFlightBytes);
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
-    handle(state, control, req, res).catch((e: unknown) => {
+    handle(state, control, budget, req, res).catch((e: unknown) => {
       // last resort: a bug must not take the server down, and the client must get an answer
       if (!res.headersSent) send(res, 500, awsHeaders(), JSON.stringify({ __type: 'InternalFailure', message: `emulator bug: ${e instanceof Error ? e.message : String(e)}` }));
       else res.destroy();
@@ -66,18 +71,50 @@ export function startServer(state: EmulatorState, host: string, port: number): P
   });
 }
 
-async function handle(state: EmulatorState, control: EmulatorControl, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(state: EmulatorState, control: EmulatorControl, budget: BodyBudget, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const isControl = (req.url ?? '/').startsWith(CONTROL_PREFIX);
-  let raw: Buffer;
-  try {
-    raw = await readBody(req, isControl ? MAX_CONTROL_BODY : MAX_AWS_BODY);
-  } catch (e) {
-    if (e instanceof BodyTooLargeError && !res.headersSent) send(res, 413, awsHeaders({ connection: 'close' }), JSON.stringify({ __type: 'RequestEntityTooLargeException', message: e.message }));
+  // the control API changes state: a page in a browser must not be able to drive it (no CORS, and a
+  // cross-site request is refused before its body is read)
+  if (isControl && isCrossSite(req)) {
+    req.resume();
+    send(res, 403, { 'content-type': 'application/json' }, JSON.stringify({ error: 'KAWA_ERR_USAGE', message: 'cross-site requests to the control API are refused' }));
     return;
   }
+  let read: { body: Buffer; release: () => void };
+  try {
+    read = await readBody(req, isControl ? MAX_CONTROL_BODY : MAX_AWS_BODY, budget);
+  } catch (e) {
+    if (res.headersSent) return;
+    if (e instanceof BodyTooLargeError) send(res, 413, awsHeaders(), JSON.stringify({ __type: 'RequestEntityTooLargeException', message: e.message }));
+    else if (e instanceof BodyBudgetExhaustedError) send(res, 503, awsHeaders({ 'retry-after': '1' }), JSON.stringify({ __type: 'ServiceUnavailableException', message: e.message }));
+    else return;
+    // The client may still be uploading: closing now would reset it before it reads the answer. The rest
+    // is drained unread for a moment (a lingering close), then the connection is cut.
+    res.on('finish', () => {
+      if (req.complete) return;
+      const cut = setTimeout(() => req.socket.destroy(), REFUSED_DRAIN_MS).unref();
+      req.once('end', () => clearTimeout(cut));
+    });
+    return;
+  }
+  res.on('close', read.release);
+  const raw = read.body;
   if (isControl) return handleControl(control, req, res, raw.toString('utf8'));
   if (isStsRequest(req)) return handleSts(state, req, res, raw);
   await handleAws(state, req, res, raw);
+}
+
+/** A browser names the page that made a request (Origin, Sec-Fetch-Site); curl and the SDKs send neither. */
+function isCrossSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
 }
 
 /** The query protocol: no X-Amz-Target, a form body (or an sts credential scope on an empty one). */
