@@ -6,7 +6,9 @@
 //
 //   node bench/fleet-writer.mjs '<json: {url, corpus, clusters: [{group, accessKeyId, rate}], seconds}>'
 //
-// Prints one JSON line when done: events written per cluster.
+// Creates every log group and stream first and prints {"ready":true}; writes once a line arrives on stdin
+// (the reader is started in between, so it finds its log groups); prints one JSON line when done: events
+// written per cluster.
 import { readFileSync } from 'node:fs';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 
@@ -31,6 +33,10 @@ const writers = await Promise.all(clusters.map(async (c, i) => {
   for (const s of streams) await client.send(new CreateLogStreamCommand({ logGroupName: c.group, logStreamName: s })).catch(() => undefined);
   return { ...c, client, streams, written: 0, owed: 0 };
 }));
+
+console.log(JSON.stringify({ ready: true }));
+await new Promise((r) => process.stdin.once('data', r));
+process.stdin.pause();
 
 const started = Date.now();
 while (Date.now() - started < seconds * 1000) {

@@ -71,6 +71,14 @@ writeFileSync(join(dir, 'fleet.yaml'), [
   'cloudwatch:', `  endpoint: ${url}`, `  sts_endpoint: ${url}`, '  region: us-east-1', `  max_tps: ${MAX_TPS}`, '  shift: 5', '  clusters:',
   ...clusters.map((c) => `    - {name: ${c.name}${c.account === accounts[0] ? '' : `, role_arn: "arn:aws:iam::${c.account}:role/kawa-reader"`}}`),
 ].join('\n'));
+// the log groups exist before kawa starts (a missing group is polled slowly, which is not what is measured)
+const writer = spawn(process.execPath, ['bench/fleet-writer.mjs', JSON.stringify({
+  url, corpus, seconds: SECONDS, clusters: clusters.map((c) => ({ group: `/aws/eks/${c.name}/cluster`, accessKeyId: key(c.account), rate: c.rate })),
+})], { stdio: ['pipe', 'pipe', 'inherit'] });
+const writerLines = createInterface({ input: writer.stdout })[Symbol.asyncIterator]();
+await writerLines.next();
+const writerDone = writerLines.next().then((r) => JSON.parse(r.value));
+
 const kawa = spawn(process.execPath, ['bin/kawa.js', 'run', '-c', join(dir, 'fleet.yaml')], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, AWS_ACCESS_KEY_ID: key(accounts[0]), AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1', AWS_PROFILE: '' },
@@ -91,10 +99,8 @@ const sampler = setInterval(() => {
 }, 1000);
 
 await new Promise((r) => setTimeout(r, 3000));
-const writer = spawn(process.execPath, ['bench/fleet-writer.mjs', JSON.stringify({
-  url, corpus, seconds: SECONDS, clusters: clusters.map((c) => ({ group: `/aws/eks/${c.name}/cluster`, accessKeyId: key(c.account), rate: c.rate })),
-})], { stdio: ['ignore', 'pipe', 'inherit'] });
-const written = await new Promise((r) => createInterface({ input: writer.stdout }).on('line', (l) => r(JSON.parse(l))));
+writer.stdin.write('go\n');
+const written = await writerDone;
 
 // drain: wait until every event written was alerted (or DRAIN_S)
 const truths = new Map();

@@ -170,6 +170,36 @@ describe('a fleet from one kawa', () => {
     expect(assumed.length).toBeGreaterThan(20);
   }, 120_000);
 
+  it('a session CloudWatch calls expired before its time is replaced at once, not after the slow poll', async () => {
+    emu = await startEmulator({
+      config: {
+        namespaceBy: 'accountAndRegion', defaultRegion: REGION, accounts: { [KEY_A]: A, [KEY_B]: B },
+        roles: { [ROLE_B]: { trustedAccounts: [A] } },
+        generators: [generator('beta', KEY_B)],
+      },
+    });
+    const config = join(dir, 'revoked.yaml');
+    writeFileSync(config, [
+      'json_output: true', 'log_level: info', 'webserver: {enabled: false}',
+      'cloudwatch:', `  endpoint: ${emu.url}`, `  sts_endpoint: ${emu.url}`, `  region: ${REGION}`, '  tiers: [1, 4]', '  skew_ms: 500',
+      '  clusters:', `    - {name: beta, role_arn: "${ROLE_B}"}`, '',
+    ].join('\n'));
+    const k = kawa(config);
+    await until('alerts of beta', () => k.alerts.length > 20, 20_000);
+    // the SDK still believes its one-hour session valid; CloudWatch refuses it from now on
+    expect(emu.control.expireSessions(ROLE_B).expired).toBeGreaterThan(0);
+    const expiredAt = emu.control.requests().length;
+    const before = k.alerts.length;
+    // well inside the 30-second wait of a refused cluster
+    await until('alerts again after a new session', () => k.alerts.length > before + 20, 8_000);
+    const after = emu.control.requests().slice(expiredAt);
+    expect(after.some((r) => r.op === 'FilterLogEvents' && r.error === 'ExpiredTokenException')).toBe(true);
+    expect(after.filter((r) => r.op === 'AssumeRole' && r.status === 200).length).toBeGreaterThanOrEqual(1);
+    k.child.kill('SIGTERM');
+    expect(await k.exit).toBe(0);
+    expect(k.stderr()).not.toMatch(/"level":50/);
+  }, 60_000);
+
   it('clusters: auto picks up a log group created while running and drops one deleted, without errors', async () => {
     emu = await startEmulator({
       config: {

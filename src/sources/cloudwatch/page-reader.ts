@@ -1,7 +1,8 @@
 // One FilterLogEvents page, whatever it takes: a token from the shared rate limiter, the request (always a
 // fresh input object: the SDK's paginator mutates its input, and a stale nextToken would resume the wrong
 // pagination), and on failure the action of errors.ts — the same request again after a full-jitter backoff
-// (throttling, 5xx, resets, timeouts), a slow poll while the log group is missing or the credentials fail,
+// (throttling, 5xx, resets, timeouts), new credentials and an immediate retry when CloudWatch calls a session
+// expired that the SDK still believed valid, a slow poll while the log group is missing or the credentials fail,
 // TokenInvalidError for the caller to restart its window, a KAWA_ERR_CONFIG error for an invalid query.
 // Only an abort (our shutdown) and that configuration error leave the loop.
 import { FilterLogEventsCommand, type FilterLogEventsCommandInput, type FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
@@ -13,7 +14,11 @@ export class TokenInvalidError extends Error {}
 
 export interface LogsClient {
   send(command: FilterLogEventsCommand, options?: { abortSignal?: AbortSignal }): Promise<FilterLogEventsCommandOutput>;
+  /** The SDK client's memoized credential provider: `forceRefresh` replaces credentials it still believes valid. */
+  config?: { credentials?: (options?: { forceRefresh?: boolean }) => Promise<unknown> };
 }
+
+const EXPIRED = new Set(['ExpiredTokenException', 'ExpiredToken', 'RequestExpired']);
 
 export interface PageReaderOptions {
   client: LogsClient;
@@ -39,6 +44,7 @@ export class PageReader {
   async read(input: FilterLogEventsCommandInput, priority: 0 | 1): Promise<FilterLogEventsCommandOutput> {
     const o = this.o;
     let refused = 0;
+    let refreshed = false;
     for (let attempt = 0; ; ) {
       await o.limiter.take(priority, o.signal, o.key);
       try {
@@ -49,6 +55,13 @@ export class PageReader {
       } catch (e) {
         if (o.signal.aborted) throw abortError();
         const kind = classify(e, input.nextToken !== undefined);
+        // CloudWatch says the session expired while the SDK still trusts its expiry time (clock skew, a
+        // revoked session): new credentials now and the request again at once, a retry rather than a refusal
+        if (kind === 'credentials' && !refreshed && EXPIRED.has((e as Error).name) && await refreshCredentials(o.client)) {
+          refreshed = true;
+          o.onOutcome('transient', e);
+          continue;
+        }
         o.onOutcome(kind, e);
         switch (kind) {
           case 'abort':
@@ -74,6 +87,17 @@ export class PageReader {
         }
       }
     }
+  }
+}
+
+/** Makes the client's memoized credential provider fetch new credentials; false when it cannot. */
+async function refreshCredentials(client: LogsClient): Promise<boolean> {
+  if (!client.config?.credentials) return false;
+  try {
+    await client.config.credentials({ forceRefresh: true });
+    return true;
+  } catch {
+    return false;
   }
 }
 
