@@ -12,13 +12,13 @@ import {
   OP_SCALAR, OP_LIST, OP_LIST_INDEX, OP_WALK_SKIP, OP_WALK_STRICT, OP_REPOSITORY, OP_FIRST, OP_FIRST_REPOSITORY,
   OP_COMMAND, OP_HOST_PORT, OP_EFF, OP_CAPABILITIES, OP_VOLUME_TYPE, OP_HOSTPATH_MATCH, OP_ANY_TRUE, OP_RULE_ATTR,
   OP_SUBJECTS, OP_SUBJECTS_NS, OP_URI_PARAM, OP_TARGET_POD, OP_CONSTANT, OP_JSON_VALUE, OP_JSON_OBJ,
-  OP_JSON_RAWTIME, OP_TRUNCATED, OP_CONTEXT, OP_STATIC,
+  OP_JSON_RAWTIME, OP_TRUNCATED, OP_CONTEXT, OP_STATIC, OP_DUPLICATE_KEYS, OP_NUL_VALUE,
 } from './generated/fields';
 import { contextValue, foundLen } from './context';
 import {
   NONE, PARSE_OK, PARSE_TOO_DEEP, T_ARRAY, T_KEY, T_OBJECT, T_STRING, T_TRUE, getStep, indentText,
   lastTextLength, nodeLen, nodeNext, nodeStart, nodeType, objectGet, open, parseJson, salvaged, arrayAt,
-  unescapeInto, compactText,
+  unescapeInto, compactText, hasDuplicateKeys, hasEscapedNul,
 } from './json';
 import { arenaAlloc, arenaReset, pushValue, valuesMark, valuesReset, valuesRewind } from './memory';
 import { parseTimestamp, timestampNs } from './timestamp';
@@ -342,6 +342,14 @@ function run(f: i32, argPtr: usize, argLen: i32, index: i64): bool {
       if (v) pushValue(v, foundLen);
       return true;
     }
+    case OP_DUPLICATE_KEYS: {
+      const v = getPath(0, KEY_BYTES, STEPS, ps, pl);
+      pushBool(v != NONE && hasDuplicateKeys(v));
+      return true;
+    }
+    case OP_NUL_VALUE:
+      pushBool(parsed && hasEscapedNul());
+      return true;
     case OP_STATIC: {
       // the compiled field passes its own name (static.<name>) as the argument: the key of the entry
       const v = contextValue(argPtr, argLen);

@@ -100,6 +100,10 @@ const arrayStack = new StaticArray<bool>(MAX_DEPTH + 1);
 export function salvaged(): bool {
   return salvagedFlag;
 }
+/** Whether a string (value or key) of the last parsed document holds the escape \u0000. */
+export function hasEscapedNul(): bool {
+  return escapedNul;
+}
 export function parseErrorAt(): usize {
   return errorAt;
 }
@@ -180,6 +184,8 @@ function equalFold3(p: usize, end: usize, a: u32, b: u32, c: u32): bool {
 
 /** Set by stringEnd: the string it scanned contains a backslash. */
 let stringEscaped = false;
+/** Set by stringEnd since the last parseJson: a string of the document holds the escape \u0000. */
+let escapedNul = false;
 /** Bytes of linear memory: 16-byte loads must end before this. */
 let memoryEnd: usize = 0;
 
@@ -214,6 +220,8 @@ let memoryEnd: usize = 0;
     }
     if (load<u8>(p) == 0x22) return p;
     stringEscaped = true;
+    // backslashes are rare: checking each for \u0000 costs nothing on ordinary events ('0000' = 0x30303030)
+    if (p + 6 <= end && load<u8>(p, 1) == 0x75 && load<u32>(p, 2) == 0x30303030) escapedNul = true;
     p += 2;
   }
 }
@@ -242,6 +250,7 @@ export function parseJson(ptr: usize, len: i32, salvage: bool): i32 {
   tapeTop = 0;
   salvagedFlag = false;
   nulDecoded = false;
+  escapedNul = false;
   errorAt = 0;
   wsSkipped = 0;
   const r = parseRange(ptr, ptr + <usize>len, salvage, salvage ? NEVER_LAZY : LAZY_DEPTH);
@@ -522,6 +531,93 @@ export function objectGet(obj: i32, key: usize, keyLen: i32): i32 {
   if (t == T_OBJECT) return objectGet(v, key, keyLen);
   if (t == T_ARRAY) return arrayAt(v, atoiIndex(key, keyLen));
   return NONE;
+}
+
+// ---- duplicate keys -------------------------------------------------------------------------------------
+// fastjson (and so Falco and kawa) reads the first of two equal keys; the API server applies the last. A
+// request body with both is read one way by the rules and acted on the other way: kawa.duplicate_keys.
+
+// nodes still to visit, and one object's keys by hash (node index, -1 empty); grown on demand, kept
+let walkPtr: usize = 0;
+let walkCap: i32 = 0;
+let slotsPtr: usize = 0;
+let slotsCap: i32 = 0;
+
+function walkPush(top: i32, n: i32): void {
+  if (top >= walkCap) {
+    walkCap = max<i32>(64, walkCap * 2);
+    walkPtr = walkPtr ? heap.realloc(walkPtr, <usize>walkCap << 2) : heap.alloc(<usize>walkCap << 2);
+  }
+  store<i32>(walkPtr + (<usize>top << 2), n);
+}
+
+/** Whether some object in the subtree of node n has the same key twice (keys compared unescaped). */
+export function hasDuplicateKeys(n: i32): bool {
+  let top = 0;
+  walkPush(top++, n);
+  while (top > 0) {
+    const c = load<i32>(walkPtr + (<usize>--top << 2));
+    const t = nodeType(c);
+    if (t != T_OBJECT && t != T_ARRAY) continue;
+    const o = open(c);
+    const stop = nodeNext(o);
+    if (t == T_OBJECT) {
+      if (objectHasDuplicate(o, stop)) return true;
+      for (let k = o + 1; k < stop; k = nodeNext(k + 1)) walkPush(top++, k + 1);
+    } else {
+      for (let e = o + 1; e < stop; e = nodeNext(e)) walkPush(top++, e);
+    }
+  }
+  return false;
+}
+
+/** A key's text as the API server sees it: raw, or unescaped into the arena (keyText*). */
+let keyTextPtr: usize = 0;
+let keyTextLen: i32 = 0;
+
+function keyText(k: i32): bool {
+  if (!nodeEscaped(k)) {
+    keyTextPtr = nodeStart(k);
+    keyTextLen = nodeLen(k);
+    return true;
+  }
+  const buf = arenaAlloc(<usize>nodeLen(k));
+  if (!buf) return false;
+  keyTextLen = unescapeInto(nodeStart(k), nodeLen(k), buf);
+  keyTextPtr = buf;
+  return true;
+}
+
+/** One object's keys (the opened node o, children up to stop) in an open-addressing table: any equal pair? */
+function objectHasDuplicate(o: i32, stop: i32): bool {
+  let count = 0;
+  for (let k = o + 1; k < stop; k = nodeNext(k + 1)) count++;
+  if (count < 2) return false;
+  let cap = 8;
+  while (cap < count * 2) cap <<= 1;
+  // per slot: the key's text address and length
+  if (cap > slotsCap) {
+    slotsCap = cap;
+    slotsPtr = slotsPtr ? heap.realloc(slotsPtr, <usize>cap << 3) : heap.alloc(<usize>cap << 3);
+  }
+  memory.fill(slotsPtr, 0xff, <usize>cap << 3);
+  const mask = cap - 1;
+  for (let k = o + 1; k < stop; k = nodeNext(k + 1)) {
+    if (!keyText(k)) return false; // arena exhausted: no finding rather than a wrong one
+    let h: u32 = 2166136261;
+    for (let i = 0; i < keyTextLen; i++) h = (h ^ <u32>load<u8>(keyTextPtr + <usize>i)) * 16777619;
+    for (let at = <i32>(h & <u32>mask); ; at = (at + 1) & mask) {
+      const slot = slotsPtr + (<usize>at << 3);
+      const len = load<i32>(slot, 4);
+      if (len < 0) {
+        store<u32>(slot, <u32>keyTextPtr);
+        store<i32>(slot, keyTextLen, 4);
+        break;
+      }
+      if (len == keyTextLen && bytesEqual(<usize>load<u32>(slot), keyTextPtr, <usize>len)) return true;
+    }
+  }
+  return false;
 }
 
 // ---- string unescaping (fastjson unescapeStringBestEffort, §3.3) ----------------------------------------

@@ -3,7 +3,7 @@
 //   [op, plugin, arg kind, path step start, path length, alt step start, alt length, value offset, value length]
 // A path is a run of steps in STEPS, each (key offset, key length) into KEY_BYTES; length 0 = identity step.
 
-export const FIELD_COUNT: i32 = 111;
+export const FIELD_COUNT: i32 = 113;
 export const FIELD_ROW_WORDS: i32 = 9;
 
 export const OP_SCALAR: i32 = 0;
@@ -33,6 +33,8 @@ export const OP_JSON_RAWTIME: i32 = 23;
 export const OP_TRUNCATED: i32 = 24;
 export const OP_CONTEXT: i32 = 25;
 export const OP_STATIC: i32 = 26;
+export const OP_DUPLICATE_KEYS: i32 = 27;
+export const OP_NUL_VALUE: i32 = 28;
 
 export const PLUGIN_K8SAUDIT: i32 = 0;
 export const PLUGIN_JSON: i32 = 1;
@@ -152,7 +154,9 @@ export const FIELD_KAWA_TRUNCATED: i32 = 106;
 export const FIELD_KAWA_CLUSTER: i32 = 107;
 export const FIELD_KAWA_ACCOUNT: i32 = 108;
 export const FIELD_KAWA_REGION: i32 = 109;
-export const FIELD_STATIC__NAME_: i32 = 110;
+export const FIELD_KAWA_DUPLICATE_KEYS: i32 = 110;
+export const FIELD_KAWA_NUL_VALUE: i32 = 111;
+export const FIELD_STATIC__NAME_: i32 = 112;
 
 export const KEY_BYTES: usize = memory.data<u8>([
   97, 117, 100, 105, 116, 73, 68, 115, 116, 97, 103, 101, 97, 110, 110, 111, 116, 97, 116, 105, 111, 110, 115, 97,
@@ -223,6 +227,7 @@ export const STEPS: usize = memory.data<u32>([
   552, 15, 567, 9, 412, 13, 514, 4, 766, 19, 552, 15, 576, 10, 412, 13, 514, 4, 766, 19, 552, 15, 567, 9,
   412, 13, 514, 4, 552, 15, 567, 9, 412, 13, 514, 4, 766, 19, 552, 15, 576, 10, 412, 13, 514, 4, 552, 15,
   576, 10, 412, 13, 514, 4, 766, 19, 552, 15, 728, 9, 412, 13, 514, 4, 766, 19, 552, 15, 737, 12, 749, 3,
+  412, 13,
 ]);
 
 export const FIELD_ROWS: usize = memory.data<i32>([
@@ -336,5 +341,7 @@ export const FIELD_ROWS: usize = memory.data<i32>([
   25, 2, 0, 0, 0, 0, 0, 785, 7, // 107 kawa.cluster
   25, 2, 0, 0, 0, 0, 0, 792, 7, // 108 kawa.account
   25, 2, 0, 0, 0, 0, 0, 799, 6, // 109 kawa.region
-  26, 2, 0, 0, 0, 0, 0, 0, 0, // 110 static.<name>
+  27, 2, 0, 372, 1, 0, 0, 0, 0, // 110 kawa.duplicate_keys
+  28, 2, 0, 0, 0, 0, 0, 0, 0, // 111 kawa.nul_value
+  26, 2, 0, 0, 0, 0, 0, 0, 0, // 112 static.<name>
 ]);

@@ -125,6 +125,8 @@ const ROWS: Row[] = [
   {"name":"kawa.cluster","list":false,"arg":"none","plugin":"kawa","description":"The EKS cluster the event came from, when the source knows it (CloudWatch: the configured or discovered cluster; Kinesis: from the record's log group)","extract":{"op":"context","value":"cluster"}},
   {"name":"kawa.account","list":false,"arg":"none","plugin":"kawa","description":"The AWS account id of the cluster the event came from, when the source knows it","extract":{"op":"context","value":"account"}},
   {"name":"kawa.region","list":false,"arg":"none","plugin":"kawa","description":"The AWS region of the cluster the event came from, when the source knows it","extract":{"op":"context","value":"region"}},
+  {"name":"kawa.duplicate_keys","list":false,"arg":"none","plugin":"kawa","description":"\"true\" if an object in the request body (requestObject) has the same key twice: the rules read the first, the API server applies the last","extract":{"op":"duplicate_keys","path":["requestObject"]}},
+  {"name":"kawa.nul_value","list":false,"arg":"none","plugin":"kawa","description":"\"true\" if a string of the event holds the escape \\u0000: Falco and kawa cut values at it, hiding their tail from conditions","extract":{"op":"nul_value"}},
   {"name":"static.<name>","list":false,"arg":"none","plugin":"kawa","description":"The value of <name> in the configuration's static_fields (Falco 0.42+), the same for every event","extract":{"op":"static"}}
 ];
 // FIELD-TABLE-END

@@ -32,12 +32,15 @@ export type ArgKind = 'none' | 'index' | 'key';
  *   truncated      kawa's own: whether the event was salvaged from a CloudWatch-truncated message
  *   context        kawa's own: the value of the batch's context `value` (cluster, account, region), absent when unknown
  *   static         Falco's static_fields: `static.<name>`, the configured value (the compiled field passes its name)
+ *   duplicate_keys kawa's own: "true" if an object under `path` has a key twice (the rules read the first,
+ *                  the API server applies the last)
+ *   nul_value      kawa's own: "true" if a string of the event holds the escape \u0000 (values are cut there)
  */
 export type RecipeOp =
   | 'scalar' | 'list' | 'list_index' | 'walk_skip' | 'walk_strict' | 'repository' | 'first' | 'first_repository'
   | 'command' | 'host_port' | 'eff' | 'capabilities' | 'volume_type' | 'hostpath_match' | 'any_true'
   | 'rule_attr' | 'subjects' | 'subjects_ns' | 'uri_param' | 'target_pod' | 'constant'
-  | 'json_value' | 'json_obj' | 'json_rawtime' | 'truncated' | 'context' | 'static';
+  | 'json_value' | 'json_obj' | 'json_rawtime' | 'truncated' | 'context' | 'static' | 'duplicate_keys' | 'nul_value';
 
 /** How one field is extracted, in data the generator turns into WebAssembly tables. */
 export interface Recipe {

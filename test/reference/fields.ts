@@ -427,9 +427,19 @@ export const LIST_FIELDS = new Set([
   ...Object.keys(containerFields()),
 ]);
 
+function hasNul(v: Json): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (Array.isArray(v)) return v.some(hasNul);
+  if (v !== null && typeof v === 'object') return Object.entries(v).some(([k, x]) => k.includes('\u0000') || hasNul(x));
+  return false;
+}
+
 /** The values of `name[arg]` on the event. Throws for a field this reference does not know. */
 export function extract(name: string, arg: string | undefined, e: RefEvent): Values {
   if (name === 'kawa.truncated') return [e.truncated ? 'true' : 'false'];
+  // JSON.parse keeps one of duplicate keys, so a parsed document never shows any (and canonical payloads have none)
+  if (name === 'kawa.duplicate_keys') return ['false'];
+  if (name === 'kawa.nul_value') return [hasNul(e.doc) ? 'true' : 'false'];
   const json = JSON_FIELDS[name];
   if (json) return json(e.doc, arg, e);
   const ka = K8SAUDIT[name];
