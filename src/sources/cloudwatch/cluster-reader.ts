@@ -15,6 +15,7 @@
 // read ended was acknowledged, and the checkpoint's id set holds only acknowledged ids; a restart re-reads
 // what was not acknowledged, and the id set suppresses the rest.
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../core/logger.js';
 import type { SourceBatch } from '../../pipeline/types.js';
 import type { ByteBudget } from './budget.js';
@@ -110,6 +111,9 @@ export class ClusterReader {
   private readonly labels: { cluster: string };
 
   constructor(private readonly o: ClusterReaderOptions, state?: { cursors: number[]; seen: SeenIds }) {
+    // the head, every tier and the describe call wait on this signal at once (limiter, request, backoff):
+    // more than Node's default of 10 listeners is normal here, not a leak
+    setMaxListeners(64, this.abort.signal);
     const { config, target } = o;
     const tiers = state ? new Tiers(config.tiersMs, config.skewMs, state.cursors) : Tiers.cold(config.tiersMs, config.skewMs, o.clock(), config.shiftMs);
     this.positions = new Positions(tiers, state?.seen ?? new SeenIds(o.ids));
