@@ -10,12 +10,14 @@
 //      the injected events. Every attack must alert; an alert on any other event is a false positive.
 //
 //   node bench/quiet.mjs [--count 1000000] [--attacks 20000] [--mixed 1000000] [--attack-rate 0.001]
-//                        [--seed 1] [--truncate-at 0] [--keep] [--json]
+//                        [--seed 1] [--truncate-at 0,10000] [--keep] [--json]
 //
 // Corpora are generated once into $TMPDIR/kawa-quiet/ (about 1.5 GB per million events) and reused by later
 // runs with the same parameters; --keep leaves them there, otherwise they are deleted at the end.
-// --truncate-at cuts longer events as CloudWatch does ("[Truncated...]"); the default 0 cuts nothing, like
-// CloudWatch's own 256 KB limit on the generator's events. Exits 1 if a budget or an attack check fails.
+// --truncate-at cuts longer events as CloudWatch does ("[Truncated...]"); 0 cuts nothing, like CloudWatch's own
+// 256 KB limit on the generator's events. By default the three runs are made at both settings, 0 and 10000
+// (which cuts the large node-status patches every cluster sends): the budget holds for each. Exits 1 if a
+// budget or an attack check fails.
 import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +31,7 @@ const ATTACKS_COUNT = Number(argValue('--attacks', 20_000));
 const MIXED = Number(argValue('--mixed', 1_000_000));
 const ATTACK_RATE = Number(argValue('--attack-rate', 0.001));
 const SEED = Number(argValue('--seed', 1));
-const TRUNCATE_AT = Number(argValue('--truncate-at', 0));
+const TRUNCATIONS = String(argValue('--truncate-at', '0,10000')).split(',').map(Number);
 const KEEP = process.argv.includes('--keep');
 const JSON_OUT = process.argv.includes('--json');
 const BUDGET_PER = 100_000; // at most one alert per this many normal events
@@ -61,13 +63,13 @@ function attackKind(line) {
 const dir = join(tmpdir(), 'kawa-quiet');
 const made = [];
 
-function corpus(count, attackRate) {
+function corpus(count, attackRate, truncateAt) {
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `eks-${count}-s${SEED}-a${attackRate}-t${TRUNCATE_AT}.jsonl`);
+  const file = join(dir, `eks-${count}-s${SEED}-a${attackRate}-t${truncateAt}.jsonl`);
   if (!existsSync(file)) {
     process.stderr.write(`generating ${count} events (attack rate ${attackRate}) into ${file}\n`);
     execFileSync(process.execPath, [GENERATOR, '--count', String(count), '--seed', String(SEED), '--attack-rate', String(attackRate),
-      '--truncate-at', String(TRUNCATE_AT), '--out', `${file}.part`], { stdio: 'inherit' });
+      '--truncate-at', String(truncateAt), '--out', `${file}.part`], { stdio: 'inherit' });
     execFileSync('mv', [`${file}.part`, file]);
   }
   made.push(file);
@@ -125,62 +127,74 @@ function attackTable(byId, alerts) {
 }
 
 const failures = [];
-const result = { parameters: { count: COUNT, attacks: ATTACKS_COUNT, mixed: MIXED, attackRate: ATTACK_RATE, seed: SEED, truncateAt: TRUNCATE_AT } };
+const result = { parameters: { count: COUNT, attacks: ATTACKS_COUNT, mixed: MIXED, attackRate: ATTACK_RATE, seed: SEED, truncateAt: TRUNCATIONS }, runs: {} };
 
-// 1. normal traffic
-{
-  const file = corpus(COUNT, 0);
-  const { events, alerts } = await kawaRun(file);
-  const scan = await scanAttacks(file);
-  if (scan.byId.size) failures.push(`attack signatures matched ${scan.byId.size} events of the normal corpus`);
-  const perRule = Object.fromEntries([...countBy(alerts, (a) => a.rule)].sort((a, b) => b[1] - a[1]));
-  const per100k = (alerts.length * BUDGET_PER) / events;
-  if (alerts.length > events / BUDGET_PER) failures.push(`normal traffic: ${alerts.length} alerts over ${events} events (budget ${Math.floor(events / BUDGET_PER)})`);
-  result.normal = { events, alerts: alerts.length, per100k, budget: Math.floor(events / BUDGET_PER), perRule };
+/** The three runs over corpora cut at `truncateAt` (0: not cut); failures are named with the setting. */
+async function runAll(truncateAt) {
+  const run = {};
+  const fail = (m) => failures.push(`truncate-at ${truncateAt}: ${m}`);
+
+  // 1. normal traffic
+  {
+    const file = corpus(COUNT, 0, truncateAt);
+    const { events, alerts } = await kawaRun(file);
+    const scan = await scanAttacks(file);
+    if (scan.byId.size) fail(`attack signatures matched ${scan.byId.size} events of the normal corpus`);
+    const perRule = Object.fromEntries([...countBy(alerts, (a) => a.rule)].sort((a, b) => b[1] - a[1]));
+    const per100k = (alerts.length * BUDGET_PER) / events;
+    if (alerts.length > events / BUDGET_PER) fail(`normal traffic: ${alerts.length} alerts over ${events} events (budget ${Math.floor(events / BUDGET_PER)})`);
+    run.normal = { events, alerts: alerts.length, per100k, budget: Math.floor(events / BUDGET_PER), perRule };
+  }
+
+  // 2. attacks only
+  {
+    const file = corpus(ATTACKS_COUNT, 1, truncateAt);
+    const { events, alerts } = await kawaRun(file);
+    const scan = await scanAttacks(file);
+    if (scan.byId.size !== scan.lines) fail(`attack signatures matched ${scan.byId.size} of the ${scan.lines} attack events`);
+    const alerted = new Set(alerts.map((a) => a.auditId));
+    const missed = scan.lines - [...scan.byId.keys()].filter((id) => alerted.has(id)).length;
+    if (missed) fail(`attack run: ${missed} of ${scan.lines} attack events raised no alert`);
+    run.attacks = { events, attackEvents: scan.lines, alertedEvents: scan.lines - missed, alerts: alerts.length, byKind: attackTable(scan.byId, alerts) };
+  }
+
+  // 3. attacks mixed into normal traffic
+  if (MIXED > 0) {
+    const file = corpus(MIXED, ATTACK_RATE, truncateAt);
+    const { events, alerts } = await kawaRun(file);
+    const scan = await scanAttacks(file);
+    const alerted = new Set(alerts.map((a) => a.auditId));
+    const missed = [...scan.byId.keys()].filter((id) => !alerted.has(id)).length;
+    const falsePositives = alerts.filter((a) => !scan.byId.has(a.auditId));
+    if (missed) fail(`mixed run: ${missed} of ${scan.byId.size} attack events raised no alert`);
+    if (falsePositives.length > events / BUDGET_PER) fail(`mixed run: ${falsePositives.length} alerts on normal events`);
+    run.mixed = { events, attackEvents: scan.byId.size, alertedAttackEvents: scan.byId.size - missed, alerts: alerts.length,
+      alertsOnNormalEvents: falsePositives.length, falsePositivesPerRule: Object.fromEntries(countBy(falsePositives, (a) => a.rule)) };
+  }
+  return run;
 }
 
-// 2. attacks only
-{
-  const file = corpus(ATTACKS_COUNT, 1);
-  const { events, alerts } = await kawaRun(file);
-  const scan = await scanAttacks(file);
-  if (scan.byId.size !== scan.lines) failures.push(`attack signatures matched ${scan.byId.size} of the ${scan.lines} attack events`);
-  const alerted = new Set(alerts.map((a) => a.auditId));
-  const missed = scan.lines - [...scan.byId.keys()].filter((id) => alerted.has(id)).length;
-  if (missed) failures.push(`attack run: ${missed} of ${scan.lines} attack events raised no alert`);
-  result.attacks = { events, attackEvents: scan.lines, alertedEvents: scan.lines - missed, alerts: alerts.length, byKind: attackTable(scan.byId, alerts) };
-}
-
-// 3. attacks mixed into normal traffic
-if (MIXED > 0) {
-  const file = corpus(MIXED, ATTACK_RATE);
-  const { events, alerts } = await kawaRun(file);
-  const scan = await scanAttacks(file);
-  const alerted = new Set(alerts.map((a) => a.auditId));
-  const missed = [...scan.byId.keys()].filter((id) => !alerted.has(id)).length;
-  const falsePositives = alerts.filter((a) => !scan.byId.has(a.auditId));
-  if (missed) failures.push(`mixed run: ${missed} of ${scan.byId.size} attack events raised no alert`);
-  if (falsePositives.length > events / BUDGET_PER) failures.push(`mixed run: ${falsePositives.length} alerts on normal events`);
-  result.mixed = { events, attackEvents: scan.byId.size, alertedAttackEvents: scan.byId.size - missed, alerts: alerts.length,
-    alertsOnNormalEvents: falsePositives.length, falsePositivesPerRule: Object.fromEntries(countBy(falsePositives, (a) => a.rule)) };
-}
+for (const t of TRUNCATIONS) result.runs[t] = await runAll(t);
 
 if (!KEEP) for (const f of made) rmSync(f, { force: true });
 result.failures = failures;
 
 if (JSON_OUT) console.log(JSON.stringify(result, null, 2));
 else {
-  const n = result.normal;
-  console.log(`normal traffic (attack rate 0): ${n.events} events, ${n.alerts} alerts = ${n.per100k.toFixed(2)} per 100,000 events (budget ${n.budget})`);
-  for (const [rule, c] of Object.entries(n.perRule)) console.log(`  ${c}  ${rule}`);
-  const a = result.attacks;
-  console.log(`attacks only (attack rate 1): ${a.attackEvents} attack events, ${a.alertedEvents} alerted, ${a.alerts} alerts`);
-  console.log('| attack | events | alerted | rules |\n|---|---|---|---|');
-  for (const r of a.byKind) console.log(`| ${r.kind} | ${r.events} | ${r.alerted} | ${r.rules.join(', ')} |`);
-  if (result.mixed) {
-    const m = result.mixed;
-    console.log(`mixed (attack rate ${ATTACK_RATE}): ${m.events} events, ${m.attackEvents} attack events, ${m.alertedAttackEvents} alerted; `
-      + `${m.alerts} alerts, ${m.alertsOnNormalEvents} on normal events`);
+  for (const [t, run] of Object.entries(result.runs)) {
+    console.log(`## truncate-at ${t}${Number(t) ? '' : ' (nothing cut)'}`);
+    const n = run.normal;
+    console.log(`normal traffic (attack rate 0): ${n.events} events, ${n.alerts} alerts = ${n.per100k.toFixed(2)} per 100,000 events (budget ${n.budget})`);
+    for (const [rule, c] of Object.entries(n.perRule)) console.log(`  ${c}  ${rule}`);
+    const a = run.attacks;
+    console.log(`attacks only (attack rate 1): ${a.attackEvents} attack events, ${a.alertedEvents} alerted, ${a.alerts} alerts`);
+    console.log('| attack | events | alerted | rules |\n|---|---|---|---|');
+    for (const r of a.byKind) console.log(`| ${r.kind} | ${r.events} | ${r.alerted} | ${r.rules.join(', ')} |`);
+    if (run.mixed) {
+      const m = run.mixed;
+      console.log(`mixed (attack rate ${ATTACK_RATE}): ${m.events} events, ${m.attackEvents} attack events, ${m.alertedAttackEvents} alerted; `
+        + `${m.alerts} alerts, ${m.alertsOnNormalEvents} on normal events`);
+    }
   }
   console.log(failures.length ? `FAILED:\n  ${failures.join('\n  ')}` : 'OK');
 }
