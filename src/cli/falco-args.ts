@@ -29,7 +29,8 @@ export function translateFalcoArgs(argv: string[]): Translation {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (VALIDATE.has(a) || a === '-r') {
-        if (argv[i + 1] !== undefined) out.push('-r', argv[++i]!);
+        // `-V -r rules.yaml`: this -V names no file of its own
+        if (argv[i + 1] !== undefined && !(VALIDATE.has(a) && argv[i + 1]!.startsWith('-'))) out.push('-r', argv[++i]!);
       } else if (a === '-c') {
         if (argv[i + 1] !== undefined) out.push('-c', argv[++i]!);
       } else {

@@ -85,6 +85,7 @@ describe('the command', () => {
 
   it("accepts Falco's command-line forms", () => {
     expect(kawa('-V', 'rules/kawa-eks-rules.yaml').stdout).toContain('rules/kawa-eks-rules.yaml: Ok');
+    expect(kawa('-V', '-r', 'rules/kawa-eks-rules.yaml').stdout).toContain('rules/kawa-eks-rules.yaml: Ok');
     expect(kawa('-L', '-r', 'rules/kawa-eks-rules.yaml').stdout).toMatch(/^Pod Exec or Attach$/mi);
     expect(kawa('--list').stdout).toContain('ka.user.name');
     const run = kawa('-r', 'rules/', '-e', sample);
