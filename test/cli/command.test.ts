@@ -90,7 +90,7 @@ describe('the command', () => {
     expect(kawa('--list').stdout).toContain('ka.user.name');
     const run = kawa('-r', 'rules/', '-e', sample);
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('Events detected: 57');
+    expect(run.stdout).toContain('Events detected: 41');
   });
 });
 
@@ -99,7 +99,7 @@ describe('loud failures', () => {
     const r = kawa('run', '-r', 'rules/', '-e', sample, '-o', 'stdout_output.enabled=false', '-o', 'http_output.enabled=true',
       '-o', 'http_output.url=http://127.0.0.1:9/', '-o', 'http_output.retries=0');
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('KAWA_ERR_OUTPUT: 57 of 57 alerts were not delivered (http: 57)');
+    expect(r.stderr).toContain('KAWA_ERR_OUTPUT: 41 of 41 alerts were not delivered (http: 41)');
   });
 
   it('a path kawa would write in a folder that does not exist is refused at start', () => {

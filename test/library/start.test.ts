@@ -17,9 +17,9 @@ describe('start()', () => {
     const rules: string[] = [];
     for await (const a of kawa.alerts()) rules.push(a.rule);
     const stats = await kawa.done;
-    expect(rules).toHaveLength(57);
-    expect(events).toBe(57);
-    expect(stats.alerts).toBe(57);
+    expect(rules).toHaveLength(41);
+    expect(events).toBe(41);
+    expect(stats.alerts).toBe(41);
     expect(rules).toContain('Pod Exec or Attach');
   });
 

@@ -99,7 +99,7 @@ for (const m of matches) console.log(JSON.parse(f.json(m)).rule);
     const r = run(process.execPath, ['embed.mjs']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^Notice Pod Exec or Attach$/m);
-    expect(r.stdout).toMatch(/^2000 events, 57 alerts$/m);
+    expect(r.stdout).toMatch(/^2000 events, 41 alerts$/m);
   });
 
   it('require() from CommonJS', () => {
