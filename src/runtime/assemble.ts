@@ -55,6 +55,7 @@ export function loadConfiguredRules(config: FalcoConfig): LoadResult {
     selection: config.selection,
     appendOutput: config.appendOutput,
     staticFields: config.staticFields,
+    maxFileBytes: config.rulesLimits.maxFileBytes,
   });
 }
 
