@@ -21,6 +21,14 @@ export const HOSTILE_RULES: HostileRules[] = [
     code: 'LOAD_ERR_EXPANSION_TOO_LARGE',
   },
   {
+    // each rule alone is under the per-condition limit (65,535 nodes), the 20 together over the load's
+    name: '20 rules of a 65,535-node macro: together over the load budget',
+    content: '- macro: m0\n  condition: ka.verb=get\n'
+      + range(1, 16).map((i) => `- macro: m${i}\n  condition: (m${i - 1} or m${i - 1})\n`).join('')
+      + range(0, 20).map((i) => rule('m15').replace('rule: r', `rule: r${i}`)).join(''),
+    code: 'LOAD_ERR_EXPANSION_TOO_LARGE',
+  },
+  {
     // defined last-first, so each list's items are names the substitution meets later: 8^10 items
     name: 'ten levels of lists that name each other',
     content: range(1, 11).reverse().map((i) => `- list: l${i}\n  items: [${Array(8).fill(`l${i - 1}`).join(', ')}]\n`).join('')
