@@ -3,9 +3,10 @@
 // as webhook.max_inflight_bytes allows (the rest get 429 with Retry-After before their body is read), so the
 // peak RSS stays bounded; a connection past webhook.max_connections gets 429; a body sent too slowly is cut
 // with 408 at webhook.request_timeout_ms; idle or half-sent connections do not hold SIGTERM. Needs dist/.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,10 +72,11 @@ class Service {
     return Number(kb) / 1024;
   }
 
-  /** One POST on its own connection: the status and Retry-After, or the error that ended it. */
-  post(body: Buffer): Promise<{ status?: number; retryAfter?: string; error?: string }> {
+  /** One POST (on its own connection, unless an agent is given): the status and Retry-After, or the error that ended it. */
+  post(body: Buffer, agent: Agent | false = false): Promise<{ status?: number; retryAfter?: string; error?: string }> {
+    const send = this.url.protocol === 'https:' ? httpsRequest : request;
     return new Promise((resolve) => {
-      const req = request(this.url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+      const req = send(this.url, { method: 'POST', agent, rejectUnauthorized: false, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string | undefined }));
       });
@@ -172,5 +174,31 @@ describe('the audit webhook under hostile load', () => {
     expect(ms).toBeLessThan(3_000);
     expect(svc.logs.map((l) => l.msg)).not.toContain('shutdown did not finish in time: exiting with work undone');
     expect(svc.stdout).toContain('"pod4"');
+  });
+
+  it('SIGTERM over TLS: a request being evaluated still gets its answer, an idle TLS connection is closed', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kawa-hostile-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', 'k.pem', '-out', 'c.pem'], { cwd: dir, stdio: 'ignore' });
+    // an http_output that takes 1 s to accept: the webhook request waits on it, so it is being evaluated at SIGTERM
+    let alerts = 0;
+    const slow = createServer((req, res) => { req.resume(); alerts++; setTimeout(() => res.end('ok'), 1000); });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      svc = new Service(['-o', `webhook.ssl_certificate=${join(dir, 'c.pem')}`, '-o', `webhook.ssl_key=${join(dir, 'k.pem')}`,
+        '-o', 'http_output.enabled=true', '-o', `http_output.url=http://127.0.0.1:${(slow.address() as { port: number }).port}/`]);
+      await svc.started();
+      const idle = new Agent({ keepAlive: true, rejectUnauthorized: false });
+      expect((await svc.post(Buffer.from(event(5)), idle)).status).toBe(200);
+      const answer = svc.post(Buffer.from(event(6)));
+      while (alerts < 2) await sleep(10);
+      const { code, ms } = await svc.exit();
+      expect(await answer).toMatchObject({ status: 200 });
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(5_000);
+      idle.destroy();
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
   });
 });

@@ -54,9 +54,13 @@ export class WebhookSource implements Source {
   private requests = 0;
   private server!: Server;
   private token: Buffer | undefined;
-  private readonly sockets = new Set<Socket>();
-  /** Sockets whose request was taken for evaluation: at shutdown they get their answer, the others are closed. */
-  private readonly evaluating = new Set<Socket>();
+  /**
+   * Open connections by peer address: the TCP socket, seen before any TLS, and a TLS request's socket
+   * (a wrapper of it) share the peer, so one key names the connection whether or not it is TLS.
+   */
+  private readonly sockets = new Map<string, Socket>();
+  /** Requests taken for evaluation, by connection: at shutdown they get their answer, the others are closed. */
+  private readonly evaluating = new Map<string, number>();
   private inflight = 0;
   url = '';
   port = 0;
@@ -94,10 +98,11 @@ export class WebhookSource implements Source {
       this.server = createHttp(http, handler);
     }
     this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
+      const key = peer(s);
+      this.sockets.set(key, s);
       this.metrics?.connections.set(this.sockets.size);
       s.once('close', () => {
-        this.sockets.delete(s);
+        this.sockets.delete(key);
         this.metrics?.connections.set(this.sockets.size);
       });
     });
@@ -204,9 +209,13 @@ export class WebhookSource implements Source {
       reject: (code, message) => this.reply(res, code, message),
     };
     // wait for room rather than drop: the API server keeps the events until we answer
-    const socket = req.socket;
-    this.evaluating.add(socket);
-    res.once('close', () => this.evaluating.delete(socket));
+    const key = peer(req.socket);
+    this.evaluating.set(key, (this.evaluating.get(key) ?? 0) + 1);
+    res.once('close', () => {
+      const left = this.evaluating.get(key)! - 1;
+      if (left) this.evaluating.set(key, left);
+      else this.evaluating.delete(key);
+    });
     if (!(await this.queue.put(pending))) this.reply(res, 503, 'shutting down');
   }
 
@@ -259,6 +268,11 @@ export class WebhookSource implements Source {
     // close now: none holds work of ours, and an open one would keep the process from exiting. The others
     // close once their answer is sent (reply() adds `connection: close`).
     this.server.close();
-    for (const s of this.sockets) if (!this.evaluating.has(s)) s.destroy();
+    for (const [key, s] of this.sockets) if (!this.evaluating.has(key)) s.destroy();
   }
+}
+
+/** A connection's peer, `address:port`: unique among the open connections to one listening socket. */
+function peer(s: Socket): string {
+  return `${s.remoteAddress}:${s.remotePort}`;
 }
