@@ -23,6 +23,7 @@ export function loadRulesInWorker(files: string[], opts: LoadOptions, budget: Lo
     const worker = new Worker(WORKER_FILE, {
       workerData: { files, opts },
       resourceLimits: { maxOldGenerationSizeMb: budget.maxMemoryMb },
+      // not piped to the process's: its stdout carries alerts, its stderr JSON logs
       stdout: true,
       stderr: true,
     });
