@@ -57,7 +57,7 @@ export type {
 export { renderMessage, AlertFormatter } from './alerts/format.js';
 export type { AlertMatch, FormatOptions } from './alerts/format.js';
 
-export { KawaError, LOAD_ERRORS, LOAD_WARNINGS, KAWA_ERRORS, KAWA_WARNINGS } from './core/errors.js';
+export { KawaError, LOAD_ERRORS, LOAD_LIMIT_ERRORS, LOAD_WARNINGS, KAWA_ERRORS, KAWA_WARNINGS } from './core/errors.js';
 export type { Code, Problem, Location, LoadErrorCode, LoadWarningCode, KawaErrorCode, KawaWarningCode } from './core/errors.js';
 
 export { FIELDS, findField } from './fields/registry.js';

@@ -26,6 +26,7 @@ export function loadFromOptions(opts: RulesOptions): { result: LoadResult; confi
   if (config?.selection.length) load.selection = config.selection;
   if (config?.appendOutput.length) load.appendOutput = config.appendOutput;
   if (config && Object.keys(config.staticFields).length) load.staticFields = config.staticFields;
+  if (config) load.maxFileBytes = config.rulesLimits.maxFileBytes;
   const result = loadRulesFiles(files, load);
   // the configuration's own warnings (unknown keys, Falco keys kawa does not use) come with the rules'
   if (config?.warnings.length) result.warnings.unshift(...config.warnings);

@@ -29,7 +29,7 @@ import { createLogger } from '../core/logger.js';
 import { checkOverrideKeys } from '../config/schema.js';
 import { OutputSink } from '../outputs/sink.js';
 import { Progress } from '../pipeline/progress.js';
-import { loadConfiguredRules, Run } from '../runtime/assemble.js';
+import { loadConfiguredRules, reloadConfiguredRules, Run } from '../runtime/assemble.js';
 import { Reports, stderrWriter } from '../runtime/reports.js';
 import { selectSource, type SelectedSource } from '../runtime/select.js';
 import { SOURCE_KINDS, type FlagValues } from '../sources/index.js';
@@ -108,7 +108,7 @@ export async function run(opts: RunOptions): Promise<number> {
     source,
     rules,
     // a reload re-reads the configuration file too: its rules_files, priority and selection may have changed
-    loadRules: () => loadConfiguredRules(buildConfig(opts)),
+    loadRules: async () => reloadConfiguredRules(buildConfig(opts)),
     workers: opts.workers,
     logger,
     watchFiles: config.files,
@@ -122,7 +122,7 @@ export async function run(opts: RunOptions): Promise<number> {
 }
 
 /** A run over a source that ends (files, stdin): alerts as they come, then Falco's statistics. */
-async function replay(common: { config: FalcoConfig; source: SelectedSource; rules: LoadResult; loadRules(): LoadResult; workers?: number; logger: ReturnType<typeof createLogger>; watchFiles: string[] }, opts: RunOptions): Promise<number> {
+async function replay(common: { config: FalcoConfig; source: SelectedSource; rules: LoadResult; loadRules(): Promise<LoadResult>; workers?: number; logger: ReturnType<typeof createLogger>; watchFiles: string[] }, opts: RunOptions): Promise<number> {
   const { config, logger } = common;
   const outputs = new OutputSink(config.outputs, { logger, stdoutEndsRun: true });
   const reports = new Reports(stderrWriter());

@@ -12,6 +12,7 @@ import type { AppendOutput } from '../rules/compiler.js';
 import { parsePriority } from '../rules/priority.js';
 import type { Priority, RuleSelection } from '../rules/types.js';
 import { readOutputsConfig, type OutputsConfig } from '../outputs/config.js';
+import { readRulesLimits, type RulesLimitsConfig } from './rules-limits.js';
 import { readServiceConfig, type ServiceConfig } from './service-config.js';
 import { ConfigView, type NodeOrigins } from '../core/config-view.js';
 import { mergeConfigFiles } from './config-files.js';
@@ -28,6 +29,8 @@ export interface FalcoConfig {
   /** Falco's static_fields: name → value, the `static.<name>` fields. */
   staticFields: Record<string, string>;
   ruleMatching: 'first' | 'all';
+  /** rules_limits: rules file size, and a reload's time and memory budget. */
+  rulesLimits: RulesLimitsConfig;
   outputs: OutputsConfig;
   service: ServiceConfig;
   /** Each source's keys, by source name (sources/index.ts); a source the file does not configure is absent. */
@@ -76,7 +79,7 @@ export function parseFalcoConfig(text: string, file: string, overrides: string[]
   if (!empty && !isMap(root)) return fail('the configuration must be a mapping of keys to values', root);
   const config: FalcoConfig = {
     file, rulesFiles: [], selection: [], appendOutput: [], staticFields: {}, ruleMatching: 'first',
-    outputs: readOutputsConfig(view), service: readServiceConfig(view), sources: readSourceConfigs(view),
+    rulesLimits: readRulesLimits(view), outputs: readOutputsConfig(view), service: readServiceConfig(view), sources: readSourceConfigs(view),
     warnings, files: [...(file ? [file] : []), ...included],
   };
   if (empty || !isMap(root)) return config;

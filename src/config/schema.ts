@@ -54,9 +54,11 @@ const SCHEMA: Schema = {
     webserver: keys(each(['enabled', 'threadiness', 'listen_address', 'listen_port', 'k8s_healthz_endpoint', 'prometheus_metrics_enabled',
       'ssl_enabled', 'ssl_certificate', 'token_file'])),
     log_level: scalar, watch_config_files: scalar, shutdown_timeout_ms: scalar,
+    rules_limits: keys(each(['max_file_bytes', 'reload_timeout_ms', 'reload_max_memory_mb'])),
     plugins: list({ type: 'object', properties: { name: scalar, library_path: scalar, init_config: any, open_params: scalar }, additionalProperties: false }),
     load_plugins: list(),
-    webhook: keys(each(['listen_address', 'listen_port', 'path', 'ssl_certificate', 'ssl_key', 'client_ca', 'token_file', 'max_body_bytes', 'queue'])),
+    webhook: keys(each(['listen_address', 'listen_port', 'path', 'ssl_certificate', 'ssl_key', 'client_ca', 'token_file', 'max_body_bytes', 'queue',
+      'max_connections', 'max_inflight_bytes', 'request_timeout_ms'])),
     cloudwatch: keys({
       ...each(['cluster', 'log_group', 'stream_prefix', 'region', 'profile', 'endpoint', 'sts_endpoint', 'checkpoint', 'checkpoint_interval',
         'skew_ms', 'max_tps', 'request_timeout', 'buffer_bytes', 'max_event_ids', 'discovery_interval']),

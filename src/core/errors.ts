@@ -13,6 +13,19 @@ export const LOAD_ERRORS = {
   LOAD_ERR_EXTENSION: 'Error in extension item',
 } as const;
 
+/**
+ * kawa's limits on rules files (Falco has none): a rules file must not be able to stop or wedge the service.
+ * Each is checked before the thing it limits is built, so a hostile file fails fast at its place.
+ */
+export const LOAD_LIMIT_ERRORS = {
+  LOAD_ERR_FILE_TOO_LARGE: 'Rules file larger than the maximum file size',
+  LOAD_ERR_YAML_ALIASES: 'More YAML aliases than allowed',
+  LOAD_ERR_EXPANSION_TOO_LARGE: 'Lists or macros expand beyond the maximum size',
+  LOAD_ERR_NESTING_TOO_DEEP: 'Macro references nested beyond the maximum depth',
+  LOAD_ERR_OUTPUT_WIDTH: 'Output field width larger than the maximum',
+  LOAD_ERR_LOAD_BUDGET: 'Loading the rules took more time or memory than its budget',
+} as const;
+
 /** Falco's rules-file warning codes and their descriptions. */
 export const LOAD_WARNINGS = {
   LOAD_UNKNOWN_SOURCE: 'A rule has an unknown event source',
@@ -59,7 +72,7 @@ export const KAWA_WARNINGS = {
 } as const;
 
 /** A rules-file error code (Falco's). */
-export type LoadErrorCode = keyof typeof LOAD_ERRORS;
+export type LoadErrorCode = keyof typeof LOAD_ERRORS | keyof typeof LOAD_LIMIT_ERRORS;
 /** A rules-file warning code (Falco's). */
 export type LoadWarningCode = keyof typeof LOAD_WARNINGS;
 /** One of kawa's own error codes. */

@@ -10,7 +10,8 @@ import type { Code, Location } from '../core/errors.js';
 import type { Collector, RuleInfo } from './collector.js';
 import { hasUnsafeNaCheck, constantWarnings } from './condition-warnings.js';
 import { conditionWithExceptions } from './exceptions.js';
-import { expandLists, substituteLists, type CompiledList } from './lists.js';
+import { ExpansionBudget } from './limits.js';
+import { expandLists, ListExpansionError, ListLimitError, substituteLists, type CompiledList } from './lists.js';
 import { LoadFailure } from './load-failure.js';
 import { MacroError, resolveMacros } from './macro-resolver.js';
 import { OutputFormatError, parseOutputFormat } from './output-format.js';
@@ -44,13 +45,14 @@ const UNKNOWN_FILTER = /nonexistent field|unknown filter:|invalid formatting tok
 
 /** Compiles every rule of a served source, in rule order. Rules' `enabled` is their own flag here. */
 export function compileAll(col: Collector, outputs: OutputConfig, warn: CompileWarn): LoadedRule[] {
-  const lists = expandLists(col.lists);
-  const macros = compileMacros(col, lists);
+  const budget = new ExpansionBudget();
+  const lists = compileLists(col);
+  const macros = compileMacros(col, lists, budget);
   const usedMacros = new Set<string>();
   const rules: LoadedRule[] = [];
   for (const r of col.rules.values()) {
     if (r.unknownSource) continue;
-    const rule = compileRule(r, lists, macros, usedMacros, outputs, warn);
+    const rule = compileRule(r, lists, macros, usedMacros, outputs, warn, budget);
     if (rule) rules.push(rule);
   }
   for (const m of macros.values()) {
@@ -67,10 +69,11 @@ export function compileAll(col: Collector, outputs: OutputConfig, warn: CompileW
  * lists substituted, every macro visible, type-checked. Throws LoadFailure located at `where`.
  */
 export function compileStandaloneCondition(col: Collector, condition: string, where: Location): Expr {
-  const lists = expandLists(col.lists);
-  const macros = compileMacros(col, lists);
-  const text = substituteLists(condition, lists);
-  const ast = resolve(parse(text, where), (name) => macros.get(name)?.ast, new Set(), text, where);
+  const budget = new ExpansionBudget();
+  const lists = compileLists(col);
+  const macros = compileMacros(col, lists, budget);
+  const text = substitute(condition, lists, where);
+  const ast = resolve(parse(text, where), (name) => macros.get(name)?.ast, new Set(), text, where, budget);
   const problem = checkCondition(ast);
   if (problem) throw new LoadFailure('LOAD_ERR_COMPILE_CONDITION', problem.message, atOffset(where, text, problem.at));
   return ast;
@@ -78,10 +81,29 @@ export function compileStandaloneCondition(col: Collector, condition: string, wh
 
 interface CompiledMacro { name: string; ast: Expr; used: boolean }
 
-function compileMacros(col: Collector, lists: Map<string, CompiledList>): Map<string, CompiledMacro> {
+function compileLists(col: Collector): Map<string, CompiledList> {
+  try {
+    return expandLists(col.lists);
+  } catch (e) {
+    if (e instanceof ListExpansionError) throw new LoadFailure('LOAD_ERR_EXPANSION_TOO_LARGE', e.message, e.list.where);
+    throw e;
+  }
+}
+
+/** List substitution, its size limit located at the condition. */
+function substitute(condition: string, lists: Map<string, CompiledList>, where: Location): string {
+  try {
+    return substituteLists(condition, lists);
+  } catch (e) {
+    if (e instanceof ListLimitError) throw new LoadFailure('LOAD_ERR_EXPANSION_TOO_LARGE', e.message, where);
+    throw e;
+  }
+}
+
+function compileMacros(col: Collector, lists: Map<string, CompiledList>, budget: ExpansionBudget): Map<string, CompiledMacro> {
   const out = new Map<string, CompiledMacro>();
   for (const m of col.macros.values()) {
-    out.set(m.name, { name: m.name, ast: parse(substituteLists(m.condition, lists), m.conditionWhere), used: false });
+    out.set(m.name, { name: m.name, ast: parse(substitute(m.condition, lists, m.conditionWhere), m.conditionWhere), used: false });
   }
   const used = new Set<string>();
   for (const m of col.macros.values()) {
@@ -90,14 +112,14 @@ function compileMacros(col: Collector, lists: Map<string, CompiledList>): Map<st
       const info = col.macros.get(name);
       return info && info.index < m.visibility ? out.get(name)!.ast : undefined;
     };
-    compiled.ast = resolve(compiled.ast, lookup, used, m.condition, m.conditionWhere);
+    compiled.ast = resolve(compiled.ast, lookup, used, m.condition, m.conditionWhere, budget);
   }
   for (const name of used) out.get(name)!.used = true;
   return out;
 }
 
 function compileRule(r: RuleInfo, lists: Map<string, CompiledList>, macros: Map<string, CompiledMacro>, used: Set<string>,
-  outputs: OutputConfig, warn: CompileWarn): LoadedRule | undefined {
+  outputs: OutputConfig, warn: CompileWarn, budget: ExpansionBudget): LoadedRule | undefined {
   const condition = r.exceptions.length ? conditionWithExceptions(r.condition, r.exceptions) : r.condition;
   let outputText = r.output;
   const extraFields: ExtraFieldSpec[] = [];
@@ -122,11 +144,11 @@ function compileRule(r: RuleInfo, lists: Map<string, CompiledList>, macros: Map<
       warn('LOAD_UNKNOWN_FILTER', e.message, r.outputWhere);
       return undefined;
     }
-    throw new LoadFailure('LOAD_ERR_COMPILE_OUTPUT', e.message, r.outputWhere);
+    throw new LoadFailure(e.code, e.message, r.outputWhere);
   }
-  const text = substituteLists(condition, lists);
   const where = r.conditionWhere;
-  const ast = resolve(parse(text, where), (name) => macros.get(name)?.ast, used, text, where);
+  const text = substitute(condition, lists, where);
+  const ast = resolve(parse(text, where), (name) => macros.get(name)?.ast, used, text, where, budget);
   if (hasUnsafeNaCheck(ast)) warn('LOAD_UNSAFE_NA_CHECK', '', where);
   const undefinedStatic = undefinedStaticField(ast, outputs.staticFields);
   const problem = checkCondition(ast)
@@ -173,11 +195,12 @@ function parse(text: string, where: Location): Expr {
   }
 }
 
-function resolve(ast: Expr, lookup: (name: string) => Expr | undefined, used: Set<string>, text: string, where: Location): Expr {
+function resolve(ast: Expr, lookup: (name: string) => Expr | undefined, used: Set<string>, text: string, where: Location,
+  budget: ExpansionBudget): Expr {
   try {
-    return resolveMacros(ast, lookup, used);
+    return resolveMacros(ast, lookup, used, budget);
   } catch (e) {
-    if (e instanceof MacroError) throw new LoadFailure('LOAD_ERR_VALIDATE', e.message, atOffset(where, text, e.at));
+    if (e instanceof MacroError) throw new LoadFailure(e.code, e.message, atOffset(where, text, e.at));
     throw e;
   }
 }

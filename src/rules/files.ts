@@ -1,13 +1,16 @@
 // Reading rules files from disk into RulesInputs. Problems that stop a file from being read at all are
 // carried on the input (`error`) so that they take their place in the load order: files before a bad one
 // still load, as with Falco, which stops at the first failing file.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Code } from '../core/errors.js';
+import { DEFAULT_MAX_FILE_BYTES } from './limits.js';
 import type { RulesInput } from './types.js';
 
 const YAML_FILE = /\.ya?ml$/;
 
-export function readInputs(paths: string[]): RulesInput[] {
+/** `maxFileBytes`: a larger file is refused with LOAD_ERR_FILE_TOO_LARGE before it is read. */
+export function readInputs(paths: string[], maxFileBytes = DEFAULT_MAX_FILE_BYTES): RulesInput[] {
   const out: RulesInput[] = [];
   for (const p of paths) {
     let isDir = false;
@@ -17,18 +20,28 @@ export function readInputs(paths: string[]): RulesInput[] {
       out.push(failed(p, `Could not read file: ${reason(e)}`));
       continue;
     }
-    if (!isDir) { out.push(readOne(p)); continue; }
+    if (!isDir) { out.push(readOne(p, maxFileBytes)); continue; }
     const names = readdirSync(p).filter((n) => YAML_FILE.test(n)).sort();
     if (names.length === 0) out.push(failed(p, 'Could not read rules directory: it contains no .yaml or .yml file'));
-    for (const n of names) out.push(readOne(join(p, n)));
+    for (const n of names) out.push(readOne(join(p, n), maxFileBytes));
   }
   return out;
 }
 
-function readOne(path: string): RulesInput {
+function readOne(path: string, maxFileBytes: number): RulesInput {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    // the size is taken from the open file, so a file swapped in between cannot slip past the check
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size > maxFileBytes) {
+        return failed(path, `file of ${size} bytes is larger than the maximum ${maxFileBytes} (rules_limits.max_file_bytes)`, { line: 1, column: 1 }, 'LOAD_ERR_FILE_TOO_LARGE');
+      }
+      bytes = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     return failed(path, `Could not read file: ${reason(e)}`);
   }
@@ -67,8 +80,8 @@ function firstInvalidUtf8(b: Buffer): number {
   return b.length;
 }
 
-function failed(name: string, message: string, where: { line?: number; column?: number } = {}): RulesInput {
-  return { name, content: '', error: { code: 'LOAD_ERR_FILE_READ', message, where } };
+function failed(name: string, message: string, where: { line?: number; column?: number } = {}, code: Code = 'LOAD_ERR_FILE_READ'): RulesInput {
+  return { name, content: '', error: { code, message, where } };
 }
 
 function reason(e: unknown): string {

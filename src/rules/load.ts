@@ -70,7 +70,7 @@ export function loadRules(inputs: RulesInput[], opts: LoadOptions = {}): LoadRes
  * cannot be read (missing, unreadable, not UTF-8) fails the load with LOAD_ERR_FILE_READ.
  */
 export function loadRulesFiles(paths: string[], opts: LoadOptions = {}): LoadResult {
-  return loadRules(readInputs(paths), opts);
+  return loadRules(readInputs(paths, opts.maxFileBytes), opts);
 }
 
 /**

@@ -10,13 +10,15 @@ import type { Operand } from '../condition/ast.js';
 import { parseFieldArgument, parseOperandPrefix } from '../condition/parser.js';
 import { checkOperand } from '../condition/typecheck.js';
 import { FIELDS, findField } from '../fields/registry.js';
+import type { LoadErrorCode } from '../core/errors.js';
+import { MAX_OUTPUT_WIDTH } from './limits.js';
 import type { OutputFormat, OutputPart } from './types.js';
 
 const TRANSFORMER_START = /^(tolower|toupper|b64|basename|len|join|concat|getopt)\(/;
 const byLength = [...FIELDS].filter((f) => f.extract.op !== 'static').sort((a, b) => b.name.length - a.name.length);
 
 export class OutputFormatError extends Error {
-  constructor(message: string, readonly offset: number) { super(message); }
+  constructor(message: string, readonly offset: number, readonly code: LoadErrorCode = 'LOAD_ERR_COMPILE_OUTPUT') { super(message); }
 }
 
 /** Parses and type-checks an output format. Throws OutputFormatError with Falco's message. */
@@ -32,6 +34,10 @@ export function parseOutputFormat(text: string): OutputFormat {
     if (p >= text.length) throw new OutputFormatError('invalid formatting syntax: formatting cannot end with a %', pct);
     while (p < text.length && text[p]! >= '0' && text[p]! <= '9') p++;
     const width = p > pct + 1 ? Number(text.slice(pct + 1, p)) : undefined;
+    // every alert pads to the width: an absurd one would make every alert fail at render time
+    if (width !== undefined && width > MAX_OUTPUT_WIDTH) {
+      throw new OutputFormatError(`width ${text.slice(pct + 1, p)} of %${text.slice(pct + 1, p)}... is larger than the maximum ${MAX_OUTPUT_WIDTH}`, pct, 'LOAD_ERR_OUTPUT_WIDTH');
+    }
     const { operand, end } = readOperand(text, p, pct);
     const problem = checkOperand(operand);
     if ('message' in problem) throw new OutputFormatError(problem.message, pct);

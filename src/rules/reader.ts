@@ -13,6 +13,7 @@ import { LoadFailure } from './load-failure.js';
 import { parsePriority } from './priority.js';
 import { SourceText, type ItemRef } from './source-text.js';
 import type { Priority } from './types.js';
+import { indexAliases } from './yaml-aliases.js';
 import { Decoder } from './yaml-decode.js';
 import { parseVersion, type PluginRequirement } from './versions.js';
 
@@ -48,7 +49,7 @@ export function readRulesFile(src: SourceText, collector: Collector, warn: WarnF
     const err = doc.errors[0];
     if (err) throw new LoadFailure('LOAD_ERR_YAML_PARSE', yamlMessage(err.message), src.at(err.pos[0]));
   }
-  for (const doc of list) readDocument(new Decoder(src, doc, []), doc, collector, warn);
+  for (const doc of list) readDocument(new Decoder(src, doc, [], indexAliases(doc, src)), doc, collector, warn);
 }
 
 /** The YAML library's message without its own position and excerpt (kawa prints those itself). */

@@ -4,10 +4,32 @@
 import { priorityNumber } from './priority.js';
 import type { LoadedRule, Priority, RuleSelection } from './types.js';
 
-/** Falco's rule-name wildcard: the whole name must match, `*` matches any run, nothing else is special. */
+/**
+ * Falco's rule-name wildcard: the whole name must match, `*` matches any run, nothing else is special.
+ * Matched by the greedy two-pointer method (backtrack only to the last `*`): at most pattern x name steps,
+ * where a regular expression of `a*a*a*...` backtracks exponentially.
+ */
 export function wildcardMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
-  return re.test(name);
+  let p = 0;
+  let n = 0;
+  let star = -1;
+  let resume = 0;
+  while (n < name.length) {
+    if (p < pattern.length && pattern[p] !== '*' && pattern[p] === name[n]) {
+      p++;
+      n++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      resume = n;
+    } else if (star >= 0) {
+      p = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 export function selectRules(rules: LoadedRule[], minPriority: Priority, selection: RuleSelection[]): LoadedRule[] {

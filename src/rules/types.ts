@@ -106,6 +106,8 @@ export interface LoadOptions {
   appendOutput?: unknown[];
   /** Falco's `static_fields`: the `static.<name>` fields the rules may use, with their values. */
   staticFields?: Record<string, string>;
+  /** Rules files larger than this many bytes are refused with LOAD_ERR_FILE_TOO_LARGE (default 16 MiB). */
+  maxFileBytes?: number;
 }
 
 /** A rules file given as text (for tests and the library API) or read from disk by path. */

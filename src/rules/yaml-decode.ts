@@ -3,6 +3,7 @@
 // booleans are YAML 1.1 spellings. Each failed decode throws a LoadFailure with Falco's message, located at
 // the offending node.
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
+import type { AliasTargets } from './yaml-aliases.js';
 import type { Code } from '../core/errors.js';
 import { LoadFailure } from './load-failure.js';
 import type { ItemRef, SourceText } from './source-text.js';
@@ -27,15 +28,16 @@ export interface Entry { key: Node; value: Node | null }
 
 /** Reads values out of one YAML document, reporting problems against one enclosing item. */
 export class Decoder {
-  constructor(readonly src: SourceText, readonly doc: Document, readonly items: ItemRef[]) {}
+  /** `aliases`: the document's aliases and their targets (yaml-aliases.ts), checked and indexed once. */
+  constructor(readonly src: SourceText, readonly doc: Document, readonly items: ItemRef[], readonly aliases: AliasTargets) {}
 
   /** The same decoder for a nested item (an exception inside a rule, ...). */
   nested(item: ItemRef): Decoder {
-    return new Decoder(this.src, this.doc, [...this.items, item]);
+    return new Decoder(this.src, this.doc, [...this.items, item], this.aliases);
   }
 
   withItems(items: ItemRef[]): Decoder {
-    return new Decoder(this.src, this.doc, items);
+    return new Decoder(this.src, this.doc, items, this.aliases);
   }
 
   fail(message: string, node: Node | null | undefined, code: Code = 'LOAD_ERR_YAML_VALIDATE'): never {
@@ -48,7 +50,7 @@ export class Decoder {
 
   resolve(node: unknown): Node | null {
     let n = node as Node | null | undefined;
-    for (let guard = 0; n && isAlias(n) && guard < 100; guard++) n = n.resolve(this.doc) as Node | undefined;
+    for (let guard = 0; n && isAlias(n) && guard < 100; guard++) n = this.aliases.get(n);
     if (!n) return null;
     if (isScalar(n) && isNullScalar(n)) return null;
     return n;

@@ -15,10 +15,11 @@ import { OutputSink } from '../outputs/sink.js';
 import { Pipeline, type PipelineStats } from '../pipeline/pipeline.js';
 import type { AlertSink, Evaluation, Evaluator, Source, SourceBatch } from '../pipeline/types.js';
 import { loadRulesFiles } from '../rules/load.js';
-import type { LoadResult } from '../rules/types.js';
+import type { LoadOptions, LoadResult } from '../rules/types.js';
 import { createEvaluator } from './evaluator.js';
 import { Health } from './health-server.js';
 import { MeteredEvaluator, meteredSource } from './instrument.js';
+import { loadRulesInWorker } from './load-in-worker.js';
 import { pipelineMetrics, type PipelineMetrics } from './metrics.js';
 import { RulesReloader } from './reload.js';
 import type { Reports } from './reports.js';
@@ -29,8 +30,8 @@ export interface AssembleOptions {
   source: SelectedSource;
   /** The rules loaded at start (successfully). */
   rules: LoadResult;
-  /** Loads the rules as configured now, for a reload (default: the configuration's rules files again). */
-  loadRules?(): LoadResult;
+  /** Loads the rules as configured now, for a reload (default: the configuration's rules files again, off-thread). */
+  loadRules?(): Promise<LoadResult>;
   /** Worker threads (default: the source's choice, else the main thread). */
   workers?: number;
   logger: Logger;
@@ -49,13 +50,25 @@ export interface AssembleOptions {
 
 /** The rules of a configuration: its files, minimum priority, rule selection, append_output and static_fields. */
 export function loadConfiguredRules(config: FalcoConfig): LoadResult {
-  return loadRulesFiles(config.rulesFiles, {
+  return loadRulesFiles(config.rulesFiles, loadOptions(config));
+}
+
+/** The same, for a reload: in a worker thread, within rules_limits' time and memory budget. */
+export function reloadConfiguredRules(config: FalcoConfig): Promise<LoadResult> {
+  const { reloadTimeoutMs, reloadMaxMemoryMb } = config.rulesLimits;
+  return loadRulesInWorker(config.rulesFiles, loadOptions(config), { timeoutMs: reloadTimeoutMs, maxMemoryMb: reloadMaxMemoryMb });
+}
+
+function loadOptions(config: FalcoConfig): LoadOptions {
+  const opts: LoadOptions = {
     sources: ['k8s_audit'],
-    minPriority: config.minPriority,
     selection: config.selection,
     appendOutput: config.appendOutput,
     staticFields: config.staticFields,
-  });
+    maxFileBytes: config.rulesLimits.maxFileBytes,
+  };
+  if (config.minPriority) opts.minPriority = config.minPriority;
+  return opts;
 }
 
 export class Run {
@@ -97,7 +110,7 @@ export class Run {
       onFailure: (batch, e) => reports.report('given up', e.code, batch.range ? batch.range.file : batch.origin(0), e.message),
     });
     this.reloader = new RulesReloader({
-      load: o.loadRules ?? (() => loadConfiguredRules(config)),
+      load: o.loadRules ?? (() => reloadConfiguredRules(config)),
       apply: (rules) => evaluator.reload(rules),
       files: () => [...config.rulesFiles, ...(o.watchFiles ?? [])],
       watch: config.service.watchConfigFiles,

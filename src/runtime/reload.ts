@@ -1,6 +1,7 @@
 // Rules reload on SIGHUP, or when a rules or configuration file changes (watch_config_files). The new rules
-// are loaded completely first; a load with errors is rejected with its errors logged, and the running rules
-// stay. Reloads never overlap: one requested during another runs once after it.
+// are loaded completely first, in a worker thread with a time and memory budget (assemble.ts
+// reloadConfiguredRules), so the service keeps answering while they compile; a load with errors, or over
+// its budget, is rejected with its errors logged, and the running rules stay. Reloads never overlap: one requested during another runs once after it.
 //
 // Files are polled (fs.watchFile) rather than watched for events: polling sees editors that replace a file,
 // and Kubernetes ConfigMap volumes that swap a symlink, which inotify watches of the old file miss.
@@ -10,8 +11,8 @@ import type { Logger } from '../core/logger.js';
 import type { PipelineMetrics } from './metrics.js';
 
 export interface ReloaderOptions {
-  /** Loads the rules as configured now (re-reading the configuration file). */
-  load(): LoadResult;
+  /** Loads the rules as configured now (re-reading the configuration file), off the event loop. */
+  load(): Promise<LoadResult>;
   /** Swaps the running rules (the evaluator's reload). */
   apply(rules: LoadResult): Promise<void>;
   /** The files whose change triggers a reload (rules files, configuration file). */
@@ -64,7 +65,7 @@ export class RulesReloader {
     const { logger, metrics } = this.opts;
     let rules: LoadResult;
     try {
-      rules = this.opts.load();
+      rules = await this.opts.load();
     } catch (e) {
       metrics?.reloads.inc({ result: 'rejected' });
       logger.error({ reason, err: (e as Error).message }, 'rules reload rejected; the running rules stay');
@@ -72,7 +73,7 @@ export class RulesReloader {
     }
     if (!rules.ok) {
       metrics?.reloads.inc({ result: 'rejected' });
-      const errors = rules.errors.map((e) => `${e.file ?? ''}${e.line ? `:${e.line}` : ''}: ${e.code}: ${e.message}`);
+      const errors = rules.errors.map((e) => `${e.file ?? ''}${e.line ? `:${e.line}` : ''}${e.column ? `:${e.column}` : ''}: ${e.code}: ${e.message}`);
       logger.error({ reason, errors }, 'rules reload rejected; the running rules stay');
       return false;
     }

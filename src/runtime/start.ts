@@ -21,7 +21,7 @@ import type { Source } from '../pipeline/types.js';
 import type { LoadResult } from '../rules/types.js';
 import type { FlagValues } from '../sources/index.js';
 import { AlertStream, type KawaAlert } from './alert-stream.js';
-import { loadConfiguredRules, Run } from './assemble.js';
+import { loadConfiguredRules, reloadConfiguredRules, Run } from './assemble.js';
 import type { Health } from './health-server.js';
 import { logWriter, Reports } from './reports.js';
 import { selectSource } from './select.js';
@@ -106,7 +106,7 @@ export async function start(o: StartOptions = {}): Promise<Kawa> {
   const stream = new AlertStream(new OutputSink(config.outputs, { logger }), config.outputs.format, o.alertBuffer);
   const common = {
     config, source, rules, logger, workers: o.workers, outputs: stream,
-    loadRules: () => loadConfiguredRules(read()),
+    loadRules: () => reloadConfiguredRules(read()),
     watchFiles: config.files,
   };
   let run: Run;

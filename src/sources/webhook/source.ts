@@ -9,12 +9,19 @@
 //     401             a token is configured and the request does not carry it
 //     404 / 405       another path / another method
 //     413             the body is larger than max_body_bytes
+//     429             full: more than max_connections connections, or the body does not fit in what is left
+//                     of max_inflight_bytes; with Retry-After, before the body is read (the API server retries)
+//     408             headers and body did not all arrive within request_timeout_ms (slow clients are cut)
 //     503             kawa is shutting down before the request's events were taken (the API server retries)
 //
-// No event is dropped when the pipeline is busy: a request holds its answer until there is room in the
-// source's queue (and then until its batch is acknowledged), so the API server's own buffering and retries
-// absorb bursts. TLS with ssl_certificate/ssl_key; client certificates with client_ca.
-import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// No event is dropped when the pipeline is busy: an admitted request holds its answer until there is room in
+// the source's queue (and then until its batch is acknowledged), so the API server's own buffering and
+// retries absorb bursts. Memory stays bounded meanwhile: a body is admitted (its declared length, or
+// max_body_bytes when it declares none, reserved) only while the bodies held fit in max_inflight_bytes; one
+// body is always admitted when none is held, so any body up to max_body_bytes gets through. At shutdown,
+// connections without a request being evaluated are closed at once, so an idle or half-sent connection
+// cannot hold the process. TLS with ssl_certificate/ssl_key; client certificates with client_ca.
+import { createServer as createHttp, STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { timingSafeEqual } from 'node:crypto';
 import { AsyncQueue } from '../../core/async-queue.js';
@@ -23,7 +30,11 @@ import type { Evaluation, Source, SourceBatch } from '../../pipeline/types.js';
 import type { Logger } from '../../core/logger.js';
 import type { MetricsRegistry } from '../../core/metrics.js';
 import { webhookMetrics } from './metrics.js';
-import { readSecretFile, type WebhookConfig } from './config.js';
+import type { Socket } from 'node:net';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, readSecretFile, type WebhookConfig } from './config.js';
+
+/** Seconds a refused (full) client is told to wait: the pipeline drains a body in well under that. */
+const RETRY_AFTER_S = 1;
 
 interface Pending {
   batch: SourceBatch;
@@ -43,6 +54,14 @@ export class WebhookSource implements Source {
   private requests = 0;
   private server!: Server;
   private token: Buffer | undefined;
+  /**
+   * Open connections by peer address: the TCP socket, seen before any TLS, and a TLS request's socket
+   * (a wrapper of it) share the peer, so one key names the connection whether or not it is TLS.
+   */
+  private readonly sockets = new Map<string, Socket>();
+  /** Requests taken for evaluation, by connection: at shutdown they get their answer, the others are closed. */
+  private readonly evaluating = new Map<string, number>();
+  private inflight = 0;
   url = '';
   port = 0;
 
@@ -63,17 +82,31 @@ export class WebhookSource implements Source {
     const c = this.config;
     if (c.tokenFile) this.token = Buffer.from(`Bearer ${readSecretFile(c.tokenFile, 'token_file').toString('utf8').trim()}`);
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    const timeout = c.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    // node checks the deadline every connectionsCheckingInterval (default 30 s): check often enough to keep it
+    const http: ServerOptions = { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout) };
     if (c.sslCertificate) {
       const cert = readSecretFile(c.sslCertificate, 'ssl_certificate');
       this.server = createHttps({
+        ...http,
         cert,
         key: c.sslKey ? readSecretFile(c.sslKey, 'ssl_key') : cert,
         ...(c.clientCa ? { ca: readSecretFile(c.clientCa, 'client_ca'), requestCert: true, rejectUnauthorized: true } : {}),
       }, handler);
     } else {
       if (c.clientCa) throw new KawaError('KAWA_ERR_CONFIG', 'webhook.client_ca needs TLS: set webhook.ssl_certificate');
-      this.server = createHttp(handler);
+      this.server = createHttp(http, handler);
     }
+    this.server.on('connection', (s: Socket) => {
+      const key = peer(s);
+      this.sockets.set(key, s);
+      this.metrics?.connections.set(this.sockets.size);
+      s.once('close', () => {
+        this.sockets.delete(key);
+        this.metrics?.connections.set(this.sockets.size);
+      });
+    });
+    this.server.on('clientError', (e: NodeJS.ErrnoException, s: Socket) => this.clientError(e, s));
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (e: NodeJS.ErrnoException) =>
         reject(new KawaError('KAWA_ERR_CONFIG', `webhook: cannot listen on ${c.listenAddress}:${c.listenPort}: ${e.code ?? e.message}`)));
@@ -85,12 +118,53 @@ export class WebhookSource implements Source {
     this.logger?.info({ url: this.url, tls: !!c.sslCertificate, client_certificates: !!c.clientCa, token: !!this.token }, 'audit webhook listening');
   }
 
-  private reply(res: ServerResponse, code: number, message: string): void {
+  private reply(res: ServerResponse, code: number, message: string, headers: Record<string, string | number> = {}): void {
     this.metrics?.requests.inc({ code: String(code) });
     if (res.headersSent || res.destroyed) return;
     const body = JSON.stringify(code === 200 ? { status: 'ok' } : { status: 'error', message });
-    res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(code === 413 ? { connection: 'close' } : {}) });
+    // a closing webhook keeps no connection open after its answer
+    const close = code === 413 || code === 429 || this.closed;
+    res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(close ? { connection: 'close' } : {}), ...headers });
     res.end(body);
+  }
+
+  /**
+   * 429 with Retry-After, once the body has been read and thrown away (no memory held; request_timeout_ms
+   * bounds the time): answering earlier and closing would make a client still sending see a reset, not 429.
+   */
+  private refuse(req: IncomingMessage, res: ServerResponse, message: string): void {
+    req.once('end', () => this.reply(res, 429, message, { 'retry-after': RETRY_AFTER_S }));
+    req.resume();
+  }
+
+  /**
+   * Node's answer to a broken or too slow request, counted: 408 past request_timeout_ms, 431 for headers
+   * too large, 400 for anything else the parser refuses; nothing to a client that went away.
+   */
+  private clientError(e: NodeJS.ErrnoException, s: Socket): void {
+    if (e.code !== 'ECONNRESET') {
+      const code = e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : e.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      this.metrics?.requests.inc({ code: String(code) });
+      if (s.writable && s.bytesWritten === 0) s.write(`HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\nConnection: close\r\n\r\n`);
+    }
+    s.destroy();
+  }
+
+  /**
+   * Reserves room for the body: its declared length, or max_body_bytes for one without. False when it does
+   * not fit; the reservation is freed when the request is answered or its connection closes.
+   */
+  private admit(req: IncomingMessage, res: ServerResponse): boolean {
+    const c = this.config;
+    const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : c.maxBodyBytes;
+    if (this.inflight > 0 && this.inflight + declared > (c.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES)) return false;
+    this.inflight += declared;
+    this.metrics?.inflightBytes.set(this.inflight);
+    res.once('close', () => {
+      this.inflight -= declared;
+      this.metrics?.inflightBytes.set(this.inflight);
+    });
+    return true;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -107,6 +181,9 @@ export class WebhookSource implements Source {
       res.on('finish', () => req.socket.destroy());
       return this.reply(res, 413, `body larger than ${c.maxBodyBytes} bytes`);
     }
+    const maxConnections = c.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    if (this.sockets.size > maxConnections) return this.refuse(req, res, `more than ${maxConnections} connections open; retry later`);
+    if (!this.admit(req, res)) return this.refuse(req, res, 'request bodies in flight fill webhook.max_inflight_bytes; retry later');
     const body = await this.readBody(req, res);
     if (!body) return;
     const n = ++this.requests;
@@ -132,6 +209,13 @@ export class WebhookSource implements Source {
       reject: (code, message) => this.reply(res, code, message),
     };
     // wait for room rather than drop: the API server keeps the events until we answer
+    const key = peer(req.socket);
+    this.evaluating.set(key, (this.evaluating.get(key) ?? 0) + 1);
+    res.once('close', () => {
+      const left = this.evaluating.get(key)! - 1;
+      if (left) this.evaluating.set(key, left);
+      else this.evaluating.delete(key);
+    });
     if (!(await this.queue.put(pending))) this.reply(res, 503, 'shutting down');
   }
 
@@ -180,8 +264,15 @@ export class WebhookSource implements Source {
     if (this.closed) return;
     this.closed = true;
     for (const p of this.queue.abandon()) p.reject(503, 'shutting down');
-    // idle keep-alive connections close now, busy ones once their answer is sent
+    // connections without a request being evaluated (idle keep-alive, nothing sent yet, a body half sent)
+    // close now: none holds work of ours, and an open one would keep the process from exiting. The others
+    // close once their answer is sent (reply() adds `connection: close`).
     this.server.close();
-    this.server.closeIdleConnections();
+    for (const [key, s] of this.sockets) if (!this.evaluating.has(key)) s.destroy();
   }
+}
+
+/** A connection's peer, `address:port`: unique among the open connections to one listening socket. */
+function peer(s: Socket): string {
+  return `${s.remoteAddress}:${s.remotePort}`;
 }

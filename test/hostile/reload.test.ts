@@ -1,0 +1,153 @@
+// Issue 15 item 6, the hot reload: a running `kawa run --webhook` (a real child process) is sent each
+// hostile rules file of rules-cases.ts by SIGHUP. Each reload is refused with its coded error, compiled off
+// the event loop, so the service keeps answering and alerting with the running rules meanwhile; a reload
+// over its time or memory budget (rules_limits) is refused with LOAD_ERR_LOAD_BUDGET. Needs dist/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HOSTILE_RULES, writeCase } from './rules-cases.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const GOOD = `
+- rule: Pod created
+  desc: d
+  condition: ka.verb=create and ka.target.resource=pods
+  output: pod %ka.target.name
+  priority: WARNING
+  source: k8s_audit
+`;
+const event = (i: number) => JSON.stringify({
+  kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `a${i}`, stage: 'ResponseComplete', verb: 'create',
+  requestURI: '/api/v1/namespaces/default/pods', user: { username: 'alice' },
+  objectRef: { resource: 'pods', namespace: 'default', name: `pod${i}`, apiVersion: 'v1' },
+  requestReceivedTimestamp: '2024-05-01T10:00:00.000000Z', stageTimestamp: '2024-05-01T10:00:00.100000Z',
+});
+
+interface Log { msg: string; url?: string; errors?: string[] }
+
+class Service {
+  readonly dir = mkdtempSync(join(tmpdir(), 'kawa-hostile-reload-'));
+  readonly rules = join(this.dir, 'rules.yaml');
+  readonly child: ChildProcess;
+  readonly logs: Log[] = [];
+  stdout = '';
+  webhook = '';
+  web = '';
+
+  constructor(extra: string[] = []) {
+    writeFileSync(this.rules, GOOD);
+    // a 512 MB heap: a reload that escaped its worker would take the service down
+    this.child = spawn(process.execPath, ['--max-old-space-size=512', 'bin/kawa.js', 'run', '-r', this.rules, '--webhook', '--port', '0',
+      '-o', 'webhook.listen_address=127.0.0.1', '-o', 'webserver.listen_port=0', '-o', 'webserver.listen_address=127.0.0.1',
+      '-o', 'json_output=true', '-o', 'watch_config_files=false', '-o', 'log_level=info', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (c) => (this.stdout += c));
+    let partial = '';
+    this.child.stderr!.on('data', (c) => {
+      partial += c;
+      const lines = partial.split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) if (l.startsWith('{')) this.logs.push(JSON.parse(l) as Log);
+    });
+  }
+
+  async waitLog(msg: string, from = 0, ms = 15_000): Promise<Log> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const hit = this.logs.slice(from).find((l) => l.msg === msg);
+      if (hit) return hit;
+      if (this.child.exitCode !== null) throw new Error(`kawa exited ${this.child.exitCode} waiting for "${msg}"`);
+      if (Date.now() > end) throw new Error(`no "${msg}" log; got ${this.logs.map((l) => l.msg).join(' | ')}`);
+      await sleep(20);
+    }
+  }
+
+  async started(): Promise<void> {
+    this.webhook = (await this.waitLog('audit webhook listening')).url!;
+    this.web = (await this.waitLog('web server listening')).url!;
+    await this.waitLog('kawa running');
+  }
+
+  /** Swaps the rules file for `write`'s and sends SIGHUP; resolves with the reload's outcome log. */
+  async reload(write: (path: string) => void): Promise<Log> {
+    const next = join(this.dir, 'next.yaml');
+    write(next);
+    renameSync(next, this.rules);
+    const from = this.logs.length;
+    this.child.kill('SIGHUP');
+    const end = Date.now() + 30_000;
+    for (;;) {
+      const hit = this.logs.slice(from).find((l) => l.msg === 'rules reloaded' || l.msg === 'rules reload rejected; the running rules stay');
+      if (hit) return hit;
+      if (this.child.exitCode !== null || Date.now() > end) throw new Error(`no reload outcome (exit ${this.child.exitCode})`);
+      await sleep(20);
+    }
+  }
+
+  post(i: number): Promise<number> {
+    return fetch(this.webhook, { method: 'POST', body: event(i), headers: { 'content-type': 'application/json' } }).then((r) => r.status);
+  }
+}
+
+let svc: Service | undefined;
+afterEach(() => {
+  if (svc && svc.child.exitCode === null) svc.child.kill('SIGKILL');
+  svc = undefined;
+});
+
+describe('a hot reload of hostile rules is refused with its code; the service keeps answering and alerting', () => {
+  it('every hostile case of issue 15, one after another, to the same service', { timeout: 180_000 }, async () => {
+    svc = new Service();
+    await svc.started();
+    let i = 0;
+    for (const c of HOSTILE_RULES) {
+      // events posted and health asked for while the reload compiles: both answered, alerts keep flowing
+      let answering = true;
+      const probe = (async () => {
+        let n = 0;
+        while (answering) {
+          const t0 = Date.now();
+          expect(await svc!.post(1000 + i * 100 + n++)).toBe(200);
+          expect((await fetch(`${svc!.web}/healthz`)).status).toBe(200);
+          expect(Date.now() - t0).toBeLessThan(2_000);
+          await sleep(20);
+        }
+      })();
+      const t0 = Date.now();
+      const outcome = await svc.reload((p) => writeCase(p, c));
+      answering = false;
+      await probe;
+      expect(outcome.msg, c.name).toBe('rules reload rejected; the running rules stay');
+      expect(outcome.errors!.join('\n'), c.name).toMatch(new RegExp(`rules\\.yaml:\\d+:\\d+: ${c.code}: `));
+      expect(Date.now() - t0, c.name).toBeLessThan(10_000);
+      expect(await svc.post(i)).toBe(200);
+      await sleep(50);
+      expect(svc.stdout, c.name).toContain(`"pod${i}"`);
+      i++;
+    }
+    expect(svc.child.exitCode).toBeNull();
+    const good = await svc.reload((p) => writeFileSync(p, GOOD.replace('Pod created', 'Pod created again')));
+    expect(good.msg).toBe('rules reloaded');
+  });
+
+  it('a reload over its time budget (rules_limits.reload_timeout_ms) is stopped and refused', { timeout: 60_000 }, async () => {
+    svc = new Service(['-o', 'rules_limits.reload_timeout_ms=1']);
+    await svc.started();
+    const outcome = await svc.reload((p) => writeFileSync(p, GOOD));
+    expect(outcome.errors!.join('\n')).toContain('LOAD_ERR_LOAD_BUDGET: loading the rules took longer than 1 ms');
+    expect(await svc.post(1)).toBe(200);
+  });
+
+  it('a reload over its memory budget (rules_limits.reload_max_memory_mb) is stopped and refused', { timeout: 60_000 }, async () => {
+    svc = new Service(['-o', 'rules_limits.reload_max_memory_mb=64']);
+    await svc.started();
+    // 5 MB of list items: under every rules limit, but its YAML tree needs far more than 64 MB
+    const items = Array.from({ length: 600_000 }, (_, k) => `i${k}`).join(', ');
+    const outcome = await svc.reload((p) => writeFileSync(p, `${GOOD}- list: big\n  items: [${items}]\n`));
+    expect(outcome.errors!.join('\n')).toContain('LOAD_ERR_LOAD_BUDGET: loading the rules needed more than 64 MB');
+    expect(await svc.post(1)).toBe(200);
+    await sleep(50);
+    expect(svc.stdout).toContain('"pod1"');
+  });
+});
