@@ -3,8 +3,11 @@
 //   webserver:
 //     enabled: true                        served only when kawa runs as a service (webhook, CloudWatch);
 //                                           a run over files has no server, as Falco has none on a capture
-//     listen_address: 0.0.0.0               as Falco, so the kubelet's probes reach it
+//     listen_address: 127.0.0.1             (default) this host only; 0.0.0.0 so the kubelet's probes and
+//                                           Prometheus reach it (Falco's default), with token_file
 //     listen_port: 8765
+//     token_file: /etc/kawa/metrics-token   kawa's own: /metrics (and /readyz's detail) need
+//                                           `Authorization: Bearer <the file's content>`
 //     k8s_healthz_endpoint: /healthz
 //     prometheus_metrics_enabled: true     kawa serves /metrics by default (Falco: false)
 //     ssl_enabled: false
@@ -23,6 +26,8 @@ export interface WebserverConfig {
   metricsEnabled: boolean;
   sslEnabled: boolean;
   sslCertificate: string;
+  /** A file holding the bearer token /metrics requires. */
+  tokenFile?: string;
 }
 
 export interface ServiceConfig {
@@ -43,12 +48,13 @@ export function readServiceConfig(view: ConfigView): ServiceConfig {
   return {
     webserver: {
       enabled: view.bool(w('enabled'), true),
-      listenAddress: view.str(w('listen_address'), '0.0.0.0'),
+      listenAddress: view.str(w('listen_address'), '127.0.0.1'),
       listenPort: port,
       healthzEndpoint: healthz,
       metricsEnabled: view.bool(w('prometheus_metrics_enabled'), true),
       sslEnabled: view.bool(w('ssl_enabled'), false),
       sslCertificate: view.str(w('ssl_certificate'), '/etc/falco/falco.pem'),
+      ...(view.str(w('token_file')) ? { tokenFile: view.str(w('token_file')) } : {}),
     },
     logLevel: level,
     watchConfigFiles: view.bool(['watch_config_files'], true),

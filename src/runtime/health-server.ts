@@ -3,10 +3,13 @@
 // process works; readiness is 503 until the rules are loaded and the source runs, and again from the start
 // of a shutdown, so a rollout drains traffic (the webhook) before the process stops; also while the source
 // cannot read (refused credentials, a missing log group), with the reason. Liveness stays ok then: a restart
-// would not fix either, and the source recovers by itself once they are fixed.
+// would not fix either, and the source recovers by itself once they are fixed. With webserver.token_file,
+// /metrics (which shows which rules alert) and the source's detail on /readyz need the bearer token; the
+// probes' answers do not, since the kubelet sends none.
 import { readFileSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
+import { BearerToken } from '../core/bearer-token.js';
 import { KawaError } from '../core/errors.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 import type { WebserverConfig } from '../config/service-config.js';
@@ -35,6 +38,8 @@ export interface ServiceServer {
 }
 
 export async function startServiceServer(config: WebserverConfig, health: Health, metrics?: MetricsRegistry): Promise<ServiceServer> {
+  const token = config.tokenFile ? BearerToken.fromFile(config.tokenFile, 'webserver.token_file') : undefined;
+  const authorized = (req: IncomingMessage) => !token || token.accepts(req.headers.authorization);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (code: number, body: string, type = 'application/json') => {
@@ -46,11 +51,15 @@ export async function startServiceServer(config: WebserverConfig, health: Health
     }
     if (path === '/readyz') {
       const reason = health.notReady();
-      const detail = health.sourceDetail();
+      const detail = authorized(req) ? health.sourceDetail() : undefined;
       const body = reason === undefined ? { status: 'ready', ...(detail ? { source: detail } : {}) } : { status: 'not ready', reason, ...(detail ? { source: detail } : {}) };
       return reply(reason === undefined ? 200 : 503, JSON.stringify(body));
     }
     if (path === '/metrics' && metrics && config.metricsEnabled) {
+      if (!authorized(req)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        return reply(401, '{"status":"missing or wrong bearer token"}');
+      }
       metrics.text().then(
         (text) => reply(200, text, metrics.contentType),
         (e: Error) => reply(500, JSON.stringify({ status: e.message })),

@@ -9,6 +9,7 @@
 //     configuration file changes. A reload that fails keeps the running rules.
 // startService() is the same service without the process-wide parts (signals, exit code): what the library's
 // start() (start.ts) gives an embedding program.
+import { isLoopback } from '../core/bearer-token.js';
 import { MetricsRegistry } from '../core/metrics.js';
 import { OutputSink } from '../outputs/sink.js';
 import type { PipelineStats } from '../pipeline/pipeline.js';
@@ -44,7 +45,14 @@ export async function startService(o: ServeOptions): Promise<Service> {
   const health = new Health();
   const web = config.service.webserver;
   const server = web.enabled ? await startServiceServer(web, health, metrics) : undefined;
-  if (server) logger.info({ url: server.url, healthz: web.healthzEndpoint }, 'web server listening');
+  if (server) {
+    const listen = `${web.listenAddress}:${server.port}`;
+    logger.info({ listen, url: server.url, healthz: web.healthzEndpoint, authentication: web.tokenFile ? 'bearer token' : 'none' }, 'web server listening');
+    if (!isLoopback(web.listenAddress) && !web.tokenFile && web.metricsEnabled) {
+      logger.warn({ listen }, 'web server reachable beyond this host without authentication: anyone who reaches it can read /metrics, '
+        + 'which shows which rules alert; set webserver.token_file (Prometheus: bearer_token_file), or listen_address: 127.0.0.1');
+    }
+  }
   const reports = new Reports(logWriter(logger));
   let run: Run;
   try {

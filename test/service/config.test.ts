@@ -26,7 +26,8 @@ describe('configuration', () => {
     expect(c.outputs.stdout.enabled).toBe(true);
     expect(c.outputs.file).toEqual({ enabled: false, filename: './events.txt', keepAlive: false });
     expect(c.outputs.rate).toBe(0);
-    expect(c.service.webserver).toMatchObject({ enabled: true, listenAddress: '0.0.0.0', listenPort: 8765, healthzEndpoint: '/healthz' });
+    // kawa's default listen address is loopback (Falco: 0.0.0.0), see README COMPATIBILITY
+    expect(c.service.webserver).toMatchObject({ enabled: true, listenAddress: '127.0.0.1', listenPort: 8765, healthzEndpoint: '/healthz' });
     expect(c.sources.webhook).toMatchObject({ listenPort: 9765, path: '/k8s-audit', maxBodyBytes: 12 * 1024 * 1024 });
   });
 

@@ -2,7 +2,8 @@
 // `kawa run --webhook --port N --path P`):
 //
 //   webhook:
-//     listen_address: 0.0.0.0
+//     listen_address: 127.0.0.1              (default) this host only; 0.0.0.0 for an API server elsewhere,
+//                                            with token_file or client_ca
 //     listen_port: 9765                 the k8saudit plugin's default
 //     path: /k8s-audit
 //     ssl_certificate: ""               PEM certificate (chain) file: serve HTTPS
@@ -55,7 +56,7 @@ export function readWebhookConfig(view: ConfigView): WebhookConfig {
   const port = view.num(k('listen_port'), 9765);
   if (port > 65535) view.fail(k('listen_port'), 'webhook.listen_port must be a port number');
   return {
-    listenAddress: view.str(k('listen_address'), '0.0.0.0'),
+    listenAddress: view.str(k('listen_address'), '127.0.0.1'),
     listenPort: port,
     path,
     sslCertificate: optional('ssl_certificate'),

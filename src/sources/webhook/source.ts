@@ -23,7 +23,6 @@
 // cannot hold the process. TLS with ssl_certificate/ssl_key; client certificates with client_ca.
 import { createServer as createHttp, STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
-import { timingSafeEqual } from 'node:crypto';
 import { AsyncQueue } from '../../core/async-queue.js';
 import { KawaError } from '../../core/errors.js';
 import type { Evaluation, Source, SourceBatch } from '../../pipeline/types.js';
@@ -32,6 +31,7 @@ import type { MetricsRegistry } from '../../core/metrics.js';
 import { webhookMetrics } from './metrics.js';
 import type { Socket } from 'node:net';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, readSecretFile, type WebhookConfig } from './config.js';
+import { BearerToken, isLoopback } from '../../core/bearer-token.js';
 
 /** Seconds a refused (full) client is told to wait: the pipeline drains a body in well under that. */
 const RETRY_AFTER_S = 1;
@@ -53,7 +53,7 @@ export class WebhookSource implements Source {
   private closed = false;
   private requests = 0;
   private server!: Server;
-  private token: Buffer | undefined;
+  private token: BearerToken | undefined;
   /**
    * Open connections by peer address: the TCP socket, seen before any TLS, and a TLS request's socket
    * (a wrapper of it) share the peer, so one key names the connection whether or not it is TLS.
@@ -80,7 +80,7 @@ export class WebhookSource implements Source {
 
   private async listen(): Promise<void> {
     const c = this.config;
-    if (c.tokenFile) this.token = Buffer.from(`Bearer ${readSecretFile(c.tokenFile, 'token_file').toString('utf8').trim()}`);
+    if (c.tokenFile) this.token = BearerToken.fromFile(c.tokenFile, 'webhook.token_file');
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     const timeout = c.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     // node checks the deadline every connectionsCheckingInterval (default 30 s): check often enough to keep it
@@ -115,7 +115,12 @@ export class WebhookSource implements Source {
     this.port = (this.server.address() as { port: number }).port;
     const host = c.listenAddress === '0.0.0.0' ? '127.0.0.1' : c.listenAddress.includes(':') ? `[${c.listenAddress}]` : c.listenAddress;
     this.url = `${c.sslCertificate ? 'https' : 'http'}://${host}:${this.port}${c.path}`;
-    this.logger?.info({ url: this.url, tls: !!c.sslCertificate, client_certificates: !!c.clientCa, token: !!this.token }, 'audit webhook listening');
+    const authentication = [c.clientCa && 'client certificate', this.token && 'bearer token'].filter(Boolean).join(' + ') || 'none';
+    this.logger?.info({ listen: `${c.listenAddress}:${this.port}`, url: this.url, tls: !!c.sslCertificate, authentication }, 'audit webhook listening');
+    if (!isLoopback(c.listenAddress) && authentication === 'none') {
+      this.logger?.warn({ listen: `${c.listenAddress}:${this.port}` },
+        'audit webhook reachable beyond this host without authentication: anyone who reaches it can post audit events; set webhook.token_file or webhook.client_ca');
+    }
   }
 
   private reply(res: ServerResponse, code: number, message: string, headers: Record<string, string | number> = {}): void {
@@ -171,7 +176,7 @@ export class WebhookSource implements Source {
     const c = this.config;
     if ((req.url ?? '/').split('?')[0] !== c.path) return this.reply(res, 404, `not found; the audit webhook is ${c.path}`);
     if (req.method !== 'POST') return this.reply(res, 405, 'POST audit events here');
-    if (this.token && !this.authorized(req.headers.authorization)) {
+    if (this.token && !this.token.accepts(req.headers.authorization)) {
       res.setHeader('www-authenticate', 'Bearer');
       return this.reply(res, 401, 'missing or wrong bearer token');
     }
@@ -217,11 +222,6 @@ export class WebhookSource implements Source {
       else this.evaluating.delete(key);
     });
     if (!(await this.queue.put(pending))) this.reply(res, 503, 'shutting down');
-  }
-
-  private authorized(header: string | undefined): boolean {
-    const got = Buffer.from(header ?? '');
-    return got.length === this.token!.length && timingSafeEqual(got, this.token!);
   }
 
   /** The body, or undefined when the request was answered (413) or broke off. */
