@@ -10,6 +10,7 @@
 //   outputs:        {rate: 0 (no limit), max_burst: 1000}          the alert token bucket
 //   outputs_queue:  {capacity: 0}   alerts each queued output holds; 0 (Falco: unbounded) is 10000 in kawa
 //   buffered_outputs: false          true: file and program writes are coalesced instead of per batch
+import { redactUrl } from '../core/redact-url.js';
 import { OUTPUT_KEYS, setOutputKey, type OutputOptions } from '../alerts/output-options.js';
 import type { ConfigView } from '../core/config-view.js';
 
@@ -83,7 +84,7 @@ export function readOutputsConfig(view: ConfigView): OutputsConfig {
       /* reported below */
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      view.fail(['http_output', 'url'], `http_output.url must be an http:// or https:// URL, not ${JSON.stringify(http.url)}`);
+      view.fail(['http_output', 'url'], `http_output.url must be an http:// or https:// URL, not ${JSON.stringify(redactUrl(http.url))}`);
     }
     if (http.mtls && (!http.clientCert || !http.clientKey)) view.fail(['http_output', 'mtls'], 'http_output.mtls needs client_cert and client_key');
   }
