@@ -3,11 +3,37 @@
 // on the next send (with the queue's backoff between attempts), and lines it had not read are lost with it.
 // keep_alive false (Falco's default): one process per alert, which gets that one line and end of input;
 // a non-zero exit counts as a failed delivery.
+// Each program runs in a process group of its own (`sh -c 'jq | forwarder'` is several processes): when kawa
+// exits with the program still running (a shutdown that timed out, a second signal), the whole group is
+// killed, so no program is left orphaned.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../core/logger.js';
 import { QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
 import { writeStream } from './stream-write.js';
 import type { FormattedAlert } from './types.js';
+
+/** Process groups of the programs still running. */
+const running = new Set<number>();
+let killOnExit = false;
+
+function track(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  const group = child.pid;
+  running.add(group);
+  child.once('exit', () => running.delete(group));
+  if (killOnExit) return;
+  killOnExit = true;
+  // 'exit' listeners run synchronously inside process.exit(): the last moment to reach the groups
+  process.on('exit', () => {
+    for (const g of running) {
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
 
 export class ProgramOutput extends QueuedOutput {
   private child: ChildProcess | undefined;
@@ -27,7 +53,8 @@ export class ProgramOutput extends QueuedOutput {
   }
 
   private start(): ChildProcess {
-    const child = spawn('/bin/sh', ['-c', this.program], { stdio: ['pipe', 'inherit', 'inherit'] });
+    const child = spawn('/bin/sh', ['-c', this.program], { stdio: ['pipe', 'inherit', 'inherit'], detached: true });
+    track(child);
     this.starts++;
     child.stdin!.on('error', () => undefined); // EPIPE when it exits early: seen as the exit below
     child.on('error', (e) => this.logger?.warn({ output: 'program', err: e.message }, 'program could not start'));
