@@ -34,7 +34,7 @@ export type ArgKind = 'none' | 'index' | 'key';
  *   static         Falco's static_fields: `static.<name>`, the configured value (the compiled field passes its name)
  *   duplicate_keys kawa's own: "true" if an object under `path` has a key twice (the rules read the first,
  *                  the API server applies the last)
- *   nul_value      kawa's own: "true" if a string of the event holds the escape \u0000 (values are cut there)
+ *   nul_value      kawa's own: "true" if a string of the event holds an escaped NUL character (values are cut there)
  */
 export type RecipeOp =
   | 'scalar' | 'list' | 'list_index' | 'walk_skip' | 'walk_strict' | 'repository' | 'first' | 'first_repository'
