@@ -1,5 +1,5 @@
-// The outputs' metrics: alerts raised, throttled by the rate limit, and per output sent, failed, dropped
-// and queued.
+// The outputs' metrics: alerts raised, throttled by the rate limit, and per output sent, failed, dropped,
+// queued and abandoned at a shutdown that ran out of time.
 import type { MetricsRegistry } from '../core/metrics.js';
 
 export function outputMetrics(m: MetricsRegistry) {
@@ -13,6 +13,8 @@ export function outputMetrics(m: MetricsRegistry) {
     /** Alerts an output never tried: its queue was full while it was failing. */
     dropped: m.counter('output_alerts_dropped_total', 'Alerts an output dropped unsent (queue full while failing)', ['output']),
     queue: m.gauge('output_queue_alerts', 'Alerts waiting in an output queue', ['output']),
+    /** Alerts still queued or being sent when a shutdown ran out of time: never delivered. */
+    abandoned: m.counter('output_alerts_abandoned_total', 'Alerts an output still held when a shutdown ran out of time', ['output']),
   };
 }
 

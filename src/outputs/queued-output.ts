@@ -36,6 +36,8 @@ export abstract class QueuedOutput implements Output {
   private queue: FormattedAlert[] = [];
   private head = 0;
   private active = 0;
+  /** Alerts taken by senders and not yet delivered or given up on. */
+  private inFlight = 0;
   private failing = false;
   private closed = false;
   private roomWaiters: (() => void)[] = [];
@@ -58,6 +60,10 @@ export abstract class QueuedOutput implements Output {
 
   get length(): number {
     return this.queue.length - this.head;
+  }
+
+  get pending(): number {
+    return this.length + this.inFlight;
   }
 
   /** Is the output failing (its last attempt failed)? */
@@ -119,7 +125,9 @@ export abstract class QueuedOutput implements Output {
       }
       const chunk = this.take();
       if (!chunk.length) break;
+      this.inFlight += chunk.length;
       await this.deliver(chunk);
+      this.inFlight -= chunk.length;
     }
     this.active--;
     if (this.active === 0 && this.length === 0) this.wake(this.idleWaiters);

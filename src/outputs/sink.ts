@@ -72,6 +72,21 @@ export class OutputSink implements AlertSink {
     return out;
   }
 
+  /**
+   * A shutdown ran out of time: the alerts each output still holds (queued or being sent) will never be
+   * delivered. Counts them (kawa_output_alerts_abandoned_total) and returns them by output name (only
+   * outputs that hold some).
+   */
+  abandon(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const o of this.outputs) {
+      if (!o.pending) continue;
+      out[o.name] = o.pending;
+      this.metrics?.abandoned.inc({ output: o.name }, o.pending);
+    }
+    return out;
+  }
+
   /** stdout's reader went away (`| head`): a run over files can stop. */
   get closed(): boolean {
     return this.stdout?.gone ?? false;

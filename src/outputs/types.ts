@@ -55,6 +55,8 @@ export interface Output {
   readonly writes: 'line' | 'json';
   /** Resolves once the alerts are queued within the output's bound, or dropped and counted; never rejects. */
   write(alerts: FormattedAlert[]): Promise<void>;
+  /** Alerts accepted and neither delivered nor given up on yet: queued, or being sent. */
+  readonly pending: number;
   /** Resolves when everything written so far was delivered or given up on. */
   flush(): Promise<void>;
   /** Flushes, then releases files, processes and connections. */

@@ -97,6 +97,8 @@ export async function serve(o: ServeOptions): Promise<number> {
     timeoutMs: o.config.service.shutdownTimeoutMs,
     logger: o.logger,
     shutdown: () => service.stop(),
+    // an embedder's own sink cannot say what it holds
+    abandon: () => (service.run.outputs instanceof OutputSink ? service.run.outputs.abandon() : {}),
     hangup: () => {
       service.run.outputs.reopen?.();
       void service.run.reload('SIGHUP');
