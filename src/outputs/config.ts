@@ -9,6 +9,7 @@
 //                    kawa's: headers {name: value}, timeout_ms (10000), retries (3), concurrency (2)}
 //   outputs:        {rate: 0 (no limit), max_burst: 1000}          the alert token bucket
 //   outputs_queue:  {capacity: 0}   alerts each queued output holds; 0 (Falco: unbounded) is 10000 in kawa
+//                   max_bytes       kawa's own: characters of formatted alerts each output holds (32 MiB)
 //   buffered_outputs: false          true: file and program writes are coalesced instead of per batch
 import { redactUrl } from '../core/redact-url.js';
 import { OUTPUT_KEYS, setOutputKey, type OutputOptions } from '../alerts/output-options.js';
@@ -46,10 +47,14 @@ export interface OutputsConfig {
   rate: number;
   maxBurst: number;
   queueCapacity: number;
+  /** Characters of formatted alerts an output's queue holds at most (outputs_queue.max_bytes). */
+  queueMaxBytes: number;
   buffered: boolean;
 }
 
 export const DEFAULT_QUEUE_CAPACITY = 10_000;
+/** 10,000 alerts of 200 KB user agents held 2.1 GB: alerts are counted in bytes too. */
+export const DEFAULT_QUEUE_MAX_BYTES = 32 * 1024 * 1024;
 
 export function readOutputsConfig(view: ConfigView): OutputsConfig {
   const format: OutputOptions = {};
@@ -109,6 +114,7 @@ export function readOutputsConfig(view: ConfigView): OutputsConfig {
     rate: view.num(['outputs', 'rate'], 0, { fraction: true }),
     maxBurst: view.num(['outputs', 'max_burst'], 1000, { min: 1 }),
     queueCapacity: view.num(['outputs_queue', 'capacity'], 0) || DEFAULT_QUEUE_CAPACITY,
+    queueMaxBytes: view.num(['outputs_queue', 'max_bytes'], DEFAULT_QUEUE_MAX_BYTES, { min: 1024 }),
     buffered: view.bool(['buffered_outputs'], false),
   };
 }

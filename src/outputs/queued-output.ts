@@ -1,6 +1,8 @@
 // The bounded queue every output sits behind, with its delivery loop, retries and accounting.
 //
-// write() puts alerts in the queue. While the output is healthy and the queue is full, write() waits for
+// write() puts alerts in the queue. The queue is full at `capacity` alerts or `maxBytes` characters of
+// formatted alerts (whichever comes first; one alert larger than maxBytes still passes alone). While the
+// output is healthy and the queue is full, write() waits for
 // room: a slow output slows the pipeline (which slows the source) instead of losing alerts. Once the output
 // is failing (its last attempt failed: an error, a timeout, a dead program), a full queue drops new alerts
 // instead, so a broken output never stalls the pipeline or the other outputs; every drop is counted
@@ -15,6 +17,8 @@ import type { FormattedAlert, Output } from './types.js';
 
 export interface QueuedOutputOptions {
   capacity: number;
+  /** Characters of formatted alerts the queue holds at most (default: no limit but capacity). */
+  maxBytes?: number;
   /** Alerts per send() at most. */
   chunk: number;
   concurrency?: number;
@@ -38,6 +42,8 @@ export abstract class QueuedOutput implements Output {
   private active = 0;
   /** Alerts taken by senders and not yet delivered or given up on. */
   private inFlight = 0;
+  /** Characters of the formatted alerts in the queue. */
+  private queuedBytes = 0;
   private failing = false;
   private closed = false;
   private roomWaiters: (() => void)[] = [];
@@ -73,20 +79,32 @@ export abstract class QueuedOutput implements Output {
 
   async write(alerts: FormattedAlert[]): Promise<void> {
     for (const alert of alerts) {
-      while (this.length >= this.opts.capacity && !this.failing && !this.closed) {
+      const size = this.weight(alert);
+      while (this.full(size) && !this.failing && !this.closed) {
         // registered before pump(): a sender may free room synchronously inside it
         const room = new Promise<void>((r) => this.roomWaiters.push(r));
         this.pump();
         await room;
       }
-      if (this.closed || this.length >= this.opts.capacity) {
+      if (this.closed || this.full(size)) {
         this.account('dropped', 1, this.closed ? 'the output is closed' : 'the output is failing and its queue is full');
         continue;
       }
       this.queue.push(alert);
+      this.queuedBytes += size;
     }
     this.gauge();
     this.pump();
+  }
+
+  /** The characters an alert holds in the queue: what this output will write of it. */
+  private weight(alert: FormattedAlert): number {
+    return this.writes === 'json' ? alert.asJson.length : alert.line.length;
+  }
+
+  /** No room for one more alert of `size` characters. */
+  private full(size: number): boolean {
+    return this.length >= this.opts.capacity || (this.length > 0 && this.queuedBytes + size > (this.opts.maxBytes ?? Infinity));
   }
 
   async flush(): Promise<void> {
@@ -137,6 +155,7 @@ export abstract class QueuedOutput implements Output {
     const n = Math.min(this.opts.chunk, this.length);
     const chunk = this.queue.slice(this.head, this.head + n);
     this.head += n;
+    for (const a of chunk) this.queuedBytes -= this.weight(a);
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
@@ -202,6 +221,7 @@ export abstract class QueuedOutput implements Output {
 
   private gauge(): void {
     this.opts.metrics?.queue.set({ output: this.name }, this.length);
+    this.opts.metrics?.queueBytes.set({ output: this.name }, this.queuedBytes);
   }
 
   private wake(waiters: (() => void)[]): void {

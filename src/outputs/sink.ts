@@ -45,7 +45,7 @@ export class OutputSink implements AlertSink {
     this.bucket = new TokenBucket(config.rate, config.maxBurst);
     this.maxRank = opts.minPriority ? PRIORITIES.indexOf(opts.minPriority) : PRIORITIES.length - 1;
     this.metrics = opts.metrics ? outputMetrics(opts.metrics) : undefined;
-    const common = { capacity: config.queueCapacity, metrics: this.metrics, logger: opts.logger, lingerMs: config.buffered ? 1000 : 0 };
+    const common = { capacity: config.queueCapacity, maxBytes: config.queueMaxBytes, metrics: this.metrics, logger: opts.logger, lingerMs: config.buffered ? 1000 : 0 };
     const outputs: Output[] = [];
     if (config.stdout.enabled) outputs.push((this.stdout = new StdoutOutput({ ...common, lingerMs: 0 }, opts.stdout, opts.stdoutEndsRun)));
     if (config.file.enabled) outputs.push(new FileOutput(config.file.filename, config.file.keepAlive, common));
