@@ -45,7 +45,7 @@ const SCHEMA: Schema = {
     outputs_queue: keys(each(['capacity', 'max_bytes'])),
     stdout_output: keys(each(['enabled'])),
     file_output: keys(each(['enabled', 'filename', 'keep_alive'])),
-    program_output: keys(each(['enabled', 'program', 'keep_alive'])),
+    program_output: keys(each(['enabled', 'program', 'keep_alive', 'timeout_ms'])),
     http_output: keys({
       ...each(['enabled', 'url', 'user_agent', 'insecure', 'ca_cert', 'ca_bundle', 'ca_path', 'mtls', 'client_cert', 'client_key',
         'compress_uploads', 'keep_alive', 'echo', 'max_consecutive_timeouts', 'timeout_ms', 'retries', 'concurrency']),

@@ -3,7 +3,8 @@
 //   json_output, time_format_iso_8601, json_include_*_property   how an alert is written (alerts/format.ts)
 //   stdout_output:  {enabled: true}
 //   file_output:    {enabled: false, filename: ./events.txt, keep_alive: false}
-//   program_output: {enabled: false, program: "...", keep_alive: false}
+//   program_output: {enabled: false, program: "...", keep_alive: false, timeout_ms: 10000}
+//                   timeout_ms is kawa's own: a write the program does not take within it kills the program
 //   http_output:    {enabled: false, url, user_agent, insecure, ca_cert, ca_bundle, ca_path, mtls,
 //                    client_cert, client_key, compress_uploads, keep_alive,
 //                    kawa's: headers {name: value}, timeout_ms (10000), retries (3), concurrency (2)}
@@ -16,7 +17,13 @@ import { OUTPUT_KEYS, setOutputKey, type OutputOptions } from '../alerts/output-
 import type { ConfigView } from '../core/config-view.js';
 
 export interface FileOutputConfig { enabled: boolean; filename: string; keepAlive: boolean }
-export interface ProgramOutputConfig { enabled: boolean; program: string; keepAlive: boolean }
+export interface ProgramOutputConfig {
+  enabled: boolean;
+  program: string;
+  keepAlive: boolean;
+  /** kawa's own: the longest one write of alerts to the program may take (it stopped reading: it is killed). */
+  timeoutMs: number;
+}
 export interface HttpOutputConfig {
   enabled: boolean;
   url: string;
@@ -97,6 +104,7 @@ export function readOutputsConfig(view: ConfigView): OutputsConfig {
     enabled: view.bool(['program_output', 'enabled'], false),
     program: view.str(['program_output', 'program'], ''),
     keepAlive: view.bool(['program_output', 'keep_alive'], false),
+    timeoutMs: view.num(['program_output', 'timeout_ms'], 10_000, { min: 1 }),
   };
   if (program.enabled && !program.program.trim()) view.fail(['program_output', 'program'], 'program_output.program is empty');
   const file: FileOutputConfig = {

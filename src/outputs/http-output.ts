@@ -1,6 +1,8 @@
 // http_output: each alert POSTed as Falco's JSON (Content-Type: application/json), one request per alert,
 // which is what falcosidekick's "/" endpoint takes as is. A 2xx answer is delivery; 408, 429, 5xx, a network
 // error or the timeout are retried with backoff; any other answer is a permanent failure for that alert.
+// timeout_ms bounds the whole request, answer included (a receiver that sends a byte every few seconds
+// does not hold the output), not only an idle socket.
 //
 // TLS: the server certificate is verified against the public roots plus ca_cert / ca_bundle / the
 // certificates in ca_path (insecure: true turns verification off); mtls sends client_cert / client_key.
@@ -53,7 +55,7 @@ export class HttpOutput extends QueuedOutput {
     private readonly config: HttpOutputConfig,
     opts: Omit<QueuedOutputOptions, 'chunk' | 'retries' | 'concurrency'>,
   ) {
-    super('http', 'json', { ...opts, chunk: 1, retries: config.retries, concurrency: config.concurrency });
+    super('http', 'json', { ...opts, chunk: 1, retries: config.retries, concurrency: config.concurrency, sendTimeoutMs: config.timeoutMs });
     this.url = new URL(config.url);
     const agentOpts = { keepAlive: config.keepAlive, maxSockets: config.concurrency };
     if (this.url.protocol === 'https:') {
@@ -76,7 +78,7 @@ export class HttpOutput extends QueuedOutput {
     if (config.compressUploads) this.headers['content-encoding'] = 'gzip';
   }
 
-  protected send(chunk: FormattedAlert[]): Promise<void> {
+  protected send(chunk: FormattedAlert[], signal: AbortSignal): Promise<void> {
     const body = Buffer.from(chunk[0]!.asJson, 'utf8');
     const payload = this.config.compressUploads ? gzipSync(body) : body;
     const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -97,6 +99,7 @@ export class HttpOutput extends QueuedOutput {
         });
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.config.timeoutMs} ms`)));
+      signal.addEventListener('abort', () => req.destroy(signal.reason as Error), { once: true });
       req.on('error', reject);
       req.end(payload);
     });

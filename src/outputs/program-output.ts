@@ -2,7 +2,8 @@
 // keep_alive true: one long-running process gets every alert line; when it exits it is started again
 // on the next send (with the queue's backoff between attempts), and lines it had not read are lost with it.
 // keep_alive false (Falco's default): one process per alert, which gets that one line and end of input;
-// a non-zero exit counts as a failed delivery.
+// a non-zero exit counts as a failed delivery. A program that does not take a write within timeout_ms (it
+// stopped reading its input) is killed, its process group with it, and started again on the next send.
 // Each program runs in a process group of its own (`sh -c 'jq | forwarder'` is several processes): when kawa
 // exits with the program still running (a shutdown that timed out, a second signal), the whole group is
 // killed, so no program is left orphaned.
@@ -65,17 +66,19 @@ export class ProgramOutput extends QueuedOutput {
     return child;
   }
 
-  protected async send(chunk: FormattedAlert[]): Promise<void> {
+  protected async send(chunk: FormattedAlert[], signal: AbortSignal): Promise<void> {
     let text = '';
     for (const a of chunk) text += `${a.line}\n`;
-    if (!this.keepAlive) return this.runOnce(text);
+    if (!this.keepAlive) return this.runOnce(text, signal);
     const child = (this.child ??= this.start());
+    signal.addEventListener('abort', () => this.kill(child), { once: true });
     await writeStream(child.stdin!, text);
     if (child.exitCode !== null || child.signalCode !== null) throw new Error('program exited');
   }
 
-  private async runOnce(text: string): Promise<void> {
+  private async runOnce(text: string, signal: AbortSignal): Promise<void> {
     const child = this.start();
+    signal.addEventListener('abort', () => this.kill(child), { once: true });
     const exited = new Promise<number | null>((resolve, reject) => {
       child.once('exit', (code) => resolve(code));
       child.once('error', reject);
@@ -84,6 +87,17 @@ export class ProgramOutput extends QueuedOutput {
     child.stdin!.end();
     const code = await exited;
     if (code !== 0) throw new Error(`program exited with status ${code}`);
+  }
+
+  /** Kills a program that stopped taking its input, with everything it started. */
+  private kill(child: ChildProcess): void {
+    if (this.child === child) this.child = undefined;
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
 
   protected async end(): Promise<void> {

@@ -10,8 +10,11 @@
 //
 // Senders (`concurrency` of them) take chunks of up to `chunk` alerts from the head and call send(); a
 // failed send is retried `retries` times with exponential backoff and jitter, then given up on and counted
-// as failed. Delivery order is queue order when concurrency is 1.
+// as failed. Delivery order is queue order when concurrency is 1. A send that takes longer than
+// `sendTimeoutMs` (a receiver that trickles its answer, a program that stops reading) is aborted and fails.
+// A chunk given up on opens the output's circuit breaker (breaker.ts): while it is open, chunks fail at once.
 import type { Logger } from '../core/logger.js';
+import { CircuitBreaker } from './breaker.js';
 import type { OutputMetrics } from './metrics.js';
 import type { FormattedAlert, Output } from './types.js';
 
@@ -23,6 +26,8 @@ export interface QueuedOutputOptions {
   chunk: number;
   concurrency?: number;
   retries: number;
+  /** The whole of one send() at most (a deadline, not an idle timeout): then it is aborted and fails. */
+  sendTimeoutMs?: number;
   /** buffered_outputs: wait this long for more alerts before sending a chunk that is not full. */
   lingerMs?: number;
   backoffMs?: { base: number; max: number };
@@ -45,6 +50,8 @@ export abstract class QueuedOutput implements Output {
   /** Characters of the formatted alerts in the queue. */
   private queuedBytes = 0;
   private failing = false;
+  private lastError = '';
+  private readonly breaker = new CircuitBreaker();
   private closed = false;
   private roomWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -58,8 +65,9 @@ export abstract class QueuedOutput implements Output {
     protected readonly opts: QueuedOutputOptions,
   ) {}
 
-  /** Delivers a chunk or throws (PermanentError: do not retry). */
-  protected abstract send(chunk: FormattedAlert[]): Promise<void>;
+  /** Delivers a chunk or throws (PermanentError: do not retry). `signal` aborts at the send deadline: stop
+   *  and release what the send holds (a request, a stuck program). */
+  protected abstract send(chunk: FormattedAlert[], signal: AbortSignal): Promise<void>;
 
   /** Releases resources after the last send. */
   protected async end(): Promise<void> {}
@@ -75,6 +83,13 @@ export abstract class QueuedOutput implements Output {
   /** Is the output failing (its last attempt failed)? */
   get isFailing(): boolean {
     return this.failing;
+  }
+
+  /** Undefined while the output delivers; else why not (for /healthz and /readyz). */
+  get problem(): string | undefined {
+    if (!this.failing) return undefined;
+    const open = this.breaker.remainingMs;
+    return open ? `failing, circuit open for ${Math.ceil(open / 1000)} s: ${this.lastError}` : `failing: ${this.lastError}`;
   }
 
   async write(alerts: FormattedAlert[]): Promise<void> {
@@ -168,28 +183,61 @@ export abstract class QueuedOutput implements Output {
   }
 
   private async deliver(chunk: FormattedAlert[]): Promise<void> {
-    const retries = this.opts.retries;
+    if (this.breaker.open) {
+      this.account('failed', chunk.length, `circuit open: ${this.lastError}`);
+      return;
+    }
+    // after the breaker tripped, one attempt decides whether it closes
+    const retries = this.breaker.tripped ? 0 : this.opts.retries;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.send(chunk);
+        await this.sendWithDeadline(chunk);
         this.stats.sent += chunk.length;
         this.opts.metrics?.sent.inc({ output: this.name }, chunk.length);
         if (this.failing) this.opts.logger?.info({ output: this.name }, 'output recovered');
         this.failing = false;
+        this.breaker.succeeded();
+        this.opts.metrics?.circuitOpen.set({ output: this.name }, 0);
         return;
       } catch (e) {
-        if (!this.failing) this.opts.logger?.warn({ output: this.name, err: (e as Error).message }, 'output failing');
+        this.lastError = (e as Error).message;
+        if (!this.failing) this.opts.logger?.warn({ output: this.name, err: this.lastError }, 'output failing');
         this.failing = true;
         // writers waiting for room now drop instead of waiting on a broken output
         this.wake(this.roomWaiters);
         if (attempt >= retries || e instanceof PermanentError) {
-          this.account('failed', chunk.length, (e as Error).message);
+          this.account('failed', chunk.length, this.lastError);
+          if (!(e instanceof PermanentError)) {
+            const ms = this.breaker.trip();
+            this.opts.metrics?.circuitOpen.set({ output: this.name }, 1);
+            this.opts.logger?.warn({ output: this.name, open_s: ms / 1000, err: this.lastError }, 'output circuit open: alerts fail at once until a trial succeeds');
+          }
           return;
         }
         const { base, max } = this.opts.backoffMs ?? { base: 200, max: 5000 };
         const delay = Math.min(max, base * 2 ** attempt) * (0.8 + Math.random() * 0.4);
         await new Promise((r) => setTimeout(r, delay));
       }
+    }
+  }
+
+  /** One send() within sendTimeoutMs, the whole of it: past the deadline it is aborted and fails. */
+  private async sendWithDeadline(chunk: FormattedAlert[]): Promise<void> {
+    const ms = this.opts.sendTimeoutMs;
+    const abort = new AbortController();
+    if (!ms) return this.send(chunk, abort.signal);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const e = new Error(`not delivered within ${ms} ms`);
+        abort.abort(e);
+        reject(e);
+      }, ms);
+    });
+    try {
+      await Promise.race([this.send(chunk, abort.signal), deadline]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -49,7 +49,7 @@ export class OutputSink implements AlertSink {
     const outputs: Output[] = [];
     if (config.stdout.enabled) outputs.push((this.stdout = new StdoutOutput({ ...common, lingerMs: 0 }, opts.stdout, opts.stdoutEndsRun)));
     if (config.file.enabled) outputs.push(new FileOutput(config.file.filename, config.file.keepAlive, common));
-    if (config.program.enabled) outputs.push(new ProgramOutput(config.program.program, config.program.keepAlive, common));
+    if (config.program.enabled) outputs.push(new ProgramOutput(config.program.program, config.program.keepAlive, { ...common, sendTimeoutMs: config.program.timeoutMs }));
     if (config.http.enabled) outputs.push(new HttpOutput(config.http, { ...common, lingerMs: 0 }));
     this.outputs = outputs;
   }
@@ -84,6 +84,13 @@ export class OutputSink implements AlertSink {
       out[o.name] = o.pending;
       this.metrics?.abandoned.inc({ output: o.name }, o.pending);
     }
+    return out;
+  }
+
+  /** The outputs that cannot deliver now, with why (empty while every output delivers). */
+  problems(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const o of this.outputs) if (o.problem) out[o.name] = o.problem;
     return out;
   }
 

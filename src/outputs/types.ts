@@ -57,6 +57,8 @@ export interface Output {
   write(alerts: FormattedAlert[]): Promise<void>;
   /** Alerts accepted and neither delivered nor given up on yet: queued, or being sent. */
   readonly pending: number;
+  /** Undefined while the output delivers; else why not. */
+  readonly problem: string | undefined;
   /** Resolves when everything written so far was delivered or given up on. */
   flush(): Promise<void>;
   /** Flushes, then releases files, processes and connections. */

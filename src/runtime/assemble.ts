@@ -96,6 +96,10 @@ export class Run {
     this.health = o.health ?? new Health();
     this.health.sourceProblem = () => source.unhealthy?.();
     this.health.sourceDetail = () => source.detail?.();
+    if (outputs instanceof OutputSink) {
+      this.health.outputProblems = () => outputs.problems();
+      this.health.outputCount = outputs.outputs.length;
+    }
     this.pipeline = new Pipeline(meteredSource(source, pm), evaluator, sink, {
       onResult: (batch, result) => {
         this.counts.truncated += result.truncated;

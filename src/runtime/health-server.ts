@@ -3,7 +3,8 @@
 // process works; readiness is 503 until the rules are loaded and the source runs, and again from the start
 // of a shutdown, so a rollout drains traffic (the webhook) before the process stops; also while the source
 // cannot read (refused credentials, a missing log group), with the reason. Liveness stays ok then: a restart
-// would not fix either, and the source recovers by itself once they are fixed. With webserver.token_file,
+// would not fix either, and the source recovers by itself once they are fixed. An output that cannot deliver
+// makes liveness say "degraded" (still 200), and readiness fails once no output can deliver. With webserver.token_file,
 // /metrics (which shows which rules alert) and the source's detail on /readyz need the bearer token; the
 // probes' answers do not, since the kubelet sends none.
 import { readFileSync } from 'node:fs';
@@ -22,12 +23,23 @@ export class Health {
   sourceProblem: () => string | undefined = () => undefined;
   /** The state of the source's parts (Source.detail), shown on /readyz. */
   sourceDetail: () => Record<string, unknown> | undefined = () => undefined;
+  /** The outputs that cannot deliver now, with why; and how many outputs there are. */
+  outputProblems: () => Record<string, string> = () => ({});
+  outputCount = 0;
 
   /** Undefined when ready, else why not. */
   notReady(): string | undefined {
     if (this.failed) return this.failed;
     if (!this.ready) return 'starting or stopping';
-    return this.sourceProblem();
+    const source = this.sourceProblem();
+    if (source) return source;
+    // alerts go nowhere: not ready (the webhook's API server keeps its events and retries meanwhile)
+    const outputs = this.outputProblems();
+    const failing = Object.keys(outputs).length;
+    if (this.outputCount > 0 && failing === this.outputCount) {
+      return `no output can deliver: ${Object.entries(outputs).map(([o, why]) => `${o}: ${why}`).join('; ')}`;
+    }
+    return undefined;
   }
 }
 
@@ -47,7 +59,10 @@ export async function startServiceServer(config: WebserverConfig, health: Health
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, '{"status":"method not allowed"}');
     if (path === config.healthzEndpoint) {
-      return health.failed ? reply(503, JSON.stringify({ status: 'failed', reason: health.failed })) : reply(200, '{"status":"ok"}');
+      if (health.failed) return reply(503, JSON.stringify({ status: 'failed', reason: health.failed }));
+      // a failing output is degraded, not dead: restarting kawa would not bring its receiver back
+      const outputs = health.outputProblems();
+      return Object.keys(outputs).length ? reply(200, JSON.stringify({ status: 'degraded', outputs })) : reply(200, '{"status":"ok"}');
     }
     if (path === '/readyz') {
       const reason = health.notReady();
