@@ -256,6 +256,19 @@ describe.skipIf(!helm)(`helm chart deploy/helm/kawa${helm ? '' : ` (skipped: no 
     expect(config.priority).toBe('warning');
   });
 
+  it('webserver.metricsTokenSecret: /metrics behind the token, mounted from the Secret, sent by the ServiceMonitor', () => {
+    const file = join(EXAMPLES, 'rules.yaml');
+    const objs = render(file, ['webserver.metricsTokenSecret=kawa-metrics-token', 'serviceMonitor.enabled=true']);
+    const deployment = one(objs, 'Deployment');
+    const pod = deployment.spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'metrics-token', secret: { secretName: 'kawa-metrics-token', items: [{ key: 'token', path: 'token' }] } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'metrics-token', mountPath: '/etc/kawa/metrics-token', readOnly: true });
+    expect(falco(objs).webserver).toMatchObject({ listen_address: '0.0.0.0', token_file: '/etc/kawa/metrics-token/token' });
+    expect(one(objs, 'ServiceMonitor').spec.endpoints[0].bearerTokenSecret).toEqual({ name: 'kawa-metrics-token', key: 'token' });
+    // without it: no token file, so kawa warns at start-up that /metrics is open
+    expect(falco(render(file)).webserver.token_file).toBe('');
+  });
+
   it('a falco.yaml change restarts the pods; a rules change does not (kawa reloads rules in place)', () => {
     const file = join(EXAMPLES, 'rules.yaml');
     const checksum = (set: string[]) => one(render(file, set), 'Deployment').spec.template.metadata.annotations['checksum/config'];

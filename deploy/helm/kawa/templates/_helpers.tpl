@@ -96,7 +96,7 @@ docs/kinesis.md and src/sources/cloudwatch/config.ts describe them.
   "json_include_tags_property" true
   "stdout_output" (dict "enabled" true)
   "http_output" (dict "enabled" $v.falcosidekick.enabled "url" $v.falcosidekick.url "user_agent" "kawa")
-  "webserver" (dict "enabled" true "listen_address" "0.0.0.0" "listen_port" $v.webserver.port "k8s_healthz_endpoint" "/healthz" "prometheus_metrics_enabled" true)
+  "webserver" (dict "enabled" true "listen_address" "0.0.0.0" "listen_port" $v.webserver.port "k8s_healthz_endpoint" "/healthz" "prometheus_metrics_enabled" true "token_file" (ternary "/etc/kawa/metrics-token/token" "" (ne $v.webserver.metricsTokenSecret "")))
   "watch_config_files" true
   "shutdown_timeout_ms" $v.shutdownTimeoutMs
 }}
