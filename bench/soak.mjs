@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Soak: kawa as a webhook service under a bad day, for --seconds (default 600). A client posts EventLists
 // at --rate events/s with bad input mixed in (bodies that are not JSON, events without stageTimestamp); the
-// alerts go to a slow HTTP receiver (each answer after --slow-ms) and to a failing program (it reads one byte
-// and exits, so it fails and is restarted: its circuit breaker trips); the rules file is rewritten every
+// alerts go to a slow HTTP receiver (each answer after --slow-ms) and to a failing program (one per alert, as
+// Falco's keep_alive false, each exiting 1: its circuit breaker trips); the rules file is rewritten every
 // --reload-every seconds, one time in four with an error (a reload that must be rejected while the running
 // rules stay). RSS is sampled every second.
 //
@@ -11,7 +11,7 @@
 // alert delivered, failed or dropped (counted). Memory must be flat: the median RSS of the last fifth of the
 // run within 25% of the median of the second fifth (the first is warm-up). Exits 1 otherwise.
 //
-//   node bench/soak.mjs [--seconds 600] [--rate 500] [--slow-ms 200] [--reload-every 3] [--json]
+//   node bench/soak.mjs [--seconds 600] [--rate 200] [--slow-ms 20] [--reload-every 3] [--json]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { argValue } from './util.mjs';
 
 const SECONDS = Number(argValue('--seconds', 600));
-const RATE = Number(argValue('--rate', 500));
-const SLOW_MS = Number(argValue('--slow-ms', 200));
+const RATE = Number(argValue('--rate', 200));
+const SLOW_MS = Number(argValue('--slow-ms', 20));
 const RELOAD_EVERY = Number(argValue('--reload-every', 3));
 const JSON_OUT = process.argv.includes('--json');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -62,8 +62,8 @@ const receiverUrl = `http://127.0.0.1:${receiver.address().port}/`;
 
 const kawa = spawn(process.execPath, ['bin/kawa.js', 'run', '-r', rulesFile, '--webhook', '--port', '0',
   '-o', 'webserver.listen_port=0', '-o', 'stdout_output.enabled=false', '-o', 'log_level=warning',
-  '-o', 'http_output.enabled=true', '-o', `http_output.url=${receiverUrl}`, '-o', 'http_output.concurrency=4', '-o', 'http_output.timeout_ms=5000',
-  '-o', 'program_output.enabled=true', '-o', 'program_output.keep_alive=true', '-o', 'program_output.program=head -c 1 >/dev/null',
+  '-o', 'http_output.enabled=true', '-o', `http_output.url=${receiverUrl}`, '-o', 'http_output.concurrency=8', '-o', 'http_output.timeout_ms=5000',
+  '-o', 'program_output.enabled=true', '-o', 'program_output.keep_alive=false', '-o', 'program_output.program=cat >/dev/null; exit 1',
   '-o', 'program_output.timeout_ms=2000', '-o', 'watch_config_files=true', '-o', 'log_level=info'], { stdio: ['ignore', 'ignore', 'pipe'] });
 let logs = '';
 const logLines = [];
@@ -93,7 +93,7 @@ const reloader = setInterval(() => {
   version++;
   if (version % 4 === 0) {
     badReloadsWritten++;
-    writeRules(`${RULES(version)}- rule: Broken\n  desc: d\n  condition: ka.verb = = create\n  output: x\n  priority: INFO\n`);
+    writeRules(`${RULES(version)}- rule: Broken\n  desc: d\n  condition: (ka.verb = create\n  output: x\n  priority: INFO\n  source: k8s_audit\n`);
   } else {
     reloadsWritten++;
     writeRules(RULES(version));
