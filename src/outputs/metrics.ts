@@ -14,6 +14,7 @@ export function outputMetrics(m: MetricsRegistry) {
     dropped: m.counter('output_alerts_dropped_total', 'Alerts an output dropped unsent (queue full while failing)', ['output']),
     queue: m.gauge('output_queue_alerts', 'Alerts waiting in an output queue', ['output']),
     queueBytes: m.gauge('output_queue_bytes', 'Characters of formatted alerts waiting in an output queue', ['output']),
+    queueFullWaits: m.counter('output_queue_full_waits_total', 'Times detection waited for room in a healthy output\'s full queue', ['output']),
     circuitOpen: m.gauge('output_circuit_open', '1 while an output\'s circuit breaker fails alerts at once', ['output']),
     /** Alerts still queued or being sent when a shutdown ran out of time: never delivered. */
     abandoned: m.counter('output_alerts_abandoned_total', 'Alerts an output still held when a shutdown ran out of time', ['output']),

@@ -49,6 +49,7 @@ export abstract class QueuedOutput implements Output {
   private inFlight = 0;
   /** Characters of the formatted alerts in the queue. */
   private queuedBytes = 0;
+  private lastFullLog = 0;
   private failing = false;
   private lastError = '';
   private readonly breaker = new CircuitBreaker();
@@ -95,6 +96,7 @@ export abstract class QueuedOutput implements Output {
   async write(alerts: FormattedAlert[]): Promise<void> {
     for (const alert of alerts) {
       const size = this.weight(alert);
+      if (this.full(size) && !this.failing && !this.closed) this.waitingForRoom();
       while (this.full(size) && !this.failing && !this.closed) {
         // registered before pump(): a sender may free room synchronously inside it
         const room = new Promise<void>((r) => this.roomWaiters.push(r));
@@ -110,6 +112,16 @@ export abstract class QueuedOutput implements Output {
     }
     this.gauge();
     this.pump();
+  }
+
+  /** A healthy output's queue is full: detection now waits for it. Counted, and logged at most every
+   *  LOG_EVERY_MS, so a slow receiver that holds everything up is seen. */
+  private waitingForRoom(): void {
+    this.opts.metrics?.queueFullWaits.inc({ output: this.name });
+    const now = Date.now();
+    if (now - this.lastFullLog < LOG_EVERY_MS) return;
+    this.lastFullLog = now;
+    this.opts.logger?.warn({ output: this.name, queued: this.length, queued_bytes: this.queuedBytes }, 'output queue full: detection waits for this output');
   }
 
   /** The characters an alert holds in the queue: what this output will write of it. */

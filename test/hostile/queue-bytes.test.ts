@@ -1,6 +1,6 @@
 // Output queues are bounded in bytes as well as alerts (issue 15, item 9): alerts with 200 KB user agents
 // behind a receiver that does not answer fill outputs_queue.max_bytes, not memory; the webhook then holds
-// its requests (backpressure), and everything is delivered once the receiver answers.
+// its requests (backpressure, logged and counted), and everything is delivered once the receiver answers.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -49,6 +49,9 @@ describe('output queue bytes', () => {
       expect(queued).toBeGreaterThan(0);
       expect(bytes).toBeLessThanOrEqual(1024 * 1024);
       expect(queued).toBeLessThanOrEqual(5);
+      // and the wait is seen: a warning and a counter
+      expect(err).toContain('output queue full: detection waits for this output');
+      expect(Number(/^kawa_output_queue_full_waits_total\{output="http"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
       release();
       const answers = await Promise.all(posts);
       expect(answers.map((a) => a.status)).toEqual(Array(30).fill(200));
