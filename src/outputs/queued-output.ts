@@ -86,6 +86,11 @@ export abstract class QueuedOutput implements Output {
     return this.failing;
   }
 
+  /** Its circuit breaker fails alerts at once now. */
+  get circuitOpen(): boolean {
+    return this.breaker.open;
+  }
+
   /** Undefined while the output delivers; else why not (for /healthz and /readyz). */
   get problem(): string | undefined {
     if (!this.failing) return undefined;

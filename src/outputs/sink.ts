@@ -94,6 +94,16 @@ export class OutputSink implements AlertSink {
     return out;
   }
 
+  /**
+   * Why no alert can be delivered now: every output's circuit breaker is open. Undefined otherwise, and
+   * again when a breaker's open period ends: readiness must come back for the next alert to arrive and be
+   * the trial (a webhook pod kept unready gets no traffic, so nothing would ever test the output).
+   */
+  blocked(): string | undefined {
+    if (!this.outputs.length || !this.outputs.every((o) => o.circuitOpen)) return undefined;
+    return `no output can deliver: ${this.outputs.map((o) => `${o.name}: ${o.problem ?? 'circuit open'}`).join('; ')}`;
+  }
+
   /** stdout's reader went away (`| head`): a run over files can stop. */
   get closed(): boolean {
     return this.stdout?.gone ?? false;

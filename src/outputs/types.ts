@@ -59,6 +59,8 @@ export interface Output {
   readonly pending: number;
   /** Undefined while the output delivers; else why not. */
   readonly problem: string | undefined;
+  /** Alerts fail at once now (the circuit breaker is open). */
+  readonly circuitOpen: boolean;
   /** Resolves when everything written so far was delivered or given up on. */
   flush(): Promise<void>;
   /** Flushes, then releases files, processes and connections. */

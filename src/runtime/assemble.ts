@@ -98,7 +98,7 @@ export class Run {
     this.health.sourceDetail = () => source.detail?.();
     if (outputs instanceof OutputSink) {
       this.health.outputProblems = () => outputs.problems();
-      this.health.outputCount = outputs.outputs.length;
+      this.health.outputsBlocked = () => outputs.blocked();
     }
     this.pipeline = new Pipeline(meteredSource(source, pm), evaluator, sink, {
       onResult: (batch, result) => {

@@ -4,7 +4,7 @@
 // of a shutdown, so a rollout drains traffic (the webhook) before the process stops; also while the source
 // cannot read (refused credentials, a missing log group), with the reason. Liveness stays ok then: a restart
 // would not fix either, and the source recovers by itself once they are fixed. An output that cannot deliver
-// makes liveness say "degraded" (still 200), and readiness fails once no output can deliver. With webserver.token_file,
+// makes liveness say "degraded" (still 200), and readiness fails while every output's circuit is open. With webserver.token_file,
 // /metrics (which shows which rules alert) and the source's detail on /readyz need the bearer token; the
 // probes' answers do not, since the kubelet sends none.
 import { readFileSync } from 'node:fs';
@@ -23,9 +23,10 @@ export class Health {
   sourceProblem: () => string | undefined = () => undefined;
   /** The state of the source's parts (Source.detail), shown on /readyz. */
   sourceDetail: () => Record<string, unknown> | undefined = () => undefined;
-  /** The outputs that cannot deliver now, with why; and how many outputs there are. */
+  /** The outputs that cannot deliver now, with why (liveness: degraded). */
   outputProblems: () => Record<string, string> = () => ({});
-  outputCount = 0;
+  /** Why no output can take an alert now (readiness fails), if so. */
+  outputsBlocked: () => string | undefined = () => undefined;
 
   /** Undefined when ready, else why not. */
   notReady(): string | undefined {
@@ -34,12 +35,7 @@ export class Health {
     const source = this.sourceProblem();
     if (source) return source;
     // alerts go nowhere: not ready (the webhook's API server keeps its events and retries meanwhile)
-    const outputs = this.outputProblems();
-    const failing = Object.keys(outputs).length;
-    if (this.outputCount > 0 && failing === this.outputCount) {
-      return `no output can deliver: ${Object.entries(outputs).map(([o, why]) => `${o}: ${why}`).join('; ')}`;
-    }
-    return undefined;
+    return this.outputsBlocked();
   }
 }
 
