@@ -182,7 +182,12 @@ const result = {
     droppedParse: metric(text, 'kawa_events_dropped_total', 'reason="parse"'),
     webhook400: metric(text, 'kawa_webhook_requests_total', 'code="400"'),
     alerts, outputs, receiverGot: received,
-    reloads: { ok: metric(text, 'kawa_rules_reloads_total', 'result="ok"'), rejected: metric(text, 'kawa_rules_reloads_total', 'result="rejected"'), written: reloadsWritten, badWritten: badReloadsWritten },
+    reloads: {
+      ok: metric(text, 'kawa_rules_reloads_total', 'result="ok"'), rejected: metric(text, 'kawa_rules_reloads_total', 'result="rejected"'), written: reloadsWritten, badWritten: badReloadsWritten,
+      // why each rejected reload was refused, by message (a broken file gives its syntax error)
+      rejectedBecause: logLines.filter((l) => l.msg === 'rules reload rejected; the running rules stay')
+        .reduce((m, l) => { const why = String(l.err ?? JSON.stringify(l.errors)).slice(0, 160); m[why] = (m[why] ?? 0) + 1; return m; }, {}),
+    },
     exitCode,
   },
   rssMb: { min: Math.round(Math.min(...rss)), secondFifthMedian: Math.round(rssEarly), lastFifthMedian: Math.round(rssLate), max: Math.round(Math.max(...rss)) },
