@@ -14,6 +14,7 @@
 // With `clusters: auto` the clusters are found by their log groups (discovery.ts) in the configured accounts
 // and regions, listed again every discovery_interval: a new cluster joins (cold start from `shift`, or its
 // checkpoint), a deleted one leaves.
+import { setMaxListeners } from 'node:events';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,6 +79,9 @@ export class CloudWatchSource implements Source {
     this.budget = new ByteBudget(config.bufferBytes);
     this.ids = new IdBudget(config.maxEventIds);
     this.clients = new FleetClients(config);
+    // every cluster's first DescribeLogGroups waits on this signal at once: as many listeners as the fleet
+    // has clusters, which is no leak (0: no limit)
+    setMaxListeners(0, this.abort.signal);
   }
 
   /**
