@@ -11,6 +11,7 @@
 // - Per rule, the operand slots its output needs: one per `%` token, plus the plain fields the JSON
 //   output_fields report (a field inside a transformer contributes the plain inner field).
 import type { CheckExpr, Expr, FieldRef, ListValue, Operand, RightValue, StringValue, Transformer, TransformerArg } from '../condition/ast.js';
+import { OPERATORS, operator } from '../condition/operators.js';
 import { KawaError } from '../core/errors.js';
 import { findField } from '../fields/registry.js';
 import type { LoadedRule, OutputPart } from '../rules/types.js';
@@ -46,8 +47,8 @@ export interface Program {
 const encoder = new TextEncoder();
 const HEADER_BYTES = B.HEADER_WORDS * 4;
 
-const NUMERIC_OPS = new Set<number>([Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE]);
-const STRING_OPS = new Set<number>([...NUMERIC_OPS, Op.CONTAINS, Op.ICONTAINS, Op.STARTSWITH, Op.ENDSWITH, Op.GLOB, Op.IGLOB, Op.REGEX]);
+/** Scalar comparisons of a numeric field with a number (or another numeric field). */
+const NUMERIC_OPS = new Set<string>(OPERATORS.filter((o) => o.numeric && (o.rhs === 'number' || o.rhs === 'string')).map((o) => o.text));
 /** Operands with guards: the ones that guard the most rules, up to this many (each costs a lookup per event). */
 const MAX_GUARDS = 4;
 
@@ -55,7 +56,7 @@ const MAX_GUARDS = 4;
 interface Guard { slot: number; values: Uint8Array[] }
 
 /** Checks cheap enough that a memo slot would cost as much as evaluating them again. */
-const CHEAP_OPS = new Set(['exists', '=', '==', '!=', '<', '<=', '>', '>=', 'startswith', 'endswith']);
+const CHEAP_OPS = new Set<string>(OPERATORS.filter((o) => o.cheap).map((o) => o.text));
 
 function fail(message: string): never {
   throw new KawaError('KAWA_ERR_CONDITION', message);
@@ -325,12 +326,12 @@ class Compiler {
     if (op === undefined) fail(`filter error: '${e.op}' operator not supported for string filters`);
     if (op === Op.EXISTS) return this.emitCheck(B.K_EXISTS, op, Mod.NONE, left, 0, 0);
     if (!r) fail(`operator ${e.op} needs a value`);
-    if (lt.list && op !== Op.IN && op !== Op.INTERSECTS) fail(`filter error: '${e.op}' operator not supported list filters`);
+    if (lt.list && !operator(e.op)?.listField) fail(`filter error: '${e.op}' operator not supported list filters`);
     const numeric = lt.type === 'uint64';
     const mod = modId(e.modifier);
 
     if (mod !== Mod.NONE) {
-      if (!STRING_OPS.has(op) || numeric) fail(`filter error: modifier '${e.modifier}' not supported with '${e.op}'`);
+      if (operator(e.op)?.rhs !== 'string' || numeric) fail(`filter error: modifier '${e.modifier}' not supported with '${e.op}'`);
       const list = new ByteWriter();
       const items = this.listItems(r, e.op);
       list.u32(items.length);
@@ -354,7 +355,7 @@ class Compiler {
     }
     const slot = this.rightSlot(r);
     if (numeric) {
-      if (!NUMERIC_OPS.has(op)) fail(`'${e.op}' operator not supported for numeric filters`);
+      if (!NUMERIC_OPS.has(e.op)) fail(`'${e.op}' operator not supported for numeric filters`);
       if (slot !== undefined) {
         if (this.slotType(slot).type !== 'uint64') fail('filter error: cannot compare a numeric value with a string field');
         return this.emitCheck(B.K_NUM_SLOT, op, mod, left, slot, 0);

@@ -4,6 +4,7 @@
 // Keep every table a flat `export const Name = { KEY: <integer>, ... } as const;` block: the generator
 // reads exactly that shape.
 import type { CheckOp, Modifier, TransformerName } from '../condition/ast.js';
+import { OPERATORS } from '../condition/operators.js';
 
 /** Check operators. `=` and `==` share EQ. bcontains/bstartswith have no id: they are compile errors on the
  * string fields this engine has (spec 3.3). */
@@ -57,16 +58,17 @@ export type ModId = (typeof Mod)[keyof typeof Mod];
 export type ValueTypeId = (typeof ValueType)[keyof typeof ValueType];
 export type XfId = (typeof Xf)[keyof typeof Xf];
 
-const OP_BY_TEXT: Partial<Record<CheckOp, OpId>> = {
-  '=': Op.EQ, '==': Op.EQ, '!=': Op.NE, '<': Op.LT, '<=': Op.LE, '>': Op.GT, '>=': Op.GE,
-  contains: Op.CONTAINS, icontains: Op.ICONTAINS, startswith: Op.STARTSWITH, endswith: Op.ENDSWITH,
-  glob: Op.GLOB, iglob: Op.IGLOB, regex: Op.REGEX, in: Op.IN, intersects: Op.INTERSECTS, pmatch: Op.PMATCH,
-  exists: Op.EXISTS,
-};
+// from the operator table: an opcode name that Op lacks is a bug caught when this module loads
+const OP_BY_TEXT = new Map<string, OpId>(OPERATORS.flatMap((o): [string, OpId][] => {
+  if (!('opcode' in o)) return [];
+  const id = (Op as Record<string, OpId>)[o.opcode];
+  if (id === undefined) throw new Error(`operators.ts: ${o.text} names opcode ${o.opcode}, which Op does not have`);
+  return [[o.text, id]];
+}));
 
 /** The id of an operator as written in a condition; undefined for bcontains/bstartswith. */
 export function opId(op: CheckOp): OpId | undefined {
-  return OP_BY_TEXT[op];
+  return OP_BY_TEXT.get(op);
 }
 
 export function modId(mod: Modifier | undefined): ModId {

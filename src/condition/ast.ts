@@ -2,6 +2,7 @@
 // Every node carries the offset of its first character in the condition text it was parsed from, so errors
 // can point at it. Macro references are replaced by the macros' ASTs during resolution (rules/resolver.ts);
 // after that, only 'and' | 'or' | 'not' | 'check' nodes remain.
+import type { MODIFIERS, OperatorText } from './operators.js';
 
 /** Offset of the node's first character in the condition text (0-based, UTF-16 code units). */
 export type Offset = number;
@@ -47,18 +48,17 @@ export interface MacroRef {
 }
 
 /** Operators with no right-hand side. */
-export type UnaryOp = 'exists';
+export type UnaryOp = OperatorText<'none'>;
 /** Numeric comparisons. */
-export type NumOp = '<' | '<=' | '>' | '>=';
+export type NumOp = OperatorText<'number'>;
 /** String comparisons (and `=`/`!=`, which compare numbers too). */
-export type StrOp = '=' | '==' | '!=' | 'contains' | 'icontains' | 'bcontains' | 'startswith' | 'bstartswith'
-  | 'endswith' | 'glob' | 'iglob' | 'regex';
+export type StrOp = OperatorText<'string'>;
 /** Operators whose right-hand side is a list. */
-export type ListOp = 'in' | 'intersects' | 'pmatch';
-/** Every comparison operator of the condition language. */
+export type ListOp = OperatorText<'list'>;
+/** Every comparison operator of the condition language (the table in operators.ts). */
 export type CheckOp = UnaryOp | NumOp | StrOp | ListOp;
 /** String-operator modifiers: `ka.uri startswith anyof (a, b)`. */
-export type Modifier = 'oneof' | 'anyof' | 'allof';
+export type Modifier = (typeof MODIFIERS)[number];
 
 /** A comparison: `left op right`, or `left exists`. */
 export interface CheckExpr {

@@ -38,6 +38,7 @@ import type {
   AndExpr, OrExpr, CheckExpr, CheckOp, Expr, IdentValue, ListValue, Modifier, NumberValue, Operand, RightValue, StringValue,
   Transformer, TransformerArg, TransformerName, ValRef, FieldRef,
 } from './ast.js';
+import { MODIFIERS, OPERATORS, operatorTexts } from './operators.js';
 import { unescapeQuoted } from './escape.js';
 import {
   isBlank, scanBareArgument, scanBareString, scanBlanks, scanFieldName, scanHexNumber, scanIdentifier,
@@ -56,16 +57,16 @@ export interface ParseOptions {
   maxDepth?: number;
 }
 
-const NUM_OPS = ['<=', '<', '>=', '>'] as const;
-const SYMBOL_STR_OPS = ['==', '=', '!='] as const;
-const WORD_STR_OPS = ['glob', 'iglob', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex'] as const;
-const LIST_OPS = ['intersects', 'in', 'pmatch'] as const;
-const MODIFIERS: ReadonlySet<string> = new Set<Modifier>(['oneof', 'anyof', 'allof']);
+const NUM_OPS = operatorTexts('number');
+const SYMBOL_STR_OPS = operatorTexts('string', 'symbol');
+const WORD_STR_OPS = operatorTexts('string', 'word');
+const LIST_OPS = operatorTexts('list');
+const MODIFIER_WORDS: ReadonlySet<string> = new Set<Modifier>(MODIFIERS);
 const BOOLEAN_WORDS: ReadonlySet<string> = new Set(['and', 'or', 'not']);
 const TRANSFORMERS: ReadonlySet<string> = new Set<TransformerName>(['tolower', 'toupper', 'b64', 'basename', 'len', 'join', 'concat', 'getopt']);
 
 const quoteList = (items: Iterable<string>): string => [...items].map((s) => `'${s}'`).join(', ');
-const OPERATOR_LIST = quoteList(['exists', ...NUM_OPS, ...SYMBOL_STR_OPS, ...WORD_STR_OPS, ...LIST_OPS]);
+const OPERATOR_LIST = quoteList(OPERATORS.map((o) => o.text));
 const TRANSFORMER_LIST = quoteList(['val', ...TRANSFORMERS]);
 
 /** Parses a whole condition. Throws ConditionSyntaxError. */
@@ -391,7 +392,7 @@ class Parser {
     const wordEnd = this.pos + 5;
     if (!isBlank(this.text.charCodeAt(wordEnd))) return null;
     const word = this.text.slice(this.pos, wordEnd);
-    if (!MODIFIERS.has(word)) return null;
+    if (!MODIFIER_WORDS.has(word)) return null;
     const next = scanBlanks(this.text, wordEnd);
     const isList = this.text.charCodeAt(next) === 0x28;
     const identEnd = isList ? next : scanIdentifier(this.text, next);

@@ -3,6 +3,7 @@
 // field-to-field rules, transformer typing, NUL bytes and invalid regexes. The first problem is returned with
 // the offset of the node it concerns; messages are Falco's where Falco's are known.
 import type { CheckExpr, Expr, FieldRef, Operand, RightValue, StringValue, Transformer, TransformerArg } from './ast.js';
+import { OPERATORS } from './operators.js';
 import { parseOperandPrefix } from './parser.js';
 import { findField } from '../fields/registry.js';
 import { validateRegex } from '../regex/regex.js';
@@ -12,8 +13,8 @@ export interface TypeProblem { message: string; at: number }
 /** What an operand produces: its value type and whether it is a list. */
 export interface OperandType { type: 'string' | 'uint64'; list: boolean }
 
-const NUMERIC_OPS = new Set(['=', '==', '!=', '<', '<=', '>', '>=', 'in', 'intersects', 'exists']);
-const LIST_FIELD_OPS = new Set(['in', 'intersects', 'exists']);
+const NUMERIC_OPS: ReadonlySet<string> = new Set(OPERATORS.filter((o) => o.numeric).map((o) => o.text));
+const LIST_FIELD_OPS: ReadonlySet<string> = new Set(OPERATORS.filter((o) => o.listField).map((o) => o.text));
 const SINGLE_ARG = new Set(['tolower', 'toupper', 'b64', 'basename', 'len']);
 
 class Problem extends Error {

@@ -2,6 +2,7 @@
 // text Falco appends to the rule condition (" and not ..."). Exceptions are built as text, values pasted
 // unescaped, exactly as Falco does, so quirks such as field-to-field values carry over.
 import type { Location } from '../core/errors.js';
+import { MODIFIERS, operator } from '../condition/operators.js';
 import { checkOperandText } from '../condition/typecheck.js';
 import { LoadFailure } from './load-failure.js';
 
@@ -18,24 +19,19 @@ export interface ExceptionInfo {
 
 export const emptyEntry = (): ExceptionEntry => ({ isList: false, item: '', items: [] });
 
-const STRING_OPS = ['=', '==', '!=', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'glob', 'iglob', 'regex'];
-const OTHER_OPS = ['<=', '<', '>=', '>', 'in', 'intersects', 'pmatch', 'exists'];
-const MODIFIERS = ['oneof', 'anyof', 'allof'];
-const LIST_OPS = ['in', 'intersects', 'pmatch'];
-
 /** `startswith oneof`: a string operator, blanks, a modifier. */
 export function isModifierOperator(comp: string): boolean {
   const parts = comp.trim().split(/\s+/);
-  return parts.length === 2 && STRING_OPS.includes(parts[0]!) && MODIFIERS.includes(parts[1]!);
+  return parts.length === 2 && operator(parts[0]!)?.rhs === 'string' && (MODIFIERS as readonly string[]).includes(parts[1]!);
 }
 
 function isSupportedOperator(comp: string): boolean {
-  return STRING_OPS.includes(comp) || OTHER_OPS.includes(comp) || isModifierOperator(comp);
+  return operator(comp) !== undefined || isModifierOperator(comp);
 }
 
 /** Operators whose right side is a set: a scalar value is parenthesised for them. */
 function takesList(comp: string): boolean {
-  return LIST_OPS.includes(comp) || isModifierOperator(comp);
+  return operator(comp)?.rhs === 'list' || isModifierOperator(comp);
 }
 
 const entryValid = (e: ExceptionEntry) => (e.isList ? e.items.length > 0 : e.item !== '');
