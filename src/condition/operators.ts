@@ -27,6 +27,7 @@ export const Op = {
   EXISTS: 17,
 } as const;
 
+/** One operator of the condition language: how it is written and read, what it accepts, what it compiles to. */
 export interface OperatorDef {
   /** As written in a condition. */
   readonly text: string;
@@ -49,6 +50,7 @@ export interface OperatorDef {
   readonly opcode?: keyof typeof Op;
 }
 
+/** Every comparison operator, in the order the parser's error message lists them. */
 export const OPERATORS = [
   { text: 'exists', rhs: 'none', lexeme: 'word', numeric: true, listField: true, cheap: true, opcode: 'EXISTS' },
   { text: '<=', rhs: 'number', lexeme: 'symbol', numeric: true, listField: false, cheap: true, opcode: 'LE' },
@@ -75,9 +77,8 @@ export const OPERATORS = [
 /** The modifiers of string operators (`ka.uri startswith anyof (a, b)`). */
 export const MODIFIERS = ['oneof', 'anyof', 'allof'] as const;
 
-type Row = (typeof OPERATORS)[number];
 /** The operators whose right side is of the given kind. */
-export type OperatorText<R extends OperatorDef['rhs']> = Extract<Row, { rhs: R }>['text'];
+export type OperatorText<R extends OperatorDef['rhs']> = Extract<(typeof OPERATORS)[number], { rhs: R }>['text'];
 
 const byText = new Map<string, OperatorDef>(OPERATORS.map((o) => [o.text, o]));
 
