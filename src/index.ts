@@ -53,6 +53,8 @@ export type {
   Expr, Operand, AndExpr, OrExpr, NotExpr, CheckExpr, MacroRef, FieldRef, Transformer, TransformerName, TransformerArg, TransformerList,
   CheckOp, UnaryOp, NumOp, StrOp, ListOp, Modifier, RightValue, StringValue, NumberValue, ListValue, IdentValue, ValRef, Offset,
 } from './condition/ast.js';
+export { OPERATORS, MODIFIERS, Op, operator } from './condition/operators.js';
+export type { OperatorDef, OperatorText } from './condition/operators.js';
 
 export { renderMessage, AlertFormatter } from './alerts/format.js';
 export type { AlertMatch, FormatOptions } from './alerts/format.js';

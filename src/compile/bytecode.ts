@@ -1,5 +1,6 @@
 // The compiled program's binary layout and instruction set, shared by the compiler (TypeScript) and the VM
-// (assembly/vm-bytecode.ts mirrors these numbers; test/compile/bytecode.test.ts checks they agree).
+// (assembly/vm-bytecode.ts is generated from this file by scripts/gen-bytecode.mjs; `npm run check:gen` fails
+// when it is stale). Keep every constant a top-level `export const NAME = <integer or sum>;` line.
 //
 // Program (all integers little-endian; offsets are byte offsets from the start of the program):
 //   header   u32 × HEADER_WORDS: MAGIC, VERSION, slotCount, memoCount, ruleCount,

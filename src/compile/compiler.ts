@@ -13,6 +13,7 @@
 import type { CheckExpr, Expr, FieldRef, ListValue, Operand, RightValue, StringValue, Transformer, TransformerArg } from '../condition/ast.js';
 import { OPERATORS, operator } from '../condition/operators.js';
 import { KawaError } from '../core/errors.js';
+import { checkFieldArg } from '../fields/field-arg.js';
 import { findField } from '../fields/registry.js';
 import type { LoadedRule, OutputPart } from '../rules/types.js';
 import { ByteWriter } from './byte-writer.js';
@@ -202,20 +203,13 @@ class Compiler {
     if (!def) fail(`filter_check called with nonexistent field ${fieldText(f)}`);
     let argOff = 0;
     let argLen = 0;
-    let index = -1n;
     // static.<name> fields share one row: the VM finds the value by the field's name
     if (def.extract.op === 'static') [argOff, argLen] = this.constString(def.name);
-    if (f.arg !== undefined) {
-      if (def.arg === 'none') fail(`filter error: field ${def.name} does not allow nor require an argument but one is provided: ${f.arg}`);
-      if (def.arg === 'index') {
-        if (!/^(0|[1-9]\d*)$/.test(f.arg)) fail(`filter error: field ${def.name} has an invalid index argument: ${f.arg}`);
-        const n = BigInt(f.arg);
-        if (n >= 1n << 64n) fail(`filter error: field ${def.name} has an invalid index argument: ${f.arg}`);
-        index = BigInt.asIntN(64, n);
-      } else {
-        [argOff, argLen] = this.constString(f.arg);
-      }
-    }
+    // the type checker has refused a bad argument already; a program built without it is refused the same way
+    const arg = checkFieldArg(def, f.arg);
+    if ('problem' in arg) fail(`filter error: ${arg.problem}`);
+    const index = arg.index;
+    if (arg.key !== undefined) [argOff, argLen] = this.constString(arg.key);
     const w = new ByteWriter();
     w.u32(B.SLOT_FIELD); w.u32(def.id); w.u32(argOff); w.i32(argLen); w.i64(index);
     return [w, { type: def.type, list: def.list }];
@@ -326,7 +320,7 @@ class Compiler {
     if (op === undefined) fail(`filter error: '${e.op}' operator not supported for string filters`);
     if (op === Op.EXISTS) return this.emitCheck(B.K_EXISTS, op, Mod.NONE, left, 0, 0);
     if (!r) fail(`operator ${e.op} needs a value`);
-    if (lt.list && op !== Op.IN && op !== Op.INTERSECTS) fail(`filter error: '${e.op}' operator not supported list filters`);
+    if (lt.list && !operator(e.op)?.listField) fail(`filter error: '${e.op}' operator not supported list filters`);
     const numeric = lt.type === 'uint64';
     const mod = modId(e.modifier);
 

@@ -1,32 +1,14 @@
-// The numeric ids shared by the TypeScript compiler and the AssemblyScript evaluator: check operators,
-// string-operator modifiers, value types and transformers. This file is the only place they are written:
-// assembly/opcodes.ts is generated from it by scripts/gen-opcodes.mjs (`--check` fails when it is stale).
+// The numeric ids shared by the TypeScript compiler and the AssemblyScript evaluator: check operators (their
+// ids are written in the operator table, src/condition/operators.ts), string-operator modifiers, value types
+// and transformers. These two files are the only places they are written: assembly/opcodes.ts is generated
+// from them by scripts/gen-opcodes.mjs (`--check` fails when it is stale).
 // Keep every table a flat `export const Name = { KEY: <integer>, ... } as const;` block: the generator
 // reads exactly that shape.
 import type { CheckOp, Modifier, TransformerName } from '../condition/ast.js';
-import { OPERATORS } from '../condition/operators.js';
+import { Op, OPERATORS } from '../condition/operators.js';
 
-/** Check operators. `=` and `==` share EQ. bcontains/bstartswith have no id: they are compile errors on the
- * string fields this engine has (spec 3.3). */
-export const Op = {
-  EQ: 1,
-  NE: 2,
-  LT: 3,
-  LE: 4,
-  GT: 5,
-  GE: 6,
-  CONTAINS: 7,
-  ICONTAINS: 8,
-  STARTSWITH: 9,
-  ENDSWITH: 10,
-  GLOB: 11,
-  IGLOB: 12,
-  REGEX: 13,
-  IN: 14,
-  INTERSECTS: 15,
-  PMATCH: 16,
-  EXISTS: 17,
-} as const;
+/** Check operators' ids: written in the operator table, next to the operators. */
+export { Op };
 
 /** String-operator modifiers (spec 3.5); NONE for a plain check. */
 export const Mod = {
@@ -58,13 +40,7 @@ export type ModId = (typeof Mod)[keyof typeof Mod];
 export type ValueTypeId = (typeof ValueType)[keyof typeof ValueType];
 export type XfId = (typeof Xf)[keyof typeof Xf];
 
-// from the operator table: an opcode name that Op lacks is a bug caught when this module loads
-const OP_BY_TEXT = new Map<string, OpId>(OPERATORS.flatMap((o): [string, OpId][] => {
-  if (!('opcode' in o)) return [];
-  const id = (Op as Record<string, OpId>)[o.opcode];
-  if (id === undefined) throw new Error(`operators.ts: ${o.text} names opcode ${o.opcode}, which Op does not have`);
-  return [[o.text, id]];
-}));
+const OP_BY_TEXT = new Map<string, OpId>(OPERATORS.flatMap((o): [string, OpId][] => ('opcode' in o ? [[o.text, Op[o.opcode]]] : [])));
 
 /** The id of an operator as written in a condition; undefined for bcontains/bstartswith. */
 export function opId(op: CheckOp): OpId | undefined {

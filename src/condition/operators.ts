@@ -1,9 +1,33 @@
 // The one table of the condition language's comparison operators. Everything that needs to know an
 // operator reads it here: the parser (how it is written and what its right side is), the type checker
 // (which fields it accepts), rules-file exceptions (which `comps` are valid, which take a list), and the
-// compiler (its opcode in compile/opcodes.ts, whether it compares numbers, whether it is worth memoizing).
-// Adding an operator is a row here, an opcode there, and its evaluation in assembly/ops.ts.
+// compiler (its opcode, whether it compares numbers, whether it is worth memoizing).
+// Adding an operator is a row here, an id in Op, and its evaluation in assembly/ops.ts.
 
+/** Check operators' ids, shared with the VM (compile/opcodes.ts, and assembly/opcodes.ts generated from both).
+ * `=` and `==` share EQ. bcontains/bstartswith have no id: they are compile errors on the
+ * string fields this engine has (spec 3.3). */
+export const Op = {
+  EQ: 1,
+  NE: 2,
+  LT: 3,
+  LE: 4,
+  GT: 5,
+  GE: 6,
+  CONTAINS: 7,
+  ICONTAINS: 8,
+  STARTSWITH: 9,
+  ENDSWITH: 10,
+  GLOB: 11,
+  IGLOB: 12,
+  REGEX: 13,
+  IN: 14,
+  INTERSECTS: 15,
+  PMATCH: 16,
+  EXISTS: 17,
+} as const;
+
+/** One operator of the condition language: how it is written and read, what it accepts, what it compiles to. */
 export interface OperatorDef {
   /** As written in a condition. */
   readonly text: string;
@@ -21,11 +45,12 @@ export interface OperatorDef {
   readonly listField: boolean;
   /** Cheaper to evaluate again than to keep in a memo slot. */
   readonly cheap: boolean;
-  /** Its name in compile/opcodes.ts `Op`; none for operators this engine's string fields reject at compile
-   *  time (bcontains, bstartswith: byte operators, spec 3.3). */
-  readonly opcode?: string;
+  /** Its id's name in `Op` above; none for operators this engine's string fields reject at compile time
+   *  (bcontains, bstartswith: byte operators, spec 3.3). */
+  readonly opcode?: keyof typeof Op;
 }
 
+/** Every comparison operator, in the order the parser's error message lists them. */
 export const OPERATORS = [
   { text: 'exists', rhs: 'none', lexeme: 'word', numeric: true, listField: true, cheap: true, opcode: 'EXISTS' },
   { text: '<=', rhs: 'number', lexeme: 'symbol', numeric: true, listField: false, cheap: true, opcode: 'LE' },
@@ -52,9 +77,8 @@ export const OPERATORS = [
 /** The modifiers of string operators (`ka.uri startswith anyof (a, b)`). */
 export const MODIFIERS = ['oneof', 'anyof', 'allof'] as const;
 
-type Row = (typeof OPERATORS)[number];
 /** The operators whose right side is of the given kind. */
-export type OperatorText<R extends OperatorDef['rhs']> = Extract<Row, { rhs: R }>['text'];
+export type OperatorText<R extends OperatorDef['rhs']> = Extract<(typeof OPERATORS)[number], { rhs: R }>['text'];
 
 const byText = new Map<string, OperatorDef>(OPERATORS.map((o) => [o.text, o]));
 

@@ -5,6 +5,7 @@
 import type { CheckExpr, Expr, FieldRef, Operand, RightValue, StringValue, Transformer, TransformerArg } from './ast.js';
 import { OPERATORS } from './operators.js';
 import { parseOperandPrefix } from './parser.js';
+import { checkFieldArg } from '../fields/field-arg.js';
 import { findField } from '../fields/registry.js';
 import { validateRegex } from '../regex/regex.js';
 
@@ -80,20 +81,8 @@ function fieldType(f: FieldRef): OperandType {
   const def = findField(f.name);
   const shown = f.arg === undefined ? f.name : `${f.name}[${f.arg}]`;
   if (!def) throw new Problem(`filter_check called with nonexistent field ${shown}`, f.at);
-  if (def.arg === 'none' && f.arg !== undefined) {
-    throw new Problem(`filter ${shown}: field ${f.name} does not allow nor require an argument but one is provided: ${f.arg}`, f.at);
-  }
-  if (def.arg === 'key' && f.arg === undefined) {
-    throw new Problem(`filter ${shown}: field ${f.name} requires an argument but none provided`, f.at);
-  }
-  if (def.arg === 'index' && f.arg !== undefined) {
-    if (!/^[0-9]+$/.test(f.arg)) {
-      throw new Problem(`filter ${shown}: field ${f.name} has an invalid index argument not composed only by digits: ${f.arg}`, f.at);
-    }
-    if (f.arg.length > 1 && f.arg[0] === '0') {
-      throw new Problem(`filter ${shown}: field ${f.name} has an invalid index argument starting with 0: ${f.arg}`, f.at);
-    }
-  }
+  const arg = checkFieldArg(def, f.arg);
+  if ('problem' in arg) throw new Problem(`filter ${shown}: ${arg.problem}`, f.at);
   return { type: def.type, list: def.list };
 }
 

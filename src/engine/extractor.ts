@@ -6,6 +6,7 @@
 // leading zero that fit in 64 bits unsigned (2^64-1 means "no index", as upstream); key arguments are
 // any text and required for key fields.
 import { KawaError } from '../core/errors.js';
+import { checkFieldArg } from '../fields/field-arg.js';
 import { findField } from '../fields/registry.js';
 import type { FieldDef } from '../fields/types.js';
 import { instantiateEngine, type RawExports } from './wasm-module.js';
@@ -31,9 +32,6 @@ export const EVENT_STATUS = ['ok', 'parse_error', 'too_deep', 'not_object', 'bad
 /** How the last event handed to the extractor parsed. */
 export type EventStatus = (typeof EVENT_STATUS)[number];
 
-const NO_INDEX = -1n;
-const U64_MAX = (1n << 64n) - 1n;
-
 /** Parses `name`, `name[index]` or `name[key]` against the field registry; throws a KawaError (KAWA_ERR_FIELD) naming the problem. */
 export function parseFieldSpec(text: string): FieldSpec {
   const token = text.split(' ')[0]!;
@@ -41,27 +39,16 @@ export function parseFieldSpec(text: string): FieldSpec {
   const name = open < 0 ? token : token.slice(0, open);
   const field = findField(name);
   if (!field) throw new KawaError('KAWA_ERR_FIELD', `unknown field '${name}'`);
-  let arg: string | null = null;
+  let arg: string | undefined;
   if (open >= 0) {
     const close = token.indexOf(']', open + 1);
     if (close < 0) throw new KawaError('KAWA_ERR_FIELD', `'${text}': missing ']' after the field argument`);
     if (close !== token.length - 1) throw new KawaError('KAWA_ERR_FIELD', `'${text}': unexpected text after the field argument`);
     arg = token.slice(open + 1, close);
   }
-  if (field.arg === 'none') {
-    if (arg !== null) throw new KawaError('KAWA_ERR_FIELD', `'${text}': field '${name}' takes no argument`);
-    return { text, field, key: null, index: NO_INDEX };
-  }
-  if (field.arg === 'key') {
-    if (arg === null) throw new KawaError('KAWA_ERR_FIELD', `'${text}': field '${name}' requires an argument`);
-    return { text, field, key: arg, index: NO_INDEX };
-  }
-  if (arg === null) return { text, field, key: null, index: NO_INDEX };
-  if (!/^(0|[1-9][0-9]*)$/.test(arg) || BigInt(arg) > U64_MAX) {
-    throw new KawaError('KAWA_ERR_FIELD', `'${text}': the index of field '${name}' must be a non-negative 64-bit integer`);
-  }
-  // the plugin reads the index as a signed int: 2^64-1 is its "no index" marker, >= 2^63 is negative
-  return { text, field, key: null, index: BigInt.asIntN(64, BigInt(arg)) };
+  const checked = checkFieldArg(field, arg);
+  if ('problem' in checked) throw new KawaError('KAWA_ERR_FIELD', `'${text}': ${checked.problem}`);
+  return { text, field, key: checked.key ?? null, index: checked.index };
 }
 
 interface ExtractorExports extends RawExports {

@@ -2,8 +2,8 @@
 // lists, 8-byte numbers, prefix tables, regex programs) and calls the compareValue / applyTransform exports
 // of the test build.
 import type { RawExports } from '../../src/engine/wasm-module.js';
-import { Mod, Op, ValueType, opId, type ModId } from '../../src/compile/opcodes.js';
-import type { CheckOp } from '../../src/condition/ast.js';
+import { Mod, Op, ValueType, modId, opId } from '../../src/compile/opcodes.js';
+import type { CheckOp, Modifier } from '../../src/condition/ast.js';
 import { compileRegex } from '../../src/regex/regex.js';
 import { encodePrefixTable } from '../../src/compile/prefix-table.js';
 import { instantiateTestEngine } from '../test-wasm.js';
@@ -62,14 +62,12 @@ function place(...spans: Uint8Array[]): number[] {
   return at;
 }
 
-const MOD_TEXT: Record<string, ModId> = { oneof: Mod.ONEOF, anyof: Mod.ANYOF, allof: Mod.ALLOF };
-
 /** `lhs <op> rhs` as written in cases.json: op may carry a modifier ("== oneof"). */
 export function compare(opText: string, lhs: string, rhs: string | string[], type = 'string'): boolean {
   const [name, modName] = opText.split(' ');
   const op = opId(name as CheckOp);
   if (op === undefined) throw new Error(`unknown operator ${name}`);
-  const mod = modName ? MOD_TEXT[modName] : Mod.NONE;
+  const mod = modId(modName as Modifier | undefined);
   let v: Uint8Array;
   let r: Uint8Array;
   let typeId: number = ValueType.STRING;
