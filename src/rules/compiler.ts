@@ -132,6 +132,10 @@ function compileRule(r: RuleInfo, lists: Map<string, CompiledList>, macros: Map<
       else for (const [key, format] of Object.entries(f)) extraFields.push({ key, format, raw: false });
     }
   }
+  // the stateful extension reads its key and value fields from a match's output_fields: add those not there
+  for (const f of r.stateful?.fields ?? []) {
+    if (!extraFields.some((x) => x.key === f)) extraFields.push({ key: f, format: `%${f}`, raw: true });
+  }
   let output;
   try {
     output = parseOutputFormat(outputText);
@@ -174,6 +178,7 @@ function compileRule(r: RuleInfo, lists: Map<string, CompiledList>, macros: Map<
     tags: [...r.tags].sort(),
     enabled: r.enabled,
   };
+  if (r.stateful) rule.stateful = r.stateful;
   if (r.where.file !== undefined) rule.file = r.where.file;
   if (r.where.line !== undefined) rule.line = r.where.line;
   return rule;

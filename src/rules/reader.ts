@@ -11,6 +11,7 @@ import { Collector, type RuleUpdate } from './collector.js';
 import { emptyEntry, type ExceptionEntry, type ExceptionInfo } from './exceptions.js';
 import { LoadFailure } from './load-failure.js';
 import { parsePriority } from './priority.js';
+import { readStatefulSpec } from './stateful-spec.js';
 import { SourceText, type ItemRef } from './source-text.js';
 import type { Priority } from './types.js';
 import { indexAliases } from './yaml-aliases.js';
@@ -25,7 +26,7 @@ const ITEM_KEYS: Record<string, string[]> = {
   list: ['list', 'items', 'append', 'override'],
   macro: ['macro', 'condition', 'append', 'override'],
   rule: ['rule', 'desc', 'condition', 'output', 'priority', 'source', 'enabled', 'tags', 'exceptions', 'capture',
-    'capture_duration', 'warn_evttypes', 'skip-if-unknown-filter', 'append', 'override'],
+    'capture_duration', 'warn_evttypes', 'skip-if-unknown-filter', 'append', 'override', 'kawa'],
 };
 const ITEM_KINDS = Object.keys(ITEM_KEYS);
 
@@ -268,7 +269,9 @@ function readRule(d: Decoder, item: YAMLMap, name: string, collector: Collector,
   readOutput(d, item, u);
   const desc = d.str(item, 'desc', item);
   const priority = readPriority(d, item);
+  const kawa = d.entry(item, 'kawa');
   collector.defineRule({
+    ...(kawa ? { stateful: readStatefulSpec(d, kawa.value, kawa.key), statefulWhere: loc(d, kawa.key) } : {}),
     name,
     condition: u.condition!,
     output: u.output!,
