@@ -12,7 +12,7 @@ import type { Decoder } from './yaml-decode.js';
 
 /** Alert when the rule matched `count` times for the same key within `windowMs`. */
 export interface ThresholdSpec { count: number; windowMs: number; by: string[] }
-/** Alert when a key takes a value not seen for it; nothing is reported before `learnMs` after the rule's first match. */
+/** Alert when a key takes a value not seen for it; each key learns (never alerts) for `learnMs` after its first match. */
 export interface FirstSeenSpec { key: string[]; value: string[]; learnMs: number }
 /** Repeats of an alert for the same key within `windowMs` are dropped and counted. */
 export interface SuppressSpec { windowMs: number; by: string[] }
@@ -75,8 +75,9 @@ export function readStatefulSpec(d: Decoder, value: Node | null, keyNode: Node):
   }
   if (!spec.threshold && !spec.firstSeen && !spec.suppress) fail('kawa: expected threshold, first_seen or suppress', value);
   if (spec.threshold && spec.firstSeen) fail('kawa: threshold and first_seen cannot be combined in one rule', value);
+  // a threshold alert names the audit IDs of some of the events it counted
   spec.fields = [...new Set([
-    ...(spec.threshold?.by ?? []), ...(spec.firstSeen?.key ?? []), ...(spec.firstSeen?.value ?? []), ...(spec.suppress?.by ?? []),
+    ...(spec.threshold ? ['ka.auditid'] : []), ...(spec.threshold?.by ?? []), ...(spec.firstSeen?.key ?? []), ...(spec.firstSeen?.value ?? []), ...(spec.suppress?.by ?? []),
   ])];
   return spec;
 }

@@ -2,7 +2,8 @@
 // library) gets the same pieces wired the same way:
 //
 //   source (its descriptor opens it) ──▶ evaluator (main thread or worker pool, its window) ──▶ pipeline
-//        ──▶ the source's sink wrapper, if any (the Kinesis alert table) ──▶ outputs
+//        ──▶ the source's sink wrapper, if any (the Kinesis alert table) ──▶ stateful rules' state, when
+//        the rules have any (stateful/sink.ts) ──▶ outputs
 //
 // and around them: the pipeline metrics on one registry, the health the web server reports, one rules
 // reloader (a changed file or SIGHUP) and one reporter of events not evaluated, with codes. What differs
@@ -22,6 +23,7 @@ import { MeteredEvaluator, meteredSource } from './instrument.js';
 import { loadRulesInWorker } from './load-in-worker.js';
 import { pipelineMetrics, type PipelineMetrics } from './metrics.js';
 import { RulesReloader } from './reload.js';
+import { StatefulSink } from '../stateful/sink.js';
 import type { Reports } from './reports.js';
 import type { SelectedSource } from './select.js';
 
@@ -91,6 +93,8 @@ export class Run {
     pm: PipelineMetrics,
     o: AssembleOptions,
     sink: AlertSink,
+    /** The stateful rules' state between the pipeline and the outputs, when the rules have stateful rules. */
+    readonly stateful?: StatefulSink,
   ) {
     this.ownsOutputs = !o.outputs;
     this.health = o.health ?? new Health();
@@ -131,11 +135,20 @@ export class Run {
     const pm = pipelineMetrics(metrics);
     const workers = o.workers ?? (await kind.defaultWorkers?.(sourceConfig)) ?? 0;
     const outputs = o.outputs ?? new OutputSink(config.outputs, { metrics, logger: o.logger });
+    let stateful: StatefulSink | undefined;
+    try {
+      // only rules loaded at start decide it: a reload that adds the first stateful rule needs a restart
+      if (o.rules.rules.some((r) => r.stateful)) stateful = new StatefulSink(outputs, { ...config.stateful, metrics });
+    } catch (e) {
+      if (!o.outputs) await outputs.close();
+      throw e;
+    }
+    const delivery = stateful ?? outputs;
     const inner = createEvaluator(o.rules, {
       workers,
       ruleMatching: config.ruleMatching,
       ...kind.engineOptions?.(sourceConfig),
-      render: outputs.lineFormat,
+      render: delivery.lineFormat,
       onRestart: () => pm.workerRestarts.inc(),
     });
     const evaluator = new MeteredEvaluator(inner, pm);
@@ -151,8 +164,8 @@ export class Run {
       if (!o.outputs) await outputs.close();
       throw e;
     }
-    const sink = kind.wrapSink ? kind.wrapSink(source, outputs) : outputs;
-    return new Run(config, source, evaluator, outputs, metrics, o.reports, workers, pm, o, sink);
+    const sink = kind.wrapSink ? kind.wrapSink(source, delivery) : delivery;
+    return new Run(config, source, evaluator, outputs, metrics, o.reports, workers, pm, o, sink, stateful);
   }
 
   get stats(): PipelineStats {
@@ -187,6 +200,7 @@ export class Run {
   /** After run(): flushes and closes the outputs this run created, and stops the evaluator's threads. */
   async close(): Promise<void> {
     this.reloader.stop();
+    this.stateful?.save();
     if (this.ownsOutputs) await this.outputs.close();
     await this.evaluator.close();
   }
