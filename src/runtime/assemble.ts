@@ -16,7 +16,7 @@ import { OutputSink } from '../outputs/sink.js';
 import { Pipeline, type PipelineStats } from '../pipeline/pipeline.js';
 import type { AlertSink, Evaluation, Evaluator, Source, SourceBatch } from '../pipeline/types.js';
 import { loadRulesFiles } from '../rules/load.js';
-import type { LoadOptions, LoadResult } from '../rules/types.js';
+import type { LoadedRule, LoadOptions, LoadResult } from '../rules/types.js';
 import { createEvaluator } from './evaluator.js';
 import { Health } from './health-server.js';
 import { MeteredEvaluator, meteredSource } from './instrument.js';
@@ -46,6 +46,8 @@ export interface AssembleOptions {
   outputs?: AlertSink;
   /** Files besides the rules files whose change reloads the rules (the -c file), when watch_config_files. */
   watchFiles?: string[];
+  /** Called for each match a stateful rule held (no alert), after that batch's onResult. */
+  onHeld?(rule: LoadedRule): void;
   /** Called in source order with each batch's result, after the reports and before its alerts go out. */
   onResult?(batch: SourceBatch, result: Evaluation): void;
 }
@@ -138,7 +140,7 @@ export class Run {
     let stateful: StatefulSink | undefined;
     try {
       // only rules loaded at start decide it: a reload that adds the first stateful rule needs a restart
-      if (o.rules.rules.some((r) => r.stateful)) stateful = new StatefulSink(outputs, { ...config.stateful, metrics });
+      if (o.rules.rules.some((r) => r.stateful)) stateful = new StatefulSink(outputs, { ...config.stateful, metrics, ...(o.onHeld ? { onHeld: o.onHeld } : {}) });
     } catch (e) {
       if (!o.outputs) await outputs.close();
       throw e;

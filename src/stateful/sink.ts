@@ -5,6 +5,7 @@
 // unchanged. The state is saved to stateful.state_file every saveIntervalMs, when the run ends and at close.
 import type { MetricsRegistry } from '../core/metrics.js';
 import type { Alert, AlertSink } from '../pipeline/types.js';
+import type { LoadedRule } from '../rules/types.js';
 import { StatefulState, type Decision, type StateLimits } from './state.js';
 import { readStateFile, writeStateFile } from './state-file.js';
 
@@ -14,6 +15,8 @@ export interface StatefulOptions extends StateLimits {
   /** Wall-clock time between saves while alerts flow (the state's checkpoint). */
   saveIntervalMs: number;
   metrics?: MetricsRegistry;
+  /** Called for each match held (no alert): the run's statistics count alerts, not matches. */
+  onHeld?(rule: LoadedRule): void;
 }
 
 export class StatefulSink implements AlertSink {
@@ -50,7 +53,10 @@ export class StatefulSink implements AlertSink {
       if (!spec) { out.push(a); continue; }
       const d = this.state.decide(a.match, spec);
       if (d.alert) out.push(withDecision(a, d));
-      else this.metrics?.held.inc({ reason: d.reason });
+      else {
+        this.metrics?.held.inc({ reason: d.reason });
+        this.opts.onHeld?.(a.match.rule);
+      }
     }
     this.record();
     if (out.length) await this.inner.emit(out);

@@ -137,6 +137,10 @@ describe('kawa run', () => {
     expect(firstSeen!.output_fields).toMatchObject({ 'kawa.first_seen.key': 'system:serviceaccount:a:b', 'kawa.first_seen.value': '203.0.113.9' });
     expect(suppressed!.output_fields['kawa.suppressed']).toBe('2');
     expect(suppressed!.output).toContain('(kawa: 2 repeats suppressed since the previous alert)');
+    // the end-of-run statistics count alerts, not the matches the state held
+    const text = kawa(['run', '-r', rulesFile, '-e', both, '-o', 'rule_matching=all']);
+    expect(text.stdout).toContain('Events detected: 4\n');
+    expect(text.stdout).toContain('   Refused: 2\n');
   });
 
   it('gives the same alerts with 0, 1 and 2 workers', () => {
