@@ -39,7 +39,7 @@ export class AlertStats {
       if (n) out += `   ${SHORT[p]}: ${n}\n`;
     }
     out += 'Triggered rules by rule name:\n';
-    for (const [, { name, n }] of [...this.byRule].sort((a, b) => a[0] - b[0])) out += `   ${name}: ${n}\n`;
+    for (const [, { name, n }] of [...this.byRule].sort((a, b) => a[0] - b[0])) if (n) out += `   ${name}: ${n}\n`;
     return out;
   }
 }
