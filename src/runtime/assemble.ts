@@ -170,8 +170,10 @@ export class Run {
     return new Run(config, source, evaluator, outputs, metrics, o.reports, workers, pm, o, sink, stateful);
   }
 
+  /** The pipeline's counts; `alerts` are those let out (a stateful rule's held matches are not alerts). */
   get stats(): PipelineStats {
-    return this.pipeline.stats;
+    const s = this.pipeline.stats;
+    return this.stateful ? { ...s, alerts: s.alerts - this.stateful.held } : s;
   }
 
   /** Reads until the source ends or stop() was called, and everything read was delivered. Watches the
@@ -180,7 +182,8 @@ export class Run {
     this.running ??= (async () => {
       this.reloader.start();
       try {
-        return await this.pipeline.run();
+        await this.pipeline.run();
+        return this.stats;
       } finally {
         this.reloader.stop();
       }

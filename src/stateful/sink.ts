@@ -21,6 +21,8 @@ export interface StatefulOptions extends StateLimits {
 
 export class StatefulSink implements AlertSink {
   readonly state: StatefulState;
+  /** Matches held (no alert), since the start. */
+  held = 0;
   private lastSave = Date.now();
   private readonly metrics;
   private counted = { keys: 0, values: 0 };
@@ -54,6 +56,7 @@ export class StatefulSink implements AlertSink {
       const d = this.state.decide(a.match, spec);
       if (d.alert) out.push(withDecision(a, d));
       else {
+        this.held++;
         this.metrics?.held.inc({ reason: d.reason });
         this.opts.onHeld?.(a.match.rule);
       }

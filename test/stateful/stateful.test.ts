@@ -181,7 +181,8 @@ describe('start() (the library)', () => {
     });
     const alerts: KawaAlert[] = [];
     k.on('alert', (a: KawaAlert) => alerts.push(a));
-    await k.done;
+    const stats = await k.done;
+    expect(stats.alerts, 'alerts let out, not matches').toBe(alerts.length);
     const metrics = await k.metrics.text();
     expect(metrics).toMatch(/^kawa_stateful_keys 1$/m);
     expect(metrics).toMatch(/^kawa_stateful_evictions_total\{what="keys"\} [1-9]/m);
