@@ -201,6 +201,9 @@ function readRule(d: Decoder, item: YAMLMap, name: string, collector: Collector,
   if (appendFlag && hasOverrides) d.fail(ERROR_OVERRIDE_APPEND, item);
   // an empty `source:` is allowed and matches any existing rule's source
   const source = d.entry(item, 'source')?.value === null ? '' : d.str(item, 'source', item, true);
+  const kawa = d.entry(item, 'kawa');
+  const defines = !hasOverrides && !appendFlag && ['condition', 'output', 'desc', 'priority'].some((k) => d.has(item, k));
+  if (kawa && !defines) d.fail("kawa: only a rule's definition may have the kawa key (not an append, override or enabled-only item)", kawa.key, 'LOAD_ERR_VALIDATE');
 
   if (hasOverrides) {
     const expected = new Set([...RULE_APPENDABLE, ...RULE_REPLACEABLE].filter((k) => d.has(item, k)));
@@ -269,7 +272,6 @@ function readRule(d: Decoder, item: YAMLMap, name: string, collector: Collector,
   readOutput(d, item, u);
   const desc = d.str(item, 'desc', item);
   const priority = readPriority(d, item);
-  const kawa = d.entry(item, 'kawa');
   collector.defineRule({
     ...(kawa ? { stateful: readStatefulSpec(d, kawa.value, kawa.key), statefulWhere: loc(d, kawa.key) } : {}),
     name,

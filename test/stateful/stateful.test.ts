@@ -108,6 +108,15 @@ describe('kawa validate', () => {
     ['field', '    suppress: {window: 5m, by: ["not a field"]}', '"not a field"', /kawa\.suppress\.by: 'not a field' is not a field name/],
     ['missing', '    first_seen: {key: [ka.user.name], learn: 1h}', 'first_seen', /kawa\.first_seen\.value: missing/],
   ];
+
+  it('refuses the kawa key on an override of a rule (state belongs to the definition)', () => {
+    const file = join(dir, 'override.yaml');
+    writeFileSync(file, ['- rule: Secret read', '  condition: and ka.user.name = x', '  override:', '    condition: append', '  kawa:', '    suppress: {window: 5m, by: [ka.user.name]}', ''].join('\n'));
+    const r = kawa(['validate', '-r', rulesFile, '-r', file, '--json']);
+    const report = JSON.parse(r.stdout) as { errors: { code: string; message: string; line: number; column: number }[] };
+    expect(report.errors[0]).toMatchObject({ code: 'LOAD_ERR_VALIDATE', line: 5, column: 3 });
+    expect(report.errors[0]!.message).toContain("only a rule's definition may have the kawa key");
+  });
   for (const [name, line, at, message] of bad) {
     it(`names a bad ${name} with LOAD_ERR_VALIDATE at its place`, () => {
       const file = join(dir, `bad-${name}.yaml`);
