@@ -183,10 +183,10 @@ describe('kawa run', () => {
 });
 
 describe('start() (the library)', () => {
-  it('reports the state in kawa_stateful_* metrics and counts evictions at max_keys', async () => {
+  it('reports the state in kawa_stateful_* metrics and counts evictions at max_keys and max_values', async () => {
     const k = await start({
       rules: [rulesFile], source: { events: [both] },
-      config: { stdout_output: { enabled: false }, log_level: 'error', rule_matching: 'all', stateful: { max_keys: 1 } },
+      config: { stdout_output: { enabled: false }, log_level: 'error', rule_matching: 'all', stateful: { max_keys: 1, max_values: 1 } },
     });
     const alerts: KawaAlert[] = [];
     k.on('alert', (a: KawaAlert) => alerts.push(a));
@@ -195,6 +195,7 @@ describe('start() (the library)', () => {
     const metrics = await k.metrics.text();
     expect(metrics).toMatch(/^kawa_stateful_keys 1$/m);
     expect(metrics).toMatch(/^kawa_stateful_evictions_total\{what="keys"\} [1-9]/m);
+    expect(metrics).toMatch(/^kawa_stateful_evictions_total\{what="values"\} [1-9]/m);
     expect(metrics).toMatch(/^kawa_stateful_held_total\{reason="below_threshold"\} [1-9]/m);
     expect(alerts.every((a) => a.rule !== 'New address' || a.output_fields?.['kawa.first_seen.value'] !== undefined)).toBe(true);
     await k.stop?.();
