@@ -96,6 +96,8 @@ describe('kawa validate', () => {
     const report = JSON.parse(r.stdout) as { errors?: unknown[]; warnings?: unknown[] };
     expect(report.errors ?? []).toEqual([]);
     expect(report.warnings ?? []).toEqual([]);
+    const listed = JSON.parse(kawa(['list-rules', '-r', rulesFile, '--json']).stdout) as { name: string; stateful?: unknown }[];
+    expect(listed[0]!.stateful).toEqual({ threshold: { count: 3, windowMs: 300_000, by: ['ka.user.name'] }, fields: ['ka.auditid', 'ka.user.name'] });
   });
 
   // each bad value, and the text the error must point at (line 8 of the file)
