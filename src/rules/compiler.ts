@@ -134,6 +134,13 @@ function compileRule(r: RuleInfo, lists: Map<string, CompiledList>, macros: Map<
   }
   // the stateful extension reads its key and value fields from a match's output_fields: add those not there
   for (const f of r.stateful?.fields ?? []) {
+    try {
+      parseOutputFormat(`%${f}`);
+    } catch (e) {
+      // named at the kawa key, not at the output the field is added to
+      if (e instanceof OutputFormatError) throw new LoadFailure('LOAD_ERR_VALIDATE', `kawa: ${e.message}`, r.statefulWhere ?? r.where);
+      throw e;
+    }
     if (!extraFields.some((x) => x.key === f)) extraFields.push({ key: f, format: `%${f}`, raw: true });
   }
   let output;

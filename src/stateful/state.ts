@@ -27,8 +27,8 @@ export type Decision =
 
 /** Audit IDs kept per threshold key (the latest ones): the alert names a few of the events it counted. */
 const SAMPLE = 3;
-/** The audit ID field: a threshold samples it (it is added to such a rule's output_fields). */
-export const AUDIT_ID = 'ka.auditid';
+/** The audit ID field: a threshold samples it (stateful-spec.ts adds it to such a rule's output_fields). */
+const AUDIT_ID = 'ka.auditid';
 
 /** A threshold key: its match times within the window (oldest first) and latest audit IDs. */
 interface Counted { k: 't'; times: number[]; sample: string[] }
@@ -152,7 +152,7 @@ function valueText(v: string | string[] | null | undefined): string {
 }
 
 /** 300000 -> "5m": the largest unit that divides the window. */
-export function durationText(ms: number): string {
+function durationText(ms: number): string {
   for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }

@@ -111,6 +111,14 @@ describe('kawa validate', () => {
     ['missing', '    first_seen: {key: [ka.user.name], learn: 1h}', 'first_seen', /kawa\.first_seen\.value: missing/],
   ];
 
+  it('names a field kawa does not know at the kawa key', () => {
+    const file = join(dir, 'unknown-field.yaml');
+    writeFileSync(file, ['- rule: R', '  desc: d', '  condition: ka.verb = get', '  output: "o %ka.user.name"', '  priority: WARNING', '  source: k8s_audit',
+      '  kawa:', '    suppress: {window: 5m, by: [ka.no.such]}', ''].join('\n'));
+    const report = JSON.parse(kawa(['validate', '-r', file, '--json']).stdout) as { errors: { code: string; message: string; line: number; column: number }[] };
+    expect(report.errors[0]).toMatchObject({ code: 'LOAD_ERR_VALIDATE', line: 7, column: 3, message: 'kawa: unknown filter: ka.no.such' });
+  });
+
   it('refuses the kawa key on an override of a rule (state belongs to the definition)', () => {
     const file = join(dir, 'override.yaml');
     writeFileSync(file, ['- rule: Secret read', '  condition: and ka.user.name = x', '  override:', '    condition: append', '  kawa:', '    suppress: {window: 5m, by: [ka.user.name]}', ''].join('\n'));
