@@ -205,8 +205,12 @@ export class Run {
   /** After run(): flushes and closes the outputs this run created, and stops the evaluator's threads. */
   async close(): Promise<void> {
     this.reloader.stop();
-    this.stateful?.save();
-    if (this.ownsOutputs) await this.outputs.close();
-    await this.evaluator.close();
+    try {
+      // the stateful rules' state at shutdown; an unwritable file (KAWA_ERR_STATE_FILE) still closes the rest
+      this.stateful?.save();
+    } finally {
+      if (this.ownsOutputs) await this.outputs.close();
+      await this.evaluator.close();
+    }
   }
 }
