@@ -12,6 +12,7 @@ const LAYERS = [
   ['engine'],
   ['alerts'],
   ['pipeline'],
+  ['stateful'],
   ['outputs'],
   ['sources'],
   ['pool'],

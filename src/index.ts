@@ -49,6 +49,7 @@ export type {
   LoadResult, LoadedRule, LoadOptions, RulesInput, RuleSelection, OutputFormat, OutputPart, Priority, FileStatus,
 } from './rules/types.js';
 export { PRIORITIES } from './rules/types.js';
+export type { StatefulSpec, ThresholdSpec, FirstSeenSpec, SuppressSpec } from './rules/stateful-spec.js';
 export type {
   Expr, Operand, AndExpr, OrExpr, NotExpr, CheckExpr, MacroRef, FieldRef, Transformer, TransformerName, TransformerArg, TransformerList,
   CheckOp, UnaryOp, NumOp, StrOp, ListOp, Modifier, RightValue, StringValue, NumberValue, ListValue, IdentValue, ValRef, Offset,

@@ -19,12 +19,13 @@ export class AlertStats {
   /** Keyed by rule index, so the order is rule order whatever the order of alerts. */
   private readonly byRule = new Map<number, { name: string; n: number }>();
 
-  add(rule: LoadedRule): void {
-    this.total++;
-    this.byPriority.set(rule.priority, (this.byPriority.get(rule.priority) ?? 0) + 1);
+  /** Counts a match of `rule`; n = -1 takes one back (a stateful rule held it: no alert). */
+  add(rule: LoadedRule, n = 1): void {
+    this.total += n;
+    this.byPriority.set(rule.priority, (this.byPriority.get(rule.priority) ?? 0) + n);
     const entry = this.byRule.get(rule.index);
-    if (entry) entry.n++;
-    else this.byRule.set(rule.index, { name: rule.name, n: 1 });
+    if (entry) entry.n += n;
+    else this.byRule.set(rule.index, { name: rule.name, n });
   }
 
   get detected(): number {
@@ -38,7 +39,7 @@ export class AlertStats {
       if (n) out += `   ${SHORT[p]}: ${n}\n`;
     }
     out += 'Triggered rules by rule name:\n';
-    for (const [, { name, n }] of [...this.byRule].sort((a, b) => a[0] - b[0])) out += `   ${name}: ${n}\n`;
+    for (const [, { name, n }] of [...this.byRule].sort((a, b) => a[0] - b[0])) if (n) out += `   ${name}: ${n}\n`;
     return out;
   }
 }

@@ -17,7 +17,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(result.rules.map((r) => ({
           name: r.name, priority: r.priority, source: r.source, tags: r.tags, enabled: r.enabled,
-          desc: r.desc, condition: r.conditionText, output: r.output.text, file: r.file, line: r.line,
+          desc: r.desc, condition: r.conditionText, output: r.output.text, file: r.file, line: r.line, stateful: r.stateful,
         })))}\n`);
       } else {
         const blocks = result.rules.map((r) => [
@@ -26,6 +26,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           `  desc: ${r.desc.trim().replace(/\s*\n\s*/g, ' ')}`,
           `  condition: ${r.conditionText}`,
           `  output: ${r.output.text}`,
+          ...(r.stateful ? [`  kawa: ${JSON.stringify({ ...r.stateful, fields: undefined })}`] : []),
         ].join('\n'));
         process.stdout.write(blocks.map((b) => `${b}\n`).join('\n'));
       }

@@ -139,6 +139,7 @@ async function replay(common: { config: FalcoConfig; source: SelectedSource; rul
       // stdout's reader went away (`| head`): nothing more can be shown
       if (outputs.closed) void r.stop();
     },
+    onHeld: (rule) => stats.add(rule, -1),
   });
   progress = Progress.forTerminal(r.source.progress?.());
   const onHangup = () => void r.reload('SIGHUP');

@@ -13,6 +13,7 @@ import { parsePriority } from '../rules/priority.js';
 import type { Priority, RuleSelection } from '../rules/types.js';
 import { readOutputsConfig, type OutputsConfig } from '../outputs/config.js';
 import { readRulesLimits, type RulesLimitsConfig } from './rules-limits.js';
+import { readStatefulConfig, type StatefulConfig } from './stateful-config.js';
 import { readServiceConfig, type ServiceConfig } from './service-config.js';
 import { ConfigView, type NodeOrigins } from '../core/config-view.js';
 import { mergeConfigFiles } from './config-files.js';
@@ -31,6 +32,8 @@ export interface FalcoConfig {
   ruleMatching: 'first' | 'all';
   /** rules_limits: rules file size, and a reload's time and memory budget. */
   rulesLimits: RulesLimitsConfig;
+  /** stateful: the caps and state file of the stateful rules. */
+  stateful: StatefulConfig;
   outputs: OutputsConfig;
   service: ServiceConfig;
   /** Each source's keys, by source name (sources/index.ts); a source the file does not configure is absent. */
@@ -79,7 +82,7 @@ export function parseFalcoConfig(text: string, file: string, overrides: string[]
   if (!empty && !isMap(root)) return fail('the configuration must be a mapping of keys to values', root);
   const config: FalcoConfig = {
     file, rulesFiles: [], selection: [], appendOutput: [], staticFields: {}, ruleMatching: 'first',
-    rulesLimits: readRulesLimits(view), outputs: readOutputsConfig(view), service: readServiceConfig(view), sources: readSourceConfigs(view),
+    rulesLimits: readRulesLimits(view), stateful: readStatefulConfig(view), outputs: readOutputsConfig(view), service: readServiceConfig(view), sources: readSourceConfigs(view),
     warnings, files: [...(file ? [file] : []), ...included],
   };
   if (empty || !isMap(root)) return config;

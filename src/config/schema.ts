@@ -55,6 +55,7 @@ const SCHEMA: Schema = {
       'ssl_enabled', 'ssl_certificate', 'token_file'])),
     log_level: scalar, watch_config_files: scalar, shutdown_timeout_ms: scalar,
     rules_limits: keys(each(['max_file_bytes', 'reload_timeout_ms', 'reload_max_memory_mb'])),
+    stateful: keys(each(['state_file', 'max_keys', 'max_values', 'save_interval_ms'])),
     plugins: list({ type: 'object', properties: { name: scalar, library_path: scalar, init_config: any, open_params: scalar }, additionalProperties: false }),
     load_plugins: list(),
     webhook: keys(each(['listen_address', 'listen_port', 'path', 'ssl_certificate', 'ssl_key', 'client_ca', 'token_file', 'max_body_bytes', 'queue',

@@ -62,6 +62,7 @@ export const KAWA_ERRORS = {
   KAWA_ERR_WORKER: 'A worker thread failed evaluating a batch',
   KAWA_ERR_CHECKPOINT: 'Checkpoint file unreadable or corrupt',
   KAWA_ERR_OUTPUT: 'Alerts could not be delivered by an output',
+  KAWA_ERR_STATE_FILE: 'Stateful rules state file unreadable, corrupt or not writable',
 } as const;
 
 /** kawa's own warnings: something worth knowing that does not stop anything. */

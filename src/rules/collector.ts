@@ -5,6 +5,7 @@
 import type { Location } from '../core/errors.js';
 import { LoadFailure } from './load-failure.js';
 import { validateException, type ExceptionInfo } from './exceptions.js';
+import type { StatefulSpec } from './stateful-spec.js';
 import type { Priority } from './types.js';
 import { ENGINE_VERSION, parseVersion, compatible, versionText, type PluginRequirement, type Version } from './versions.js';
 
@@ -40,6 +41,9 @@ export interface RuleInfo {
   where: Location;
   conditionWhere: Location;
   outputWhere: Location;
+  /** The `kawa:` key (stateful-spec.ts), on the rule's definition only. */
+  stateful?: StatefulSpec;
+  statefulWhere?: Location;
 }
 
 /** An append or replace of some keys of an existing rule. */

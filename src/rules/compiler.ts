@@ -132,6 +132,17 @@ function compileRule(r: RuleInfo, lists: Map<string, CompiledList>, macros: Map<
       else for (const [key, format] of Object.entries(f)) extraFields.push({ key, format, raw: false });
     }
   }
+  // the stateful extension reads its key and value fields from a match's output_fields: add those not there
+  for (const f of r.stateful?.fields ?? []) {
+    try {
+      parseOutputFormat(`%${f}`);
+    } catch (e) {
+      // named at the kawa key, not at the output the field is added to
+      if (e instanceof OutputFormatError) throw new LoadFailure('LOAD_ERR_VALIDATE', `kawa: ${e.message}`, r.statefulWhere ?? r.where);
+      throw e;
+    }
+    if (!extraFields.some((x) => x.key === f)) extraFields.push({ key: f, format: `%${f}`, raw: true });
+  }
   let output;
   try {
     output = parseOutputFormat(outputText);
@@ -174,6 +185,7 @@ function compileRule(r: RuleInfo, lists: Map<string, CompiledList>, macros: Map<
     tags: [...r.tags].sort(),
     enabled: r.enabled,
   };
+  if (r.stateful) rule.stateful = r.stateful;
   if (r.where.file !== undefined) rule.file = r.where.file;
   if (r.where.line !== undefined) rule.line = r.where.line;
   return rule;

@@ -11,6 +11,7 @@ import { Collector, type RuleUpdate } from './collector.js';
 import { emptyEntry, type ExceptionEntry, type ExceptionInfo } from './exceptions.js';
 import { LoadFailure } from './load-failure.js';
 import { parsePriority } from './priority.js';
+import { readStatefulSpec } from './stateful-spec.js';
 import { SourceText, type ItemRef } from './source-text.js';
 import type { Priority } from './types.js';
 import { indexAliases } from './yaml-aliases.js';
@@ -25,7 +26,7 @@ const ITEM_KEYS: Record<string, string[]> = {
   list: ['list', 'items', 'append', 'override'],
   macro: ['macro', 'condition', 'append', 'override'],
   rule: ['rule', 'desc', 'condition', 'output', 'priority', 'source', 'enabled', 'tags', 'exceptions', 'capture',
-    'capture_duration', 'warn_evttypes', 'skip-if-unknown-filter', 'append', 'override'],
+    'capture_duration', 'warn_evttypes', 'skip-if-unknown-filter', 'append', 'override', 'kawa'],
 };
 const ITEM_KINDS = Object.keys(ITEM_KEYS);
 
@@ -200,6 +201,9 @@ function readRule(d: Decoder, item: YAMLMap, name: string, collector: Collector,
   if (appendFlag && hasOverrides) d.fail(ERROR_OVERRIDE_APPEND, item);
   // an empty `source:` is allowed and matches any existing rule's source
   const source = d.entry(item, 'source')?.value === null ? '' : d.str(item, 'source', item, true);
+  const kawa = d.entry(item, 'kawa');
+  const defines = !hasOverrides && !appendFlag && ['condition', 'output', 'desc', 'priority'].some((k) => d.has(item, k));
+  if (kawa && !defines) d.fail("kawa: only a rule's definition may have the kawa key (not an append, override or enabled-only item)", kawa.key, 'LOAD_ERR_VALIDATE');
 
   if (hasOverrides) {
     const expected = new Set([...RULE_APPENDABLE, ...RULE_REPLACEABLE].filter((k) => d.has(item, k)));
@@ -269,6 +273,7 @@ function readRule(d: Decoder, item: YAMLMap, name: string, collector: Collector,
   const desc = d.str(item, 'desc', item);
   const priority = readPriority(d, item);
   collector.defineRule({
+    ...(kawa ? { stateful: readStatefulSpec(d, kawa.value, kawa.key), statefulWhere: loc(d, kawa.key) } : {}),
     name,
     condition: u.condition!,
     output: u.output!,

@@ -2,6 +2,7 @@
 // resolver) and everything after it (compiler, engine, formatter, CLI).
 import type { Expr, Operand } from '../condition/ast.js';
 import type { Code, Problem } from '../core/errors.js';
+import type { StatefulSpec } from './stateful-spec.js';
 
 /** Falco priorities, most severe first; the index is Falco's priority number. */
 export const PRIORITIES = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning', 'Notice', 'Informational', 'Debug'] as const;
@@ -56,6 +57,8 @@ export interface LoadedRule {
   tags: string[];
   /** After the `enabled` key and the `rules:` selection of the configuration. */
   enabled: boolean;
+  /** kawa's stateful extension (the rule's `kawa:` key): applied to its matches after evaluation. */
+  stateful?: StatefulSpec;
   /** Where the rule was (first) defined. */
   file?: string;
   /** The line of the rule's definition in that file. */

@@ -2,7 +2,8 @@
 // library) gets the same pieces wired the same way:
 //
 //   source (its descriptor opens it) ──▶ evaluator (main thread or worker pool, its window) ──▶ pipeline
-//        ──▶ the source's sink wrapper, if any (the Kinesis alert table) ──▶ outputs
+//        ──▶ the source's sink wrapper, if any (the Kinesis alert table) ──▶ stateful rules' state, when
+//        the rules have any (stateful/sink.ts) ──▶ outputs
 //
 // and around them: the pipeline metrics on one registry, the health the web server reports, one rules
 // reloader (a changed file or SIGHUP) and one reporter of events not evaluated, with codes. What differs
@@ -15,13 +16,14 @@ import { OutputSink } from '../outputs/sink.js';
 import { Pipeline, type PipelineStats } from '../pipeline/pipeline.js';
 import type { AlertSink, Evaluation, Evaluator, Source, SourceBatch } from '../pipeline/types.js';
 import { loadRulesFiles } from '../rules/load.js';
-import type { LoadOptions, LoadResult } from '../rules/types.js';
+import type { LoadedRule, LoadOptions, LoadResult } from '../rules/types.js';
 import { createEvaluator } from './evaluator.js';
 import { Health } from './health-server.js';
 import { MeteredEvaluator, meteredSource } from './instrument.js';
 import { loadRulesInWorker } from './load-in-worker.js';
 import { pipelineMetrics, type PipelineMetrics } from './metrics.js';
 import { RulesReloader } from './reload.js';
+import { StatefulSink } from '../stateful/sink.js';
 import type { Reports } from './reports.js';
 import type { SelectedSource } from './select.js';
 
@@ -44,6 +46,8 @@ export interface AssembleOptions {
   outputs?: AlertSink;
   /** Files besides the rules files whose change reloads the rules (the -c file), when watch_config_files. */
   watchFiles?: string[];
+  /** Called for each match a stateful rule held (no alert), after that batch's onResult. */
+  onHeld?(rule: LoadedRule): void;
   /** Called in source order with each batch's result, after the reports and before its alerts go out. */
   onResult?(batch: SourceBatch, result: Evaluation): void;
 }
@@ -91,6 +95,8 @@ export class Run {
     pm: PipelineMetrics,
     o: AssembleOptions,
     sink: AlertSink,
+    /** The stateful rules' state between the pipeline and the outputs, when the rules have stateful rules. */
+    readonly stateful?: StatefulSink,
   ) {
     this.ownsOutputs = !o.outputs;
     this.health = o.health ?? new Health();
@@ -131,11 +137,20 @@ export class Run {
     const pm = pipelineMetrics(metrics);
     const workers = o.workers ?? (await kind.defaultWorkers?.(sourceConfig)) ?? 0;
     const outputs = o.outputs ?? new OutputSink(config.outputs, { metrics, logger: o.logger });
+    let stateful: StatefulSink | undefined;
+    try {
+      // only rules loaded at start decide it: a reload that adds the first stateful rule needs a restart
+      if (o.rules.rules.some((r) => r.stateful)) stateful = new StatefulSink(outputs, { ...config.stateful, metrics, ...(o.onHeld ? { onHeld: o.onHeld } : {}) });
+    } catch (e) {
+      if (!o.outputs) await outputs.close();
+      throw e;
+    }
+    const delivery = stateful ?? outputs;
     const inner = createEvaluator(o.rules, {
       workers,
       ruleMatching: config.ruleMatching,
       ...kind.engineOptions?.(sourceConfig),
-      render: outputs.lineFormat,
+      render: delivery.lineFormat,
       onRestart: () => pm.workerRestarts.inc(),
     });
     const evaluator = new MeteredEvaluator(inner, pm);
@@ -151,12 +166,14 @@ export class Run {
       if (!o.outputs) await outputs.close();
       throw e;
     }
-    const sink = kind.wrapSink ? kind.wrapSink(source, outputs) : outputs;
-    return new Run(config, source, evaluator, outputs, metrics, o.reports, workers, pm, o, sink);
+    const sink = kind.wrapSink ? kind.wrapSink(source, delivery) : delivery;
+    return new Run(config, source, evaluator, outputs, metrics, o.reports, workers, pm, o, sink, stateful);
   }
 
+  /** The pipeline's counts; `alerts` are those let out (a stateful rule's held matches are not alerts). */
   get stats(): PipelineStats {
-    return this.pipeline.stats;
+    const s = this.pipeline.stats;
+    return this.stateful ? { ...s, alerts: s.alerts - this.stateful.held } : s;
   }
 
   /** Reads until the source ends or stop() was called, and everything read was delivered. Watches the
@@ -165,7 +182,8 @@ export class Run {
     this.running ??= (async () => {
       this.reloader.start();
       try {
-        return await this.pipeline.run();
+        await this.pipeline.run();
+        return this.stats;
       } finally {
         this.reloader.stop();
       }
@@ -187,7 +205,12 @@ export class Run {
   /** After run(): flushes and closes the outputs this run created, and stops the evaluator's threads. */
   async close(): Promise<void> {
     this.reloader.stop();
-    if (this.ownsOutputs) await this.outputs.close();
-    await this.evaluator.close();
+    try {
+      // the stateful rules' state at shutdown; an unwritable file (KAWA_ERR_STATE_FILE) still closes the rest
+      this.stateful?.save();
+    } finally {
+      if (this.ownsOutputs) await this.outputs.close();
+      await this.evaluator.close();
+    }
   }
 }

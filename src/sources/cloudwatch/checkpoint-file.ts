@@ -1,14 +1,10 @@
-// A durable JSON checkpoint file. Writes are atomic: the new content goes to a temporary file next to the
-// target, is fsynced, renamed over the target, and the directory is fsynced, so a crash at any moment leaves
-// either the old or the new checkpoint, never a mix. Writes are synchronous on purpose: a checkpoint written
-// during shutdown must be on disk before the process exits, and a write of a few hundred KB takes a few ms.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+// A durable JSON checkpoint file. Writes are atomic (core/atomic-file.ts): a crash at any moment leaves
+// either the old or the new checkpoint, never a mix. A write of a few hundred KB takes a few ms.
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../core/atomic-file.js';
 import { KawaError } from '../../core/errors.js';
 
 export class CheckpointFile {
-  private writes = 0;
-
   constructor(readonly path: string) {}
 
   /** The stored value, or undefined when there is no checkpoint yet. Throws KAWA_ERR_CHECKPOINT when it is unreadable or not JSON. */
@@ -28,40 +24,12 @@ export class CheckpointFile {
     }
   }
 
-  /** Replaces the checkpoint atomically. Throws KAWA_ERR_CHECKPOINT when the file cannot be written. */
+  /** Replaces the checkpoint atomically (core/atomic-file.ts). Throws KAWA_ERR_CHECKPOINT when the file cannot be written. */
   write(value: unknown): void {
-    const tmp = `${this.path}.tmp-${process.pid}-${++this.writes}`;
-    const text = JSON.stringify(value);
-    let fd: number | undefined;
     try {
-      fd = openSync(tmp, 'w', 0o600);
-      writeSync(fd, text);
-      fsyncSync(fd);
-      closeSync(fd);
-      fd = undefined;
-      renameSync(tmp, this.path);
+      writeFileAtomic(this.path, JSON.stringify(value));
     } catch (e) {
-      if (fd !== undefined) closeSync(fd);
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // the temporary file may not exist
-      }
       throw new KawaError('KAWA_ERR_CHECKPOINT', `cannot write the checkpoint: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: this.path });
     }
-    syncDirectory(dirname(this.path));
-  }
-}
-
-/** Makes the rename durable. Some file systems refuse fsync on a directory; the rename is then as durable as they allow. */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // EISDIR/EPERM/EINVAL on some platforms: nothing more can be done
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
