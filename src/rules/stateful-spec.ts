@@ -11,16 +11,38 @@ import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { Decoder } from './yaml-decode.js';
 
 /** Alert when the rule matched `count` times for the same key within `windowMs`. */
-export interface ThresholdSpec { count: number; windowMs: number; by: string[] }
+export interface ThresholdSpec {
+  /** Matches per key that make an alert. */
+  count: number;
+  /** How far back, in event time, matches count. */
+  windowMs: number;
+  /** The fields whose values make the key. */
+  by: string[];
+}
 /** Alert when a key takes a value not seen for it; each key learns (never alerts) for `learnMs` after its first match. */
-export interface FirstSeenSpec { key: string[]; value: string[]; learnMs: number }
+export interface FirstSeenSpec {
+  /** The fields whose values make the key (a service account, a user). */
+  key: string[];
+  /** The fields whose values are learnt per key (a source IP, a user agent). */
+  value: string[];
+  /** How long, in event time from a key's first match, its values are learnt without alerting. */
+  learnMs: number;
+}
 /** Repeats of an alert for the same key within `windowMs` are dropped and counted. */
-export interface SuppressSpec { windowMs: number; by: string[] }
+export interface SuppressSpec {
+  /** How long, in event time, repeats after an alert are held. */
+  windowMs: number;
+  /** The fields whose values make the key. */
+  by: string[];
+}
 
 /** A rule's stateful behaviour: at least one part is present. */
 export interface StatefulSpec {
+  /** Alert at the Nth match per key within a window. */
   threshold?: ThresholdSpec;
+  /** Alert when a key shows a value new to it after learning. */
   firstSeen?: FirstSeenSpec;
+  /** One alert per key per window, the repeats counted. */
   suppress?: SuppressSpec;
   /** Every field the state reads (they must be in the rule's output, where kawa reads a match's values). */
   fields: string[];
