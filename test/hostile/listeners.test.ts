@@ -7,12 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-
-interface Log { level: number; msg: string; listen?: string; url?: string; authentication?: string; [k: string]: unknown }
+import { ANY_CREATE, startService, type Log } from './service.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kawa-listen-'));
-const rules = join(dir, 'rules.yaml');
-writeFileSync(rules, '- rule: Any\n  desc: d\n  condition: ka.verb = create\n  output: "%ka.verb"\n  priority: INFO\n  source: k8s_audit\n');
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
@@ -20,22 +17,9 @@ afterEach(() => {
 
 /** A webhook service with the given -o settings, once both servers listen: its logs so far. */
 async function service(...options: string[]): Promise<Log[]> {
-  const child = spawn(process.execPath, ['bin/kawa.js', 'run', '-r', rules, '--webhook', '--port', '0', '-o', 'webserver.listen_port=0', '-o', 'log_level=info',
-    ...options.flatMap((o) => ['-o', o])], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  const logs: Log[] = [];
-  let partial = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    const lines = (partial + c.toString()).split('\n');
-    partial = lines.pop()!;
-    for (const l of lines) if (l.startsWith('{')) logs.push(JSON.parse(l) as Log);
-  });
-  const end = Date.now() + 10_000;
-  while (!logs.some((l) => l.msg === 'kawa running')) {
-    if (Date.now() > end || child.exitCode !== null) throw new Error(`kawa did not start: ${JSON.stringify(logs)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return logs;
+  const kawa = await startService(options);
+  children.push(kawa.child);
+  return kawa.logs();
 }
 
 const find = (logs: Log[], msg: string) => logs.find((l) => l.msg === msg)!;
@@ -89,6 +73,8 @@ describe('listeners', () => {
   });
 
   it('an unreadable or empty token file is a coded configuration error at start-up', async () => {
+    const rules = join(dir, 'rules.yaml');
+    writeFileSync(rules, ANY_CREATE);
     const empty = join(dir, 'empty-token');
     writeFileSync(empty, '\n');
     for (const [file, message] of [[join(dir, 'missing'), 'ENOENT'], [empty, 'is empty']] as const) {

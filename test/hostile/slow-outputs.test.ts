@@ -3,17 +3,17 @@
 // alerts at once after a chunk failed every retry (so a dead receiver does not hold a run for hours), and
 // the stall shows on /healthz (degraded), /readyz (503 while every output's breaker is open, and 200 again
 // when it closes for a trial) and in the metrics.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ANY_CREATE, sleep, startService } from './service.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), 'kawa-slow-'));
 const rules = join(dir, 'rules.yaml');
-writeFileSync(rules, '- rule: Any\n  desc: d\n  condition: ka.verb = create\n  output: "%ka.auditid %ka.useragent"\n  priority: INFO\n  source: k8s_audit\n');
+writeFileSync(rules, ANY_CREATE);
 const events = (n: number, agent = 'kubectl') => Array.from({ length: n }, (_, i) => JSON.stringify({ kind: 'Event', auditID: `a${i}`, verb: 'create', userAgent: agent, stageTimestamp: '2026-11-01T12:00:00.000000Z' })).join('\n') + '\n';
 const servers: Server[] = [];
 afterEach(() => {
@@ -70,20 +70,14 @@ describe('slow and stuck outputs', () => {
   });
 
   it('a service whose only output is dead: /healthz degraded, /readyz 503 while the breaker is open, then 200 for the trial', async () => {
-    const child = spawn(process.execPath, ['bin/kawa.js', 'run', '-r', rules, '--webhook', '--port', '0', '-o', 'webserver.listen_port=0',
-      '-o', 'stdout_output.enabled=false', '-o', 'http_output.enabled=true', '-o', 'http_output.url=http://127.0.0.1:9/', '-o', 'http_output.retries=0',
-      '-o', 'log_level=info'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const kawa = await startService(['stdout_output.enabled=false', 'http_output.enabled=true', 'http_output.url=http://127.0.0.1:9/', 'http_output.retries=0']);
     try {
-      const find = (re: RegExp) => re.exec(err)?.[1] ?? '';
-      for (const end = Date.now() + 10_000; !(find(/"url":"([^"]+)","tls"/) && find(/"url":"([^"]+)","healthz"/)) && Date.now() < end;) await sleep(25);
-      const webhook = find(/"url":"([^"]+)","tls"/);
-      const web = find(/"url":"([^"]+)","healthz"/);
+      const { webhook } = kawa;
+      const web = kawa.web!;
       expect(await (await fetch(`${web}/healthz`)).json()).toEqual({ status: 'ok' });
       expect((await fetch(`${web}/readyz`)).status).toBe(200);
       // each alert after an open period is a trial that fails: the breaker opens for 1, 2, then 4 s
-      const opened = () => err.split('\n').filter((l) => l.includes('output circuit open')).length;
+      const opened = () => kawa.logs().filter((l) => l.msg.startsWith('output circuit open')).length;
       for (let trips = 1; trips <= 3; trips++) {
         for (const end = Date.now() + 10_000; Date.now() < end;) {
           expect((await fetch(webhook, { method: 'POST', body: events(1).trim() })).status).toBe(200);
@@ -105,7 +99,7 @@ describe('slow and stuck outputs', () => {
       expect(readyAgain).toBe(200);
       expect((await (await fetch(`${web}/healthz`)).json() as { status: string }).status).toBe('degraded');
     } finally {
-      child.kill('SIGKILL');
+      kawa.child.kill('SIGKILL');
     }
   });
 });
