@@ -105,8 +105,9 @@ describe('file source', () => {
   });
 
   it('cuts batches of bounded size, across small read chunks', async () => {
+    // no time-based flush: on a loaded machine a slow read would hand over a partial batch early
     const body = Array.from({ length: 1000 }, (_, i) => `{"i":${i}}`).join('\n');
-    const r = await read([file(body)], { batchEvents: 100 });
+    const r = await read([file(body)], { batchEvents: 100, flushMs: 0 });
     expect(r.payloads.length).toBe(1000);
     expect(r.batches).toBe(10);
     expect(r.payloads[999].text).toBe('{"i":999}');
