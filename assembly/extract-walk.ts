@@ -1,10 +1,10 @@
 // The building blocks of field extraction (fields.md §5): value-to-string conversion, path lookup, and
 // the W walker that expands arrays met on a path into a list of slots.
 import {
-  NONE, T_ARRAY, T_KEY, T_STRING, T_OBJECT, compactText, getStep, lastTextLength, nodeEscaped, nodeLen,
-  nodeNext, nodeStart, nodeType, arrayAt, open, unescapeInto,
+  NONE, T_ARRAY, T_KEY, T_STRING, T_OBJECT, compactText, getStep, lastTextLength, nodeLen,
+  nodeNext, nodeStart, nodeType, arrayAt, open, stringText, textLen, textPtr,
 } from './json';
-import { arenaAlloc, pushValue } from './memory';
+import { pushValue } from './memory';
 
 /** The result of asString: valid until the arena is reset. */
 export let strPtr: usize = 0;
@@ -17,15 +17,9 @@ export let strLen: i32 = 0;
 export function asString(n: i32): bool {
   const t = nodeType(n);
   if (t == T_STRING || t == T_KEY) {
-    if (!nodeEscaped(n)) {
-      strPtr = nodeStart(n);
-      strLen = nodeLen(n);
-      return true;
-    }
-    const buf = arenaAlloc(<usize>nodeLen(n));
-    if (!buf) return false;
-    strLen = unescapeInto(nodeStart(n), nodeLen(n), buf);
-    strPtr = buf;
+    if (!stringText(n)) return false;
+    strPtr = textPtr;
+    strLen = textLen;
     return true;
   }
   if (t == T_OBJECT || t == T_ARRAY) {

@@ -571,20 +571,24 @@ export function hasDuplicateKeys(n: i32): bool {
   return false;
 }
 
-/** A key's text as the API server sees it: raw, or unescaped into the arena (keyText*). */
-let keyTextPtr: usize = 0;
-let keyTextLen: i32 = 0;
+/** Where stringText put the last text. */
+export let textPtr: usize = 0;
+export let textLen: i32 = 0;
 
-function keyText(k: i32): bool {
-  if (!nodeEscaped(k)) {
-    keyTextPtr = nodeStart(k);
-    keyTextLen = nodeLen(k);
+/**
+ * A string or key node's content as a reader of JSON sees it: the raw bytes, or unescaped into the arena
+ * (textPtr, textLen). False only when the arena is exhausted.
+ */
+export function stringText(n: i32): bool {
+  if (!nodeEscaped(n)) {
+    textPtr = nodeStart(n);
+    textLen = nodeLen(n);
     return true;
   }
-  const buf = arenaAlloc(<usize>nodeLen(k));
+  const buf = arenaAlloc(<usize>nodeLen(n));
   if (!buf) return false;
-  keyTextLen = unescapeInto(nodeStart(k), nodeLen(k), buf);
-  keyTextPtr = buf;
+  textLen = unescapeInto(nodeStart(n), nodeLen(n), buf);
+  textPtr = buf;
   return true;
 }
 
@@ -603,18 +607,18 @@ function objectHasDuplicate(o: i32, stop: i32): bool {
   memory.fill(slotsPtr, 0xff, <usize>cap << 3);
   const mask = cap - 1;
   for (let k = o + 1; k < stop; k = nodeNext(k + 1)) {
-    if (!keyText(k)) return false; // arena exhausted: no finding rather than a wrong one
+    if (!stringText(k)) return false; // arena exhausted: no finding rather than a wrong one
     let h: u32 = 2166136261;
-    for (let i = 0; i < keyTextLen; i++) h = (h ^ <u32>load<u8>(keyTextPtr + <usize>i)) * 16777619;
+    for (let i = 0; i < textLen; i++) h = (h ^ <u32>load<u8>(textPtr + <usize>i)) * 16777619;
     for (let at = <i32>(h & <u32>mask); ; at = (at + 1) & mask) {
       const slot = slotsPtr + (<usize>at << 3);
       const len = load<i32>(slot, 4);
       if (len < 0) {
-        store<u32>(slot, <u32>keyTextPtr);
-        store<i32>(slot, keyTextLen, 4);
+        store<u32>(slot, <u32>textPtr);
+        store<i32>(slot, textLen, 4);
         break;
       }
-      if (len == keyTextLen && bytesEqual(<usize>load<u32>(slot), keyTextPtr, <usize>len)) return true;
+      if (len == textLen && bytesEqual(<usize>load<u32>(slot), textPtr, <usize>len)) return true;
     }
   }
   return false;
