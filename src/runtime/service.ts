@@ -92,18 +92,31 @@ export async function startService(o: ServeOptions): Promise<Service> {
 
 /** The command line's service: runs until SIGTERM/SIGINT or until the pipeline fails; resolves with the exit code. */
 export async function serve(o: ServeOptions): Promise<number> {
-  const service = await startService(o);
+  // 'kawa running' is logged inside startService: a SIGHUP sent on seeing it can arrive before the handlers
+  // below exist, and SIGHUP's default action ends the process. One that arrives while starting is held and
+  // carried out once the service runs.
+  let heldHangup = false;
+  const holdHangup = () => { heldHangup = true; };
+  process.on('SIGHUP', holdHangup);
+  let service: Service;
+  try {
+    service = await startService(o);
+  } finally {
+    process.off('SIGHUP', holdHangup);
+  }
+  const hangup = () => {
+    service.run.outputs.reopen?.();
+    void service.run.reload('SIGHUP');
+  };
   const unhandle = handleSignals({
     timeoutMs: o.config.service.shutdownTimeoutMs,
     logger: o.logger,
     shutdown: () => service.stop(),
     // an embedder's own sink cannot say what it holds
     abandon: () => (service.run.outputs instanceof OutputSink ? service.run.outputs.abandon() : {}),
-    hangup: () => {
-      service.run.outputs.reopen?.();
-      void service.run.reload('SIGHUP');
-    },
+    hangup,
   });
+  if (heldHangup) hangup();
   try {
     await service.done;
     return 0;

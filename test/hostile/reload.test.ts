@@ -35,6 +35,8 @@ class Service {
   stdout = '';
   webhook = '';
   web = '';
+  /** Called on each log line as it arrives, without waiting for a poll. */
+  onLog?: (l: Log) => void;
 
   constructor(extra: string[] = []) {
     writeFileSync(this.rules, GOOD);
@@ -48,7 +50,12 @@ class Service {
       partial += c;
       const lines = partial.split('\n');
       partial = lines.pop()!;
-      for (const l of lines) if (l.startsWith('{')) this.logs.push(JSON.parse(l) as Log);
+      for (const l of lines) {
+        if (!l.startsWith('{')) continue;
+        const log = JSON.parse(l) as Log;
+        this.logs.push(log);
+        this.onLog?.(log);
+      }
     });
   }
 
@@ -57,7 +64,7 @@ class Service {
     for (;;) {
       const hit = this.logs.slice(from).find((l) => l.msg === msg);
       if (hit) return hit;
-      if (this.child.exitCode !== null) throw new Error(`kawa exited ${this.child.exitCode} waiting for "${msg}"`);
+      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`kawa exited ${this.child.exitCode ?? this.child.signalCode} waiting for "${msg}"`);
       if (Date.now() > end) throw new Error(`no "${msg}" log; got ${this.logs.map((l) => l.msg).join(' | ')}`);
       await sleep(20);
     }
@@ -80,7 +87,7 @@ class Service {
     for (;;) {
       const hit = this.logs.slice(from).find((l) => l.msg === 'rules reloaded' || l.msg === 'rules reload rejected; the running rules stay');
       if (hit) return hit;
-      if (this.child.exitCode !== null || Date.now() > end) throw new Error(`no reload outcome (exit ${this.child.exitCode})`);
+      if (this.child.exitCode !== null || this.child.signalCode !== null || Date.now() > end) throw new Error(`no reload outcome (exit ${this.child.exitCode ?? this.child.signalCode})`);
       await sleep(20);
     }
   }
@@ -129,6 +136,17 @@ describe('a hot reload of hostile rules is refused with its code; the service ke
     expect(svc.child.exitCode).toBeNull();
     const good = await svc.reload((p) => writeFileSync(p, GOOD.replace('Pod created', 'Pod created again')));
     expect(good.msg).toBe('rules reloaded');
+  });
+
+  it('a SIGHUP while the service starts is held and carried out once it runs, not the end of the process', { timeout: 60_000 }, async () => {
+    svc = new Service();
+    // logged some 10 ms before the run is assembled (workers, source) and the service's signal handlers exist
+    svc.onLog = (l) => {
+      if (l.msg === 'web server listening') svc!.child.kill('SIGHUP');
+    };
+    await svc.started();
+    expect((await svc.waitLog('rules reloaded')).msg).toBe('rules reloaded');
+    expect(await svc.post(1)).toBe(200);
   });
 
   it('a reload over its time budget (rules_limits.reload_timeout_ms) is stopped and refused', { timeout: 60_000 }, async () => {

@@ -41,7 +41,7 @@ export async function startService(options: string[], rules = ANY_CREATE): Promi
   });
   const find = (msg: string) => logs.find((l) => l.msg === msg);
   for (const end = Date.now() + 15_000; !find('kawa running'); await sleep(25)) {
-    if (Date.now() > end || child.exitCode !== null) {
+    if (Date.now() > end || child.exitCode !== null || child.signalCode !== null) {
       child.kill('SIGKILL');
       throw new Error(`kawa did not start: ${err.slice(-2000)}`);
     }

@@ -60,7 +60,7 @@ class Service {
   async started(): Promise<void> {
     const end = Date.now() + 15_000;
     while (!this.logs.some((l) => l.msg === 'kawa running')) {
-      if (Date.now() > end || this.child.exitCode !== null) throw new Error(`kawa did not start: ${this.logs.map((l) => l.msg).join(' | ')}`);
+      if (Date.now() > end || this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`kawa did not start: ${this.logs.map((l) => l.msg).join(' | ')}`);
       await sleep(20);
     }
     this.url = new URL(this.logs.find((l) => l.msg === 'audit webhook listening')!.url!);
