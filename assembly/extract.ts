@@ -12,8 +12,9 @@ import {
   OP_SCALAR, OP_LIST, OP_LIST_INDEX, OP_WALK_SKIP, OP_WALK_STRICT, OP_REPOSITORY, OP_FIRST, OP_FIRST_REPOSITORY,
   OP_COMMAND, OP_HOST_PORT, OP_EFF, OP_CAPABILITIES, OP_VOLUME_TYPE, OP_HOSTPATH_MATCH, OP_ANY_TRUE, OP_RULE_ATTR,
   OP_SUBJECTS, OP_SUBJECTS_NS, OP_URI_PARAM, OP_TARGET_POD, OP_CONSTANT, OP_JSON_VALUE, OP_JSON_OBJ,
-  OP_JSON_RAWTIME, OP_TRUNCATED, OP_CONTEXT, OP_STATIC, OP_DUPLICATE_KEYS, OP_NUL_VALUE,
+  OP_JSON_RAWTIME, OP_TRUNCATED, OP_CONTEXT, OP_STATIC, OP_DUPLICATE_KEYS, OP_NUL_VALUE, OP_IP_LISTED,
 } from './generated/fields';
+import { ipListed, ipTablePointer, ipTablePointerLen } from './ip-match';
 import { contextValue, foundLen } from './context';
 import {
   NONE, PARSE_OK, PARSE_TOO_DEEP, T_ARRAY, T_KEY, T_OBJECT, T_STRING, T_TRUE, getStep, indentText,
@@ -350,6 +351,17 @@ function run(f: i32, argPtr: usize, argLen: i32, index: i64): bool {
     case OP_NUL_VALUE:
       pushBool(parsed && hasEscapedNul());
       return true;
+    case OP_IP_LISTED: {
+      // the argument is the list's table (ip-match.ts), which may carry a JSON pointer to the addresses
+      const pointerLen = ipTablePointerLen(argPtr);
+      const v = pointerLen ? pointerNode(ipTablePointer(argPtr), pointerLen) : getPath(0, KEY_BYTES, STEPS, ps, pl);
+      if (v == NONE) return true;
+      if (nodeType(v) != T_ARRAY) return pushIfListed(argPtr, v);
+      const arr = open(v);
+      const stop = nodeNext(arr);
+      for (let c = arr + 1; c < stop; c = nodeNext(c)) if (!pushIfListed(argPtr, c)) return false;
+      return true;
+    }
     case OP_STATIC: {
       // the compiled field passes its own name (static.<name>) as the argument: the key of the entry
       const v = contextValue(argPtr, argLen);
@@ -557,23 +569,34 @@ function jsonValue(arg: usize, argLen: i32): bool {
     pushValue(p, lastTextLength());
     return true;
   }
+  const v = pointerNode(arg, argLen);
+  return v == NONE || pushString(v);
+}
+
+/** The node at the JSON pointer [arg, arg + argLen) (a leading '/' optional), or NONE. */
+function pointerNode(arg: usize, argLen: i32): i32 {
   const end = arg + <usize>argLen;
   let p = arg;
   if (load<u8>(p) == 0x2f) p++;
   // segments are decoded (~1 -> '/', then ~0 -> '~') into one arena buffer
   const buf = arenaAlloc(<usize>argLen);
-  if (!buf) return false;
+  if (!buf) return NONE;
   let v = 0;
   while (true) {
     let q = p;
     while (q < end && load<u8>(q) != 0x2f) q++;
     const segLen = decodePointerSegment(p, q, buf);
     v = getStep(v, buf, segLen);
-    if (v == NONE) return true;
-    if (q >= end) break;
+    if (v == NONE || q >= end) return v;
     p = q + 1;
   }
-  return pushString(v);
+}
+
+/** Pushes string node `n` when it is an address the IP list `table` holds; false on an extraction error. */
+function pushIfListed(table: usize, n: i32): bool {
+  if (nodeType(n) != T_STRING) return true;
+  if (!asString(n)) return false;
+  return !ipListed(table, strPtr, strLen) || pushString(n);
 }
 
 /** RFC 6901-style segment decoding as the json plugin does it: all "~1" -> "/" first, then "~0" -> "~". */

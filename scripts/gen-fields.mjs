@@ -16,7 +16,8 @@ const OUT = 'assembly/generated/fields.ts';
 // The op codes, in the order of RecipeOp in src/fields/types.ts (the order only has to be stable).
 const OPS = ['scalar', 'list', 'list_index', 'walk_skip', 'walk_strict', 'repository', 'first', 'first_repository',
   'command', 'host_port', 'eff', 'capabilities', 'volume_type', 'hostpath_match', 'any_true', 'rule_attr', 'subjects',
-  'subjects_ns', 'uri_param', 'target_pod', 'constant', 'json_value', 'json_obj', 'json_rawtime', 'truncated', 'context', 'static', 'duplicate_keys', 'nul_value'];
+  'subjects_ns', 'uri_param', 'target_pod', 'constant', 'json_value', 'json_obj', 'json_rawtime', 'truncated', 'context', 'static', 'duplicate_keys', 'nul_value',
+  'ip_listed'];
 const PLUGINS = ['k8saudit', 'json', 'kawa'];
 
 function readTable() {

@@ -46,7 +46,7 @@ export type { RawExports } from './engine/wasm-module.js';
 
 export { loadRules, loadRulesFiles } from './rules/load.js';
 export type {
-  LoadResult, LoadedRule, LoadOptions, RulesInput, RuleSelection, OutputFormat, OutputPart, Priority, FileStatus,
+  LoadResult, LoadedRule, LoadOptions, RulesInput, RuleSelection, OutputFormat, OutputPart, Priority, FileStatus, IpList,
 } from './rules/types.js';
 export { PRIORITIES } from './rules/types.js';
 export type { StatefulSpec, ThresholdSpec, FirstSeenSpec, SuppressSpec } from './rules/stateful-spec.js';

@@ -3,7 +3,7 @@
 //   [op, plugin, arg kind, path step start, path length, alt step start, alt length, value offset, value length]
 // A path is a run of steps in STEPS, each (key offset, key length) into KEY_BYTES; length 0 = identity step.
 
-export const FIELD_COUNT: i32 = 113;
+export const FIELD_COUNT: i32 = 115;
 export const FIELD_ROW_WORDS: i32 = 9;
 
 export const OP_SCALAR: i32 = 0;
@@ -35,6 +35,7 @@ export const OP_CONTEXT: i32 = 25;
 export const OP_STATIC: i32 = 26;
 export const OP_DUPLICATE_KEYS: i32 = 27;
 export const OP_NUL_VALUE: i32 = 28;
+export const OP_IP_LISTED: i32 = 29;
 
 export const PLUGIN_K8SAUDIT: i32 = 0;
 export const PLUGIN_JSON: i32 = 1;
@@ -157,6 +158,8 @@ export const FIELD_KAWA_REGION: i32 = 109;
 export const FIELD_KAWA_DUPLICATE_KEYS: i32 = 110;
 export const FIELD_KAWA_NUL_VALUE: i32 = 111;
 export const FIELD_STATIC__NAME_: i32 = 112;
+export const FIELD_KAWA_SOURCEIPS_LISTED: i32 = 113;
+export const FIELD_KAWA_IPS_LISTED: i32 = 114;
 
 export const KEY_BYTES: usize = memory.data<u8>([
   97, 117, 100, 105, 116, 73, 68, 115, 116, 97, 103, 101, 97, 110, 110, 111, 116, 97, 116, 105, 111, 110, 115, 97,
@@ -227,7 +230,7 @@ export const STEPS: usize = memory.data<u32>([
   552, 15, 567, 9, 412, 13, 514, 4, 766, 19, 552, 15, 576, 10, 412, 13, 514, 4, 766, 19, 552, 15, 567, 9,
   412, 13, 514, 4, 552, 15, 567, 9, 412, 13, 514, 4, 766, 19, 552, 15, 576, 10, 412, 13, 514, 4, 552, 15,
   576, 10, 412, 13, 514, 4, 766, 19, 552, 15, 728, 9, 412, 13, 514, 4, 766, 19, 552, 15, 737, 12, 749, 3,
-  412, 13,
+  412, 13, 316, 9,
 ]);
 
 export const FIELD_ROWS: usize = memory.data<i32>([
@@ -344,4 +347,6 @@ export const FIELD_ROWS: usize = memory.data<i32>([
   27, 2, 0, 372, 1, 0, 0, 0, 0, // 110 kawa.duplicate_keys
   28, 2, 0, 0, 0, 0, 0, 0, 0, // 111 kawa.nul_value
   26, 2, 0, 0, 0, 0, 0, 0, 0, // 112 static.<name>
+  29, 2, 2, 373, 1, 0, 0, 0, 0, // 113 kawa.sourceips.listed
+  29, 2, 2, 0, 0, 0, 0, 0, 0, // 114 kawa.ips.listed
 ]);

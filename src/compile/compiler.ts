@@ -15,9 +15,11 @@ import { OPERATORS, operator } from '../condition/operators.js';
 import { KawaError } from '../core/errors.js';
 import { checkFieldArg } from '../fields/field-arg.js';
 import { findField } from '../fields/registry.js';
-import type { LoadedRule, OutputPart } from '../rules/types.js';
+import { splitIpListArg } from '../rules/ip-lists.js';
+import type { IpList, LoadedRule, OutputPart } from '../rules/types.js';
 import { ByteWriter } from './byte-writer.js';
 import * as B from './bytecode.js';
+import { encodeIpTable } from './ip-table.js';
 import { Mod, Op, modId, opId, xfId } from './opcodes.js';
 import { encodePrefixTable } from './prefix-table.js';
 import { compileRegex } from '../regex/regex.js';
@@ -109,7 +111,8 @@ class Compiler {
   /** Structural key → memo slot, for subexpressions worth remembering. */
   private readonly memo = new Map<string, number>();
 
-  constructor() {
+  /** `ipLists`: the IP lists the rules read, from the load (LoadResult.ipLists). */
+  constructor(private readonly ipLists: Record<string, IpList> = {}) {
     // offsets in the pool are from the start of the program, which begins with the header
     this.pool.bytes(new Uint8Array(HEADER_BYTES));
   }
@@ -176,6 +179,24 @@ class Compiler {
     return at;
   }
 
+  /** The IP list an IP-list field's argument names, with its JSON pointer, as the extractor's argument. */
+  private ipTable(field: string, argText: string): [number, number] {
+    const arg = splitIpListArg(field, argText);
+    if ('problem' in arg) fail(`filter error: ${arg.problem}`);
+    const list = this.ipLists[arg.list];
+    if (!list) fail(`filter error: ${field}[${argText}]: no IP list named '${arg.list}' was loaded`);
+    const bytes = encodeIpTable(list, arg.pointer);
+    const k = `ip:${arg.list}:${arg.pointer ?? ''}`;
+    let at = this.tables.get(k);
+    if (at === undefined) {
+      this.pool.align4();
+      at = this.pool.length;
+      this.pool.bytes(bytes);
+      this.tables.set(k, at);
+    }
+    return [at, bytes.length];
+  }
+
   // ---- operands ---------------------------------------------------------------------------------------
   operand(o: Operand): number {
     const k = key(o, this.keys);
@@ -209,7 +230,7 @@ class Compiler {
     const arg = checkFieldArg(def, f.arg);
     if ('problem' in arg) fail(`filter error: ${arg.problem}`);
     const index = arg.index;
-    if (arg.key !== undefined) [argOff, argLen] = this.constString(arg.key);
+    if (arg.key !== undefined) [argOff, argLen] = def.extract.op === 'ip_listed' ? this.ipTable(def.name, arg.key) : this.constString(arg.key);
     const w = new ByteWriter();
     w.u32(B.SLOT_FIELD); w.u32(def.id); w.u32(argOff); w.i32(argLen); w.i64(index);
     return [w, { type: def.type, list: def.list }];
@@ -539,9 +560,9 @@ class Compiler {
  * Compiles the enabled rules (in rule order) into one program. Throws KawaError (KAWA_ERR_CONDITION) when a
  * condition cannot be compiled; a successfully loaded rules file always compiles.
  */
-export function compileRules(rules: readonly LoadedRule[]): Program {
+export function compileRules(rules: readonly LoadedRule[], ipLists?: Record<string, IpList>): Program {
   const enabled = rules.filter((r) => r.enabled);
-  const c = new Compiler();
+  const c = new Compiler(ipLists);
   c.planMemo(enabled.map((r) => r.condition));
   const compiled: { rule: LoadedRule; code: number; outs: number[]; plan: OutputPlan }[] = [];
   const guards: Map<number, Uint8Array[]>[] = [];

@@ -76,7 +76,7 @@ export class Engine {
       const first = opts.rules.errors[0];
       throw new KawaError(first?.code ?? 'LOAD_ERR_VALIDATE', first?.message ?? 'the rules did not load', first ?? {});
     }
-    const program = compileRules(opts.rules.rules);
+    const program = compileRules(opts.rules.rules, opts.rules.ipLists);
     const vm = instantiateEngine(opts.module) as VmExports;
     const ptr = vm.inputReserve(program.bytes.length) >>> 0;
     new Uint8Array(vm.memory.buffer, ptr, program.bytes.length).set(program.bytes);

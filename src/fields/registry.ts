@@ -127,7 +127,9 @@ const ROWS: Row[] = [
   {"name":"kawa.region","list":false,"arg":"none","plugin":"kawa","description":"The AWS region of the cluster the event came from, when the source knows it","extract":{"op":"context","value":"region"}},
   {"name":"kawa.duplicate_keys","list":false,"arg":"none","plugin":"kawa","description":"\"true\" if an object in the request body (requestObject) has the same key twice: the rules read the first, the API server applies the last","extract":{"op":"duplicate_keys","path":["requestObject"]}},
   {"name":"kawa.nul_value","list":false,"arg":"none","plugin":"kawa","description":"\"true\" if a string of the event holds the escape \\u0000: Falco and kawa cut values at it, hiding their tail from conditions","extract":{"op":"nul_value"}},
-  {"name":"static.<name>","list":false,"arg":"none","plugin":"kawa","description":"The value of <name> in the configuration's static_fields (Falco 0.42+), the same for every event","extract":{"op":"static"}}
+  {"name":"static.<name>","list":false,"arg":"none","plugin":"kawa","description":"The value of <name> in the configuration's static_fields (Falco 0.42+), the same for every event","extract":{"op":"static"}},
+  {"name":"kawa.sourceips.listed","list":true,"arg":"key","plugin":"kawa","description":"The event's source IPs (sourceIPs) that an address or CIDR range of the IP list <list> holds: kawa.sourceips.listed[<list>]","extract":{"op":"ip_listed","path":["sourceIPs"]}},
+  {"name":"kawa.ips.listed","list":true,"arg":"key","plugin":"kawa","description":"The IP addresses at a JSON pointer (a string or an array of them) that the IP list <list> holds: kawa.ips.listed[<list>:<json pointer>]","extract":{"op":"ip_listed"}}
 ];
 // FIELD-TABLE-END
 

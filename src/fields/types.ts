@@ -35,12 +35,15 @@ export type ArgKind = 'none' | 'index' | 'key';
  *   duplicate_keys kawa's own: "true" if an object under `path` has a key twice (the rules read the first,
  *                  the API server applies the last)
  *   nul_value      kawa's own: "true" if a string of the event holds an escaped NUL character (values are cut there)
+ *   ip_listed      kawa's own: the addresses at `path` (or at the argument's JSON pointer) in the argument's IP list
+ *                  (the compiler passes the list's packed ranges as the argument: compile/ip-table.ts)
  */
 export type RecipeOp =
   | 'scalar' | 'list' | 'list_index' | 'walk_skip' | 'walk_strict' | 'repository' | 'first' | 'first_repository'
   | 'command' | 'host_port' | 'eff' | 'capabilities' | 'volume_type' | 'hostpath_match' | 'any_true'
   | 'rule_attr' | 'subjects' | 'subjects_ns' | 'uri_param' | 'target_pod' | 'constant'
-  | 'json_value' | 'json_obj' | 'json_rawtime' | 'truncated' | 'context' | 'static' | 'duplicate_keys' | 'nul_value';
+  | 'json_value' | 'json_obj' | 'json_rawtime' | 'truncated' | 'context' | 'static' | 'duplicate_keys' | 'nul_value'
+  | 'ip_listed';
 
 /** How one field is extracted, in data the generator turns into WebAssembly tables. */
 export interface Recipe {

@@ -9,7 +9,18 @@ import type { StatefulSpec } from './stateful-spec.js';
 import type { Priority } from './types.js';
 import { ENGINE_VERSION, parseVersion, compatible, versionText, type PluginRequirement, type Version } from './versions.js';
 
-export interface ListInfo { name: string; items: string[]; index: number; visibility: number; where: Location }
+export interface ListInfo {
+  name: string;
+  items: string[];
+  index: number;
+  visibility: number;
+  where: Location;
+  /** Files of addresses and ranges the list's `kawa:` key names (ip-lists.ts), resolved against its rules file. */
+  files: ListFile[];
+}
+
+/** One file an IP list names, and where the rules file names it. */
+export interface ListFile { path: string; where: Location }
 
 export interface MacroInfo {
   name: string;
@@ -104,16 +115,17 @@ export class Collector {
     this.pluginRequirements.push({ alternatives, where });
   }
 
-  defineList(name: string, items: string[], where: Location): void {
+  defineList(name: string, items: string[], where: Location, files: ListFile[] = []): void {
     const id = this.counter++;
     const prev = this.lists.get(name);
-    this.lists.set(name, { name, items, index: prev?.index ?? id, visibility: id, where });
+    this.lists.set(name, { name, items, index: prev?.index ?? id, visibility: id, where, files });
   }
 
-  appendList(name: string, items: string[], where: Location): void {
+  appendList(name: string, items: string[], where: Location, files: ListFile[] = []): void {
     const prev = this.lists.get(name);
     if (!prev) this.fail("List uses 'append' or 'override.items: append' but no list by that name already exists", where);
     prev.items = [...prev.items, ...items];
+    prev.files = [...prev.files, ...files];
     prev.visibility = this.counter++;
   }
 

@@ -10,6 +10,7 @@ import type { Code, Location } from '../core/errors.js';
 import type { Collector, RuleInfo } from './collector.js';
 import { hasUnsafeNaCheck, constantWarnings } from './condition-warnings.js';
 import { conditionWithExceptions } from './exceptions.js';
+import { ipListsRead } from './ip-lists.js';
 import { ExpansionBudget } from './limits.js';
 import { expandLists, ListExpansionError, ListLimitError, substituteLists, type CompiledList } from './lists.js';
 import { LoadFailure } from './load-failure.js';
@@ -57,6 +58,11 @@ export function compileAll(col: Collector, outputs: OutputConfig, warn: CompileW
   }
   for (const m of macros.values()) {
     if (!m.used && !usedMacros.has(m.name)) warn('LOAD_UNUSED_MACRO', 'Macro not referred to by any other rule/macro', col.macros.get(m.name)!.where);
+  }
+  // a list an IP-list field reads is used, though no condition names it where Falco substitutes lists
+  for (const name of ipListsRead(rules).keys()) {
+    const l = lists.get(name);
+    if (l) l.used = true;
   }
   for (const l of lists.values()) {
     if (!l.used) warn('LOAD_UNUSED_LIST', 'List not referred to by any other rule/macro', col.lists.get(l.name)!.where);

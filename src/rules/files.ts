@@ -20,15 +20,16 @@ export function readInputs(paths: string[], maxFileBytes = DEFAULT_MAX_FILE_BYTE
       out.push(failed(p, `Could not read file: ${reason(e)}`));
       continue;
     }
-    if (!isDir) { out.push(readOne(p, maxFileBytes)); continue; }
+    if (!isDir) { out.push(readTextFile(p, maxFileBytes)); continue; }
     const names = readdirSync(p).filter((n) => YAML_FILE.test(n)).sort();
     if (names.length === 0) out.push(failed(p, 'Could not read rules directory: it contains no .yaml or .yml file'));
-    for (const n of names) out.push(readOne(join(p, n), maxFileBytes));
+    for (const n of names) out.push(readTextFile(join(p, n), maxFileBytes));
   }
   return out;
 }
 
-function readOne(path: string, maxFileBytes: number): RulesInput {
+/** One UTF-8 text file (a rules file, an IP list's file), or why it cannot be read, as a RulesInput. */
+export function readTextFile(path: string, maxFileBytes: number): RulesInput {
   let bytes: Buffer;
   try {
     // the size is taken from the open file, so a file swapped in between cannot slip past the check

@@ -6,17 +6,19 @@ import type { Code, Location, Problem } from '../core/errors.js';
 import { Collector } from './collector.js';
 import { compileAll, compileStandaloneCondition, type AppendOutput } from './compiler.js';
 import { readInputs } from './files.js';
+import { buildIpLists } from './ip-lists.js';
+import { DEFAULT_MAX_FILE_BYTES } from './limits.js';
 import { LoadFailure } from './load-failure.js';
 import { readRulesFile } from './reader.js';
 import { selectRules } from './selection.js';
 import { SourceText } from './source-text.js';
-import type { FileStatus, LoadedRule, LoadOptions, LoadResult, RulesInput } from './types.js';
+import type { FileStatus, IpList, LoadedRule, LoadOptions, LoadResult, RulesInput } from './types.js';
 import { checkPluginRequirement, versionText } from './versions.js';
 
 /** The sources kawa serves: rules of any other source are skipped with LOAD_UNKNOWN_SOURCE. */
 export const DEFAULT_SOURCES = ['k8s_audit'];
 
-/** Loads rules files given as texts. Pure: no file system access. */
+/** Loads rules files given as texts. No file system access but for the files an IP list names (ip-lists.ts). */
 export function loadRules(inputs: RulesInput[], opts: LoadOptions = {}): LoadResult {
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
@@ -52,6 +54,15 @@ export function loadRules(inputs: RulesInput[], opts: LoadOptions = {}): LoadRes
       if (message) errors.push({ code: 'LOAD_ERR_VALIDATE', message, ...req.where });
     }
   }
+  let ipLists: Record<string, IpList> = {};
+  if (errors.length === 0) {
+    try {
+      ipLists = buildIpLists(collector, compiled, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    } catch (e) {
+      if (!(e instanceof LoadFailure)) throw e;
+      errors.push(e.problem);
+    }
+  }
   const ok = errors.length === 0;
   const result: LoadResult = {
     ok,
@@ -61,6 +72,7 @@ export function loadRules(inputs: RulesInput[], opts: LoadOptions = {}): LoadRes
     files,
   };
   if (opts.staticFields && Object.keys(opts.staticFields).length) result.staticFields = opts.staticFields;
+  if (ok && Object.keys(ipLists).length) result.ipLists = ipLists;
   if (collector.requiredEngineVersion) result.requiredEngineVersion = versionText(collector.requiredEngineVersion);
   return result;
 }

@@ -9,6 +9,7 @@ import { parseAllDocuments, isMap, isSeq, isScalar, type Document, type Node, ty
 import type { Code, Location } from '../core/errors.js';
 import { Collector, type RuleUpdate } from './collector.js';
 import { emptyEntry, type ExceptionEntry, type ExceptionInfo } from './exceptions.js';
+import { readIpListFiles } from './ip-lists.js';
 import { LoadFailure } from './load-failure.js';
 import { parsePriority } from './priority.js';
 import { readStatefulSpec } from './stateful-spec.js';
@@ -23,7 +24,7 @@ export type WarnFn = (code: Code, message: string, where: Location) => void;
 const ITEM_KEYS: Record<string, string[]> = {
   required_engine_version: ['required_engine_version'],
   required_plugin_versions: ['required_plugin_versions'],
-  list: ['list', 'items', 'append', 'override'],
+  list: ['list', 'items', 'append', 'override', 'kawa'],
   macro: ['macro', 'condition', 'append', 'override'],
   rule: ['rule', 'desc', 'condition', 'output', 'priority', 'source', 'enabled', 'tags', 'exceptions', 'capture',
     'capture_duration', 'warn_evttypes', 'skip-if-unknown-filter', 'append', 'override', 'kawa'],
@@ -164,8 +165,10 @@ function readList(d: Decoder, item: YAMLMap, name: string, collector: Collector,
   const ov = readOverrides(d, item, ['items'], ['items']);
   if (append && (ov.append.size || ov.replace.size)) d.fail(ERROR_OVERRIDE_APPEND, item);
   append ||= ov.append.has('items');
-  if (append) collector.appendList(name, items, loc(d, item));
-  else collector.defineList(name, items, loc(d, item));
+  const kawa = d.entry(item, 'kawa');
+  const files = kawa ? readIpListFiles(d, kawa.value, kawa.key) : [];
+  if (append) collector.appendList(name, items, loc(d, item), files);
+  else collector.defineList(name, items, loc(d, item), files);
 }
 
 function readMacro(d: Decoder, item: YAMLMap, name: string, collector: Collector, warn: WarnFn): void {

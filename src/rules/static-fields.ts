@@ -3,16 +3,7 @@
 // a name the configuration does not define is an unknown field, with Falco's message.
 import type { FieldRef } from '../condition/ast.js';
 import { STATIC_FIELD } from '../fields/registry.js';
-
-/** Every field reference in a condition tree or an output format, wherever it sits. */
-function* fieldRefs(node: unknown): Generator<FieldRef> {
-  if (Array.isArray(node)) {
-    for (const n of node) yield* fieldRefs(n);
-  } else if (node && typeof node === 'object') {
-    if ((node as { kind?: unknown }).kind === 'field') yield node as FieldRef;
-    for (const v of Object.values(node)) if (v && typeof v === 'object') yield* fieldRefs(v);
-  }
-}
+import { fieldRefs } from './field-refs.js';
 
 /** The first `static.<name>` reference whose name `staticFields` does not define. */
 export function undefinedStaticField(node: unknown, staticFields: Record<string, string>): FieldRef | undefined {

@@ -84,6 +84,20 @@ export interface LoadResult {
   files?: FileStatus[];
   /** The configuration's static_fields the rules were loaded with: what `static.<name>` gives. */
   staticFields?: Record<string, string>;
+  /** The IP lists the rules read (kawa.sourceips.listed[<list>]...), by list name (ip-lists.ts). */
+  ipLists?: Record<string, IpList>;
+}
+
+/** An IP list, ready for the engine: its ranges sorted, merged and packed (ip-ranges.ts packRanges). */
+export interface IpList {
+  /** RANGE_BYTES per merged range. */
+  ranges: Uint8Array;
+  /** Merged ranges in `ranges`. */
+  count: number;
+  /** Addresses and ranges as written, in the items and the files, before merging. */
+  entries: number;
+  /** The files the list's `kawa: {files}` named (a reload watches them). */
+  files: string[];
 }
 
 /** One file's summary status, as Falco's `-V` prints it. */

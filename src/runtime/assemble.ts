@@ -52,6 +52,10 @@ export interface AssembleOptions {
   onResult?(batch: SourceBatch, result: Evaluation): void;
 }
 
+function ipListFiles(rules: LoadResult): string[] {
+  return Object.values(rules.ipLists ?? {}).flatMap((l) => l.files);
+}
+
 /** The rules of a configuration: its files, minimum priority, rule selection, append_output and static_fields. */
 export function loadConfiguredRules(config: FalcoConfig): LoadResult {
   return loadRulesFiles(config.rulesFiles, loadOptions(config));
@@ -119,10 +123,15 @@ export class Run {
       },
       onFailure: (batch, e) => reports.report('given up', e.code, batch.range ? batch.range.file : batch.origin(0), e.message),
     });
+    // the IP lists' files of the rules running now are watched too (the set changes with the rules)
+    let listFiles = ipListFiles(o.rules);
     this.reloader = new RulesReloader({
       load: o.loadRules ?? (() => reloadConfiguredRules(config)),
-      apply: (rules) => evaluator.reload(rules),
-      files: () => [...config.rulesFiles, ...(o.watchFiles ?? [])],
+      apply: async (rules) => {
+        await evaluator.reload(rules);
+        listFiles = ipListFiles(rules);
+      },
+      files: () => [...config.rulesFiles, ...(o.watchFiles ?? []), ...listFiles],
       watch: config.service.watchConfigFiles,
       logger: o.logger,
       metrics: pm,
