@@ -13,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 const RULES = 'rules/';
 const CASES = 'test/rulepack/cases';
 const ENABLE_ALL = 'test/rulepack/enable-all.yaml';
+/** The pack's IP lists filled as a site fills them (they ship empty). */
+const IP_LISTS = 'test/rulepack/ip-lists.yaml';
 
 interface ListedRule { name: string; priority: string; tags: string[]; enabled: boolean; desc: string; output: string }
 interface Alert { rule: string; output: string; output_fields: Record<string, unknown> }
@@ -44,7 +46,7 @@ function auditIds(file: string): string[] {
 
 /** Rules that alerted, by audit ID, over every case file. */
 function run(extra: string[]): Map<string, Alert[]> {
-  const r = kawa(['run', '-r', RULES, ...caseFiles.flatMap((f) => ['-e', join(CASES, f)]), '--json', '-o', 'rule_matching=all', ...extra]);
+  const r = kawa(['run', '-r', RULES, '-r', IP_LISTS, ...caseFiles.flatMap((f) => ['-e', join(CASES, f)]), '--json', '-o', 'rule_matching=all', ...extra]);
   expect(r.status, r.stderr).toBe(0);
   const byId = new Map<string, Alert[]>();
   for (const line of r.stdout.split('\n')) {
