@@ -1,8 +1,12 @@
 // IP lists in the WebAssembly engine (docs/ip-lists.md): an event's address, parsed into the 128-bit space
 // the lists use (an IPv4 address a.b.c.d is ::ffff:a.b.c.d, as in src/rules/ip-ranges.ts), searched in the
 // list's sorted, merged ranges. The table is the field's argument, laid out by src/compile/ip-table.ts:
-//   u32 range count, u32 pointer length, pointer bytes, zero padding to 4, then per range
-//   lo.high u64, lo.low u64, hi.high u64, hi.low u64 (little-endian; ranges sorted by lo, disjoint).
+//   u32 range count, u32 pointer length, pointer bytes, zero padding to 4, u32 sample count, the samples
+//   (the low end of every 64th range: high u64, low u64), then per range lo.high u64, lo.low u64,
+//   hi.high u64, hi.low u64 (little-endian; ranges sorted by lo, disjoint).
+
+/** log2 of src/compile/ip-table.ts SAMPLE_EVERY. */
+const SAMPLE_SHIFT: u32 = 6;
 
 /** The address parseIp read, high and low 64 bits. */
 let ipHi: u64 = 0;
@@ -131,17 +135,30 @@ export function ipTablePointer(table: usize): usize {
 export function ipListed(table: usize, p: usize, len: i32): bool {
   if (!parseIp(p, len)) return false;
   const count = load<u32>(table);
-  const ranges = table + 8 + ((<usize>load<u32>(table, 4) + 3) & ~3);
-  // the first range starting after the address; the one before it is the only one that can hold it
+  const at = table + 8 + ((<usize>load<u32>(table, 4) + 3) & ~3);
+  const sampleCount = load<u32>(at);
+  const samples = at + 4;
+  const ranges = samples + (<usize>sampleCount << 4);
+  // the last sample at or below the address picks the block of ranges that can hold it
   let a: u32 = 0;
-  let b: u32 = count;
+  let b: u32 = sampleCount;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    const s = samples + (<usize>m << 4);
+    if (le(load<u64>(s), load<u64>(s, 8), ipHi, ipLo)) a = m + 1;
+    else b = m;
+  }
+  if (a == 0) return false;
+  // in that block, the first range starting after the address; the one before it is the only candidate
+  const first = (a - 1) << SAMPLE_SHIFT;
+  a = first + 1;
+  b = min(first + (1 << SAMPLE_SHIFT), count);
   while (a < b) {
     const m = (a + b) >>> 1;
     const r = ranges + (<usize>m << 5);
     if (le(load<u64>(r), load<u64>(r, 8), ipHi, ipLo)) a = m + 1;
     else b = m;
   }
-  if (a == 0) return false;
   const r = ranges + (<usize>(a - 1) << 5);
   return le(ipHi, ipLo, load<u64>(r, 16), load<u64>(r, 24));
 }
