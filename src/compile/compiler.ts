@@ -166,9 +166,9 @@ class Compiler {
     return at;
   }
 
-  /** A table the operators read in place (value lists, prefix tables), 4-byte aligned. Returns its offset. */
-  table(bytes: Uint8Array): number {
-    const k = `tab:${Buffer.from(bytes).toString('hex')}`;
+  /** A table the operators read in place (value lists, prefix tables), 4-byte aligned, once per `k`. Returns
+   *  its offset. */
+  table(bytes: Uint8Array, k = `tab:${Buffer.from(bytes).toString('hex')}`): number {
     let at = this.tables.get(k);
     if (at === undefined) {
       this.pool.align4();
@@ -186,15 +186,7 @@ class Compiler {
     const list = this.ipLists[arg.list];
     if (!list) fail(`filter error: ${field}[${argText}]: no IP list named '${arg.list}' was loaded`);
     const bytes = encodeIpTable(list, arg.pointer);
-    const k = `ip:${arg.list}:${arg.pointer ?? ''}`;
-    let at = this.tables.get(k);
-    if (at === undefined) {
-      this.pool.align4();
-      at = this.pool.length;
-      this.pool.bytes(bytes);
-      this.tables.set(k, at);
-    }
-    return [at, bytes.length];
+    return [this.table(bytes, `ip:${arg.list}:${arg.pointer ?? ''}`), bytes.length];
   }
 
   // ---- operands ---------------------------------------------------------------------------------------

@@ -12,15 +12,9 @@ import { loadRules } from '../../src/rules/load.js';
 import { EngineEvaluator } from '../../src/pipeline/engine-evaluator.js';
 import { WorkerPool } from '../../src/pool/pool.js';
 import { batchOf } from '../pool/helpers.js';
+import { listRule } from './rule.js';
 
-const RULE = (condition: string, output: string) => `
-- rule: listed
-  desc: d
-  condition: ${condition}
-  output: "${output}"
-  priority: WARNING
-  source: k8s_audit
-`;
+const RULE = listRule;
 
 const event = (sourceIPs: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({
   kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: 'x', verb: 'get', sourceIPs,

@@ -6,16 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRules, loadRulesFiles } from '../../src/rules/load.js';
+import { listRule } from './rule.js';
 
-const RULE = (condition = 'kawa.sourceips.listed[bad] exists', output = 'listed=%kawa.sourceips.listed[bad]') => `
-- rule: listed
-  desc: d
-  condition: ${condition}
-  output: "${output}"
-  priority: WARNING
-  source: k8s_audit
-  skip-if-unknown-filter: true
-`;
+const RULE = (condition = 'kawa.sourceips.listed[bad] exists', output = 'listed=%kawa.sourceips.listed[bad]') => listRule(condition, output);
 
 function dir(files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), 'kawa-ipl-load-'));
