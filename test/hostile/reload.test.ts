@@ -2,72 +2,28 @@
 // hostile rules file of rules-cases.ts by SIGHUP. Each reload is refused with its coded error, compiled off
 // the event loop, so the service keeps answering and alerting with the running rules meanwhile; a reload
 // over its time or memory budget (rules_limits) is refused with LOAD_ERR_LOAD_BUDGET. Needs dist/.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOSTILE_RULES, writeCase } from './rules-cases.js';
+import { KawaProcess, podEvent, POD_CREATED, sleep, type Log } from './service.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const GOOD = `
-- rule: Pod created
-  desc: d
-  condition: ka.verb=create and ka.target.resource=pods
-  output: pod %ka.target.name
-  priority: WARNING
-  source: k8s_audit
-`;
-const event = (i: number) => JSON.stringify({
-  kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `a${i}`, stage: 'ResponseComplete', verb: 'create',
-  requestURI: '/api/v1/namespaces/default/pods', user: { username: 'alice' },
-  objectRef: { resource: 'pods', namespace: 'default', name: `pod${i}`, apiVersion: 'v1' },
-  requestReceivedTimestamp: '2024-05-01T10:00:00.000000Z', stageTimestamp: '2024-05-01T10:00:00.100000Z',
-});
-
-interface Log { msg: string; url?: string; errors?: string[] }
-
-class Service {
-  readonly dir = mkdtempSync(join(tmpdir(), 'kawa-hostile-reload-'));
-  readonly rules = join(this.dir, 'rules.yaml');
-  readonly child: ChildProcess;
-  readonly logs: Log[] = [];
-  stdout = '';
+class Service extends KawaProcess {
+  readonly dir: string;
+  readonly rules: string;
   webhook = '';
   web = '';
-  /** Called on each log line as it arrives, without waiting for a poll. */
-  onLog?: (l: Log) => void;
 
   constructor(extra: string[] = []) {
-    writeFileSync(this.rules, GOOD);
+    const dir = mkdtempSync(join(tmpdir(), 'kawa-hostile-reload-'));
+    writeFileSync(join(dir, 'rules.yaml'), POD_CREATED);
     // a 512 MB heap: a reload that escaped its worker would take the service down
-    this.child = spawn(process.execPath, ['--max-old-space-size=512', 'bin/kawa.js', 'run', '-r', this.rules, '--webhook', '--port', '0',
+    super(['--max-old-space-size=512', 'bin/kawa.js', 'run', '-r', join(dir, 'rules.yaml'), '--webhook', '--port', '0',
       '-o', 'webhook.listen_address=127.0.0.1', '-o', 'webserver.listen_port=0', '-o', 'webserver.listen_address=127.0.0.1',
-      '-o', 'json_output=true', '-o', 'watch_config_files=false', '-o', 'log_level=info', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (c) => (this.stdout += c));
-    let partial = '';
-    this.child.stderr!.on('data', (c) => {
-      partial += c;
-      const lines = partial.split('\n');
-      partial = lines.pop()!;
-      for (const l of lines) {
-        if (!l.startsWith('{')) continue;
-        const log = JSON.parse(l) as Log;
-        this.logs.push(log);
-        this.onLog?.(log);
-      }
-    });
-  }
-
-  async waitLog(msg: string, from = 0, ms = 15_000): Promise<Log> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const hit = this.logs.slice(from).find((l) => l.msg === msg);
-      if (hit) return hit;
-      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`kawa exited ${this.child.exitCode ?? this.child.signalCode} waiting for "${msg}"`);
-      if (Date.now() > end) throw new Error(`no "${msg}" log; got ${this.logs.map((l) => l.msg).join(' | ')}`);
-      await sleep(20);
-    }
+      '-o', 'json_output=true', '-o', 'watch_config_files=false', '-o', 'log_level=info', ...extra]);
+    this.dir = dir;
+    this.rules = join(dir, 'rules.yaml');
   }
 
   async started(): Promise<void> {
@@ -87,13 +43,13 @@ class Service {
     for (;;) {
       const hit = this.logs.slice(from).find((l) => l.msg === 'rules reloaded' || l.msg === 'rules reload rejected; the running rules stay');
       if (hit) return hit;
-      if (this.child.exitCode !== null || this.child.signalCode !== null || Date.now() > end) throw new Error(`no reload outcome (exit ${this.child.exitCode ?? this.child.signalCode})`);
+      if (this.ended || Date.now() > end) throw new Error(`no reload outcome (exit ${this.child.exitCode ?? this.child.signalCode})`);
       await sleep(20);
     }
   }
 
   post(i: number): Promise<number> {
-    return fetch(this.webhook, { method: 'POST', body: event(i), headers: { 'content-type': 'application/json' } }).then((r) => r.status);
+    return fetch(this.webhook, { method: 'POST', body: podEvent(i), headers: { 'content-type': 'application/json' } }).then((r) => r.status);
   }
 }
 
@@ -134,7 +90,7 @@ describe('a hot reload of hostile rules is refused with its code; the service ke
       i++;
     }
     expect(svc.child.exitCode).toBeNull();
-    const good = await svc.reload((p) => writeFileSync(p, GOOD.replace('Pod created', 'Pod created again')));
+    const good = await svc.reload((p) => writeFileSync(p, POD_CREATED.replace('Pod created', 'Pod created again')));
     expect(good.msg).toBe('rules reloaded');
   });
 
@@ -152,7 +108,7 @@ describe('a hot reload of hostile rules is refused with its code; the service ke
   it('a reload over its time budget (rules_limits.reload_timeout_ms) is stopped and refused', { timeout: 60_000 }, async () => {
     svc = new Service(['-o', 'rules_limits.reload_timeout_ms=1']);
     await svc.started();
-    const outcome = await svc.reload((p) => writeFileSync(p, GOOD));
+    const outcome = await svc.reload((p) => writeFileSync(p, POD_CREATED));
     expect(outcome.errors!.join('\n')).toContain('LOAD_ERR_LOAD_BUDGET: loading the rules took longer than 1 ms');
     expect(await svc.post(1)).toBe(200);
   });
@@ -162,7 +118,7 @@ describe('a hot reload of hostile rules is refused with its code; the service ke
     await svc.started();
     // 5 MB of list items: under every rules limit, but its YAML tree needs far more than 64 MB
     const items = Array.from({ length: 600_000 }, (_, k) => `i${k}`).join(', ');
-    const outcome = await svc.reload((p) => writeFileSync(p, `${GOOD}- list: big\n  items: [${items}]\n`));
+    const outcome = await svc.reload((p) => writeFileSync(p, `${POD_CREATED}- list: big\n  items: [${items}]\n`));
     expect(outcome.errors!.join('\n')).toContain('LOAD_ERR_LOAD_BUDGET: loading the rules needed more than 64 MB');
     expect(await svc.post(1)).toBe(200);
     await sleep(50);

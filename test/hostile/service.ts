@@ -8,7 +8,7 @@ import { join } from 'node:path';
 /** One rule: an alert for every create, naming the event and its user agent. */
 export const ANY_CREATE = '- rule: Any\n  desc: d\n  condition: ka.verb = create\n  output: "%ka.auditid %ka.useragent"\n  priority: INFO\n  source: k8s_audit\n';
 
-export interface Log { level: number; msg: string; url?: string; listen?: string; authentication?: string; [k: string]: unknown }
+export interface Log { level: number; msg: string; url?: string; listen?: string; authentication?: string; errors?: string[]; [k: string]: unknown }
 
 export interface Service {
   child: ChildProcess;
@@ -47,6 +47,66 @@ export async function startService(options: string[], rules = ANY_CREATE): Promi
     }
   }
   return { child, stderr: () => err, logs: () => logs, webhook: find('audit webhook listening')!.url!, web: find('web server listening')?.url, exited };
+}
+
+/** One rule: an alert for every pod created, naming it. */
+export const POD_CREATED = `
+- rule: Pod created
+  desc: d
+  condition: ka.verb=create and ka.target.resource=pods
+  output: pod %ka.target.name
+  priority: WARNING
+  source: k8s_audit
+`;
+
+/** A pod creation (pod<i>) that POD_CREATED alerts on, as JSON text. */
+export const podEvent = (i: number) => JSON.stringify({
+  kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `a${i}`, stage: 'ResponseComplete', verb: 'create',
+  requestURI: '/api/v1/namespaces/default/pods', user: { username: 'alice' },
+  objectRef: { resource: 'pods', namespace: 'default', name: `pod${i}`, apiVersion: 'v1' },
+  requestReceivedTimestamp: '2024-05-01T10:00:00.000000Z', stageTimestamp: '2024-05-01T10:00:00.100000Z',
+});
+
+/** A kawa child process with its stdout kept and its JSON log lines parsed as they arrive. */
+export class KawaProcess {
+  readonly child: ChildProcess;
+  readonly logs: Log[] = [];
+  stdout = '';
+  /** Called on each log line as it arrives, without waiting for a poll. */
+  onLog?: (l: Log) => void;
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (c) => (this.stdout += c));
+    let partial = '';
+    this.child.stderr!.on('data', (c) => {
+      partial += c;
+      const lines = partial.split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) {
+        if (!l.startsWith('{')) continue;
+        const log = JSON.parse(l) as Log;
+        this.logs.push(log);
+        this.onLog?.(log);
+      }
+    });
+  }
+
+  get ended(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  /** The first log line with this message from log index `from` on. */
+  async waitLog(msg: string, from = 0, ms = 15_000): Promise<Log> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const hit = this.logs.slice(from).find((l) => l.msg === msg);
+      if (hit) return hit;
+      if (this.ended) throw new Error(`kawa exited ${this.child.exitCode ?? this.child.signalCode} waiting for "${msg}"`);
+      if (Date.now() > end) throw new Error(`no "${msg}" log; got ${this.logs.map((l) => l.msg).join(' | ')}`);
+      await sleep(20);
+    }
+  }
 }
 
 /** An audit event that the rule above alerts on. */

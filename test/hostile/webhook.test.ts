@@ -3,7 +3,7 @@
 // as webhook.max_inflight_bytes allows (the rest get 429 with Retry-After before their body is read), so the
 // peak RSS stays bounded; a connection past webhook.max_connections gets 429; a body sent too slowly is cut
 // with 408 at webhook.request_timeout_ms; idle or half-sent connections do not hold SIGTERM. Needs dist/.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
@@ -11,59 +11,27 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { KawaProcess, podEvent, POD_CREATED, sleep } from './service.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const RULES = `
-- rule: Pod created
-  desc: d
-  condition: ka.verb=create and ka.target.resource=pods
-  output: pod %ka.target.name
-  priority: WARNING
-  source: k8s_audit
-`;
-const event = (i: number) => JSON.stringify({
-  kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `a${i}`, stage: 'ResponseComplete', verb: 'create',
-  requestURI: '/api/v1/namespaces/default/pods', user: { username: 'alice' },
-  objectRef: { resource: 'pods', namespace: 'default', name: `pod${i}`, apiVersion: 'v1' },
-  requestReceivedTimestamp: '2024-05-01T10:00:00.000000Z', stageTimestamp: '2024-05-01T10:00:00.100000Z',
-});
 /** An EventList of one event padded with whitespace to `bytes`: large on the wire, cheap to evaluate. */
 const padded = (i: number, bytes: number) => {
-  const head = `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[${event(i)}`;
+  const head = `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[${podEvent(i)}`;
   return Buffer.from(head + ' '.repeat(bytes - head.length - 2) + ']}');
 };
 
-interface Log { msg: string; url?: string }
-
-class Service {
-  readonly child: ChildProcess;
-  readonly logs: Log[] = [];
-  stdout = '';
+class Service extends KawaProcess {
   url!: URL;
 
   constructor(extra: string[] = []) {
     const dir = mkdtempSync(join(tmpdir(), 'kawa-hostile-webhook-'));
-    writeFileSync(join(dir, 'rules.yaml'), RULES);
-    this.child = spawn(process.execPath, ['bin/kawa.js', 'run', '-r', join(dir, 'rules.yaml'), '--webhook', '--port', '0',
-      '-o', 'webhook.listen_address=127.0.0.1', '-o', 'webserver.enabled=false', '-o', 'json_output=true', '-o', 'log_level=info', ...extra],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (c) => (this.stdout += c));
-    let partial = '';
-    this.child.stderr!.on('data', (c) => {
-      partial += c;
-      const lines = partial.split('\n');
-      partial = lines.pop()!;
-      for (const l of lines) if (l.startsWith('{')) this.logs.push(JSON.parse(l) as Log);
-    });
+    writeFileSync(join(dir, 'rules.yaml'), POD_CREATED);
+    super(['bin/kawa.js', 'run', '-r', join(dir, 'rules.yaml'), '--webhook', '--port', '0',
+      '-o', 'webhook.listen_address=127.0.0.1', '-o', 'webserver.enabled=false', '-o', 'json_output=true', '-o', 'log_level=info', ...extra]);
   }
 
   async started(): Promise<void> {
-    const end = Date.now() + 15_000;
-    while (!this.logs.some((l) => l.msg === 'kawa running')) {
-      if (Date.now() > end || this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`kawa did not start: ${this.logs.map((l) => l.msg).join(' | ')}`);
-      await sleep(20);
-    }
-    this.url = new URL(this.logs.find((l) => l.msg === 'audit webhook listening')!.url!);
+    await this.waitLog('kawa running');
+    this.url = new URL((await this.waitLog('audit webhook listening')).url!);
   }
 
   /** The peak resident memory of the kawa process so far (Linux VmHWM), in MB. */
@@ -134,10 +102,10 @@ describe('the audit webhook under hostile load', () => {
     await svc.started();
     const idle = await Promise.all(Array.from({ length: 5 }, () => svc!.raw()));
     await sleep(100);
-    expect(await svc.post(Buffer.from(event(1)))).toMatchObject({ status: 429, retryAfter: '1' });
+    expect(await svc.post(Buffer.from(podEvent(1)))).toMatchObject({ status: 429, retryAfter: '1' });
     for (const s of idle) s.destroy();
     await sleep(100);
-    expect((await svc.post(Buffer.from(event(2)))).status).toBe(200);
+    expect((await svc.post(Buffer.from(podEvent(2)))).status).toBe(200);
   });
 
   it('a body sent one byte at a time is cut with 408 at request_timeout_ms', { timeout: 30_000 }, async () => {
@@ -155,14 +123,14 @@ describe('the audit webhook under hostile load', () => {
     expect(got).toMatch(/^HTTP\/1\.1 408 /);
     expect(ms).toBeLessThan(4_000);
     // a request that arrived whole but waits on the pipeline is not cut: only the receiving is timed
-    expect((await svc.post(Buffer.from(event(3)))).status).toBe(200);
+    expect((await svc.post(Buffer.from(podEvent(3)))).status).toBe(200);
   });
 
   it('SIGTERM with idle keep-alive, silent and half-sent connections exits 0 at once, with no "work undone"', { timeout: 30_000 }, async () => {
     svc = new Service();
     await svc.started();
     const keepAlive = await svc.raw();
-    keepAlive.write(`POST ${svc.url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(event(4))}\r\n\r\n${event(4)}`);
+    keepAlive.write(`POST ${svc.url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(podEvent(4))}\r\n\r\n${podEvent(4)}`);
     await new Promise((r) => keepAlive.once('data', r));
     const silent = await svc.raw();
     const half = await svc.raw();
@@ -188,8 +156,8 @@ describe('the audit webhook under hostile load', () => {
         '-o', 'http_output.enabled=true', '-o', `http_output.url=http://127.0.0.1:${(slow.address() as { port: number }).port}/`]);
       await svc.started();
       const idle = new Agent({ keepAlive: true, rejectUnauthorized: false });
-      expect((await svc.post(Buffer.from(event(5)), idle)).status).toBe(200);
-      const answer = svc.post(Buffer.from(event(6)));
+      expect((await svc.post(Buffer.from(podEvent(5)), idle)).status).toBe(200);
+      const answer = svc.post(Buffer.from(podEvent(6)));
       while (alerts < 2) await sleep(10);
       const { code, ms } = await svc.exit();
       expect(await answer).toMatchObject({ status: 200 });
