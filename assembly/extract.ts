@@ -14,7 +14,7 @@ import {
   OP_SUBJECTS, OP_SUBJECTS_NS, OP_URI_PARAM, OP_TARGET_POD, OP_CONSTANT, OP_JSON_VALUE, OP_JSON_OBJ,
   OP_JSON_RAWTIME, OP_TRUNCATED, OP_CONTEXT, OP_STATIC, OP_DUPLICATE_KEYS, OP_NUL_VALUE, OP_IP_LISTED,
 } from './generated/fields';
-import { ipListed, ipTablePointer, ipTablePointerLen } from './ip-match';
+import { ipListed, ipTablePointer, ipTablePointerLen, ipTableValid } from './ip-match';
 import { contextValue, foundLen } from './context';
 import {
   NONE, PARSE_OK, PARSE_TOO_DEEP, T_ARRAY, T_KEY, T_OBJECT, T_STRING, T_TRUE, getStep, indentText,
@@ -353,6 +353,7 @@ function run(f: i32, argPtr: usize, argLen: i32, index: i64): bool {
       return true;
     case OP_IP_LISTED: {
       // the argument is the list's table (ip-match.ts), which may carry a JSON pointer to the addresses
+      if (!ipTableValid(argPtr, argLen)) return false;
       const pointerLen = ipTablePointerLen(argPtr);
       const v = pointerLen ? pointerNode(ipTablePointer(argPtr), pointerLen) : getPath(0, KEY_BYTES, STEPS, ps, pl);
       if (v == NONE) return true;

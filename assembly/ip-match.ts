@@ -131,7 +131,21 @@ export function ipTablePointer(table: usize): usize {
   return table + 8;
 }
 
-/** True when the text at [p, p + len) is an address one of the table's ranges holds. */
+/**
+ * True when the table [table, table + tableLen) is laid out as ip-table.ts writes it: the search then stays
+ * inside it whatever argument a caller passed.
+ */
+export function ipTableValid(table: usize, tableLen: i32): bool {
+  if (tableLen < 12) return false;
+  // in u64: a garbage length must not wrap around the 32-bit address space
+  const count = <u64>load<u32>(table);
+  const samplesAt = 8 + ((<u64>load<u32>(table, 4) + 3) & ~3);
+  if (samplesAt + 4 > <u64>tableLen) return false;
+  const samples = <u64>load<u32>(table + <usize>samplesAt);
+  return samples == (count + 63) >> SAMPLE_SHIFT && samplesAt + 4 + (samples << 4) + (count << 5) == <u64>tableLen;
+}
+
+/** True when the text at [p, p + len) is an address one of the table's ranges holds (ipTableValid first). */
 export function ipListed(table: usize, p: usize, len: i32): bool {
   if (!parseIp(p, len)) return false;
   const count = load<u32>(table);

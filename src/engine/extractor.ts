@@ -39,6 +39,10 @@ export function parseFieldSpec(text: string): FieldSpec {
   const name = open < 0 ? token : token.slice(0, open);
   const field = findField(name);
   if (!field) throw new KawaError('KAWA_ERR_FIELD', `unknown field '${name}'`);
+  // its argument names a list of a rules file, which the extractor does not load
+  if (field.extract.op === 'ip_listed') {
+    throw new KawaError('KAWA_ERR_FIELD', `'${text}': reads an IP list of the rules files; use it in a rule or in kawa eval --condition with -r`);
+  }
   let arg: string | undefined;
   if (open >= 0) {
     const close = token.indexOf(']', open + 1);

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
+import { FieldExtractor, parseFieldSpec } from '../../src/engine/extractor.js';
+import { findField } from '../../src/fields/registry.js';
 import { parseIp, parseRange } from '../../src/rules/ip-ranges.js';
 import { loadRules } from '../../src/rules/load.js';
 import { EngineEvaluator } from '../../src/pipeline/engine-evaluator.js';
@@ -132,6 +134,15 @@ ${RULE('kawa.sourceips.listed[bad] exists', '%kawa.sourceips.listed[bad]')}`;
       expect(here.matches.map((m) => m.tokens)).toEqual([['(10.0.0.1)'], ['(2001:db8::5)']]);
     } finally {
       await pool.close();
+    }
+  });
+
+  it('is refused by kawa extract, and a table that is not one gives no value, never a read outside it', () => {
+    expect(() => parseFieldSpec('kawa.sourceips.listed[bad]')).toThrow(/reads an IP list of the rules files/);
+    const extractor = new FieldExtractor();
+    const field = findField('kawa.sourceips.listed')!;
+    for (const key of ['x', 'bad', '\u0000\u0000\u0000\u0000\uffff\uffff\uffff\uffffxxxx', 'a'.repeat(300)]) {
+      expect(extractor.extract(Buffer.from(event(['10.0.0.1'])), [{ text: 'f', field, key, index: -1n }])).toEqual([null]);
     }
   });
 });
