@@ -1,6 +1,7 @@
 // Loading IP lists (src/rules/ip-lists.ts): items and files, relative paths, and a coded error at its place
 // for every bad input: a bad item, a bad line of a file, a missing or oversized file, an undefined list, a
 // malformed kawa key or field argument. A list read only by an IP-list field is not "unused".
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,5 +95,13 @@ describe('loading IP lists', () => {
     const e = error({ 'r.yaml': `- list: bad\n  items: []\n${RULE('kawa.ips.listed[bad] exists', 'x')}` });
     expect(e).toMatchObject({ code: 'LOAD_ERR_VALIDATE', line: 4, items: [{ type: 'rule', name: 'listed' }] });
     expect(e.message).toContain('expected <list>:<json pointer>');
+  });
+
+  it('kawa validate says how much of each list loaded', () => {
+    const d = dir({ 'r.yaml': `- list: bad\n  items: [10.0.0.0/8]\n  kawa: {files: [l.txt]}\n${RULE()}`, 'l.txt': '10.1.0.0/16\n192.0.2.1\n' });
+    const text = spawnSync(process.execPath, ['bin/kawa.js', 'validate', '-r', join(d, 'r.yaml')], { encoding: 'utf8' });
+    expect(text.stdout).toContain(`IP list bad: 3 addresses or ranges, 2 ranges after merging (${join(d, 'l.txt')})`);
+    const json = spawnSync(process.execPath, ['bin/kawa.js', 'validate', '-r', join(d, 'r.yaml'), '--json'], { encoding: 'utf8' });
+    expect(JSON.parse(json.stdout).ip_lists).toEqual({ bad: { entries: 3, ranges: 2, files: [join(d, 'l.txt')] } });
   });
 });
