@@ -101,8 +101,9 @@ export async function serve(o: ServeOptions): Promise<number> {
   let service: Service;
   try {
     service = await startService(o);
-  } finally {
+  } catch (e) {
     process.off('SIGHUP', holdHangup);
+    throw e;
   }
   const hangup = () => {
     service.run.outputs.reopen?.();
@@ -116,6 +117,9 @@ export async function serve(o: ServeOptions): Promise<number> {
     abandon: () => (service.run.outputs instanceof OutputSink ? service.run.outputs.abandon() : {}),
     hangup,
   });
+  // only now: Node stops watching a signal when its last listener goes, and a signal caught but not yet
+  // dispatched is then dropped; with the service's own listener added first, it reaches that listener
+  process.off('SIGHUP', holdHangup);
   if (heldHangup) hangup();
   try {
     await service.done;

@@ -43,7 +43,7 @@ class Service extends KawaProcess {
     for (;;) {
       const hit = this.logs.slice(from).find((l) => l.msg === 'rules reloaded' || l.msg === 'rules reload rejected; the running rules stay');
       if (hit) return hit;
-      if (this.ended || Date.now() > end) throw new Error(`no reload outcome (exit ${this.child.exitCode ?? this.child.signalCode})`);
+      if (this.ended || Date.now() > end) throw new Error(`no reload outcome (exit ${this.child.exitCode ?? this.child.signalCode}); logs: ${this.logs.map((l) => l.msg).join(" | ")}`);
       await sleep(20);
     }
   }
