@@ -249,6 +249,9 @@ describe('Kinesis matrix (design.md §15) with kawa processes', () => {
     await waitActive(stream);
     await producing;
     const alerts = await waitAlerts(ks, 4000);
+    // every alert can be out before a closed shard's last, empty read: wait for its SHARD_END checkpoint
+    const ended = (id: string) => ks.some((k) => k.logs.some((l) => l.msg === 'shard read to its end' && l.shard === id));
+    await waitFor('the parent and both children read to their ends', () => [s0, ...children].every((s) => ended(s.ShardId!)));
     await Promise.all(ks.map((k) => k.stop()));
     expectExactlyOnce(alerts, 0, 4000);
     const ls = await leases(stream);
