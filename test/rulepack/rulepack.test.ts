@@ -125,7 +125,7 @@ describe('rule pack', () => {
     }
     expect(rules.filter((r) => !r.enabled).map((r) => r.name).sort()).toEqual([
       'All K8s Audit Events', 'Default Admin User Used', 'Disallowed Namespace Created', 'Disallowed User',
-      'K8s Object Created', 'K8s Object Deleted', 'K8s Secret Read', 'Pod From Untrusted Image Created', 'Untrusted Node Joined',
+      'Job or CronJob Changed', 'K8s Object Created', 'K8s Object Deleted', 'K8s Secret Read', 'Pod From Untrusted Image Created', 'Untrusted Node Joined',
     ]);
   });
 
