@@ -34,8 +34,6 @@ import { Tiers, type TierWindow } from './tiers.js';
 import { TRUNCATION_MARK } from '../../core/truncation.js';
 
 const MAX_PAGE_EVENTS = 10_000;
-/** The least the head reads again while the quota is short (adaptOverlap): a same-millisecond group, clock jitter. */
-const MIN_HEAD_OVERLAP_MS = 100;
 /** The head is saturated when it stays this far behind for SATURATION_MS: it cannot keep up at the quota. */
 const SATURATION_LAG_MS = 10_000;
 const SATURATION_MS = 60_000;
@@ -111,8 +109,6 @@ export class ClusterReader {
   private failingSince = 0;
   private lastFailingWarning = -Infinity;
   private readonly labels: { cluster: string };
-  /** What the head reads again each poll (skew_ms, halved while the quota is short: adaptOverlap). */
-  private headOverlapMs: number;
 
   constructor(private readonly o: ClusterReaderOptions, state?: { cursors: number[]; seen: SeenIds }) {
     // the head, every tier and the describe call wait on this signal at once (limiter, request, backoff):
@@ -128,7 +124,6 @@ export class ClusterReader {
       }), () => this.stats.checkpointWrites++);
     }
     this.pageLimit = Math.min(MAX_PAGE_EVENTS, Math.floor(config.bufferSize / 2));
-    this.headOverlapMs = config.skewMs;
     this.stats = {
       requests: 0, pages: 0, throttles: 0, retries: 0, tokenRestarts: 0, events: 0, repeats: 0, truncated: 0,
       foundByTier: Array.from({ length: tiers.count }, () => 0), maxIngestLagMs: 0, checkpointWrites: 0,
@@ -170,7 +165,7 @@ export class ClusterReader {
   start(): void {
     const { since, until } = this.o.config;
     this.loops ??= since !== undefined
-      ? this.guard(async () => { await this.readWindow({ tier: 0, tiers: [0], start: since, end: until, advanceTo: until ?? since }); })
+      ? this.guard(() => this.readWindow({ tier: 0, tiers: [0], start: since, end: until, advanceTo: until ?? since }))
       : (async () => {
         this.checkpointer?.start();
         await Promise.all([this.guard(() => this.headLoop()), this.guard(() => this.sweepLoop())]);
@@ -219,9 +214,7 @@ export class ClusterReader {
     const { config, metrics } = this.o;
     while (!this.closed) {
       const started = performance.now();
-      const waited = this.reader.quotaWaitMs;
-      const pages = await this.readWindow(this.positions.tiers.head(this.o.clock(), this.headOverlapMs));
-      this.adaptOverlap(pages, this.reader.quotaWaitMs - waited);
+      await this.readWindow(this.positions.tiers.head(this.o.clock()));
       metrics?.lag.labels({ cluster: this.name, group: this.o.target.logGroup }).set(this.lagMs / 1000);
       this.watchSaturation();
       const age = this.checkpointer?.ageSeconds;
@@ -230,24 +223,6 @@ export class ClusterReader {
       const wait = config.pollingIntervalMs - (performance.now() - started);
       if (wait > 0) await sleep(wait, this.abort.signal);
     }
-  }
-
-  /**
-   * The head reads the last skew_ms again every poll, for events that became visible after it passed them.
-   * At a busy cluster's volume that re-read alone can exceed the request quota (2,000 events/s of 1.4 KB with
-   * 1.5 s of overlap and a 1 s poll: 7 pages/s, of 5), so the head falls behind and every alert is late.
-   * While the head's reads span pages and wait for the quota for over half a polling interval, the overlap
-   * halves (to MIN_HEAD_OVERLAP_MS at least); with room again it grows back to skew_ms. Events it no longer
-   * covers are found by the first re-check tier: later, never lost.
-   */
-  private adaptOverlap(pages: number, waitedMs: number): void {
-    const { config, metrics } = this.o;
-    if (pages > 1 && waitedMs > config.pollingIntervalMs / 2) {
-      this.headOverlapMs = Math.max(Math.min(MIN_HEAD_OVERLAP_MS, config.skewMs), Math.round(this.headOverlapMs / 2));
-    } else if (pages <= 1 || waitedMs < config.pollingIntervalMs / 8) {
-      this.headOverlapMs = Math.min(config.skewMs, Math.round(this.headOverlapMs * 1.25) + 10);
-    }
-    metrics?.headOverlap.set(this.labels, this.headOverlapMs / 1000);
   }
 
   /** A head that stays far behind although it reads first is a cluster too busy for the request quota. */
@@ -281,14 +256,13 @@ export class ClusterReader {
     }
   }
 
-  /** Reads one window through all its pages, then moves the tier's cursor; returns the pages read. */
-  private async readWindow(w: TierWindow): Promise<number> {
+  /** Reads one window through all its pages, then moves the tier's cursor. */
+  private async readWindow(w: TierWindow): Promise<void> {
     const input = {
       logGroupName: this.o.target.logGroup, logStreamNamePrefix: this.o.config.streamPrefix,
       startTime: Math.max(0, w.start), ...(w.end !== undefined ? { endTime: w.end } : {}), limit: this.pageLimit,
     };
     let nextToken: string | undefined;
-    let pages = 0;
     for (;;) {
       await this.reserve(this.pageLimit);
       let page;
@@ -304,7 +278,6 @@ export class ClusterReader {
         continue;
       }
       this.stats.pages++;
-      pages++;
       if (w.end !== undefined && !page.nextToken) this.newest = Math.max(this.newest, w.end);
       const kept = page.events?.length ? this.accept(page.events, w.tier) : 0;
       // the page's reservation becomes what its new events hold until they are acknowledged
@@ -314,7 +287,6 @@ export class ClusterReader {
     }
     this.positions.windowRead(w);
     this.checkpointer?.maybeWrite();
-    return pages;
   }
 
   /** The new events of a page become one batch; returns the bytes it holds. */

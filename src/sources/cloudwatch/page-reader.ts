@@ -39,9 +39,6 @@ export interface PageReaderOptions {
 }
 
 export class PageReader {
-  /** Time spent waiting for the request quota (ms), for the head's overlap (cluster-reader.ts). */
-  quotaWaitMs = 0;
-
   constructor(private readonly o: PageReaderOptions) {}
 
   async read(input: FilterLogEventsCommandInput, priority: 0 | 1): Promise<FilterLogEventsCommandOutput> {
@@ -49,9 +46,7 @@ export class PageReader {
     let refused = 0;
     let refreshed = false;
     for (let attempt = 0; ; ) {
-      const asked = performance.now();
       await o.limiter.take(priority, o.signal, o.key);
-      this.quotaWaitMs += performance.now() - asked;
       try {
         const out = await o.client.send(new FilterLogEventsCommand({ ...input }), { abortSignal: o.signal });
         o.limiter.succeeded();

@@ -43,9 +43,8 @@ export class Tiers {
     return this.cursors.length;
   }
 
-  /** The head's window: from its cursor less `overlapMs` (at most skewMs, which the id horizon assumes). */
-  head(now: number, overlapMs = this.skewMs): TierWindow {
-    return { tier: 0, tiers: [0], start: this.cursors[0]! - Math.min(Math.round(overlapMs), this.skewMs), advanceTo: Math.max(this.cursors[0]!, now) };
+  head(now: number): TierWindow {
+    return { tier: 0, tiers: [0], start: this.cursors[0]! - this.skewMs, advanceTo: Math.max(this.cursors[0]!, now) };
   }
 
   private width(j: number): number {
