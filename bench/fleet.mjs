@@ -68,7 +68,7 @@ const control = async (path) => {
 writeFileSync(join(dir, 'rules.yaml'), '- rule: Any\n  desc: every event\n  condition: ka.auditid exists or kawa.truncated = true\n  output: "%ka.auditid"\n  priority: INFO\n  source: k8s_audit\n');
 writeFileSync(join(dir, 'fleet.yaml'), [
   `rules_files: [${join(dir, 'rules.yaml')}]`, 'json_output: true', 'webserver: {enabled: false}', 'log_level: warning',
-  'cloudwatch:', `  endpoint: ${url}`, `  sts_endpoint: ${url}`, '  region: us-east-1', `  max_tps: ${MAX_TPS}`, '  shift: 5', '  clusters:',
+  'cloudwatch:', `  endpoint: ${url}`, `  sts_endpoint: ${url}`, '  region: us-east-1', `  max_tps: ${MAX_TPS}`, '  clusters:',
   ...clusters.map((c) => `    - {name: ${c.name}${c.account === accounts[0] ? '' : `, role_arn: "arn:aws:iam::${c.account}:role/kawa-reader"`}}`),
 ].join('\n'));
 // the log groups exist before kawa starts (a missing group is polled slowly, which is not what is measured)
