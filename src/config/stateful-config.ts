@@ -5,7 +5,8 @@
 //     state_file: /var/lib/kawa/stateful.json   kept across restarts (none: the state lives with the process)
 //     max_keys: 100000                          keys across all stateful rules; the least recently used is evicted
 //     max_values: 64                            values remembered per first_seen key
-//     save_interval_ms: 30000                   time between saves while alerts flow (also saved at the end)
+//     save_interval_ms: 30000                   time between saves for a source without checkpoints (a
+//                                               checkpointing source saves it with its checkpoint; also at the end)
 import type { ConfigView } from '../core/config-view.js';
 
 export interface StatefulConfig {

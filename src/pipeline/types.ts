@@ -77,6 +77,9 @@ export interface Source extends AsyncIterable<SourceBatch> {
   readonly read?: { bytes: number; payloads: number; incomplete?: number };
   /** How far a source that ends has come (a progress bar). */
   progress?(): SourceProgress;
+  /** Calls `listener` each time the source wrote its checkpoint (what a restart resumes from): the
+   *  stateful rules' state is saved with it. A source without checkpoints has no such method. */
+  onCheckpoint?(listener: () => void): void;
 }
 
 /** Bytes read of the input's total, or event time (ms) covered of a range; total 0: unknown. */

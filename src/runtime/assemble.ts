@@ -176,6 +176,8 @@ export class Run {
       throw e;
     }
     const sink = kind.wrapSink ? kind.wrapSink(source, delivery) : delivery;
+    // the stateful rules' state is saved with the source's checkpoint, so a restart resumes both together
+    if (stateful) source.onCheckpoint?.(() => stateful.checkpointed());
     return new Run(config, source, evaluator, outputs, metrics, o.reports, workers, pm, o, sink, stateful);
   }
 

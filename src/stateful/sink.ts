@@ -2,7 +2,9 @@
 // `kawa:` key goes through the state (state.ts), which lets it out (with its count, first-seen value or
 // suppressed repeats added) or holds it. The pipeline hands alerts over in source order whatever the
 // worker count, so the same input gives the same alerts with 0, 1 or 2 workers; the engine's hot path is
-// unchanged. The state is saved to stateful.state_file every saveIntervalMs, when the run ends and at close.
+// unchanged. The state is saved to stateful.state_file with the source's checkpoint (checkpointed(), at most
+// once a second; a restart then resumes both from about the same point), every saveIntervalMs for a source
+// without checkpoints, when the run ends and at close.
 import type { MetricsRegistry } from '../core/metrics.js';
 import type { Alert, AlertSink } from '../pipeline/types.js';
 import type { LoadedRule } from '../rules/types.js';
@@ -19,11 +21,17 @@ export interface StatefulOptions extends StateLimits {
   onHeld?(rule: LoadedRule): void;
 }
 
+/** The least time between two saves that follow the source's checkpoints (a state file can be megabytes). */
+const CHECKPOINT_SAVE_GAP_MS = 1000;
+
 export class StatefulSink implements AlertSink {
   readonly state: StatefulState;
   /** Matches held (no alert), since the start. */
   held = 0;
   private lastSave = Date.now();
+  /** The state changed since it was last saved. */
+  private dirty = false;
+  private pendingSave: NodeJS.Timeout | undefined;
   private readonly metrics;
   private counted = { keys: 0, values: 0 };
 
@@ -53,6 +61,7 @@ export class StatefulSink implements AlertSink {
     for (const a of alerts) {
       const spec = a.match.rule.stateful;
       if (!spec) { out.push(a); continue; }
+      this.dirty = true;
       const d = this.state.decide(a.match, spec);
       if (d.alert) out.push(withDecision(a, d));
       else {
@@ -76,6 +85,15 @@ export class StatefulSink implements AlertSink {
     await this.inner.close();
   }
 
+  /** The source wrote its checkpoint: the state follows, now or (within a second of the last save) soon. */
+  checkpointed(): void {
+    if (!this.dirty || this.pendingSave) return;
+    const wait = CHECKPOINT_SAVE_GAP_MS - (Date.now() - this.lastSave);
+    if (wait <= 0) { this.save(); return; }
+    this.pendingSave = setTimeout(() => this.save(), wait);
+    this.pendingSave.unref();
+  }
+
   reopen(): void {
     this.inner.reopen?.();
   }
@@ -83,6 +101,9 @@ export class StatefulSink implements AlertSink {
   /** Writes the state file now (nothing without one). */
   save(): void {
     this.lastSave = Date.now();
+    this.dirty = false;
+    clearTimeout(this.pendingSave);
+    this.pendingSave = undefined;
     if (!this.opts.stateFile) return;
     writeStateFile(this.opts.stateFile, this.state.snapshot());
     this.metrics?.saves.inc();

@@ -74,6 +74,8 @@ export interface ClusterReaderOptions {
   deliver(batch: SourceBatch): void;
   /** The checkpoint file of this cluster, if any. */
   checkpoint?: string;
+  /** Called after each write of the checkpoint. */
+  onCheckpoint?: () => void;
   clock: () => number;
   logger?: Logger;
   metrics?: CloudWatchMetrics;
@@ -121,7 +123,10 @@ export class ClusterReader {
     if (o.checkpoint) {
       this.checkpointer = new Checkpointer(new CheckpointFile(o.checkpoint), config.checkpointIntervalMs, () => this.positions.dirty, () => encodeCheckpoint({
         logGroup: target.logGroup, streamPrefix: config.streamPrefix, tiers: config.tiersMs, ...this.positions.snapshot(), writtenAt: o.clock(),
-      }), () => this.stats.checkpointWrites++);
+      }), () => {
+        this.stats.checkpointWrites++;
+        o.onCheckpoint?.();
+      });
     }
     this.pageLimit = Math.min(MAX_PAGE_EVENTS, Math.floor(config.bufferSize / 2));
     this.stats = {

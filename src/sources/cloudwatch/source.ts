@@ -65,6 +65,7 @@ export class CloudWatchSource implements Source {
   private readonly clients: FleetClients;
   private readonly clock: () => number;
   private readonly metrics: CloudWatchMetrics | undefined;
+  private readonly checkpointListeners: (() => void)[] = [];
   private readonly abort = new AbortController();
   private started = false;
   private discovering: Promise<void> | undefined;
@@ -144,6 +145,11 @@ export class CloudWatchSource implements Source {
   }
 
   /** The head lag of the cluster furthest behind (ms). */
+  /** Any cluster's checkpoint was written. */
+  onCheckpoint(listener: () => void): void {
+    this.checkpointListeners.push(listener);
+  }
+
   get lagMs(): number {
     let lag = 0;
     for (const r of this.readers.values()) lag = Math.max(lag, r.lagMs);
@@ -239,6 +245,7 @@ export class CloudWatchSource implements Source {
     const reader = new ClusterReader({
       target: t, config, client, limiter, budget: this.budget, ids: this.ids, checkpoint: file, clock: this.clock,
       deliver: (batch) => this.queue.tryPut(batch), logger: this.opts.logger, metrics: this.metrics,
+      onCheckpoint: () => { for (const l of this.checkpointListeners) l(); },
       backoffBaseMs: this.opts.backoffBaseMs ?? 1000, backoffCapMs: this.opts.backoffCapMs ?? 30_000, slowPollMs: this.opts.slowPollMs ?? 30_000,
       ...(discovered ? { onMissing: () => this.wakeDiscovery?.() } : {}),
     }, state);

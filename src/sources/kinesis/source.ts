@@ -65,6 +65,7 @@ export class KinesisSource implements Source {
   private readonly readers = new Map<string, ShardReader>();
   private readonly recent: RecentIds;
   private readonly metrics: KinesisMetrics | undefined;
+  private readonly checkpointListeners: (() => void)[] = [];
   private wakeIterator: (() => void) | undefined;
   private closing = false;
   private closed: Promise<void> | undefined;
@@ -87,6 +88,7 @@ export class KinesisSource implements Source {
       logger: opts.logger,
       sync: (leases, signal) => syncShards(kinesis, config, leaseTable, leases, config.initialPosition, signal),
       onChange: (c, held) => this.metrics?.leases(c, held),
+      onCheckpoint: () => { for (const l of this.checkpointListeners) l(); },
       listener: {
         acquired: (t) => this.acquired(t),
         lost: (t) => this.readers.get(t.shardId)?.lose(),
@@ -132,6 +134,11 @@ export class KinesisSource implements Source {
   }
 
   /** Readiness: while the lease table cannot be read, this process can neither take nor keep shards. */
+  /** Any shard's checkpoint was written. */
+  onCheckpoint(listener: () => void): void {
+    this.checkpointListeners.push(listener);
+  }
+
   unhealthy(): string | undefined {
     return this.manager.scanProblem;
   }

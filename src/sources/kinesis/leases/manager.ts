@@ -62,6 +62,8 @@ export interface LeaseCounters {
 
 export interface LeaseManagerOptions {
   table: LeaseTable;
+  /** Called after each checkpoint written (any shard). */
+  onCheckpoint?: () => void;
   workerId: string;
   leaseDurationMs: number;
   renewIntervalMs: number;
@@ -175,6 +177,7 @@ export class LeaseManager {
       if (ok || await this.landed(t)) {
         t.counter++;
         t.checkpoint = checkpoint;
+        this.o.onCheckpoint?.();
         return true;
       }
       this.lose(t, 'checkpoint refused');
