@@ -10,6 +10,9 @@
 // `node -e 0`.
 //
 //   node bench/process.mjs [--quick] [--counts 200000,1000000] [--runs 5] [--workers 0,1,2] [--dir DIR]
+//                          [--compare CHECKOUT]
+// --compare also times the kawa of another built checkout (e.g. a worktree of the commit before a change)
+// in the same rounds, so that a change is judged by figures from the same moments of the machine.
 // The corpora (EKS events, truncation at 10,000 characters) are generated once into DIR (default: the
 // system's temp directory) and reused by later runs.
 import { execFileSync, spawn } from 'node:child_process';
@@ -24,7 +27,9 @@ const counts = argValue('--counts', quick ? '20000' : '200000,1000000').split(',
 const runs = Number(argValue('--runs', quick ? 3 : 5));
 const workerCounts = argValue('--workers', '0,1,2').split(',').map(Number);
 const dir = argValue('--dir', join(tmpdir(), 'kawa-bench-process'));
-const KAWA = ['bin/kawa.js', 'run', '-r', UPSTREAM_RULES, '--json'];
+const compare = argValue('--compare', undefined);
+const kawa = (checkout = '.') => [join(checkout, 'bin/kawa.js'), 'run', '-r', UPSTREAM_RULES, '--json'];
+const KAWA = kawa();
 const TIME = '/usr/bin/time';
 const CLOCK_TICK = 100; // USER_HZ: /proc's utime and stime are in 1/100 s on Linux
 
@@ -150,6 +155,7 @@ for (const count of counts) {
     { task: 'JSON.parse of every line (baseline)', cmd: process.execPath, args: ['bench/json-lines-parse.mjs', file] },
     ...(go ? [{ task: 'Go fastjson + 9 fields (floor)', cmd: go, args: [file] }] : []),
     ...workerCounts.map((w) => ({ task: `kawa run --workers ${w}`, workers: w, cmd: process.execPath, args: [...KAWA, '-e', file, '--workers', String(w)] })),
+    ...(compare ? workerCounts.map((w) => ({ task: `${compare}: --workers ${w}`, workers: w, cmd: process.execPath, args: [...kawa(compare), '-e', file, '--workers', String(w)] })) : []),
   ];
   const samples = tasks.map(() => []);
   for (let r = 0; r < runs; r++) {
@@ -164,14 +170,14 @@ for (const count of counts) {
   }));
   const jsonS = stat[0].seconds;
   const goS = go ? stat[1].seconds : undefined;
-  const oneWorker = tasks.findIndex((t) => t.workers === 1);
+  const oneWorker = (t) => tasks.findIndex((u) => u.workers === 1 && u.task.includes(':') === t.task.includes(':'));
   printTable(`whole process: ${count} events (${file}), median of ${runs}`, tasks.map((t, i) => ({
     task: t.task,
     seconds: stat[i].seconds,
     usPerEvent: ((stat[i].seconds * 1e6) / count).toFixed(2),
     vsJsonParse: stat[i].seconds / jsonS,
     vsGo: goS ? stat[i].seconds / goS : '',
-    speedupVs1Worker: t.workers && oneWorker >= 0 ? stat[oneWorker].seconds / stat[i].seconds : '',
+    speedupVs1Worker: t.workers && oneWorker(t) >= 0 ? stat[oneWorker(t)].seconds / stat[i].seconds : '',
     cores: stat[i].cores ?? '',
     mainThreadCores: t.workers !== undefined ? stat[i].main : '',
     peakRssMb: Math.round(stat[i].peakMb),
@@ -186,6 +192,7 @@ const startup = [
   { task: 'node -e 0 (bare Node start and exit)', args: ['-e', 'process.stdout.write("x")'] },
   { task: 'kawa run --workers 0, 1 event', args: [...KAWA, '-e', one, '--workers', '0'] },
   { task: 'kawa run --workers 2, 1 event', args: [...KAWA, '-e', one, '--workers', '2'] },
+  ...(compare ? [0, 2].map((w) => ({ task: `${compare}: --workers ${w}, 1 event`, args: [...kawa(compare), '-e', one, '--workers', String(w)] })) : []),
 ];
 const st = startup.map(() => []);
 for (let r = 0; r < runs; r++) for (let i = 0; i < startup.length; i++) st[i].push(await firstOutput(startup[i].args));

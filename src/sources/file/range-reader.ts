@@ -18,7 +18,8 @@ export interface RangeReadOptions {
   batchEvents: number;
 }
 
-/** Calls onBatch with the range's payloads in batches (line numbers relative to the range), in order. */
+/** Calls onBatch with the range's payloads in batches (line numbers relative to the range), in order; a
+ *  batch's bytes are valid only during its call. */
 export function readRange(range: ByteRange, opts: RangeReadOptions, onBatch: (batch: EventBatch) => void): RangeOutcome {
   const fd = openSync(range.file, 'r');
   try {
@@ -61,6 +62,8 @@ function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOp
     if (!batch) return;
     for (const l of batch.lines) payloadLines.push(l);
     onBatch(batch);
+    // onBatch evaluated it before returning (its matches are copies): the buffer is free again
+    builder.recycle(batch);
   };
   const splitter = new LineSplitter({
     line: (bytes, lineNo) => {

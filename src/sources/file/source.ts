@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import { AsyncQueue } from '../../core/async-queue.js';
 import { KawaError, type KawaErrorCode } from '../../core/errors.js';
 import type { Evaluation, RangeOutcome, Source, SourceBatch, SourceProgress } from '../../pipeline/types.js';
-import { BatchBuilder, type EventBatch } from './batch.js';
+import { BatchBuilder } from './batch.js';
 import { Framer } from './framer.js';
 import { gunzip, type GzipDamage } from './gunzip.js';
 import { LineSplitter } from './lines.js';
@@ -204,7 +204,7 @@ export class FileSource implements Source {
   private async readOne(file: string, queue: AsyncQueue<SourceBatch>): Promise<void> {
     this.stats.files++;
     const builder = new BatchBuilder(file);
-    const ready: EventBatch[] = [];
+    const ready: SourceBatch[] = [];
     /** When the batch being built got its first payload (0: it has none). */
     let firstAt = 0;
     const cut = (all: boolean) => {
@@ -214,7 +214,8 @@ export class FileSource implements Source {
       if (!batch) return;
       firstAt = 0;
       this.stats.payloads += batch.count;
-      ready.push(batch);
+      // acknowledged: evaluated (a retry included) and its alerts delivered, so its buffer can be reused
+      ready.push({ ...batch, ack: () => builder.recycle(batch) });
     };
     const tooLarge = (line: number, length: number) => {
       this.stats.tooLarge++;
