@@ -30,7 +30,7 @@ export function readRange(range: ByteRange, opts: RangeReadOptions, onBatch: (ba
 }
 
 function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOptions, onBatch: (batch: EventBatch) => void): RangeOutcome {
-  // a Uint8Array, not a Buffer: LineSplitter keeps line tails with slice(), which copies only on a Uint8Array
+  // reused for every read: LineSplitter copies the line tails it keeps
   const buf = new Uint8Array(CHUNK_BYTES);
   const outcome: RangeOutcome = { payloads: 0, lines: 0, payloadLines: new Uint32Array(0), tooLarge: [], bytes: 0 };
   const read = (at: number, max: number) => {
