@@ -4,21 +4,23 @@
 // same file: JSON.parse of every line (bench/json-lines-parse.mjs) and, when Go and fastjson are installed,
 // a Go program that parses every line with valyala/fastjson and reads 9 fields (bench/go-floor/). The tasks
 // take turns within each round, so a busy moment of the shared machine hits them all alike; each figure is
-// the median of the rounds. Also: peak RSS (/usr/bin/time, else the kernel's high-water mark sampled), the
+// the median of the rounds (bestVs*: the ratios of the fastest rounds, which a busy neighbour of the shared
+// machine disturbed least). Also: peak RSS (/usr/bin/time, else the kernel's high-water mark sampled), the
 // CPU the process used (cores = CPU time / wall) and its main thread's own CPU share; and start-up: process
 // start to the first alert written for a 1-event file (an event the upstream rules alert on), beside bare
 // `node -e 0`.
 //
 //   node bench/process.mjs [--quick] [--counts 200000,1000000] [--runs 5] [--workers 0,1,2] [--dir DIR]
-//                          [--compare CHECKOUT]
-// --compare also times the kawa of another built checkout (e.g. a worktree of the commit before a change)
-// in the same rounds, so that a change is judged by figures from the same moments of the machine.
+//                          [--kawa CHECKOUT] [--compare CHECKOUT]
+// --kawa times the kawa of another built checkout than this one; --compare also times a second one (e.g. a
+// worktree of the commit before a change) in the same rounds, so that a change is judged by figures from
+// the same moments of the machine.
 // The corpora (EKS events, truncation at 10,000 characters) are generated once into DIR (default: the
 // system's temp directory) and reused by later runs.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { corpusFile, UPSTREAM_RULES } from './corpus.mjs';
 import { argValue, printTable } from './util.mjs';
 
@@ -28,8 +30,8 @@ const runs = Number(argValue('--runs', quick ? 3 : 5));
 const workerCounts = argValue('--workers', '0,1,2').split(',').map(Number);
 const dir = argValue('--dir', join(tmpdir(), 'kawa-bench-process'));
 const compare = argValue('--compare', undefined);
-const kawa = (checkout = '.') => [join(checkout, 'bin/kawa.js'), 'run', '-r', UPSTREAM_RULES, '--json'];
-const KAWA = kawa();
+const kawa = (checkout) => [join(checkout, 'bin/kawa.js'), 'run', '-r', resolve(UPSTREAM_RULES), '--json'];
+const KAWA = kawa(argValue('--kawa', '.'));
 const TIME = '/usr/bin/time';
 const CLOCK_TICK = 100; // USER_HZ: /proc's utime and stime are in 1/100 s on Linux
 
@@ -163,6 +165,8 @@ for (const count of counts) {
   }
   const stat = samples.map((s) => ({
     seconds: median(s.map((x) => x.seconds)),
+    best: Math.min(...s.map((x) => x.seconds)),
+    cpu: s[0].cpu === undefined ? undefined : median(s.map((x) => x.cpu)),
     peakMb: Math.max(...s.map((x) => x.peakMb)),
     cores: s[0].cpu === undefined ? undefined : median(s.map((x) => x.cpu / x.seconds)),
     main: median(s.map((x) => x.mainCpu / x.seconds)),
@@ -177,6 +181,9 @@ for (const count of counts) {
     usPerEvent: ((stat[i].seconds * 1e6) / count).toFixed(2),
     vsJsonParse: stat[i].seconds / jsonS,
     vsGo: goS ? stat[i].seconds / goS : '',
+    bestVsJsonParse: stat[i].best / stat[0].best,
+    bestVsGo: go ? stat[i].best / stat[1].best : '',
+    cpuUsPerEvent: stat[i].cpu === undefined ? '' : ((stat[i].cpu * 1e6) / count).toFixed(2),
     speedupVs1Worker: t.workers && oneWorker(t) >= 0 ? stat[oneWorker(t)].seconds / stat[i].seconds : '',
     cores: stat[i].cores ?? '',
     mainThreadCores: t.workers !== undefined ? stat[i].main : '',
