@@ -30,8 +30,6 @@ import { checkOverrideKeys } from '../config/schema.js';
 import { OutputSink } from '../outputs/sink.js';
 import { Progress } from '../pipeline/progress.js';
 import { loadConfiguredRules, reloadConfiguredRules, Run } from '../runtime/assemble.js';
-import { startThreads } from '../runtime/evaluator.js';
-import type { WorkerThreads } from '../pool/pool.js';
 import { Reports, stderrWriter } from '../runtime/reports.js';
 import { selectSource, type SelectedSource } from '../runtime/select.js';
 import { SOURCE_KINDS, type FlagValues } from '../sources/index.js';
@@ -94,19 +92,6 @@ export async function run(opts: RunOptions): Promise<number> {
   const config = buildConfig(opts);
   if (!config.rulesFiles.length) throw new KawaError('KAWA_ERR_USAGE', 'no rules: give -r FILE (or rules_files in the -c configuration)');
   const source = selectSource(config, opts as FlagValues);
-  // an input that cannot be planned is reported where it always was, after the rules (Run.assemble)
-  const workers = opts.workers ?? (await source.kind.defaultWorkers?.(source.config).catch(() => undefined));
-  // the worker threads start now: Node's start-up and their modules load while this thread loads the rules
-  const started = startThreads(workers ?? 0);
-  try {
-    return await runWith(opts, config, source, workers, started);
-  } finally {
-    // after the run closed them, or when it ended before adopting them (rules that do not load)
-    await started?.close();
-  }
-}
-
-async function runWith(opts: RunOptions, config: FalcoConfig, source: SelectedSource, workers: number | undefined, started: WorkerThreads | undefined): Promise<number> {
   const rules = loadConfiguredRules(config);
   // like Falco, a run shows load errors but not warnings (kawa validate lists those)
   if (!rules.ok) {
@@ -124,8 +109,7 @@ async function runWith(opts: RunOptions, config: FalcoConfig, source: SelectedSo
     rules,
     // a reload re-reads the configuration file too: its rules_files, priority and selection may have changed
     loadRules: async () => reloadConfiguredRules(buildConfig(opts)),
-    workers,
-    started,
+    workers: opts.workers,
     logger,
     watchFiles: config.files,
   };
@@ -138,7 +122,7 @@ async function runWith(opts: RunOptions, config: FalcoConfig, source: SelectedSo
 }
 
 /** A run over a source that ends (files, stdin): alerts as they come, then Falco's statistics. */
-async function replay(common: { config: FalcoConfig; source: SelectedSource; rules: LoadResult; loadRules(): Promise<LoadResult>; workers?: number; started?: WorkerThreads; logger: ReturnType<typeof createLogger>; watchFiles: string[] }, opts: RunOptions): Promise<number> {
+async function replay(common: { config: FalcoConfig; source: SelectedSource; rules: LoadResult; loadRules(): Promise<LoadResult>; workers?: number; logger: ReturnType<typeof createLogger>; watchFiles: string[] }, opts: RunOptions): Promise<number> {
   const { config, logger } = common;
   const outputs = new OutputSink(config.outputs, { logger, stdoutEndsRun: true });
   const reports = new Reports(stderrWriter());

@@ -42,8 +42,6 @@ export interface PoolOptions {
   maxLineBytes?: number;
   /** Another worker entry (tests: a worker that crashes on purpose). */
   workerFile?: string;
-  /** Threads started before the rules were loaded (startThreads), adopted when their number is `threads`. */
-  started?: WorkerThreads;
   /** A worker failed a task, which is sent again (piscina replaces the worker). */
   onRestart?(): void;
 }
@@ -60,40 +58,23 @@ interface Generation {
   byIndex: Map<number, LoadedRule>;
 }
 
-/**
- * The pool's threads, which can be started before the rules are known: Node's start-up and the worker's
- * modules (a fifth of a second each) then load while the main thread loads the rules, instead of after
- * (issue 17: start-up with two workers). Threads started without rules compile them on their first task.
- */
-export class WorkerThreads {
-  readonly piscina: Piscina<Task, TaskResult>;
-  private closing: Promise<void> | undefined;
-
-  constructor(readonly threads: number, workerFile = WORKER_FILE, rules?: RulesSnapshot) {
-    const workerData: WorkerData = { module: engineModule(), ...(rules ? { rules } : {}) };
-    this.piscina = new Piscina({ filename: workerFile, minThreads: threads, maxThreads: threads, idleTimeout: Infinity, workerData });
-  }
-
-  /** Stops the threads (once, however often it is called). */
-  close(): Promise<void> {
-    return (this.closing ??= this.piscina.close());
-  }
-}
-
 export class WorkerPool implements Evaluator {
   readonly threads: number;
   readonly stats: PoolStats = { retried: 0, failed: 0 };
-  private readonly workers: WorkerThreads;
   private readonly piscina: Piscina<Task, TaskResult>;
   private current: Generation;
 
   constructor(rules: LoadResult, private readonly opts: PoolOptions = {}) {
     this.threads = Math.max(1, opts.threads ?? availableParallelism());
     this.current = this.generation(0, rules);
-    // threads of its own get the rules at start, so that each compiles them before its first task
-    this.workers = opts.started?.threads === this.threads ? opts.started : new WorkerThreads(this.threads, opts.workerFile, this.current.snapshot);
-    if (opts.started && opts.started !== this.workers) void opts.started.close();
-    this.piscina = this.workers.piscina;
+    const workerData: WorkerData = { module: engineModule(), rules: this.current.snapshot };
+    this.piscina = new Piscina({
+      filename: opts.workerFile ?? WORKER_FILE,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: Infinity,
+      workerData,
+    });
   }
 
   /** Batches to keep in flight so that no worker waits for the main thread: two per worker. */
@@ -142,7 +123,7 @@ export class WorkerPool implements Evaluator {
   }
 
   async close(): Promise<void> {
-    await this.workers.close();
+    await this.piscina.close();
   }
 
   private generation(n: number, rules: LoadResult): Generation {

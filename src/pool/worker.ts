@@ -12,8 +12,7 @@ import { unpackBatch, type BatchTask, type CompactMatch, type RangeTask, type Ru
 
 export interface WorkerData {
   module: WebAssembly.Module;
-  /** Absent when the thread started before the rules were loaded (WorkerThreads): the first task brings them. */
-  rules?: RulesSnapshot;
+  rules: RulesSnapshot;
 }
 
 const { module, rules: initial } = workerData as WorkerData;
@@ -40,7 +39,7 @@ function engineFor(rules: RulesSnapshot): Engine {
 }
 
 // compile now, so the first task does not wait for it
-if (initial) engineFor(initial);
+engineFor(initial);
 
 function compact(result: BatchResult, payloadBase: number, into: TaskResult, render?: (m: Match) => string): void {
   into.events += result.events;

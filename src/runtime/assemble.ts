@@ -17,7 +17,6 @@ import { Pipeline, type PipelineStats } from '../pipeline/pipeline.js';
 import type { AlertSink, Evaluation, Evaluator, Source, SourceBatch } from '../pipeline/types.js';
 import { loadRulesFiles } from '../rules/load.js';
 import type { LoadedRule, LoadOptions, LoadResult } from '../rules/types.js';
-import type { WorkerThreads } from '../pool/pool.js';
 import { createEvaluator } from './evaluator.js';
 import { Health } from './health-server.js';
 import { MeteredEvaluator, meteredSource } from './instrument.js';
@@ -37,9 +36,6 @@ export interface AssembleOptions {
   loadRules?(): Promise<LoadResult>;
   /** Worker threads (default: the source's choice, else the main thread). */
   workers?: number;
-  /** Those threads, started before the rules were loaded (startThreads(workers)); the caller closes them
-   *  (WorkerThreads.close) when the run did not adopt them. */
-  started?: WorkerThreads;
   logger: Logger;
   reports: Reports;
   /** Default: a new registry. */
@@ -156,7 +152,6 @@ export class Run {
       ...kind.engineOptions?.(sourceConfig),
       render: delivery.lineFormat,
       onRestart: () => pm.workerRestarts.inc(),
-      started: o.started,
     });
     const evaluator = new MeteredEvaluator(inner, pm);
     pm.rulesLoaded.set(o.rules.rules.filter((r) => r.enabled).length);

@@ -9,7 +9,7 @@ import { AlertFormatter } from '../../src/alerts/format.js';
 import { EngineEvaluator } from '../../src/pipeline/engine-evaluator.js';
 import { BatchFailedError } from '../../src/pipeline/pipeline.js';
 import type { Evaluation } from '../../src/pipeline/types.js';
-import { WORKER_FILE, WorkerPool, WorkerThreads } from '../../src/pool/pool.js';
+import { WORKER_FILE, WorkerPool } from '../../src/pool/pool.js';
 import { batchOf, event, rules } from './helpers.js';
 
 const CRASHING = join(process.cwd(), 'test/pool/fixtures/crashing-worker.mjs');
@@ -39,27 +39,6 @@ describe('worker pool', () => {
     expect(summary(a)).toEqual(summary(inThread));
     expect(a.matches[0].rule).toBe(loaded.rules[0]);
     expect(b.matches.length).toBe(7);
-  });
-
-  it('threads started before the rules were loaded are adopted and compile the rules on their first task', async () => {
-    const started = new WorkerThreads(2);
-    const loaded = rules();
-    pool = new WorkerPool(loaded, { threads: 2, started });
-    const payloads = Array.from({ length: 20 }, (_, n) => event(n));
-    const inThread = await new EngineEvaluator(loaded).evaluate(batchOf(payloads));
-    const both = await Promise.all([pool.evaluate(batchOf(payloads)), pool.evaluate(batchOf(payloads))]);
-    for (const r of both) expect(summary(r)).toEqual(summary(inThread));
-    // closing the pool closes them; closing them again is harmless
-    await pool.close();
-    await started.close();
-    pool = undefined;
-  });
-
-  it('threads started for another number of workers are closed, and the pool starts its own', async () => {
-    const started = new WorkerThreads(1);
-    pool = new WorkerPool(rules(), { threads: 2, started });
-    expect((await pool.evaluate(batchOf([event(0)]))).matches.length).toBe(1);
-    await started.close();
   });
 
   it('a worker that dies on every try: its batch is given up, naming its positions; the others go on', async () => {
