@@ -375,6 +375,10 @@ function readRegular(fh: FileHandle): Input {
     while (n > 0) {
       yield buffer.subarray(0, n);
       if (gzip) buffer = new Uint8Array(READ_BYTES);
+      // a turn of the event loop per chunk: V8 finishes its incremental marking in tasks the loop runs, and
+      // a run that only ever resolved promises let the old space grow to 150 MB between collections (peak
+      // RSS 254 MB instead of 151 MB over 1,000,000 events)
+      await new Promise((resolve) => setImmediate(resolve));
       n = readSync(fh.fd, buffer, 0, buffer.length, null);
     }
   })();
