@@ -107,7 +107,6 @@ export function jsonEscapeLine(line: string): string {
   return JSON.stringify(line).slice(1, -1);
 }
 
-/** Formats matches as Falco does: the text line of the stdout and file outputs and the JSON object of json_output. */
 /** What a rule's JSON alerts share, made once per rule: the keys after output_fields (priority, rule,
  *  source, tags), and output_fields' keys in their sorted order with the time field among them. Building
  *  these per alert (a Set and two sorts) was a third of formatting a JSON alert (issue 17). */
@@ -123,6 +122,7 @@ interface RulePlan {
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const sameKeys = (a: string[], b: string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
 
+/** Formats matches as Falco does: the text line of the stdout and file outputs and the JSON object of json_output. */
 export class AlertFormatter {
   private readonly opts: Required<FormatOptions>;
   private readonly timeField: string;
