@@ -1,19 +1,21 @@
 // The benchmark corpus: EKS audit traffic from ../shared/corpus/gen-eks-audit.mjs, generated once per
-// (count, seed, options) and cached under bench/out/.
+// (count, seed, options) and cached under bench/out/ (or another directory).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const GENERATOR = '../shared/corpus/gen-eks-audit.mjs';
 export const UPSTREAM_RULES = '../shared/conformance/k8saudit/rules/k8s_audit_rules.yaml';
 
 /** Path of a JSON-lines corpus of `count` events, generated on first use. */
-export function corpusFile({ count, seed = 1, attackRate = 0.001, truncateAt = 10000 }) {
-  mkdirSync('bench/out', { recursive: true });
-  const file = join('bench/out', `corpus-${count}-s${seed}-a${attackRate}-t${truncateAt}.jsonl`);
+export function corpusFile({ count, seed = 1, attackRate = 0.001, truncateAt = 10000, dir = 'bench/out' }) {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `corpus-${count}-s${seed}-a${attackRate}-t${truncateAt}.jsonl`);
   if (!existsSync(file)) {
+    // written aside and renamed: an interrupted generation never leaves a short corpus to be reused
     execFileSync(process.execPath, [GENERATOR, '--count', String(count), '--seed', String(seed), '--attack-rate', String(attackRate),
-      '--truncate-at', String(truncateAt), '--out', file], { stdio: 'inherit' });
+      '--truncate-at', String(truncateAt), '--out', `${file}.part`], { stdio: 'inherit' });
+    renameSync(`${file}.part`, file);
   }
   return file;
 }

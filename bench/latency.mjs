@@ -20,7 +20,7 @@ const batchEvents = Number(argValue('--batch', 256));
 const { loadRulesFiles, AlertFormatter } = await import('../dist/index.js');
 const { Pipeline } = await import('../dist/pipeline/pipeline.js');
 const { WorkerPool } = await import('../dist/pool/pool.js');
-const { FileSource } = await import('../dist/sources/file.js');
+const { FileSource } = await import('../dist/sources/file/source.js');
 
 const total = rate * seconds;
 const lines = corpusLines(corpusFile({ count: Math.min(total, 500000) }));

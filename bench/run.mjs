@@ -4,6 +4,8 @@
 //   bench/micro.mjs         rules load + compile vs YAML parsing; field extraction vs JSON.parse
 //   bench/macro.mjs         replay events/s for 1..N workers vs the main thread, RSS, main-thread busy share
 //   bench/latency.mjs       event-to-alert latency at a steady 5,000 events/s
+//   bench/process.mjs       the whole `kawa run` process for 0, 1, 2 workers vs JSON.parse of every line and
+//                           the Go fastjson floor, peak RSS, main-thread share, start-up
 // --quick: smaller corpora and fewer runs (under a minute once the corpora are cached in bench/out/).
 // --write: also puts the output of the pool's benchmarks (micro, macro, latency) into bench/RESULTS.md,
 // between its markers, leaving the rest of the file as it is.
@@ -36,7 +38,7 @@ const run = (script) => {
 };
 
 const started = performance.now();
-for (const script of ['bench/engine.mjs', 'bench/micro-stages.mjs']) if (existsSync(script)) run(script);
+for (const script of ['bench/engine.mjs', 'bench/micro-stages.mjs', 'bench/process.mjs']) if (existsSync(script)) run(script);
 const ours = ['bench/micro.mjs', 'bench/macro.mjs', 'bench/latency.mjs'].map(run).join('');
 console.log(`\nbench: ${((performance.now() - started) / 1000).toFixed(1)} s${quick ? ' (--quick)' : ''}`);
 

@@ -107,10 +107,28 @@ export function jsonEscapeLine(line: string): string {
   return JSON.stringify(line).slice(1, -1);
 }
 
+/** What a rule's JSON alerts share, made once per rule: the keys after output_fields (priority, rule,
+ *  source, tags), and output_fields' keys in their sorted order with the time field among them. Building
+ *  these per alert (a Set and two sorts) was a third of formatting a JSON alert (issue 17). */
+interface RulePlan {
+  tail: string;
+  /** The match's field keys the order was made for. */
+  fieldKeys: string[];
+  /** Each key quoted with its colon (and the comma before it), and the field it takes its value from
+   *  (undefined: the event time). */
+  fieldOrder: { quoted: string; field: string | undefined }[];
+}
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const sameKeys = (a: string[], b: string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
+
 /** Formats matches as Falco does: the text line of the stdout and file outputs and the JSON object of json_output. */
 export class AlertFormatter {
   private readonly opts: Required<FormatOptions>;
   private readonly timeField: string;
+  /** `{"hostname":...`: how every JSON alert starts. */
+  private readonly head: string;
+  private readonly plans = new WeakMap<LoadedRule, RulePlan>();
 
   constructor(options: FormatOptions = {}) {
     this.opts = {
@@ -123,6 +141,7 @@ export class AlertFormatter {
       timeZone: options.timeZone ?? 'local',
     };
     this.timeField = this.opts.timeFormatIso8601 ? 'evt.time.iso8601' : 'evt.time';
+    this.head = `{"hostname":${JSON.stringify(this.opts.hostname)}`;
   }
 
   /** The unescaped text line: time, priority, message (and the truncation mark). */
@@ -143,20 +162,42 @@ export class AlertFormatter {
    */
   json(m: AlertMatch, eventId?: string, context?: EventContext): string {
     const message = renderMessage(m.rule, m.tokens);
-    const parts: string[] = [`"hostname":${JSON.stringify(this.opts.hostname)}`];
-    if (this.opts.jsonIncludeMessageProperty) parts.push(`"message":${JSON.stringify(message)}`);
-    if (this.opts.jsonIncludeOutputProperty) parts.push(`"output":${JSON.stringify(this.line(m, message))}`);
-    if (this.opts.jsonIncludeOutputFieldsProperty) parts.push(`"output_fields":${this.outputFields(m, eventId, context)}`);
-    parts.push(`"priority":${JSON.stringify(m.rule.priority)}`);
-    parts.push(`"rule":${JSON.stringify(m.rule.name)}`);
-    parts.push(`"source":${JSON.stringify(m.rule.source)}`);
-    if (this.opts.jsonIncludeTagsProperty) parts.push(`"tags":${JSON.stringify([...new Set(m.rule.tags)].sort())}`);
-    parts.push(`"time":"${formatJsonTime(m.timeNs)}"`);
-    return `{${parts.join(',')}}`;
+    const plan = this.plan(m);
+    let out = this.head;
+    if (this.opts.jsonIncludeMessageProperty) out += `,"message":${JSON.stringify(message)}`;
+    if (this.opts.jsonIncludeOutputProperty) out += `,"output":${JSON.stringify(this.line(m, message))}`;
+    if (this.opts.jsonIncludeOutputFieldsProperty) out += `,"output_fields":${this.outputFields(m, plan, eventId, context)}`;
+    return `${out}${plan.tail},"time":"${formatJsonTime(m.timeNs)}"}`;
   }
 
-  private outputFields(m: AlertMatch, eventId: string | undefined, context: EventContext | undefined): string {
-    const values = new Map<string, string>(Object.entries(m.fields).map(([k, v]) => [k, JSON.stringify(v)]));
+  /** The rule's share of its JSON alerts, made at its first alert (a reload brings new rule objects). */
+  private plan(m: AlertMatch): RulePlan {
+    let plan = this.plans.get(m.rule);
+    if (!plan) {
+      const { priority, name, source, tags } = m.rule;
+      let tail = `,"priority":${JSON.stringify(priority)},"rule":${JSON.stringify(name)},"source":${JSON.stringify(source)}`;
+      if (this.opts.jsonIncludeTagsProperty) tail += `,"tags":${JSON.stringify([...new Set(tags)].sort())}`;
+      plan = { tail, fieldKeys: [], fieldOrder: [] };
+      this.plans.set(m.rule, plan);
+    }
+    return plan;
+  }
+
+  private outputFields(m: AlertMatch, plan: RulePlan, eventId: string | undefined, context: EventContext | undefined): string {
+    const keys = Object.keys(m.fields);
+    // the usual alert: the rule's own fields and the time, in an order sorted once per rule
+    if (!eventId && !m.truncated && !CONTEXT_KEYS.some((k) => context?.[k])) {
+      if (!sameKeys(keys, plan.fieldKeys)) {
+        plan.fieldKeys = keys;
+        // the time field holds the event time even when the rule's output names it
+        const all = keys.includes(this.timeField) ? keys : [...keys, this.timeField];
+        plan.fieldOrder = [...all].sort(byCodeUnit).map((k, i) => ({ quoted: `${i ? ',' : ''}${JSON.stringify(k)}:`, field: k === this.timeField ? undefined : k }));
+      }
+      let out = '{';
+      for (const { quoted, field } of plan.fieldOrder) out += quoted + (field === undefined ? m.timeNs.toString() : JSON.stringify(m.fields[field]));
+      return `${out}}`;
+    }
+    const values = new Map<string, string>(keys.map((k) => [k, JSON.stringify(m.fields[k])]));
     for (const k of CONTEXT_KEYS) if (context?.[k]) values.set(`kawa.${k}`, JSON.stringify(context[k]));
     values.set(this.timeField, m.timeNs.toString());
     if (m.truncated) values.set(TRUNCATED_FIELD, '"true"');
@@ -164,7 +205,7 @@ export class AlertFormatter {
       values.set(EVENT_ID_FIELD, JSON.stringify(eventId));
       values.set(ALERT_ID_FIELD, JSON.stringify(alertId(m.rule.name, eventId)));
     }
-    const entries = [...values].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const entries = [...values].sort((a, b) => byCodeUnit(a[0], b[0]));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
   }
 }

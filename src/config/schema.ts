@@ -3,7 +3,8 @@
 // `-o`, where it is an error), a key Falco uses and kawa does not is said as such, and a value of the wrong
 // shape (a mapping where a list is due) is an error. Scalar values (numbers, booleans, strings) are checked
 // by the module that reads the key, with its own message; the schema only knows which keys exist where.
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isScalar, type Document, type Node } from 'yaml';
 import type { ConfigView } from '../core/config-view.js';
 import { KawaError, type Problem } from '../core/errors.js';
@@ -88,7 +89,16 @@ export function checkOverrideKeys(overrides: string[]): void {
   }
 }
 
-const validate = new Ajv({ allErrors: true, strict: false }).compile(SCHEMA);
+/** Loaded and compiled for the first configuration that has keys: ajv's load and the schema's compile take
+ *  about 140 ms, a large part of a short run's start-up, and a run without -c has nothing to check. */
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    compiled = new Ajv({ allErrors: true, strict: false }).compile(SCHEMA);
+  }
+  return compiled;
+}
 
 /** Checks the document's shape; returns warnings (unknown keys, Falco keys kawa ignores); throws the first
  *  error of shape as KAWA_ERR_CONFIG at its place. */
@@ -99,6 +109,9 @@ export function checkShape(doc: Document, view: ConfigView): Problem[] {
     if (!(data && typeof data === 'object' && key in data)) continue;
     warnings.push({ code: 'KAWA_WARN_CONFIG_NOT_USED', message: `'${key}' is a Falco key kawa does not use`, ...view.locate(keyNodeOf(doc, [], key), [key]) });
   }
+  // an empty configuration (no -c, no -o) has no key to check
+  if (data === null || data === undefined) return warnings;
+  const validate = validator();
   if (validate(data)) return warnings;
   for (const e of validate.errors ?? []) {
     const path = pathOf(e);

@@ -4,6 +4,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { checkWritableFile } from '../core/writable.js';
 import { QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
+import { lineBytes } from './line-bytes.js';
 import type { FormattedAlert } from './types.js';
 
 export class FileOutput extends QueuedOutput {
@@ -20,8 +21,7 @@ export class FileOutput extends QueuedOutput {
   }
 
   protected async send(chunk: FormattedAlert[]): Promise<void> {
-    let text = '';
-    for (const a of chunk) text += `${a.line}\n`;
+    const text = lineBytes(chunk);
     if (this.stale) await this.closeHandle();
     const handle = this.handle ?? (await open(this.filename, 'a'));
     try {

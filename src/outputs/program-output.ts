@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../core/logger.js';
 import { QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
 import { writeStream } from './stream-write.js';
+import { lineBytes } from './line-bytes.js';
 import type { FormattedAlert } from './types.js';
 
 /** Process groups of the programs still running. */
@@ -67,8 +68,7 @@ export class ProgramOutput extends QueuedOutput {
   }
 
   protected async send(chunk: FormattedAlert[], signal: AbortSignal): Promise<void> {
-    let text = '';
-    for (const a of chunk) text += `${a.line}\n`;
+    const text = lineBytes(chunk);
     if (!this.keepAlive) return this.runOnce(text, signal);
     const child = (this.child ??= this.start());
     signal.addEventListener('abort', () => this.kill(child), { once: true });
@@ -76,7 +76,7 @@ export class ProgramOutput extends QueuedOutput {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error('program exited');
   }
 
-  private async runOnce(text: string, signal: AbortSignal): Promise<void> {
+  private async runOnce(text: Uint8Array, signal: AbortSignal): Promise<void> {
     const child = this.start();
     signal.addEventListener('abort', () => this.kill(child), { once: true });
     const exited = new Promise<number | null>((resolve, reject) => {

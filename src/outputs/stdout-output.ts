@@ -4,6 +4,7 @@
 // failing output like any other: dropped alerts are counted and logged.
 import { PermanentError, QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
 import { writeStream } from './stream-write.js';
+import { lineBytes } from './line-bytes.js';
 import type { FormattedAlert } from './types.js';
 
 export class StdoutOutput extends QueuedOutput {
@@ -28,8 +29,7 @@ export class StdoutOutput extends QueuedOutput {
       return;
     }
     if (this.gone) throw new PermanentError('stdout was closed by its reader');
-    let text = '';
-    for (const a of chunk) text += `${a.line}\n`;
+    const text = lineBytes(chunk);
     try {
       await writeStream(this.out, text);
     } catch (e) {

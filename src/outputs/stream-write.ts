@@ -1,5 +1,5 @@
 // Writing to a stream with backpressure: resolves once the stream took the text (or closed, or failed).
-export function writeStream(out: NodeJS.WritableStream, text: string): Promise<void> {
+export function writeStream(out: NodeJS.WritableStream, text: string | Uint8Array): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     const done = (e?: Error | null) => {

@@ -18,7 +18,8 @@ export interface RangeReadOptions {
   batchEvents: number;
 }
 
-/** Calls onBatch with the range's payloads in batches (line numbers relative to the range), in order. */
+/** Calls onBatch with the range's payloads in batches (line numbers relative to the range), in order; a
+ *  batch's bytes are valid only during its call. */
 export function readRange(range: ByteRange, opts: RangeReadOptions, onBatch: (batch: EventBatch) => void): RangeOutcome {
   const fd = openSync(range.file, 'r');
   try {
@@ -29,7 +30,7 @@ export function readRange(range: ByteRange, opts: RangeReadOptions, onBatch: (ba
 }
 
 function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOptions, onBatch: (batch: EventBatch) => void): RangeOutcome {
-  // a Uint8Array, not a Buffer: LineSplitter keeps line tails with slice(), which copies only on a Uint8Array
+  // reused for every read: LineSplitter copies the line tails it keeps
   const buf = new Uint8Array(CHUNK_BYTES);
   const outcome: RangeOutcome = { payloads: 0, lines: 0, payloadLines: new Uint32Array(0), tooLarge: [], bytes: 0 };
   const read = (at: number, max: number) => {
@@ -61,6 +62,8 @@ function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOp
     if (!batch) return;
     for (const l of batch.lines) payloadLines.push(l);
     onBatch(batch);
+    // onBatch evaluated it before returning (its matches are copies): the buffer is free again
+    builder.recycle(batch);
   };
   const splitter = new LineSplitter({
     line: (bytes, lineNo) => {

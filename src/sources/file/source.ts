@@ -15,13 +15,14 @@
 // byte range, and the evaluator's workers read their ranges themselves (range-reader.ts). Such a batch
 // learns its payloads' line numbers when its result comes back (settle(), in order). Gzip, stdin and
 // pretty-printed documents are always read here.
-import { open, readdir, stat } from 'node:fs/promises';
+import { readSync } from 'node:fs';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AsyncQueue } from '../../core/async-queue.js';
 import { KawaError, type KawaErrorCode } from '../../core/errors.js';
 import type { Evaluation, RangeOutcome, Source, SourceBatch, SourceProgress } from '../../pipeline/types.js';
-import { BatchBuilder, type EventBatch } from './batch.js';
+import { BatchBuilder } from './batch.js';
 import { Framer } from './framer.js';
 import { gunzip, type GzipDamage } from './gunzip.js';
 import { LineSplitter } from './lines.js';
@@ -204,7 +205,7 @@ export class FileSource implements Source {
   private async readOne(file: string, queue: AsyncQueue<SourceBatch>): Promise<void> {
     this.stats.files++;
     const builder = new BatchBuilder(file);
-    const ready: EventBatch[] = [];
+    const ready: SourceBatch[] = [];
     /** When the batch being built got its first payload (0: it has none). */
     let firstAt = 0;
     const cut = (all: boolean) => {
@@ -214,7 +215,8 @@ export class FileSource implements Source {
       if (!batch) return;
       firstAt = 0;
       this.stats.payloads += batch.count;
-      ready.push(batch);
+      // acknowledged: evaluated (a retry included) and its alerts delivered, so its buffer can be reused
+      ready.push({ ...batch, ack: () => builder.recycle(batch) });
     };
     const tooLarge = (line: number, length: number) => {
       this.stats.tooLarge++;
@@ -337,15 +339,57 @@ interface Input {
   close(): void;
 }
 
+/** Bytes read at a time from a regular file. */
+const READ_BYTES = 1 << 20;
+
 /** Opens an input and looks at its first bytes. Throws when it cannot be opened or read at all. */
 async function openInput(file: string, stdin?: Readable): Promise<Input> {
-  const stream = file === '-' ? stdin ?? process.stdin : (await open(file, 'r')).createReadStream({ highWaterMark: 1 << 20 });
-  const close = () => {
-    if (file !== '-') stream.destroy();
-  };
+  // stdin stays open: it is not ours to end
+  if (file === '-') return openStream(stdin ?? process.stdin, () => undefined);
+  const fh = await open(file, 'r');
+  try {
+    if (!(await fh.stat()).isFile()) {
+      const stream = fh.createReadStream({ highWaterMark: READ_BYTES });
+      return await openStream(stream, () => stream.destroy());
+    }
+    return readRegular(fh);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * A regular file, read synchronously into one reused buffer: each chunk is valid until the next is asked for
+ * (the line splitter copies what it keeps, the framer copies payloads into their batch). Read through a
+ * stream, each 1 MiB chunk was a new buffer and a round trip through the thread pool that the main thread
+ * mostly waited for: 7% of a whole run in the read call and 11% idle (issue 17). A regular file does not
+ * block the way a pipe can, so reading it here holds nothing up. gzip data gets a new buffer per chunk, as
+ * zlib may still hold a piece when the next is read.
+ */
+function readRegular(fh: FileHandle): Input {
+  let buffer = new Uint8Array(READ_BYTES);
+  let n = readSync(fh.fd, buffer, 0, buffer.length, null);
+  const gzip = isGzip(buffer.subarray(0, n));
+  const bytes = (async function* () {
+    while (n > 0) {
+      yield buffer.subarray(0, n);
+      if (gzip) buffer = new Uint8Array(READ_BYTES);
+      // a turn of the event loop per chunk: V8 finishes its incremental marking in tasks the loop runs, and
+      // a run that only ever resolved promises let the old space grow to 150 MB between collections (peak
+      // RSS 254 MB instead of 151 MB over 1,000,000 events)
+      await new Promise((resolve) => setImmediate(resolve));
+      n = readSync(fh.fd, buffer, 0, buffer.length, null);
+    }
+  })();
+  return { bytes, gzip, close: () => void fh.close().catch(() => undefined) };
+}
+
+/** Stdin or another stream (a FIFO, a device): its first chunk (two bytes at least, for the magic), then
+ *  put back in front of the rest. `close` releases it. */
+async function openStream(stream: Readable, close: () => void): Promise<Input> {
   try {
     const chunks = stream[Symbol.asyncIterator]();
-    // the first chunk (two bytes at least, for the magic), then put back in front of the rest
     const head: Uint8Array[] = [];
     let headBytes = 0;
     let ended = false;

@@ -1,0 +1,211 @@
+// The whole process (issue 17): the real CLI, `kawa run -r <upstream rules> --json -e FILE --workers N` with
+// its alerts to /dev/null, timed from spawn to exit (start-up, rules compile, reading, evaluation, alert
+// formatting and shutdown included), beside two baselines run as whole processes in the same run over the
+// same file: JSON.parse of every line (bench/json-lines-parse.mjs) and, when Go and fastjson are installed,
+// a Go program that parses every line with valyala/fastjson and reads 9 fields (bench/go-floor/). The tasks
+// take turns within each round, so a busy moment of the shared machine hits them all alike; each figure is
+// the median of the rounds (bestVs*: the ratios of the fastest rounds, which a busy neighbour of the shared
+// machine disturbed least). Also: peak RSS (/usr/bin/time, else the kernel's high-water mark sampled), the
+// CPU the process used (cores = CPU time / wall) and its main thread's own CPU share; and start-up: process
+// start to the first alert written for a 1-event file (an event the upstream rules alert on), beside bare
+// `node -e 0`.
+//
+//   node bench/process.mjs [--quick] [--counts 200000,1000000] [--runs 5] [--workers 0,1,2] [--dir DIR]
+//                          [--kawa CHECKOUT] [--compare CHECKOUT]
+// --kawa times the kawa of another built checkout than this one; --compare also times a second one (e.g. a
+// worktree of the commit before a change) in the same rounds, so that a change is judged by figures from
+// the same moments of the machine.
+// The corpora (EKS events, truncation at 10,000 characters) are generated once into DIR (default: the
+// system's temp directory) and reused by later runs.
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { corpusFile, UPSTREAM_RULES } from './corpus.mjs';
+import { argValue, printTable } from './util.mjs';
+
+const quick = process.argv.includes('--quick');
+const counts = argValue('--counts', quick ? '20000' : '200000,1000000').split(',').map(Number);
+const runs = Number(argValue('--runs', quick ? 3 : 5));
+const workerCounts = argValue('--workers', '0,1,2').split(',').map(Number);
+const dir = argValue('--dir', join(tmpdir(), 'kawa-bench-process'));
+const compare = argValue('--compare', undefined);
+const kawa = (checkout) => [join(checkout, 'bin/kawa.js'), 'run', '-r', resolve(UPSTREAM_RULES), '--json'];
+const KAWA = kawa(argValue('--kawa', '.'));
+const TIME = '/usr/bin/time';
+const CLOCK_TICK = 100; // USER_HZ: /proc's utime and stime are in 1/100 s on Linux
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The Go floor's binary, built once; undefined when Go or fastjson is missing. */
+function goFloor() {
+  const out = 'bench/out/go-floor';
+  try {
+    mkdirSync('bench/out', { recursive: true });
+    execFileSync('go', ['build', '-o', out, './bench/go-floor'], { stdio: 'ignore', env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode' } });
+    return out;
+  } catch {
+    console.log('(no Go floor: `go build ./bench/go-floor` failed; Debian: apt-get install golang-go golang-github-valyala-fastjson-dev)');
+    return undefined;
+  }
+}
+
+/** The pid whose parent is `ppid` (the program /usr/bin/time started), or undefined. */
+function childOf(ppid) {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) return Number(name);
+    } catch { /* gone */ }
+  }
+  return undefined;
+}
+
+/** CPU seconds of thread `tid` of process `pid`, or undefined once it is gone. */
+function threadCpu(pid, tid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kernel's peak RSS of `pid` in MB, or undefined once it is gone. */
+function highWater(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `cmd args` with stdout to /dev/null; wall seconds from spawn to exit, peak RSS (MB), CPU seconds
+ * (user + system, every thread) and the main thread's CPU seconds (sampled every 20 ms until it exits).
+ */
+function timed(cmd, args) {
+  const viaTime = existsSync(TIME);
+  const report = join(dir, `time-${process.pid}.txt`);
+  const devnull = openSync('/dev/null', 'w');
+  const t0 = performance.now();
+  const child = viaTime
+    ? spawn(TIME, ['-f', '%M %U %S', '-o', report, cmd, ...args], { stdio: ['ignore', devnull, 'pipe'] })
+    : spawn(cmd, args, { stdio: ['ignore', devnull, 'pipe'] });
+  closeSync(devnull);
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  let pid = viaTime ? undefined : child.pid;
+  let mainCpu = 0, peak = 0;
+  const sampler = setInterval(() => {
+    pid ??= childOf(child.pid);
+    if (pid === undefined) return;
+    mainCpu = threadCpu(pid, pid) ?? mainCpu;
+    peak = highWater(pid) ?? peak;
+  }, 20);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = (performance.now() - t0) / 1000;
+      clearInterval(sampler);
+      if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      let cpu;
+      if (viaTime) {
+        const [kb, user, sys] = readFileSync(report, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+        peak = kb / 1024;
+        cpu = user + sys;
+      }
+      resolve({ seconds, peakMb: peak, cpu, mainCpu, stderr });
+    });
+  });
+}
+
+/** The first of the corpus's events that the upstream rules alert on, as a 1-event file. */
+async function alertingEvent(file) {
+  const { Engine, loadRulesFiles } = await import('../dist/index.js');
+  const engine = Engine.create({ rules: loadRulesFiles([UPSTREAM_RULES]) });
+  const head = readFileSync(file).subarray(0, 4 << 20).toString('utf8').split('\n').slice(0, -1);
+  const line = head.find((l) => engine.evaluateOne(l).matches.length > 0);
+  if (!line) throw new Error(`no event of the first ${head.length} of ${file} raises an alert`);
+  const one = join(dir, 'one-alerting-event.jsonl');
+  writeFileSync(one, `${line}\n`);
+  return one;
+}
+
+/** Process start to the first byte of stdout (the alert), and to exit. */
+function firstOutput(args) {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  let first;
+  child.stdout.on('data', () => (first ??= performance.now() - t0));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve({ firstMs: first ?? NaN, exitMs: performance.now() - t0 }) : reject(new Error(`${args.join(' ')} exited ${code}`))));
+  });
+}
+
+mkdirSync(dir, { recursive: true });
+const go = goFloor();
+console.log(`whole process: kawa run --json (upstream rules) vs JSON.parse of every line${go ? ' and the Go fastjson floor' : ''}; median of ${runs}`);
+
+for (const count of counts) {
+  const file = corpusFile({ count, dir });
+  const tasks = [
+    { task: 'JSON.parse of every line (baseline)', cmd: process.execPath, args: ['bench/json-lines-parse.mjs', file] },
+    ...(go ? [{ task: 'Go fastjson + 9 fields (floor)', cmd: go, args: [file] }] : []),
+    ...workerCounts.map((w) => ({ task: `kawa run --workers ${w}`, workers: w, cmd: process.execPath, args: [...KAWA, '-e', file, '--workers', String(w)] })),
+    ...(compare ? workerCounts.map((w) => ({ task: `${compare}: --workers ${w}`, workers: w, cmd: process.execPath, args: [...kawa(compare), '-e', file, '--workers', String(w)] })) : []),
+  ];
+  const samples = tasks.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    for (let i = 0; i < tasks.length; i++) samples[i].push(await timed(tasks[i].cmd, tasks[i].args));
+  }
+  const stat = samples.map((s) => ({
+    seconds: median(s.map((x) => x.seconds)),
+    best: Math.min(...s.map((x) => x.seconds)),
+    cpu: s[0].cpu === undefined ? undefined : median(s.map((x) => x.cpu)),
+    peakMb: Math.max(...s.map((x) => x.peakMb)),
+    cores: s[0].cpu === undefined ? undefined : median(s.map((x) => x.cpu / x.seconds)),
+    main: median(s.map((x) => x.mainCpu / x.seconds)),
+    alerts: /Events detected: (\d+)/.exec(s[0].stderr)?.[1] ?? '',
+  }));
+  const jsonS = stat[0].seconds;
+  const goS = go ? stat[1].seconds : undefined;
+  const oneWorker = (t) => tasks.findIndex((u) => u.workers === 1 && u.task.includes(':') === t.task.includes(':'));
+  printTable(`whole process: ${count} events (${file}), median of ${runs}`, tasks.map((t, i) => ({
+    task: t.task,
+    seconds: stat[i].seconds,
+    usPerEvent: ((stat[i].seconds * 1e6) / count).toFixed(2),
+    vsJsonParse: stat[i].seconds / jsonS,
+    vsGo: goS ? stat[i].seconds / goS : '',
+    bestVsJsonParse: stat[i].best / stat[0].best,
+    bestVsGo: go ? stat[i].best / stat[1].best : '',
+    cpuUsPerEvent: stat[i].cpu === undefined ? '' : ((stat[i].cpu * 1e6) / count).toFixed(2),
+    speedupVs1Worker: t.workers && oneWorker(t) >= 0 ? stat[oneWorker(t)].seconds / stat[i].seconds : '',
+    cores: stat[i].cores ?? '',
+    mainThreadCores: t.workers !== undefined ? stat[i].main : '',
+    peakRssMb: Math.round(stat[i].peakMb),
+    alerts: stat[i].alerts,
+    spreadS: samples[i].map((x) => x.seconds.toFixed(2)).join(' '),
+  })));
+}
+
+// start-up: one event that alerts, so the first byte of stdout is the first event evaluated (and written)
+const one = await alertingEvent(corpusFile({ count: counts[0], dir }));
+const startup = [
+  { task: 'node -e 0 (bare Node start and exit)', args: ['-e', 'process.stdout.write("x")'] },
+  { task: 'kawa run --workers 0, 1 event', args: [...KAWA, '-e', one, '--workers', '0'] },
+  { task: 'kawa run --workers 2, 1 event', args: [...KAWA, '-e', one, '--workers', '2'] },
+  ...(compare ? [0, 2].map((w) => ({ task: `${compare}: --workers ${w}, 1 event`, args: [...kawa(compare), '-e', one, '--workers', String(w)] })) : []),
+];
+const st = startup.map(() => []);
+for (let r = 0; r < runs; r++) for (let i = 0; i < startup.length; i++) st[i].push(await firstOutput(startup[i].args));
+printTable(`start-up: process start to the first alert written (1-event file, upstream rules), median of ${runs}`, startup.map((s, i) => ({
+  task: s.task,
+  firstOutputMs: median(st[i].map((x) => x.firstMs)),
+  exitMs: median(st[i].map((x) => x.exitMs)),
+  spreadMs: st[i].map((x) => Math.round(x.firstMs)).join(' '),
+})));
