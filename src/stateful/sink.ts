@@ -32,6 +32,7 @@ export class StatefulSink implements AlertSink {
   /** The state changed since it was last saved. */
   private dirty = false;
   private pendingSave: NodeJS.Timeout | undefined;
+  private saveError: Error | undefined;
   private readonly metrics;
   private counted = { keys: 0, values: 0 };
 
@@ -57,6 +58,7 @@ export class StatefulSink implements AlertSink {
   }
 
   async emit(alerts: Alert[]): Promise<void> {
+    if (this.saveError) throw this.saveError;
     const out: Alert[] = [];
     for (const a of alerts) {
       const spec = a.match.rule.stateful;
@@ -89,9 +91,19 @@ export class StatefulSink implements AlertSink {
   checkpointed(): void {
     if (!this.dirty || this.pendingSave) return;
     const wait = CHECKPOINT_SAVE_GAP_MS - (Date.now() - this.lastSave);
-    if (wait <= 0) { this.save(); return; }
-    this.pendingSave = setTimeout(() => this.save(), wait);
+    if (wait <= 0) { this.saveLater(); return; }
+    this.pendingSave = setTimeout(() => this.saveLater(), wait);
     this.pendingSave.unref();
+  }
+
+  /** A save outside the pipeline's calls: a failure (an unwritable state file) fails the next emit, as one
+   *  of emit's own saves would, instead of the source's checkpoint or a timer. */
+  private saveLater(): void {
+    try {
+      this.save();
+    } catch (e) {
+      this.saveError = e as Error;
+    }
   }
 
   reopen(): void {
