@@ -597,7 +597,8 @@ function pointerNode(arg: usize, argLen: i32): i32 {
 function pushIfListed(table: usize, n: i32): bool {
   if (nodeType(n) != T_STRING) return true;
   if (!asString(n)) return false;
-  return !ipListed(table, strPtr, strLen) || pushString(n);
+  if (ipListed(table, strPtr, strLen)) pushValue(strPtr, strLen);
+  return true;
 }
 
 /** RFC 6901-style segment decoding as the json plugin does it: all "~1" -> "/" first, then "~0" -> "~". */

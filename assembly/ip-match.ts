@@ -145,6 +145,20 @@ export function ipTableValid(table: usize, tableLen: i32): bool {
   return samples == (count + 63) >> SAMPLE_SHIFT && samplesAt + 4 + (samples << 4) + (count << 5) == <u64>tableLen;
 }
 
+/**
+ * Of the entries [a, b) at base + (i << shift), each starting with a low end (high u64, low u64) in
+ * ascending order, the index of the first whose low end is above the parsed address (b when none is).
+ */
+function firstAbove(base: usize, shift: u32, a: u32, b: u32): u32 {
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    const e = base + (<usize>m << shift);
+    if (le(load<u64>(e), load<u64>(e, 8), ipHi, ipLo)) a = m + 1;
+    else b = m;
+  }
+  return a;
+}
+
 /** True when the text at [p, p + len) is an address one of the table's ranges holds (ipTableValid first). */
 export function ipListed(table: usize, p: usize, len: i32): bool {
   if (!parseIp(p, len)) return false;
@@ -154,25 +168,11 @@ export function ipListed(table: usize, p: usize, len: i32): bool {
   const samples = at + 4;
   const ranges = samples + (<usize>sampleCount << 4);
   // the last sample at or below the address picks the block of ranges that can hold it
-  let a: u32 = 0;
-  let b: u32 = sampleCount;
-  while (a < b) {
-    const m = (a + b) >>> 1;
-    const s = samples + (<usize>m << 4);
-    if (le(load<u64>(s), load<u64>(s, 8), ipHi, ipLo)) a = m + 1;
-    else b = m;
-  }
-  if (a == 0) return false;
+  const block = firstAbove(samples, 4, 0, sampleCount);
+  if (block == 0) return false;
   // in that block, the first range starting after the address; the one before it is the only candidate
-  const first = (a - 1) << SAMPLE_SHIFT;
-  a = first + 1;
-  b = min(first + (1 << SAMPLE_SHIFT), count);
-  while (a < b) {
-    const m = (a + b) >>> 1;
-    const r = ranges + (<usize>m << 5);
-    if (le(load<u64>(r), load<u64>(r, 8), ipHi, ipLo)) a = m + 1;
-    else b = m;
-  }
+  const first = (block - 1) << SAMPLE_SHIFT;
+  const a = firstAbove(ranges, 5, first + 1, min(first + (1 << SAMPLE_SHIFT), count));
   const r = ranges + (<usize>(a - 1) << 5);
   return le(ipHi, ipLo, load<u64>(r, 16), load<u64>(r, 24));
 }

@@ -7,6 +7,7 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { Location } from '../core/errors.js';
+import { findField } from '../fields/registry.js';
 import type { Collector, ListFile } from './collector.js';
 import { fieldRefs } from './field-refs.js';
 import { readTextFile } from './files.js';
@@ -16,18 +17,18 @@ import { packRanges, parseRange, RANGE_BYTES, type IpRange } from './ip-ranges.j
 import type { IpList, LoadedRule } from './types.js';
 import type { Decoder } from './yaml-decode.js';
 
-/** The fields that read an IP list, and whether their argument carries a JSON pointer after the name. */
-export const IP_LIST_FIELDS: Record<string, { pointer: boolean }> = {
-  'kawa.sourceips.listed': { pointer: false },
-  'kawa.ips.listed': { pointer: true },
-};
+/** Whether the field reads an IP list (the registry's ip_listed recipe). */
+function readsIpList(field: string): boolean {
+  return findField(field)?.extract.op === 'ip_listed';
+}
 
 /** The list an IP-list field's argument names, and the JSON pointer to the values (absent: the source IPs). */
 export interface IpListArg { list: string; pointer?: string }
 
 /** Splits an IP-list field's argument, or says what is wrong with it. */
 export function splitIpListArg(field: string, arg: string): IpListArg | { problem: string } {
-  if (!IP_LIST_FIELDS[field]!.pointer) return arg ? { list: arg } : { problem: `${field}[] needs the name of a list` };
+  // a field with its own path (kawa.sourceips.listed: sourceIPs) takes the list's name alone
+  if (findField(field)?.extract.path) return arg ? { list: arg } : { problem: `${field}[] needs the name of a list` };
   const at = arg.indexOf(':/');
   if (at <= 0) return { problem: `${field}[${arg}]: expected <list>:<json pointer>, e.g. ${field}[blocked_ranges:/requestObject/spec/externalIPs]` };
   return { list: arg.slice(0, at), pointer: arg.slice(at + 1) };
@@ -59,7 +60,7 @@ export function ipListsRead(rules: LoadedRule[]): Map<string, Location> {
   for (const rule of rules) {
     const where: Location = { file: rule.file, line: rule.line, items: [{ type: 'rule', name: rule.name }] };
     for (const f of fieldRefs([rule.condition, rule.output])) {
-      if (!IP_LIST_FIELDS[f.name] || f.arg === undefined) continue;
+      if (!readsIpList(f.name) || f.arg === undefined) continue;
       const arg = splitIpListArg(f.name, f.arg);
       if ('problem' in arg) throw new LoadFailure('LOAD_ERR_VALIDATE', arg.problem, where);
       if (!out.has(arg.list)) out.set(arg.list, where);
