@@ -8,7 +8,7 @@
 // eventId) and the latency from each event's ingestion to its alert (p50/p99/max); requests per second per
 // account as the emulator counted them (peak, never above the quota); kawa's RSS (sampled each second).
 //
-//   node bench/fleet.mjs [--busy-rate 2000] [--quiet 50] [--quiet-rate 50] [--per-account 5] [--seconds 60] [--max-tps 5]
+//   node bench/fleet.mjs [--busy-rate 2000] [--quiet 50] [--quiet-rate 50] [--per-account 5] [--seconds 60] [--max-tps 5] [--skew-ms N]
 //
 // The busy cluster has an account of its own; the quiet ones share accounts, --per-account to one. Needs dist/.
 import { spawn, spawnSync } from 'node:child_process';
@@ -28,6 +28,7 @@ const QUIET_RATE = arg('quiet-rate', 50);
 const PER_ACCOUNT = arg('per-account', 5);
 const SECONDS = arg('seconds', 60);
 const MAX_TPS = arg('max-tps', 5);
+const SKEW_MS = arg('skew-ms', undefined);
 const DRAIN_S = 60;
 
 const dir = mkdtempSync(join(tmpdir(), 'kawa-fleet-'));
@@ -68,7 +69,7 @@ const control = async (path) => {
 writeFileSync(join(dir, 'rules.yaml'), '- rule: Any\n  desc: every event\n  condition: ka.auditid exists or kawa.truncated = true\n  output: "%ka.auditid"\n  priority: INFO\n  source: k8s_audit\n');
 writeFileSync(join(dir, 'fleet.yaml'), [
   `rules_files: [${join(dir, 'rules.yaml')}]`, 'json_output: true', 'webserver: {enabled: false}', 'log_level: warning',
-  'cloudwatch:', `  endpoint: ${url}`, `  sts_endpoint: ${url}`, '  region: us-east-1', `  max_tps: ${MAX_TPS}`, '  clusters:',
+  'cloudwatch:', `  endpoint: ${url}`, `  sts_endpoint: ${url}`, '  region: us-east-1', `  max_tps: ${MAX_TPS}`, ...(SKEW_MS === undefined ? [] : [`  skew_ms: ${SKEW_MS}`]), '  clusters:',
   ...clusters.map((c) => `    - {name: ${c.name}${c.account === accounts[0] ? '' : `, role_arn: "arn:aws:iam::${c.account}:role/kawa-reader"`}}`),
 ].join('\n'));
 // the log groups exist before kawa starts (a missing group is polled slowly, which is not what is measured)

@@ -71,6 +71,18 @@ describe('CloudWatch configuration', () => {
     expect(fails('cloudwatch:\n  tiers: [10, 5]\n').message).toContain('increase');
     expect(fails('cloudwatch:\n  max_tps: 0\n').message).toContain('max_tps');
     expect(fails(FALCO.replace('region: "eu-west-1"', 'region: [1]')).message).toContain('region');
+    expect(fails('cloudwatch:\n  skew_ms: soon\n').message).toContain('skew_ms');
+    expect(fails('cloudwatch:\n  skew_ms: -5\n').message).toContain('skew_ms');
+  });
+
+  it('skew_ms: automatic by default and with auto (up to 1.5 s), fixed by a number', () => {
+    const skew = (block: string) => {
+      const c = parseFalcoConfig(`cloudwatch:\n  cluster: c\n${block}`, 'f').sources.cloudwatch!;
+      return { skewMs: c.skewMs, skewAuto: c.skewAuto };
+    };
+    expect(skew('')).toEqual({ skewMs: 1500, skewAuto: true });
+    expect(skew('  skew_ms: auto\n')).toEqual({ skewMs: 1500, skewAuto: true });
+    expect(skew('  skew_ms: 400\n')).toEqual({ skewMs: 400, skewAuto: false });
   });
 
   it('opening without a cluster, or with a corrupt checkpoint, is a clear coded error', async () => {

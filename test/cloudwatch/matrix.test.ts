@@ -127,6 +127,20 @@ describe('CloudWatch source: the test matrix', () => {
     expect(h.source.stats.tokenRestarts).toBeGreaterThan(0);
   });
 
+  it('beyond the matrix: a head read paging for seconds at the quota does not read its catch-up again', async () => {
+    // 300 events of the last 3 s in pages of 10 at 10 requests/s: the first head read takes about 3 s. The next
+    // read starts one overlap before the first page that could have missed an event (the last one, asked for
+    // about 3 s after the newest event), not one overlap before the first read began: nothing is read twice.
+    h = await harness({ virtual: false, config: { maxTps: 10, skewMs: 200, skewAuto: false, tiersMs: [60_000] }, emulator: { pagination: { maxEventsPerPage: 10 } } });
+    const now = Date.now();
+    insert(h.emu, Array.from({ length: 300 }, (_, i) => ({ stream: STREAMS[i % 3], timestamp: now - 3000 + i * 10 })));
+    await h.settle({ maxMs: 15_000 });
+    await sleep(1000);
+    h.expectExactlyOnce();
+    expect(h.source.stats.pages).toBeGreaterThanOrEqual(30);
+    expect(h.source.stats.repeats).toBe(0);
+  });
+
   it('10: outputs stalled for 60 s: memory stays within buffer_size, lag rises, then everything arrives once', async () => {
     h = await harness({
       config: { bufferSize: 2000 },

@@ -7,7 +7,8 @@ import { applyCloudWatchFlags, targetsOf } from '../../src/sources/cloudwatch/co
 import { Positions } from '../../src/sources/cloudwatch/positions.js';
 import { RateLimiter } from '../../src/sources/cloudwatch/rate-limiter.js';
 import { IdBudget, SeenIds } from '../../src/sources/cloudwatch/seen.js';
-import { Tiers } from '../../src/sources/cloudwatch/tiers.js';
+import { HeadOverlap, OVERLAP_MARGIN_MS } from '../../src/sources/cloudwatch/head-overlap.js';
+import { HeadEdge, Tiers } from '../../src/sources/cloudwatch/tiers.js';
 
 describe('Tiers', () => {
   const ages = [2000, 15_000, 120_000];
@@ -39,6 +40,58 @@ describe('Tiers', () => {
     const now = 1_000_000;
     const t = new Tiers(ages, 1000, [now, now - 10_000, now - 20_000, now - 400_000]);
     expect(t.backlog(now)).toEqual([now - 2000 - 2000 - (now - 10_000), 0, now - 120_000 - 105_000 - (now - 400_000)]);
+  });
+});
+
+describe('HeadEdge', () => {
+  const head = new Tiers([2000], 1000, [100_000, 100_000]).head(100_000);
+
+  it('a catch-up read moves the cursor to the first page that could have missed an event, not to its start', () => {
+    const e = new HeadEdge(1000);
+    e.page(100_200, 95_000, true); // catching up: its last event is 5 s old when asked for
+    e.page(100_400, 99_300, true); // 1.1 s old: an event up to 1 s late cannot be missing here either
+    expect(e.at).toBeUndefined();
+    e.page(100_600, 99_700, true); // within 1 s: could have missed one
+    e.page(100_800, 100_700, false);
+    expect(e.advanced(head).advanceTo).toBe(100_600);
+  });
+
+  it('the last page always could; so could an empty page (its span is unknown)', () => {
+    const last = new HeadEdge(1000);
+    last.page(103_000, 90_000, false);
+    expect(last.advanced(head).advanceTo).toBe(103_000);
+    const empty = new HeadEdge(1000);
+    empty.page(101_000, undefined, true);
+    empty.page(103_000, 102_900, false);
+    expect(empty.advanced(head).advanceTo).toBe(101_000);
+  });
+
+  it('never moves the cursor back', () => {
+    const e = new HeadEdge(1000);
+    e.page(99_000, 98_500, false);
+    expect(e.advanced(head).advanceTo).toBe(100_000);
+  });
+});
+
+describe('HeadOverlap', () => {
+  it('follows the lateness of the last minute plus a margin, up to its maximum; with nothing seen, the maximum', () => {
+    const o = new HeadOverlap(1500, false);
+    expect(o.value(0)).toBe(1500);
+    o.record(40, 10_000);
+    o.record(-20, 10_500);
+    expect(o.value(11_000)).toBe(40 + OVERLAP_MARGIN_MS);
+    o.record(3000, 20_000);
+    expect(o.value(21_000)).toBe(1500);
+    o.record(100, 75_000);
+    expect(o.value(76_000)).toBe(1500); // the 3 s one is still within the minute
+    expect(o.value(81_000)).toBe(100 + OVERLAP_MARGIN_MS);
+    expect(o.value(200_000)).toBe(1500);
+  });
+
+  it('a fixed overlap ignores lateness', () => {
+    const o = new HeadOverlap(400, true);
+    o.record(10, 1000);
+    expect(o.value(1000)).toBe(400);
   });
 });
 

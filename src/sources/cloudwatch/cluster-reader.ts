@@ -30,7 +30,8 @@ import { PageReader, TokenInvalidError, sleep, type LogsClient } from './page-re
 import { Positions } from './positions.js';
 import { abortError, type RateLimiter } from './rate-limiter.js';
 import { SeenIds, type IdBudget } from './seen.js';
-import { Tiers, type TierWindow } from './tiers.js';
+import { HeadOverlap } from './head-overlap.js';
+import { HeadEdge, Tiers, type TierWindow } from './tiers.js';
 import { TRUNCATION_MARK } from '../../core/truncation.js';
 
 const MAX_PAGE_EVENTS = 10_000;
@@ -111,6 +112,7 @@ export class ClusterReader {
   private failingSince = 0;
   private lastFailingWarning = -Infinity;
   private readonly labels: { cluster: string };
+  private readonly overlap: HeadOverlap;
 
   constructor(private readonly o: ClusterReaderOptions, state?: { cursors: number[]; seen: SeenIds }) {
     // the head, every tier and the describe call wait on this signal at once (limiter, request, backoff):
@@ -119,6 +121,7 @@ export class ClusterReader {
     const { config, target } = o;
     const tiers = state ? new Tiers(config.tiersMs, config.skewMs, state.cursors) : Tiers.cold(config.tiersMs, config.skewMs, o.clock(), config.shiftMs);
     this.positions = new Positions(tiers, state?.seen ?? new SeenIds(o.ids));
+    this.overlap = new HeadOverlap(config.skewMs, !config.skewAuto);
     this.labels = { cluster: target.name || target.logGroup };
     if (o.checkpoint) {
       this.checkpointer = new Checkpointer(new CheckpointFile(o.checkpoint), config.checkpointIntervalMs, () => this.positions.dirty, () => encodeCheckpoint({
@@ -137,7 +140,7 @@ export class ClusterReader {
       client: o.client, limiter: o.limiter, signal: this.abort.signal, key: this.labels.cluster,
       backoffBaseMs: o.backoffBaseMs, backoffCapMs: o.backoffCapMs, slowPollMs: o.slowPollMs,
       ...(config.since !== undefined ? { giveUpAfter: 3 } : {}),
-      onOutcome: (outcome, error) => this.outcome(outcome, error),
+      onOutcome: (outcome, error) => this.outcome(outcome, error), clock: o.clock,
     });
   }
 
@@ -219,7 +222,10 @@ export class ClusterReader {
     const { config, metrics } = this.o;
     while (!this.closed) {
       const started = performance.now();
-      await this.readWindow(this.positions.tiers.head(this.o.clock()));
+      const now = this.o.clock();
+      const overlap = this.overlap.value(now);
+      metrics?.headOverlap.set({ cluster: this.name }, overlap / 1000);
+      await this.readWindow(this.positions.tiers.head(now, overlap), overlap);
       metrics?.lag.labels({ cluster: this.name, group: this.o.target.logGroup }).set(this.lagMs / 1000);
       this.watchSaturation();
       const age = this.checkpointer?.ageSeconds;
@@ -262,17 +268,18 @@ export class ClusterReader {
   }
 
   /** Reads one window through all its pages, then moves the tier's cursor. */
-  private async readWindow(w: TierWindow): Promise<void> {
+  private async readWindow(w: TierWindow, overlap = this.o.config.skewMs): Promise<void> {
     const input = {
       logGroupName: this.o.target.logGroup, logStreamNamePrefix: this.o.config.streamPrefix,
       startTime: Math.max(0, w.start), ...(w.end !== undefined ? { endTime: w.end } : {}), limit: this.pageLimit,
     };
+    const edge = w.end === undefined ? new HeadEdge(overlap) : undefined;
     let nextToken: string | undefined;
     for (;;) {
       await this.reserve(this.pageLimit);
-      let page;
+      let page, sentAt;
       try {
-        page = await this.reader.read(nextToken ? { ...input, nextToken } : input, w.tier === 0 ? 0 : 1);
+        ({ out: page, sentAt } = await this.reader.read(nextToken ? { ...input, nextToken } : input, w.tier === 0 ? 0 : 1));
       } catch (e) {
         this.unreserve(this.pageLimit);
         if (!(e instanceof TokenInvalidError)) throw e;
@@ -284,19 +291,21 @@ export class ClusterReader {
       }
       this.stats.pages++;
       if (w.end !== undefined && !page.nextToken) this.newest = Math.max(this.newest, w.end);
+      edge?.page(sentAt, page.events?.at(-1)?.timestamp, !!page.nextToken);
       const kept = page.events?.length ? this.accept(page.events, w.tier) : 0;
       // the page's reservation becomes what its new events hold until they are acknowledged
       this.unreserve(this.pageLimit, PAGE_BYTES - kept);
       nextToken = page.nextToken || undefined;
       if (!nextToken) break;
     }
-    this.positions.windowRead(w);
+    this.positions.windowRead(edge ? edge.advanced(w) : w);
     this.checkpointer?.maybeWrite();
   }
 
   /** The new events of a page become one batch; returns the bytes it holds. */
   private accept(events: FilteredLogEvent[], tier: number): number {
     const fresh: FilteredLogEvent[] = [];
+    const now = this.o.clock();
     for (const ev of events) {
       const id = ev.eventId ?? `${ev.logStreamName}/${ev.timestamp}/${ev.ingestionTime}/${ev.message?.length}`;
       if (!this.positions.isNew(id, ev.timestamp ?? 0)) {
@@ -308,6 +317,7 @@ export class ClusterReader {
       this.stats.foundByTier[tier]!++;
       const lag = (ev.ingestionTime ?? 0) - (ev.timestamp ?? 0);
       if (lag > this.stats.maxIngestLagMs) this.stats.maxIngestLagMs = lag;
+      this.overlap.record(lag, now);
       if ((ev.message ?? '').endsWith(TRUNCATION_MARK)) this.stats.truncated++;
       fresh.push(ev);
     }

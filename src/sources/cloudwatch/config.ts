@@ -48,7 +48,9 @@
 //     checkpoint_interval: 1                  seconds between checkpoint writes (and at shutdown)
 //     tiers: [2, 15, 120, 600]                ages (s) at which each stretch of time is read again; an event
 //                                             that becomes searchable within the last age is never lost
-//     skew_ms: 1500                           overlap of consecutive head reads
+//     skew_ms: auto                           overlap of consecutive head reads, ms: auto (default) follows how
+//                                             late events arrive, 250 ms to 1,500 ms (head-overlap.ts); a
+//                                             number fixes it
 //     max_tps: 5                              FilterLogEvents requests per second for the region (quota: 5)
 //     request_timeout: 10                     seconds before a hanging request is retried
 import { isMap, isScalar, isSeq } from 'yaml';
@@ -109,7 +111,9 @@ export interface CloudWatchConfig {
   maxEventSize: number;
   /** Re-check ages, ms, increasing. */
   tiersMs: number[];
+  /** The head's overlap: fixed, or the most the automatic one grows to (skewAuto). */
   skewMs: number;
+  skewAuto: boolean;
   maxTps: number;
   requestTimeoutMs: number;
   /** Where roles are assumed (default: AWS's regional STS; the emulator serves STS too). */
@@ -131,7 +135,7 @@ export function defaultCloudWatchConfig(cluster = ''): CloudWatchConfig {
     cluster, logGroup: cluster ? logGroupOf(cluster) : '', clusters: [], discoveryIntervalMs: 300_000, bufferBytes: 64 << 20, maxEventIds: 4_000_000,
     streamPrefix: DEFAULT_STREAM_PREFIX,
     checkpointIntervalMs: 1000, shiftMs: 60_000, pollingIntervalMs: 1000, bufferSize: 20_000, maxEventSize: 262_144,
-    tiersMs: [2_000, 15_000, 120_000, 600_000], skewMs: 1500, maxTps: 5, requestTimeoutMs: 10_000,
+    tiersMs: [2_000, 15_000, 120_000, 600_000], skewMs: 1500, skewAuto: true, maxTps: 5, requestTimeoutMs: 10_000,
   };
 }
 
@@ -180,7 +184,10 @@ export function readCloudWatchConfig(view: ConfigView): CloudWatchConfig | undef
   c.region = view.str(k('region')) || c.region;
   c.profile = view.str(k('profile')) || c.profile;
   c.checkpointIntervalMs = Math.round(view.num(k('checkpoint_interval'), c.checkpointIntervalMs / 1000, { fraction: true }) * 1000);
-  c.skewMs = view.num(k('skew_ms'), c.skewMs);
+  if (view.str(k('skew_ms')) !== 'auto' && view.str(k('skew_ms')) !== undefined) {
+    c.skewMs = view.num(k('skew_ms'), c.skewMs);
+    c.skewAuto = false;
+  }
   c.maxTps = view.num(k('max_tps'), c.maxTps, { fraction: true });
   if (!(c.maxTps > 0)) view.fail(k('max_tps'), 'cloudwatch.max_tps must be > 0');
   c.requestTimeoutMs = Math.round(view.num(k('request_timeout'), c.requestTimeoutMs / 1000, { fraction: true, min: 0.1 }) * 1000);

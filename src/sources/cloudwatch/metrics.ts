@@ -13,6 +13,8 @@ export function cloudWatchMetrics(m: MetricsRegistry) {
     recheckSkipped: m.counter('cloudwatch_recheck_skipped_seconds_total', 'Seconds no longer re-checked for late events: the event id budget was spent', ['cluster']),
     /** 1 while a cluster's head falls behind even with every request of the quota: it needs Kinesis. */
     saturated: m.gauge('cloudwatch_head_saturated', '1 while the head of a cluster cannot keep up at the request quota', ['cluster']),
+    /** How much time each head read reads again (cloudwatch.skew_ms; automatic unless set). */
+    headOverlap: m.gauge('cloudwatch_head_overlap_seconds', 'Time each head read reads again before its cursor, per cluster', ['cluster']),
     /** Seconds since the checkpoint was last written. */
     checkpointAge: m.gauge('checkpoint_age_seconds', 'Seconds since the checkpoint was last written'),
   };

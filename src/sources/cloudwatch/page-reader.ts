@@ -36,22 +36,32 @@ export interface PageReaderOptions {
   giveUpAfter?: number;
   /** Every attempt's outcome: 'ok' or the failure kind (metrics, health, logs). */
   onOutcome(outcome: 'ok' | FailureKind, error?: unknown): void;
+  /** "Now" in ms, for the time a page was asked for. */
+  clock: () => number;
+}
+
+export interface Page {
+  out: FilterLogEventsCommandOutput;
+  /** When the request that answered was sent (the clock's ms): CloudWatch answered from what was searchable
+   *  then or later. */
+  sentAt: number;
 }
 
 export class PageReader {
   constructor(private readonly o: PageReaderOptions) {}
 
-  async read(input: FilterLogEventsCommandInput, priority: 0 | 1): Promise<FilterLogEventsCommandOutput> {
+  async read(input: FilterLogEventsCommandInput, priority: 0 | 1): Promise<Page> {
     const o = this.o;
     let refused = 0;
     let refreshed = false;
     for (let attempt = 0; ; ) {
       await o.limiter.take(priority, o.signal, o.key);
+      const sentAt = o.clock();
       try {
         const out = await o.client.send(new FilterLogEventsCommand({ ...input }), { abortSignal: o.signal });
         o.limiter.succeeded();
         o.onOutcome('ok');
-        return out;
+        return { out, sentAt };
       } catch (e) {
         if (o.signal.aborted) throw abortError();
         const kind = classify(e, input.nextToken !== undefined);

@@ -43,8 +43,10 @@ export class Tiers {
     return this.cursors.length;
   }
 
-  head(now: number): TierWindow {
-    return { tier: 0, tiers: [0], start: this.cursors[0]! - this.skewMs, advanceTo: Math.max(this.cursors[0]!, now) };
+  /** The head's window, reading `overlap` (at most skewMs) before its cursor again; its cursor moves to `now`
+   *  at least, or further once read (HeadEdge). */
+  head(now: number, overlap = this.skewMs): TierWindow {
+    return { tier: 0, tiers: [0], start: this.cursors[0]! - Math.min(overlap, this.skewMs), advanceTo: Math.max(this.cursors[0]!, now) };
   }
 
   private width(j: number): number {
@@ -106,5 +108,35 @@ export class Tiers {
     let h = cursors[0]! - this.skewMs;
     for (let j = 1; j < cursors.length; j++) h = Math.min(h, cursors[j]! - 1);
     return h;
+  }
+}
+
+/**
+ * How far a head read may move the head's cursor. The head's window is open-ended and new events keep
+ * arriving while it is paged, so its pages are asked for over a stretch of time (seconds, when it catches up
+ * at the request quota); each page answers with what was searchable when it was asked for. An event missing
+ * from a page because it became searchable at most skewMs after its timestamp has a timestamp after
+ * (asked for - skewMs), and lies at or before the page's last event (the next page starts after it), so a
+ * page whose last event is older than that missed none of them. The first page that could have missed one
+ * (the last page always could: it reached the newest events; so could an empty page, whose span is unknown)
+ * is where the next head read must start skewMs before. Moving the cursor there, rather than to when the read
+ * began, keeps the head's promise (every event searchable within skewMs of its timestamp is found by the
+ * head) without reading a long catch-up again in full: with the cursor left at the read's start, each read
+ * re-read everything the previous one had caught up on, took longer, and fell further behind.
+ */
+export class HeadEdge {
+  /** Undefined until a page that could have missed an event was read. */
+  at: number | undefined;
+
+  constructor(private readonly skewMs: number) {}
+
+  page(sentAt: number, lastTimestamp: number | undefined, more: boolean): void {
+    if (this.at !== undefined) return;
+    if (!more || lastTimestamp === undefined || lastTimestamp > sentAt - this.skewMs) this.at = sentAt;
+  }
+
+  /** The window with its cursor's destination moved to the edge. */
+  advanced(w: TierWindow): TierWindow {
+    return this.at === undefined ? w : { ...w, advanceTo: Math.max(w.advanceTo, this.at) };
   }
 }
