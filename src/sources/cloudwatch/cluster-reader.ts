@@ -277,11 +277,16 @@ export class ClusterReader {
     let nextToken: string | undefined;
     for (;;) {
       await this.reserve(this.pageLimit);
+      let admitted = false;
+      const admit = async () => {
+        await this.o.budget.reserve(PAGE_BYTES, this.abort.signal);
+        admitted = true;
+      };
       let page, sentAt;
       try {
-        ({ out: page, sentAt } = await this.reader.read(nextToken ? { ...input, nextToken } : input, w.tier === 0 ? 0 : 1));
+        ({ out: page, sentAt } = await this.reader.read(nextToken ? { ...input, nextToken } : input, w.tier === 0 ? 0 : 1, admit));
       } catch (e) {
-        this.unreserve(this.pageLimit);
+        this.unreserve(this.pageLimit, admitted ? PAGE_BYTES : 0);
         if (!(e instanceof TokenInvalidError)) throw e;
         // an expired or invalid token: the whole window again; the id set absorbs what repeats
         this.stats.tokenRestarts++;
@@ -383,19 +388,20 @@ export class ClusterReader {
     return total;
   }
 
-  /** Waits until n more events fit in this cluster's buffer and a page fits in the source's byte budget. */
+  /** Waits until n more events fit in this cluster's buffer (and takes them) and a page fits in the source's
+   *  byte budget (taken when the request has its turn: budget.ts). */
   private async reserve(n: number): Promise<void> {
     const capacity = Math.max(this.o.config.bufferSize, n);
     while (this.positions.held + this.reserved + n > capacity) {
       if (this.abort.signal.aborted) throw abortError();
       await this.positions.acknowledged.wait(1000);
     }
-    await this.o.budget.reserve(PAGE_BYTES, this.abort.signal);
+    await this.o.budget.fits(PAGE_BYTES, this.abort.signal);
     this.reserved += n;
   }
 
   /** Gives back a page's reservation: its events, and the bytes its batch does not hold. */
-  private unreserve(n: number, bytes = PAGE_BYTES): void {
+  private unreserve(n: number, bytes: number): void {
     this.reserved -= n;
     this.o.budget.release(bytes);
   }

@@ -50,12 +50,18 @@ export interface Page {
 export class PageReader {
   constructor(private readonly o: PageReaderOptions) {}
 
-  async read(input: FilterLogEventsCommandInput, priority: 0 | 1): Promise<Page> {
+  /** @param admit awaited once, when the first attempt has its token (the page's bytes, budget.ts) */
+  async read(input: FilterLogEventsCommandInput, priority: 0 | 1, admit?: () => Promise<void>): Promise<Page> {
     const o = this.o;
     let refused = 0;
     let refreshed = false;
+    let admitted = !admit;
     for (let attempt = 0; ; ) {
       await o.limiter.take(priority, o.signal, o.key);
+      if (!admitted) {
+        await admit!();
+        admitted = true;
+      }
       const sentAt = o.clock();
       try {
         const out = await o.client.send(new FilterLogEventsCommand({ ...input }), { abortSignal: o.signal });
