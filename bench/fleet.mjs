@@ -10,8 +10,11 @@
 // account as the emulator counted them (peak, never above the quota); kawa's RSS (sampled each second).
 //
 //   node bench/fleet.mjs [--busy-rate 2000] [--quiet 50] [--quiet-rate 50] [--per-account 5] [--seconds 60] [--max-tps 5] [--skew-ms N]
+//                       [--late-every N] [--late-ms 5000]
 //
-// The busy cluster has an account of its own; the quiet ones share accounts, --per-account to one. Needs dist/.
+// The busy cluster has an account of its own; the quiet ones share accounts, --per-account to one. With
+// --late-every N, every Nth event of each cluster comes from a lagging API server: a stream of its own whose
+// events arrive --late-ms after their timestamp (found by the re-checks, not the head). Needs dist/.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +33,8 @@ const PER_ACCOUNT = arg('per-account', 5);
 const SECONDS = arg('seconds', 60);
 const MAX_TPS = arg('max-tps', 5);
 const SKEW_MS = arg('skew-ms', undefined);
+const LATE_EVERY = arg('late-every', 0);
+const LATE_MS = arg('late-ms', 5000);
 const DRAIN_S = 60;
 const ON_TIME_MS = 1000;
 
@@ -76,7 +81,7 @@ writeFileSync(join(dir, 'fleet.yaml'), [
 ].join('\n'));
 // the log groups exist before kawa starts (a missing group is polled slowly, which is not what is measured)
 const writer = spawn(process.execPath, ['bench/fleet-writer.mjs', JSON.stringify({
-  url, corpus, seconds: SECONDS, clusters: clusters.map((c) => ({ group: `/aws/eks/${c.name}/cluster`, accessKeyId: key(c.account), rate: c.rate })),
+  url, corpus, seconds: SECONDS, lateEvery: LATE_EVERY, lateMs: LATE_MS, clusters: clusters.map((c) => ({ group: `/aws/eks/${c.name}/cluster`, accessKeyId: key(c.account), rate: c.rate })),
 })], { stdio: ['pipe', 'pipe', 'inherit'] });
 const writerLines = createInterface({ input: writer.stdout })[Symbol.asyncIterator]();
 await writerLines.next();
@@ -126,9 +131,10 @@ const perCluster = clusters.map((c) => {
   const lat = latency(found);
   // on time: ingested within ON_TIME_MS of its timestamp (the writer, on a loaded machine, can be late itself)
   const onTime = latency(found.filter((e) => e.ingestionTime - e.timestamp <= ON_TIME_MS));
+  const late = latency(found.filter((e) => e.ingestionTime - e.timestamp > ON_TIME_MS));
   return {
     cluster: c.name, account: c.account, rate: c.rate, events: truth.length, lost: truth.filter((e) => !alertedAt.has(e.eventId)).length,
-    p50: q(lat, 0.5), p99: q(lat, 0.99), max: lat[lat.length - 1], late: found.length - onTime.length, onTimeP99: q(onTime, 0.99),
+    p50: q(lat, 0.5), p99: q(lat, 0.99), max: lat[lat.length - 1], onTimeP99: q(onTime, 0.99), late: late.length, lateP50: q(late, 0.5), lateMax: late[late.length - 1],
   };
 });
 const quiet = perCluster.slice(1);

@@ -80,12 +80,20 @@ describe('HeadOverlap', () => {
     o.record(40, 10_000);
     o.record(-20, 10_500);
     expect(o.value(11_000)).toBe(40 + OVERLAP_MARGIN_MS);
-    o.record(3000, 20_000);
+    o.record(1400, 20_000);
     expect(o.value(21_000)).toBe(1500);
     o.record(100, 75_000);
-    expect(o.value(76_000)).toBe(1500); // the 3 s one is still within the minute
+    expect(o.value(76_000)).toBe(1500); // the 1.4 s one is still within the minute
     expect(o.value(81_000)).toBe(100 + OVERLAP_MARGIN_MS);
     expect(o.value(200_000)).toBe(1500);
+  });
+
+  it('an event later than the largest overlap leaves it as it is: no overlap would have caught it', () => {
+    const o = new HeadOverlap(1500, false);
+    o.record(40, 10_000);
+    o.record(10_000, 10_100);
+    o.record(1500, 10_200);
+    expect(o.value(11_000)).toBe(40 + OVERLAP_MARGIN_MS);
   });
 
   it('a fixed overlap ignores lateness', () => {

@@ -8,8 +8,11 @@
 // So unless skew_ms sets it, the overlap follows how late events actually are: the largest
 // ingestionTime - timestamp of the events found in the last minute, plus a margin for what the ingestion time
 // does not show (an event searchable some time after it was ingested, a millisecond partly visible), never
-// more than skew_ms's default. A cluster whose API servers' logs arrive seconds late keeps the full overlap;
-// a busy one whose events arrive within tens of milliseconds re-reads a few hundred milliseconds.
+// more than skew_ms's default. A cluster whose API servers' logs arrive a second late keeps the full overlap;
+// a busy one whose events arrive within tens of milliseconds re-reads a few hundred milliseconds. An event
+// later than the largest overlap could not have been caught by any overlap: it leaves the overlap as it is
+// (the re-checks find such events), so one API server's stream arriving 10 s late does not make every head
+// read pay the largest overlap for nothing.
 
 /** Added to the lateness seen. */
 export const OVERLAP_MARGIN_MS = 250;
@@ -24,7 +27,7 @@ export class HeadOverlap {
 
   /** An event found `lateMs` after its timestamp (ingestionTime - timestamp), at `now`. */
   record(lateMs: number, now: number): void {
-    if (this.fixed) return;
+    if (this.fixed || lateMs >= this.maxMs) return;
     const s = Math.floor(now / 1000);
     const i = s % WINDOW_S;
     if (this.second[i] !== s) {
