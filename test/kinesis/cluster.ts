@@ -133,7 +133,10 @@ export function readAlerts(kawas: Kawa[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const k of kawas) {
     if (!existsSync(k.alertsFile)) continue;
-    for (const line of readFileSync(k.alertsFile, 'utf8').split('\n')) {
+    // a running process may be writing the last line: only lines ended by a newline are complete
+    const lines = readFileSync(k.alertsFile, 'utf8').split('\n');
+    lines.pop();
+    for (const line of lines) {
       if (!line) continue;
       const out = (JSON.parse(line) as { output: string }).output;
       const key = out.replace(/^\S+\s+\S+:\s+/, '').match(/(seen|attack) a-\d+/)?.[0] ?? out;
