@@ -87,7 +87,7 @@ export class AlertTally implements AlertSink {
   /** "14 alerts: 3 Rule A, 2 Rule B, ...", most frequent rule first. */
   describe(): string {
     const rulesSeen = [...this.byRule].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r}`).join(', ');
-    return `${this.alerts} alerts${rulesSeen ? `: ${rulesSeen}` : ''}`;
+    return `${this.alerts} alert${this.alerts === 1 ? '' : 's'}${rulesSeen ? `: ${rulesSeen}` : ''}`;
   }
 }
 
