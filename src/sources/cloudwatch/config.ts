@@ -184,7 +184,8 @@ export function readCloudWatchConfig(view: ConfigView): CloudWatchConfig | undef
   c.region = view.str(k('region')) || c.region;
   c.profile = view.str(k('profile')) || c.profile;
   c.checkpointIntervalMs = Math.round(view.num(k('checkpoint_interval'), c.checkpointIntervalMs / 1000, { fraction: true }) * 1000);
-  if (view.str(k('skew_ms')) !== 'auto' && view.str(k('skew_ms')) !== undefined) {
+  const skew = view.str(k('skew_ms'));
+  if (skew !== undefined && skew !== 'auto') {
     c.skewMs = view.num(k('skew_ms'), c.skewMs);
     c.skewAuto = false;
   }
