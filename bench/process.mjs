@@ -11,10 +11,10 @@
 // `node -e 0`.
 //
 //   node bench/process.mjs [--quick] [--counts 200000,1000000] [--runs 5] [--workers 0,1,2] [--dir DIR]
-//                          [--kawa CHECKOUT] [--compare CHECKOUT]
+//                          [--kawa CHECKOUT] [--compare CHECKOUT] [--startup-only]
 // --kawa times the kawa of another built checkout than this one; --compare also times a second one (e.g. a
 // worktree of the commit before a change) in the same rounds, so that a change is judged by figures from
-// the same moments of the machine.
+// the same moments of the machine. --startup-only times the start-up alone.
 // The corpora (EKS events, truncation at 10,000 characters) are generated once into DIR (default: the
 // system's temp directory) and reused by later runs.
 import { execFileSync, spawn } from 'node:child_process';
@@ -25,6 +25,7 @@ import { corpusFile, UPSTREAM_RULES } from './corpus.mjs';
 import { argValue, printTable } from './util.mjs';
 
 const quick = process.argv.includes('--quick');
+const startupOnly = process.argv.includes('--startup-only');
 const counts = argValue('--counts', quick ? '20000' : '200000,1000000').split(',').map(Number);
 const runs = Number(argValue('--runs', quick ? 3 : 5));
 const workerCounts = argValue('--workers', '0,1,2').split(',').map(Number);
@@ -151,7 +152,7 @@ mkdirSync(dir, { recursive: true });
 const go = goFloor();
 console.log(`whole process: kawa run --json (upstream rules) vs JSON.parse of every line${go ? ' and the Go fastjson floor' : ''}; median of ${runs}`);
 
-for (const count of counts) {
+for (const count of startupOnly ? [] : counts) {
   const file = corpusFile({ count, dir });
   const tasks = [
     { task: 'JSON.parse of every line (baseline)', cmd: process.execPath, args: ['bench/json-lines-parse.mjs', file] },

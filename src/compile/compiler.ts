@@ -13,9 +13,8 @@
 import type { CheckExpr, Expr, FieldRef, ListValue, Operand, RightValue, StringValue, Transformer, TransformerArg } from '../condition/ast.js';
 import { OPERATORS, operator } from '../condition/operators.js';
 import { KawaError } from '../core/errors.js';
-import { checkFieldArg } from '../fields/field-arg.js';
+import { checkFieldArg, splitIpListArg } from '../fields/field-arg.js';
 import { findField } from '../fields/registry.js';
-import { splitIpListArg } from '../rules/ip-lists.js';
 import type { IpList, LoadedRule, OutputPart } from '../rules/types.js';
 import { ByteWriter } from './byte-writer.js';
 import * as B from './bytecode.js';

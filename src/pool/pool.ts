@@ -23,8 +23,8 @@ import type { WorkerData } from './worker.js';
  * the workers load the compiled dist/pool/worker.js (`npx tsc -p tsconfig.json` first).
  */
 const here = fileURLToPath(import.meta.url);
-// '../pool/': also right from the command line's bundle (dist/cli-bundle/, scripts/gen-cli-bundle.mjs)
-export const WORKER_FILE = here.endsWith('.ts') ? join(dirname(here), '../../dist/pool/worker.js') : join(dirname(here), '../pool/worker.js');
+// beside this module: in dist/pool/, and in the command line's bundle, which has its own (scripts/gen-cli-bundle.mjs)
+export const WORKER_FILE = here.endsWith('.ts') ? join(dirname(here), '../../dist/pool/worker.js') : join(dirname(here), 'worker.js');
 
 export interface PoolOptions {
   /** Worker threads (default: the number of cores). */

@@ -7,6 +7,7 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { Location } from '../core/errors.js';
+import { splitIpListArg } from '../fields/field-arg.js';
 import { findField } from '../fields/registry.js';
 import type { Collector, ListFile } from './collector.js';
 import { fieldRefs } from './field-refs.js';
@@ -20,18 +21,6 @@ import type { Decoder } from './yaml-decode.js';
 /** Whether the field reads an IP list (the registry's ip_listed recipe). */
 function readsIpList(field: string): boolean {
   return findField(field)?.extract.op === 'ip_listed';
-}
-
-/** The list an IP-list field's argument names, and the JSON pointer to the values (absent: the source IPs). */
-export interface IpListArg { list: string; pointer?: string }
-
-/** Splits an IP-list field's argument, or says what is wrong with it. */
-export function splitIpListArg(field: string, arg: string): IpListArg | { problem: string } {
-  // a field with its own path (kawa.sourceips.listed: sourceIPs) takes the list's name alone
-  if (findField(field)?.extract.path) return arg ? { list: arg } : { problem: `${field}[] needs the name of a list` };
-  const at = arg.indexOf(':/');
-  if (at <= 0) return { problem: `${field}[${arg}]: expected <list>:<json pointer>, e.g. ${field}[blocked_ranges:/requestObject/spec/externalIPs]` };
-  return { list: arg.slice(0, at), pointer: arg.slice(at + 1) };
 }
 
 /** Reads a list's `kawa:` value: `{files: [path, ...]}`, paths relative to the rules file's folder. */

@@ -10,8 +10,8 @@ import type { LoadOptions, LoadResult } from '../rules/types.js';
 
 /** Workers load JavaScript: from src/ (the tests, through vitest) the compiled dist/ entry is used. */
 const here = fileURLToPath(import.meta.url);
-// '../runtime/': also right from the command line's bundle (dist/cli-bundle/, scripts/gen-cli-bundle.mjs)
-const WORKER_FILE = here.endsWith('.ts') ? join(dirname(here), '../../dist/runtime/load-worker.js') : join(dirname(here), '../runtime/load-worker.js');
+// beside this module: in dist/runtime/, and in the command line's bundle, which has its own (scripts/gen-cli-bundle.mjs)
+const WORKER_FILE = here.endsWith('.ts') ? join(dirname(here), '../../dist/runtime/load-worker.js') : join(dirname(here), 'load-worker.js');
 
 export interface LoadBudget {
   timeoutMs: number;
