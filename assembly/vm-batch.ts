@@ -1,4 +1,4 @@
-// evaluateBatch: one call per batch of raw payloads (payload k = data[offsets[k], offsets[k+1])), no
+// evaluateBatch: one call per batch of raw payloads (payload k = data[starts[k], ends[k])), no
 // per-event call from JS. In MODE_INGEST each payload is classified as the k8saudit source does
 // (fields.md 9.2); this is the only place kawa does it:
 //   object whose kind is the string "Event"        one event: the object itself
@@ -195,12 +195,15 @@ function ingestPayload(payload: i32, ptr: usize, len: i32, maxEventSize: i32, ma
 }
 
 /**
- * Evaluates `count` payloads; offsets (count + 1 u32) are relative to data. `arrivals` is 0, or the address
- * of count i64: when each payload arrived, in Unix ns (0 = unknown); `nowNs` is the time of the evaluation.
- * Writes result records to the output region (outputPtr/outTop) and returns the number of events evaluated.
+ * Evaluates `count` payloads: payload p is data[starts[p], ends[p]) (u32 each). Payloads packed back to back
+ * pass their count + 1 offsets as both, ends one entry on (ends = starts + 4); a reader that framed lines
+ * in place passes each line's own start and end, so the bytes between lines need not move. `arrivals` is 0,
+ * or the address of count i64: when each payload arrived, in Unix ns (0 = unknown); `nowNs` is the time of
+ * the evaluation. Writes result records to the output region (outputPtr/outTop) and returns the number of
+ * events evaluated.
  */
 export function evaluateBatch(
-  data: usize, offsets: usize, arrivals: usize, count: i32, mode: i32, matching: i32, maxEventSize: i32, nowNs: i64,
+  data: usize, starts: usize, ends: usize, arrivals: usize, count: i32, mode: i32, matching: i32, maxEventSize: i32, nowNs: i64,
 ): i32 {
   outReset();
   batchEvents = 0;
@@ -208,8 +211,8 @@ export function evaluateBatch(
   batchWithoutAuditId = 0;
   batchNowNs = nowNs;
   for (let p = 0; p < count; p++) {
-    const start = load<u32>(offsets + (<usize>p << 2));
-    const end = load<u32>(offsets + (<usize>(p + 1) << 2));
+    const start = load<u32>(starts + (<usize>p << 2));
+    const end = load<u32>(ends + (<usize>p << 2));
     const ptr = data + <usize>start;
     const len = <i32>(end - start);
     arrivalNs = arrivals ? load<i64>(arrivals + (<usize>p << 3)) : 0;

@@ -36,7 +36,7 @@ export type { FlagValues } from './sources/kind.js';
 export { MetricsRegistry } from './core/metrics.js';
 
 export { Engine } from './engine/engine.js';
-export type { EngineOptions, BatchResult, Match, Rejection, RejectionReason, EventContext } from './engine/engine.js';
+export type { EngineOptions, BatchResult, InPlaceInput, Match, Rejection, RejectionReason, EventContext } from './engine/engine.js';
 export { conditionEngine } from './engine/condition.js';
 export { FieldExtractor, parseFieldSpec } from './engine/extractor.js';
 export { EVENT_STATUS } from './engine/extractor.js';

@@ -12,6 +12,14 @@ import { instantiateEngine, type RawExports } from './wasm-module.js';
 export type { BatchResult, Match, Rejection, RejectionReason } from './batch.js';
 export type { EventContext } from './context.js';
 
+/** Payload bytes written straight into an engine's memory and evaluated there ({@link Engine.inPlace}). */
+export interface InPlaceInput {
+  /** The region (a fresh view each call: the memory may have grown since the last one, emptying it). */
+  view(): Uint8Array;
+  /** Evaluates the first `count` payloads, payload k being view()[starts[k], ends[k]), as {@link Engine.evaluate} would. */
+  evaluate(starts: Uint32Array, ends: Uint32Array, count: number): BatchResult;
+}
+
 /** How an {@link Engine} evaluates: the rules and the Falco options that change verdicts. */
 export interface EngineOptions {
   /** A successful load (LoadResult.ok); only its enabled rules are evaluated. */
@@ -36,7 +44,7 @@ export interface EngineOptions {
 interface VmExports extends RawExports {
   inputReserve(size: number): number;
   loadProgram(ptr: number, len: number): number;
-  evaluateBatch(data: number, offsets: number, arrivals: number, count: number, mode: number, matching: number, maxEventSize: number, nowNs: bigint): number;
+  evaluateBatch(data: number, starts: number, ends: number, arrivals: number, count: number, mode: number, matching: number, maxEventSize: number, nowNs: bigint): number;
   lastBatchTruncated(): number;
   lastBatchWithoutAuditId(): number;
   outputPtr(): number;
@@ -58,6 +66,8 @@ export class Engine {
   private readonly matching: number;
   private readonly maxEventSize: number;
   private readonly context: ContextWriter;
+  /** Counts the uses of the input area, so that an InPlaceInput given before another use refuses to run. */
+  private inputUse = 0;
 
   private constructor(program: Program, vm: VmExports, opts: EngineOptions) {
     this.program = program;
@@ -103,12 +113,49 @@ export class Engine {
     const arrivalsAt = (end + 7) & ~7;
     const offsetsAt = arrivalsAt + (arrivalNs ? count * 8 : 0);
     const ptr = this.vm.inputReserve(offsetsAt + (count + 1) * 4) >>> 0;
+    this.inputUse++;
     const mem = this.vm.memory.buffer;
     new Uint8Array(mem, ptr, end).set(data.subarray(0, end));
     if (arrivalNs) new Uint8Array(mem, ptr + arrivalsAt, count * 8).set(new Uint8Array(arrivalNs.buffer, arrivalNs.byteOffset, count * 8));
     new Uint32Array(mem, ptr + offsetsAt, count + 1).set(offsets.subarray(0, count + 1));
     const arrivals = arrivalNs ? ptr + arrivalsAt : 0;
-    const events = this.vm.evaluateBatch(ptr, ptr + offsetsAt, arrivals, count, this.mode, this.matching, this.maxEventSize, nowNs());
+    return this.run(ptr, ptr + offsetsAt, ptr + offsetsAt + 4, arrivals, count);
+  }
+
+  /**
+   * A region of this engine's memory for `bytes` bytes of payloads that the caller writes itself (reads a
+   * file into, frames in place) and evaluates where they lie, up to `maxPayloads` at a time: a worker
+   * reading a file range copies nothing. The region is this engine's input area: it is valid until the
+   * next evaluate(), evaluateOne() or inPlace() call, after which its use throws.
+   */
+  inPlace(bytes: number, maxPayloads: number): InPlaceInput {
+    const spansAt = (bytes + 3) & ~3;
+    const ptr = this.vm.inputReserve(spansAt + maxPayloads * 8) >>> 0;
+    const use = ++this.inputUse;
+    const check = () => {
+      if (use !== this.inputUse) throw new KawaError('KAWA_ERR_USAGE', 'Engine.inPlace: the region was given to another call since');
+    };
+    return {
+      view: () => {
+        check();
+        return new Uint8Array(this.vm.memory.buffer, ptr, bytes);
+      },
+      evaluate: (starts, ends, count) => {
+        check();
+        if (count === 0) return { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
+        if (count > maxPayloads) throw new KawaError('KAWA_ERR_USAGE', `Engine.inPlace: ${count} payloads for room for ${maxPayloads}`);
+        this.context.set(undefined);
+        const spans = new Uint32Array(this.vm.memory.buffer, ptr + spansAt, maxPayloads * 2);
+        spans.set(starts.subarray(0, count));
+        spans.set(ends.subarray(0, count), maxPayloads);
+        return this.run(ptr, ptr + spansAt, ptr + spansAt + maxPayloads * 4, 0, count);
+      },
+    };
+  }
+
+  /** Evaluates payloads data[starts[k], ends[k]) already in memory (addresses) and reads the results. */
+  private run(data: number, starts: number, ends: number, arrivals: number, count: number): BatchResult {
+    const events = this.vm.evaluateBatch(data, starts, ends, arrivals, count, this.mode, this.matching, this.maxEventSize, nowNs());
     // the call may have grown memory: take the buffer again
     return readResults(this.vm.memory.buffer, this.vm.outputPtr() >>> 0, this.vm.outTop() >>> 0, this.program, events, this.vm.lastBatchTruncated(), this.vm.lastBatchWithoutAuditId());
   }

@@ -6,7 +6,7 @@
 import { deserialize } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 import { AlertFormatter } from '../alerts/format.js';
-import { Engine, type BatchResult, type Match } from '../engine/engine.js';
+import { Engine, type BatchResult, type InPlaceInput, type Match } from '../engine/engine.js';
 import { readRange } from '../sources/file/range-reader.js';
 import { unpackBatch, type BatchTask, type CompactMatch, type RangeTask, type RulesPayload, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
 
@@ -71,9 +71,14 @@ function evaluateRange(task: RangeTask): TaskResult {
   const e = engineFor(task.rules);
   const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
   let base = 0;
-  out.range = readRange(task, task, (batch) => {
-    compact(e.evaluate(batch.data, batch.offsets, batch.count), base, out, renderLine);
-    base += batch.count;
+  let input: InPlaceInput | undefined;
+  // the range is read straight into the engine's memory and evaluated where it lies
+  out.range = readRange(task, task, {
+    memory: (bytes) => (input ??= e.inPlace(bytes, task.batchEvents)).view(),
+    payloads: (starts, ends, count) => {
+      compact(input!.evaluate(starts, ends, count), base, out, renderLine);
+      base += count;
+    },
   });
   return out;
 }

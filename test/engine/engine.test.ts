@@ -139,3 +139,37 @@ describe('Engine', () => {
     }
   });
 });
+
+describe('Engine.inPlace', () => {
+  const payloads = [JSON.stringify(ev('ann')), 'not json', JSON.stringify(ev('admin')), JSON.stringify(ev('bob')).replace('"bob"', '"bo\\u0062"')];
+
+  it('evaluates payloads written into its memory, with gaps between them, as evaluate() does', () => {
+    const e = engine();
+    const copied = e.evaluate(...batch(payloads));
+    const input = e.inPlace(4096, 8);
+    // each payload followed by a few bytes that belong to none (a line's terminator, blank lines)
+    const starts = new Uint32Array(payloads.length), ends = new Uint32Array(payloads.length);
+    let at = 0;
+    payloads.forEach((p, k) => {
+      const bytes = Buffer.from(p);
+      starts[k] = at;
+      input.view().set(bytes, at);
+      at += bytes.length;
+      ends[k] = at;
+      input.view().set(Buffer.from('\r\n \n'), at);
+      at += 4;
+    });
+    const inPlace = input.evaluate(starts, ends, payloads.length);
+    expect(inPlace.matches.map((m) => [m.payload, m.rule.name, m.tokens[0]])).toEqual([[0, 'exec', 'ann'], [2, 'exec by anyone', 'admin'], [3, 'exec', 'bob']]);
+    expect(inPlace).toEqual(copied);
+  });
+
+  it('refuses a region given to another call since, and more payloads than it has room for', () => {
+    const e = engine();
+    const input = e.inPlace(1024, 2);
+    expect(() => input.evaluate(new Uint32Array(3), new Uint32Array(3), 3)).toThrow(/3 payloads for room for 2/);
+    e.evaluateOne(JSON.stringify(ev()));
+    expect(() => input.view()).toThrow(/given to another call/);
+    expect(() => e.inPlace(1024, 2).evaluate(new Uint32Array(1), new Uint32Array(1), 1)).not.toThrow();
+  });
+});

@@ -4,9 +4,12 @@
 // finish its last line. Lines are counted from the range's first owned line; the caller, which sees the
 // ranges in order, adds the lines of the ranges before. Every non-blank line is one payload (JSON lines:
 // the file source only splits files whose first line is a whole value).
+//
+// The bytes are read straight into memory the caller gives (a worker's engine's WebAssembly memory) and
+// framed there: a payload is handed on as where its line lies, not as a copy, so each byte is copied once,
+// by the read itself. Only a line that one read cut in two is joined, into the area's spill zone.
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { ByteRange, RangeOutcome } from '../../pipeline/types.js';
-import { BatchBuilder, type EventBatch } from './batch.js';
 import { LineSplitter } from './lines.js';
 
 const CHUNK_BYTES = 1 << 20;
@@ -14,29 +17,69 @@ const NL = 0x0a;
 
 export interface RangeReadOptions {
   maxLineBytes: number;
-  /** Payloads per batch handed to `onBatch`. */
+  /** Payloads per payloads() call at most. */
   batchEvents: number;
 }
 
-/** Calls onBatch with the range's payloads in batches (line numbers relative to the range), in order; a
- *  batch's bytes are valid only during its call. */
-export function readRange(range: ByteRange, opts: RangeReadOptions, onBatch: (batch: EventBatch) => void): RangeOutcome {
+/** Where a range is read to and what gets its payloads. */
+export interface RangeTarget {
+  /**
+   * The memory the range is read into, at least `bytes` long. Asked again after each payloads() call, and
+   * must then be the same bytes: a WebAssembly memory that grew meanwhile has a new buffer, and the old
+   * view is empty.
+   */
+  memory(bytes: number): Uint8Array;
+  /** The range's payloads, in order: payload k is memory[starts[k], ends[k]). Valid only during the call. */
+  payloads(starts: Uint32Array, ends: Uint32Array, count: number): void;
+}
+
+/** A target that only counts: the lines and payloads of a range no worker read (RangeOutcome). */
+function counting(): RangeTarget {
+  let mem: Uint8Array | undefined;
+  return { memory: (bytes) => (mem ??= new Uint8Array(bytes)), payloads: () => undefined };
+}
+
+/** Reads the range's payloads into `target` (line numbers relative to the range). */
+export function readRange(range: ByteRange, opts: RangeReadOptions, target: RangeTarget = counting()): RangeOutcome {
   const fd = openSync(range.file, 'r');
   try {
-    return readOpen(fd, range, opts, onBatch);
+    return readOpen(fd, range, opts, target);
   } finally {
     closeSync(fd);
   }
 }
 
-function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOptions, onBatch: (batch: EventBatch) => void): RangeOutcome {
-  // reused for every read: LineSplitter copies the line tails it keeps
-  const buf = new Uint8Array(CHUNK_BYTES);
+/** The spans of the lines framed in the chunk read last, handed on before the next read overwrites it. */
+class Spans {
+  starts = new Uint32Array(1024);
+  ends = new Uint32Array(1024);
+  count = 0;
+
+  add(start: number, end: number): void {
+    if (this.count === this.starts.length) {
+      // at most a chunk's lines (a line takes two bytes at least): bounded by the chunk's size
+      const grow = (a: Uint32Array) => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+    }
+    this.starts[this.count] = start;
+    this.ends[this.count++] = end;
+  }
+}
+
+function readOpen(fd: number, { start, end }: ByteRange, opts: RangeReadOptions, target: RangeTarget): RangeOutcome {
+  // the chunk a read fills, then the spill zone: room for a line that began in an earlier read
+  const areaBytes = CHUNK_BYTES + opts.maxLineBytes;
+  let mem = target.memory(areaBytes);
   const outcome: RangeOutcome = { payloads: 0, lines: 0, payloadLines: new Uint32Array(0), tooLarge: [], bytes: 0 };
   const read = (at: number, max: number) => {
-    const n = readSync(fd, buf, 0, Math.min(CHUNK_BYTES, max), at);
+    const n = readSync(fd, mem, 0, Math.min(CHUNK_BYTES, max), at);
     outcome.bytes += n;
-    return buf.subarray(0, n);
+    return mem.subarray(0, n);
   };
 
   // the first owned line starts at `start` if a line ends right before it, else after the next '\n'
@@ -55,33 +98,46 @@ function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOp
   }
   if (pos >= end) return outcome;
 
-  const builder = new BatchBuilder(file, 1 << 18);
+  const spans = new Spans();
   const payloadLines: number[] = [];
-  const cut = () => {
-    const batch = builder.take();
-    if (!batch) return;
-    for (const l of batch.lines) payloadLines.push(l);
-    onBatch(batch);
-    // onBatch evaluated it before returning (its matches are copies): the buffer is free again
-    builder.recycle(batch);
-  };
   const splitter = new LineSplitter({
     line: (bytes, lineNo) => {
-      builder.add(bytes, lineNo);
-      if (builder.count >= opts.batchEvents) cut();
+      let at = bytes.byteOffset - mem.byteOffset;
+      // a line joined from several reads is a copy of its own: it goes to the spill zone. Only the first
+      // line a read ends can be one (or the last line, at the end), and every read's lines are handed on
+      // before the next read, so the zone holds one line at a time.
+      if (bytes.buffer !== mem.buffer || at < 0 || at >= CHUNK_BYTES) {
+        mem.set(bytes, CHUNK_BYTES);
+        at = CHUNK_BYTES;
+      }
+      spans.add(at, at + bytes.length);
+      payloadLines.push(lineNo);
     },
     tooLong: (lineNo, length) => {
       outcome.tooLarge.push({ line: lineNo, length });
     },
   }, opts.maxLineBytes);
+  const handOn = () => {
+    for (let i = 0; i < spans.count; i += opts.batchEvents) {
+      const n = Math.min(opts.batchEvents, spans.count - i);
+      target.payloads(spans.starts.subarray(i, i + n), spans.ends.subarray(i, i + n), n);
+    }
+    spans.count = 0;
+    mem = target.memory(areaBytes);
+  };
+  // a chunk is not used after split(): handing on may grow the memory, which empties the views of it
+  const split = (chunk: Uint8Array) => {
+    splitter.push(chunk);
+    handOn();
+  };
 
   let last = -1;
   while (pos < end) {
     const chunk = read(pos, end - pos);
     if (chunk.length === 0) break;
     last = chunk[chunk.length - 1];
-    splitter.push(chunk);
     pos += chunk.length;
+    split(chunk);
   }
   // the last owned line runs on past `end` unless a '\n' ended it right there
   while (last !== NL && pos >= end) {
@@ -89,14 +145,14 @@ function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOp
     if (chunk.length === 0) break;
     const nl = chunk.indexOf(NL);
     if (nl >= 0) {
-      splitter.push(chunk.subarray(0, nl + 1));
+      split(chunk.subarray(0, nl + 1));
       break;
     }
-    splitter.push(chunk);
     pos += chunk.length;
+    split(chunk);
   }
   splitter.end();
-  cut();
+  handOn();
   outcome.lines = splitter.lines;
   outcome.payloads = payloadLines.length;
   outcome.payloadLines = Uint32Array.from(payloadLines);

@@ -185,7 +185,7 @@ export class FileSource implements Source {
         origin: (k) => `${file}:${base + lines[k]}`,
         settle: (result: Evaluation | undefined) => {
           // a range the evaluator gave up on is counted here, so the ranges after it keep their line numbers
-          const outcome: RangeOutcome = result?.range ?? readRange(range, { maxLineBytes: this.opts.maxLineBytes, batchEvents: Infinity }, () => undefined);
+          const outcome: RangeOutcome = result?.range ?? readRange(range, { maxLineBytes: this.opts.maxLineBytes, batchEvents: Infinity });
           base = linesBefore;
           linesBefore += outcome.lines;
           lines = outcome.payloadLines;
