@@ -1,20 +1,23 @@
 // A progress bar for long runs that end (replays, backfills), on stderr, only when stderr is a terminal:
 // events/s, and what the source says of its progress (Source.progress): bytes of the input, or event time
 // covered of a range; with a percentage and ETA when the total is known. Redrawn at most a few times a
-// second, never per batch.
-import cliProgress from 'cli-progress';
+// second, never per batch. cli-progress (with the packages it uses, about 20 files) is loaded only then:
+// start-up is worth saving for runs that show no bar.
+import type { SingleBar } from 'cli-progress';
 import type { SourceProgress } from './types.js';
+
+type CliProgress = typeof import('cli-progress');
 
 const DAY_MS = 86_400_000;
 
 export class Progress {
-  private readonly bar: cliProgress.SingleBar;
+  private readonly bar: SingleBar;
   private readonly started = performance.now();
   private last = 0;
 
-  constructor(private readonly total: number, private readonly unit: SourceProgress['unit']) {
+  private constructor(cliProgress: CliProgress, private readonly total: number, private readonly unit: SourceProgress['unit']) {
     const format = total > 0
-      ? `{bar} {percentage}% | {events} events | {rate} events/s | {done}/{total} ${this.unitName()} | ETA {eta_formatted}`
+      ? `{bar} {percentage}% | {events} events | {rate} events/s | {done}/{size} ${this.unitName()} | ETA {eta_formatted}`
       : `{events} events | {rate} events/s | {done} ${this.unitName()}`;
     this.bar = new cliProgress.SingleBar({ format, stream: process.stderr, fps: 4, etaBuffer: 50, hideCursor: true, clearOnComplete: true },
       cliProgress.Presets.shades_classic);
@@ -22,8 +25,10 @@ export class Progress {
   }
 
   /** A bar when stderr is a terminal, else nothing. */
-  static forTerminal(progress: SourceProgress | undefined): Progress | undefined {
-    return process.stderr.isTTY ? new Progress(progress?.total ?? 0, progress?.unit ?? 'bytes') : undefined;
+  static async forTerminal(progress: SourceProgress | undefined): Promise<Progress | undefined> {
+    if (!process.stderr.isTTY) return undefined;
+    const { default: cliProgress } = await import('cli-progress');
+    return new Progress(cliProgress, progress?.total ?? 0, progress?.unit ?? 'bytes');
   }
 
   update(events: number, p: SourceProgress | undefined): void {
@@ -49,6 +54,7 @@ export class Progress {
 
   private payload(events: number, done: number) {
     const seconds = (performance.now() - this.started) / 1000;
-    return { events, rate: seconds > 0 ? Math.round(events / seconds) : 0, done: this.scaled(done), total: this.scaled(this.total) };
+    // not `total`: cli-progress fills {total} with the bar's own total (bytes, unscaled)
+    return { events, rate: seconds > 0 ? Math.round(events / seconds) : 0, done: this.scaled(done), size: this.scaled(this.total) };
   }
 }

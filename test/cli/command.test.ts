@@ -1,11 +1,12 @@
 // kawa as a Unix command, as a new user meets it: version, help with examples that work, a closed pipe,
 // completion, Falco's own command-line forms, and loud failures (lost alerts, unwritable paths, a busy port).
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../../src/cli/examples.js';
 
@@ -29,6 +30,19 @@ function firstLine(args: string[]): Promise<{ line: string; code: number | null;
 }
 
 describe('the command', () => {
+  it('draws a progress bar on a terminal, in MB of the input, and none when stderr is not one', () => {
+    const plain = join(dir, 'sample.jsonl');
+    writeFileSync(plain, gunzipSync(readFileSync(sample)));
+    // script(1) (util-linux, in every Debian) gives the command a terminal
+    const args = ['bin/kawa.js', 'run', '-r', 'rules/kawa-eks-rules.yaml', '-e', plain, '--workers', '0'].join(' ');
+    const tty = spawnSync('script', ['-qec', `${process.execPath} ${args} > /dev/null`, '/dev/null'], { encoding: 'utf8' });
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toMatch(/\d+% \| \d+ events \| \d+ events\/s \| \d+\.\d\/2\.8 MB \| ETA/);
+    const piped = kawa('run', '-r', 'rules/kawa-eks-rules.yaml', '-e', plain, '--workers', '0');
+    expect(piped.status).toBe(0);
+    expect(piped.stderr).not.toMatch(/events\/s \|/);
+  });
+
   it('says its version, and the details with kawa version', () => {
     const v = kawa('--version');
     expect(v.status).toBe(0);
