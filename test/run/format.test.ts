@@ -1,6 +1,6 @@
 // Alert rendering and end-of-run statistics, against Falco's documented forms (rules-language.md 5.1-5.4).
 import { describe, expect, it } from 'vitest';
-import { AlertFormatter, formatEvtTime, formatIso8601, formatJsonTime, renderMessage, type AlertMatch } from '../../src/alerts/format.js';
+import { AlertFormatter, EventTimes, renderMessage, type AlertMatch } from '../../src/alerts/format.js';
 import { AlertStats } from '../../src/alerts/stats.js';
 import type { FieldRef } from '../../src/condition/ast.js';
 import type { LoadedRule, OutputPart } from '../../src/rules/types.js';
@@ -26,10 +26,16 @@ const match = (over: Partial<AlertMatch> = {}): AlertMatch => ({
 
 describe('alert format', () => {
   it('renders times as Falco does', () => {
-    expect(formatIso8601(T)).toBe('2016-08-04T16:17:57.881781397+0000');
-    expect(formatJsonTime(T)).toBe('2016-08-04T16:17:57.881781397Z');
-    expect(formatEvtTime(T, 'UTC')).toBe('16:17:57.881781397');
-    expect(formatJsonTime(5n)).toBe('1970-01-01T00:00:00.000000005Z');
+    const t = new EventTimes('UTC');
+    expect(t.set(T).iso8601()).toBe('2016-08-04T16:17:57.881781397+0000');
+    expect(t.set(T).json()).toBe('2016-08-04T16:17:57.881781397Z');
+    expect(t.set(T).evtTime()).toBe('16:17:57.881781397');
+    expect(t.set(5n).json()).toBe('1970-01-01T00:00:00.000000005Z');
+    // the same second again, the next second, one before the epoch: the kept second's part is redone only when it changes
+    expect(t.set(7n).evtTime()).toBe('00:00:00.000000007');
+    expect(t.set(1_000_000_000n).json()).toBe('1970-01-01T00:00:01.000000000Z');
+    expect(t.set(-1n).json()).toBe('1969-12-31T23:59:59.999999999Z');
+    expect(t.set(T + 1n).iso8601()).toBe('2016-08-04T16:17:57.881781398+0000');
   });
 
   it('prints the text line of Falco\'s example with time_format_iso_8601', () => {

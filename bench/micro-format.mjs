@@ -1,0 +1,33 @@
+// Alert formatting (alerts/format.ts), the JavaScript an alert costs after the engine has matched it: the
+// JSON alert (json_output) and the text line, over the matches of the upstream rules on the EKS corpus,
+// beside JSON.stringify of each match's output fields alone. ns per alert.
+//
+//   node bench/micro-format.mjs [--count N]
+import { readFileSync } from 'node:fs';
+import { Bench } from 'tinybench';
+import { corpusFile, corpusLines, toBatches, UPSTREAM_RULES } from './corpus.mjs';
+import { build, argValue, printTable } from './util.mjs';
+
+const count = Number(argValue('--count', 20000));
+const out = build();
+const { Engine } = await import(`../${out}/src/engine/engine.js`);
+const { loadRulesFiles } = await import(`../${out}/src/rules/load.js`);
+const { AlertFormatter } = await import(`../${out}/src/alerts/format.js`);
+
+// bench/out/build has no wasm/ beside it: the module is given
+const engine = Engine.create({ rules: loadRulesFiles([UPSTREAM_RULES]), module: new WebAssembly.Module(readFileSync('wasm/engine.wasm')) });
+const matches = toBatches(corpusLines(corpusFile({ count })), 256).flatMap((b) => engine.evaluate(b.data, b.offsets, b.count).matches);
+const formatter = new AlertFormatter({ hostname: 'bench' });
+
+let sink = 0;
+const bench = new Bench({ name: 'format', iterations: 20, time: 0, warmupIterations: 3, warmupTime: 0 });
+bench
+  .add('JSON.stringify(output fields) alone', () => { for (const m of matches) sink += JSON.stringify(m.fields).length; })
+  .add('JSON alert (json_output)', () => { for (const m of matches) sink += formatter.json(m).length; })
+  .add('text line', () => { for (const m of matches) sink += formatter.text(m).length; });
+await bench.run();
+for (const t of bench.tasks) if (t.result.state !== 'completed') throw t.result.error ?? new Error(`${t.name}: ${t.result.state}`);
+const rows = bench.tasks.map((t) => ({ task: t.name, nsPerAlert: (t.result.latency.mean * 1e6) / matches.length }));
+for (const row of rows) row.ratioToStringify = row.nsPerAlert / rows[0].nsPerAlert;
+printTable(`alert formatting: ${matches.length} alerts of ${count} events (upstream rules)`, rows);
+if (sink === -1) console.log(sink);
