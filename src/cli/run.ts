@@ -141,7 +141,7 @@ async function replay(common: { config: FalcoConfig; source: SelectedSource; rul
     },
     onHeld: (rule) => stats.add(rule, -1),
   });
-  progress = await Progress.forTerminal(r.source.progress?.());
+  progress = Progress.forTerminal(r.source.progress?.());
   const onHangup = () => void r.reload('SIGHUP');
   process.on('SIGHUP', onHangup);
   try {

@@ -1,21 +1,18 @@
 // A progress bar for long runs that end (replays, backfills), on stderr, only when stderr is a terminal:
 // events/s, and what the source says of its progress (Source.progress): bytes of the input, or event time
 // covered of a range; with a percentage and ETA when the total is known. Redrawn at most a few times a
-// second, never per batch. cli-progress (with the packages it uses, about 20 files) is loaded only then:
-// start-up is worth saving for runs that show no bar.
-import type { SingleBar } from 'cli-progress';
+// second, never per batch.
+import cliProgress from 'cli-progress';
 import type { SourceProgress } from './types.js';
-
-type CliProgress = typeof import('cli-progress');
 
 const DAY_MS = 86_400_000;
 
 export class Progress {
-  private readonly bar: SingleBar;
+  private readonly bar: cliProgress.SingleBar;
   private readonly started = performance.now();
   private last = 0;
 
-  private constructor(cliProgress: CliProgress, private readonly total: number, private readonly unit: SourceProgress['unit']) {
+  constructor(private readonly total: number, private readonly unit: SourceProgress['unit']) {
     const format = total > 0
       ? `{bar} {percentage}% | {events} events | {rate} events/s | {done}/{size} ${this.unitName()} | ETA {eta_formatted}`
       : `{events} events | {rate} events/s | {done} ${this.unitName()}`;
@@ -25,10 +22,8 @@ export class Progress {
   }
 
   /** A bar when stderr is a terminal, else nothing. */
-  static async forTerminal(progress: SourceProgress | undefined): Promise<Progress | undefined> {
-    if (!process.stderr.isTTY) return undefined;
-    const { default: cliProgress } = await import('cli-progress');
-    return new Progress(cliProgress, progress?.total ?? 0, progress?.unit ?? 'bytes');
+  static forTerminal(progress: SourceProgress | undefined): Progress | undefined {
+    return process.stderr.isTTY ? new Progress(progress?.total ?? 0, progress?.unit ?? 'bytes') : undefined;
   }
 
   update(events: number, p: SourceProgress | undefined): void {

@@ -155,7 +155,7 @@ export class Run {
       throw e;
     }
     const delivery = stateful ?? outputs;
-    const inner = await createEvaluator(o.rules, {
+    const inner = createEvaluator(o.rules, {
       workers,
       ruleMatching: config.ruleMatching,
       ...kind.engineOptions?.(sourceConfig),

@@ -1,10 +1,10 @@
 // Which evaluator a run uses: the engine on the main thread (workers = 0), or the worker pool. Both are an
-// Evaluator with its window (pipeline/types.ts); the rest of the run does not care which. The pool's module
-// (and piscina) is loaded only for a pool: start-up is worth saving for runs on the main thread.
+// Evaluator with its window (pipeline/types.ts); the rest of the run does not care which.
 import { availableParallelism } from 'node:os';
 import type { OutputOptions } from '../alerts/output-options.js';
 import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
 import type { Evaluator } from '../pipeline/types.js';
+import { WorkerPool } from '../pool/pool.js';
 import type { LoadResult } from '../rules/types.js';
 
 export interface EvaluatorChoice {
@@ -18,9 +18,8 @@ export interface EvaluatorChoice {
   onRestart?(): void;
 }
 
-export async function createEvaluator(rules: LoadResult, c: EvaluatorChoice): Promise<Evaluator> {
+export function createEvaluator(rules: LoadResult, c: EvaluatorChoice): Evaluator {
   const engine = { ruleMatching: c.ruleMatching, maxEventSize: c.maxEventSize };
   if (c.workers <= 0) return new EngineEvaluator(rules, engine);
-  const { WorkerPool } = await import('../pool/pool.js');
   return new WorkerPool(rules, { threads: Math.min(c.workers, availableParallelism() * 4), render: c.render, onRestart: c.onRestart, ...engine });
 }
