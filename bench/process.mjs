@@ -8,7 +8,7 @@
 // machine disturbed least). Also: peak RSS (/usr/bin/time, else the kernel's high-water mark sampled), the
 // CPU the process used (cores = CPU time / wall) and its main thread's own CPU share; and start-up: process
 // start to the first alert written for a 1-event file (an event the upstream rules alert on), beside bare
-// `node -e 0`.
+// `node -e 0`, without and with the rules cache (--rules-cache, the rules found there).
 //
 //   node bench/process.mjs [--quick] [--counts 200000,1000000] [--runs 5] [--workers 0,1,2] [--dir DIR]
 //                          [--kawa CHECKOUT] [--compare CHECKOUT] [--startup-only]
@@ -196,10 +196,15 @@ for (const count of startupOnly ? [] : counts) {
 
 // start-up: one event that alerts, so the first byte of stdout is the first event evaluated (and written)
 const one = await alertingEvent(corpusFile({ count: counts[0], dir }));
+// the rules cache's rows time a run that finds the upstream rules in it: one run first keeps them there
+const rulesCache = join(dir, 'rules-cache');
+await firstOutput([...KAWA, '-e', one, '--workers', '0', '--rules-cache', rulesCache]);
 const startup = [
   { task: 'node -e 0 (bare Node start and exit)', args: ['-e', 'process.stdout.write("x")'] },
   { task: 'kawa run --workers 0, 1 event', args: [...KAWA, '-e', one, '--workers', '0'] },
   { task: 'kawa run --workers 2, 1 event', args: [...KAWA, '-e', one, '--workers', '2'] },
+  { task: 'kawa run --workers 0 --rules-cache, 1 event', args: [...KAWA, '-e', one, '--workers', '0', '--rules-cache', rulesCache] },
+  { task: 'kawa run --workers 2 --rules-cache, 1 event', args: [...KAWA, '-e', one, '--workers', '2', '--rules-cache', rulesCache] },
   ...(compare ? [0, 2].map((w) => ({ task: `${compare}: --workers ${w}, 1 event`, args: [...kawa(compare), '-e', one, '--workers', String(w)] })) : []),
 ];
 const st = startup.map(() => []);

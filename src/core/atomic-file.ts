@@ -8,12 +8,13 @@ import { dirname } from 'node:path';
 let writes = 0;
 
 /** Replaces `path` with `text` atomically (mode 0600). Throws the file system's error (with its errno code). */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}-${++writes}`;
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'w', 0o600);
-    writeSync(fd, text);
+    if (typeof text === 'string') writeSync(fd, text);
+    else writeSync(fd, text, 0, text.length);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

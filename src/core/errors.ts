@@ -63,6 +63,7 @@ export const KAWA_ERRORS = {
   KAWA_ERR_CHECKPOINT: 'Checkpoint file unreadable or corrupt',
   KAWA_ERR_OUTPUT: 'Alerts could not be delivered by an output',
   KAWA_ERR_STATE_FILE: 'Stateful rules state file unreadable, corrupt or not writable',
+  KAWA_ERR_RULES_CACHE: 'Rules cache directory unusable: cannot be created, not a directory, or writable by another user',
 } as const;
 
 /** kawa's own warnings: something worth knowing that does not stop anything. */
@@ -70,6 +71,7 @@ export const KAWA_WARNINGS = {
   KAWA_WARN_EVENT_NO_AUDIT_ID: 'Audit event without auditID: evaluated, but its ka.* fields are empty (as in Falco)',
   KAWA_WARN_CONFIG_UNKNOWN_KEY: 'A configuration key kawa does not know (misspelt?), ignored',
   KAWA_WARN_CONFIG_NOT_USED: 'A key of Falco\'s configuration that kawa does not use',
+  KAWA_WARN_RULES_CACHE: 'Loaded rules could not be kept in the rules cache: the run goes on, the next loads them again',
 } as const;
 
 /** A rules-file error code (Falco's). */

@@ -16,7 +16,9 @@ import { OutputSink } from '../outputs/sink.js';
 import { Pipeline, type PipelineStats } from '../pipeline/pipeline.js';
 import type { AlertSink, Evaluation, Evaluator, Source, SourceBatch } from '../pipeline/types.js';
 import { loadRulesFiles } from '../rules/load.js';
+import { loadRulesCached, type CachedLoad } from '../rules/load-cache.js';
 import type { LoadedRule, LoadOptions, LoadResult } from '../rules/types.js';
+import { buildInfo } from './build-info.js';
 import { createEvaluator } from './evaluator.js';
 import { Health } from './health-server.js';
 import { MeteredEvaluator, meteredSource } from './instrument.js';
@@ -59,6 +61,12 @@ function ipListFiles(rules: LoadResult): string[] {
 /** The rules of a configuration: its files, minimum priority, rule selection, append_output and static_fields. */
 export function loadConfiguredRules(config: FalcoConfig): LoadResult {
   return loadRulesFiles(config.rulesFiles, loadOptions(config));
+}
+
+/** The same through the rules cache in `dir` (rules/load-cache.ts; checkCacheDir first). */
+export function loadConfiguredRulesCached(config: FalcoConfig, dir: string): CachedLoad {
+  const { version, commit } = buildInfo();
+  return loadRulesCached(config.rulesFiles, loadOptions(config), dir, `${version} ${commit}`);
 }
 
 /** The same, for a reload: in a worker thread, within rules_limits' time and memory budget. */
