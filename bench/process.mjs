@@ -11,14 +11,17 @@
 // `node -e 0`, without and with the rules cache (--rules-cache, the rules found there).
 //
 //   node bench/process.mjs [--quick] [--counts 200000,1000000] [--runs 5] [--workers 0,1,2] [--dir DIR]
-//                          [--kawa CHECKOUT] [--compare CHECKOUT] [--startup-only]
+//                          [--kawa CHECKOUT] [--compare CHECKOUT] [--startup-only] [--write]
 // --kawa times the kawa of another built checkout than this one; --compare also times a second one (e.g. a
 // worktree of the commit before a change) in the same rounds, so that a change is judged by figures from
-// the same moments of the machine. --startup-only times the start-up alone.
+// the same moments of the machine. --startup-only times the start-up alone. Each corpus also gets a chart
+// (Mermaid, as GitHub draws it): events/s of each task, start-up included. --write puts the tables and
+// charts into bench/RESULTS.md between its markers, leaving the rest of the file as it is.
 // The corpora (EKS events, truncation at 10,000 characters) are generated once into DIR (default: the
 // system's temp directory) and reused by later runs.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { corpusFile, UPSTREAM_RULES } from './corpus.mjs';
@@ -26,11 +29,19 @@ import { argValue, printTable } from './util.mjs';
 
 const quick = process.argv.includes('--quick');
 const startupOnly = process.argv.includes('--startup-only');
+const write = process.argv.includes('--write');
+/** What --write puts into RESULTS.md: every table and chart printed. */
+const report = [];
 const counts = argValue('--counts', quick ? '20000' : '200000,1000000').split(',').map(Number);
 const runs = Number(argValue('--runs', quick ? 3 : 5));
 const workerCounts = argValue('--workers', '0,1,2').split(',').map(Number);
 const dir = argValue('--dir', join(tmpdir(), 'kawa-bench-process'));
 const compare = argValue('--compare', undefined);
+/** How the compared checkout is named in the tables: its commit, else its path. */
+const compareName = (() => {
+  if (!compare) return '';
+  try { return `commit ${execFileSync('git', ['-C', compare, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()}`; } catch { return compare; }
+})();
 const kawa = (checkout) => [join(checkout, 'bin/kawa.js'), 'run', '-r', resolve(UPSTREAM_RULES), '--json'];
 const KAWA = kawa(argValue('--kawa', '.'));
 const TIME = '/usr/bin/time';
@@ -148,6 +159,22 @@ function firstOutput(args) {
   });
 }
 
+/** A bar chart of events/s per task (Mermaid xychart, as GitHub renders it in markdown). */
+function chart(count, bars) {
+  const text = [
+    '',
+    '```mermaid',
+    'xychart-beta',
+    `  title "${count.toLocaleString('en')} events: events/s, whole process, start-up included (${cpus().length} cores)"`,
+    `  x-axis [${bars.map((b) => JSON.stringify(b.label)).join(', ')}]`,
+    '  y-axis "events/s"',
+    `  bar [${bars.map((b) => Math.round(b.perSecond)).join(', ')}]`,
+    '```',
+  ].join('\n');
+  console.log(text);
+  return text;
+}
+
 mkdirSync(dir, { recursive: true });
 const go = goFloor();
 console.log(`whole process: kawa run --json (upstream rules) vs JSON.parse of every line${go ? ' and the Go fastjson floor' : ''}; median of ${runs}`);
@@ -158,7 +185,7 @@ for (const count of startupOnly ? [] : counts) {
     { task: 'JSON.parse of every line (baseline)', cmd: process.execPath, args: ['bench/json-lines-parse.mjs', file] },
     ...(go ? [{ task: 'Go fastjson + 9 fields (floor)', cmd: go, args: [file] }] : []),
     ...workerCounts.map((w) => ({ task: `kawa run --workers ${w}`, workers: w, cmd: process.execPath, args: [...KAWA, '-e', file, '--workers', String(w)] })),
-    ...(compare ? workerCounts.map((w) => ({ task: `${compare}: --workers ${w}`, workers: w, cmd: process.execPath, args: [...kawa(compare), '-e', file, '--workers', String(w)] })) : []),
+    ...(compare ? workerCounts.map((w) => ({ task: `${compareName}: --workers ${w}`, workers: w, cmd: process.execPath, args: [...kawa(compare), '-e', file, '--workers', String(w)] })) : []),
   ];
   const samples = tasks.map(() => []);
   for (let r = 0; r < runs; r++) {
@@ -176,7 +203,7 @@ for (const count of startupOnly ? [] : counts) {
   const jsonS = stat[0].seconds;
   const goS = go ? stat[1].seconds : undefined;
   const oneWorker = (t) => tasks.findIndex((u) => u.workers === 1 && u.task.includes(':') === t.task.includes(':'));
-  printTable(`whole process: ${count} events (${file}), median of ${runs}`, tasks.map((t, i) => ({
+  report.push(printTable(`whole process: ${count} events (${file}), median of ${runs}`, tasks.map((t, i) => ({
     task: t.task,
     seconds: stat[i].seconds,
     usPerEvent: ((stat[i].seconds * 1e6) / count).toFixed(2),
@@ -191,7 +218,8 @@ for (const count of startupOnly ? [] : counts) {
     peakRssMb: Math.round(stat[i].peakMb),
     alerts: stat[i].alerts,
     spreadS: samples[i].map((x) => x.seconds.toFixed(2)).join(' '),
-  })));
+  }))));
+  report.push(chart(count, tasks.map((t, i) => ({ label: t.task.replace(/ \((baseline|floor)\)$/, '').replace(/^kawa run /, 'kawa '), perSecond: count / stat[i].seconds }))));
 }
 
 // start-up: one event that alerts, so the first byte of stdout is the first event evaluated (and written)
@@ -205,13 +233,23 @@ const startup = [
   { task: 'kawa run --workers 2, 1 event', args: [...KAWA, '-e', one, '--workers', '2'] },
   { task: 'kawa run --workers 0 --rules-cache, 1 event', args: [...KAWA, '-e', one, '--workers', '0', '--rules-cache', rulesCache] },
   { task: 'kawa run --workers 2 --rules-cache, 1 event', args: [...KAWA, '-e', one, '--workers', '2', '--rules-cache', rulesCache] },
-  ...(compare ? [0, 2].map((w) => ({ task: `${compare}: --workers ${w}, 1 event`, args: [...kawa(compare), '-e', one, '--workers', String(w)] })) : []),
+  ...(compare ? [0, 2].map((w) => ({ task: `${compareName}: --workers ${w}, 1 event`, args: [...kawa(compare), '-e', one, '--workers', String(w)] })) : []),
 ];
 const st = startup.map(() => []);
 for (let r = 0; r < runs; r++) for (let i = 0; i < startup.length; i++) st[i].push(await firstOutput(startup[i].args));
-printTable(`start-up: process start to the first alert written (1-event file, upstream rules), median of ${runs}`, startup.map((s, i) => ({
+report.push(printTable(`start-up: process start to the first alert written (1-event file, upstream rules), median of ${runs}`, startup.map((s, i) => ({
   task: s.task,
   firstOutputMs: median(st[i].map((x) => x.firstMs)),
   exitMs: median(st[i].map((x) => x.exitMs)),
   spreadMs: st[i].map((x) => Math.round(x.firstMs)).join(' '),
-})));
+}))));
+
+if (write) {
+  const BEGIN = '<!-- process benchmark: begin (bench/process.mjs --write) -->';
+  const END = '<!-- process benchmark: end -->';
+  const path = 'bench/RESULTS.md';
+  const text = readFileSync(path, 'utf8');
+  const section = `${BEGIN}\n${report.join('\n').trim()}\n${END}`;
+  const at = text.indexOf(BEGIN);
+  writeFileSync(path, at >= 0 ? text.slice(0, at) + section + text.slice(text.indexOf(END) + END.length) : `${text.trimEnd()}\n\n${section}\n`);
+}

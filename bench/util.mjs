@@ -20,10 +20,15 @@ export function environment() {
   return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, commit, date: new Date().toISOString() };
 }
 
+/** Prints a markdown table under a heading with the machine and commit; returns the text printed. */
 export function printTable(title, rows) {
   const env = environment();
-  console.log(`\n## ${title}\n${env.cpu} x${env.cores}, Node ${env.node}, commit ${env.commit}, ${env.date}\n`);
   const keys = Object.keys(rows[0]);
-  console.log(`| ${keys.join(' | ')} |\n|${keys.map(() => '---').join('|')}|`);
-  for (const r of rows) console.log(`| ${keys.map((k) => (typeof r[k] === 'number' ? (Number.isInteger(r[k]) ? r[k] : r[k].toFixed(r[k] < 10 ? 2 : 0)) : r[k])).join(' | ')} |`);
+  const text = [
+    `\n## ${title}\n${env.cpu} x${env.cores}, Node ${env.node}, commit ${env.commit}, ${env.date}\n`,
+    `| ${keys.join(' | ')} |\n|${keys.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${keys.map((k) => (typeof r[k] === 'number' ? (Number.isInteger(r[k]) ? r[k] : r[k].toFixed(r[k] < 10 ? 2 : 0)) : r[k])).join(' | ')} |`),
+  ].join('\n');
+  console.log(text);
+  return text;
 }
