@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [-- --write]`: the whole benchmark suite, each figure beside its baseline.
 //   bench/engine.mjs        single-thread evaluation vs JSON.parse and the reference evaluator
 //   bench/micro-stages.mjs  per-stage costs (copy, parse, evaluate, decode)
+//   bench/micro-format.mjs  alert formatting (JSON alert, text line) vs JSON.stringify of the output fields
 //   bench/micro.mjs         rules load + compile vs YAML parsing; field extraction vs JSON.parse
 //   bench/macro.mjs         replay events/s for 1..N workers vs the main thread, RSS, main-thread busy share
 //   bench/latency.mjs       event-to-alert latency at a steady 5,000 events/s
@@ -38,7 +39,7 @@ const run = (script) => {
 };
 
 const started = performance.now();
-for (const script of ['bench/engine.mjs', 'bench/micro-stages.mjs', 'bench/process.mjs']) if (existsSync(script)) run(script);
+for (const script of ['bench/engine.mjs', 'bench/micro-stages.mjs', 'bench/micro-format.mjs', 'bench/process.mjs']) if (existsSync(script)) run(script);
 const ours = ['bench/micro.mjs', 'bench/macro.mjs', 'bench/latency.mjs'].map(run).join('');
 console.log(`\nbench: ${((performance.now() - started) / 1000).toFixed(1)} s${quick ? ' (--quick)' : ''}`);
 
