@@ -6,11 +6,17 @@ import type { FormattedAlert } from './types.js';
 
 export function lineBytes(chunk: FormattedAlert[]): Buffer {
   let size = chunk.length;
-  for (const a of chunk) size += Buffer.byteLength(a.line);
+  for (const a of chunk) size += a.lineUtf8?.length ?? Buffer.byteLength(a.line);
   const bytes = Buffer.allocUnsafe(size);
   let at = 0;
   for (const a of chunk) {
-    at += bytes.write(a.line, at);
+    // a line a worker rendered is bytes already (Evaluation.lines)
+    if (a.lineUtf8) {
+      bytes.set(a.lineUtf8, at);
+      at += a.lineUtf8.length;
+    } else {
+      at += bytes.write(a.line, at);
+    }
     bytes[at++] = 0x0a;
   }
   return bytes;

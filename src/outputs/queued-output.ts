@@ -131,7 +131,7 @@ export abstract class QueuedOutput implements Output {
 
   /** The characters an alert holds in the queue: what this output will write of it. */
   private weight(alert: FormattedAlert): number {
-    return this.writes === 'json' ? alert.asJson.length : alert.line.length;
+    return this.writes === 'json' ? alert.asJson.length : alert.lineSize;
   }
 
   /** No room for one more alert of `size` characters. */

@@ -8,6 +8,8 @@ import type { Priority } from '../rules/types.js';
 export class FormattedAlert {
   private text?: string;
   private json?: string;
+  /** The line in UTF-8, when a worker rendered it: written as it is, decoded only if a string is asked for. */
+  readonly lineUtf8?: Uint8Array;
 
   readonly match: Match;
   private readonly eventId?: string;
@@ -22,10 +24,7 @@ export class FormattedAlert {
     this.eventId = alert.eventId;
     this.context = alert.context;
     // a worker rendered the line with the same format (PoolOptions.render): text, or JSON with json_output
-    if (alert.line !== undefined) {
-      if (jsonOutput) this.json = alert.line;
-      else this.text = alert.line;
-    }
+    this.lineUtf8 = alert.line;
   }
 
   get rule(): string {
@@ -38,12 +37,21 @@ export class FormattedAlert {
 
   /** The line stdout, file and program outputs write: Falco's text line, or its JSON with json_output. */
   get line(): string {
-    return this.jsonOutput ? this.asJson : (this.text ??= this.formatter.text(this.match));
+    return this.jsonOutput ? this.asJson : (this.text ??= this.rendered() ?? this.formatter.text(this.match));
+  }
+
+  /** The line's length in bytes of UTF-8 at most: what it takes of an output's queue. */
+  get lineSize(): number {
+    return this.lineUtf8?.length ?? this.line.length;
   }
 
   /** Falco's JSON alert, what http_output posts. */
   get asJson(): string {
-    return (this.json ??= this.formatter.json(this.match, this.eventId, this.context));
+    return (this.json ??= (this.jsonOutput ? this.rendered() : undefined) ?? this.formatter.json(this.match, this.eventId, this.context));
+  }
+
+  private rendered(): string | undefined {
+    return this.lineUtf8 && Buffer.from(this.lineUtf8.buffer, this.lineUtf8.byteOffset, this.lineUtf8.length).toString('utf8');
   }
 }
 

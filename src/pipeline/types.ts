@@ -93,9 +93,10 @@ export interface SourceProgress {
 export interface Evaluation extends BatchResult {
   /** For a batch that was a byte range: what the range held. */
   range?: RangeOutcome;
-  /** Each match's alert line, index-aligned with matches, when a worker rendered them (PoolOptions.render);
-   *  those matches then carry no output values. */
-  lines?: string[];
+  /** Each match's alert line in UTF-8, index-aligned with matches, when a worker rendered them
+   *  (PoolOptions.render); those matches then carry no output values. Bytes, not strings: the main thread
+   *  writes them as they are, and makes no string of them unless an output asks for one. */
+  lines?: Uint8Array[];
 }
 
 /** Evaluates batches: the Engine in this thread, or the worker pool. Results come back in batch order. */
@@ -115,8 +116,8 @@ export interface Alert {
   eventId?: string;
   /** The cluster the event came from (SourceBatch.context). */
   context?: EventContext;
-  /** The line the outputs write, already rendered by a worker (Evaluation.lines). */
-  line?: string;
+  /** The line the outputs write, already rendered by a worker, in UTF-8 (Evaluation.lines). */
+  line?: Uint8Array;
 }
 
 /** The outputs behind one interface. emit() resolves when every output accepted the alerts (queued within

@@ -99,7 +99,7 @@ export class WorkerPool implements Evaluator {
         throw new BatchFailedError(`${describe(batch)}: the worker failed twice (${(second as Error).message ?? second}); skipped`);
       }
     }
-    const rendered = result.matches.some((m) => m.line !== undefined);
+    const { lines } = result;
     return {
       events: result.events,
       rejections: result.rejections,
@@ -114,7 +114,7 @@ export class WorkerPool implements Evaluator {
           tokens: m.tokens ?? [], fields: m.fields ?? {},
         };
       }),
-      ...(rendered ? { lines: result.matches.map((m) => m.line!) } : {}),
+      ...(lines ? { lines: Array.from(lines.ends, (end, k) => lines.bytes.subarray(k ? lines.ends[k - 1] : 0, end)) } : {}),
     };
   }
 

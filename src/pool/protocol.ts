@@ -69,8 +69,7 @@ export interface CompactMatch {
   timeNs: bigint;
   truncated: boolean;
   timeSubstituted: boolean;
-  /** The alert's line as the outputs write it, when the worker rendered it; the values then stay here. */
-  line?: string;
+  /** The output values, unless the worker rendered the alert's line (TaskResult.lines). */
   tokens?: (string | null)[];
   fields?: Record<string, string | string[] | null>;
 }
@@ -82,6 +81,12 @@ export interface TaskResult {
   truncated: number;
   withoutAuditId: number;
   range?: RangeOutcome;
+  /**
+   * The alerts' lines as the outputs write them, when the worker rendered them (the values then stay in the
+   * worker): UTF-8, back to back, match k's line ending at ends[k]. One buffer, copied once by the message,
+   * instead of a string per alert that the main thread would only encode again.
+   */
+  lines?: { bytes: Uint8Array; ends: Uint32Array };
 }
 
 // A packed batch: count arrival times (i64, when given), count + 1 u32 offsets, then the payload bytes.

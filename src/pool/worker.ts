@@ -41,6 +41,39 @@ function engineFor(rules: RulesSnapshot): Engine {
 // compile now, so the first task does not wait for it
 engineFor(initial);
 
+/** Rendered lines of the task at hand, in UTF-8 (TaskResult.lines); the buffer serves every task. */
+class RenderedLines {
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private used = 0;
+  private readonly ends: number[] = [];
+
+  add(line: string): void {
+    // at most 3 bytes of UTF-8 per UTF-16 unit
+    if (this.used + line.length * 3 > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + line.length * 3));
+      this.buf.copy(grown, 0, 0, this.used);
+      this.buf = grown;
+    }
+    this.used += this.buf.write(line, this.used);
+    this.ends.push(this.used);
+  }
+
+  /** The lines added since the last take (a copy the size of them), or undefined when none were. */
+  take(): TaskResult['lines'] {
+    if (this.ends.length === 0) return undefined;
+    const out = { bytes: new Uint8Array(this.buf.subarray(0, this.used)), ends: Uint32Array.from(this.ends) };
+    this.clear();
+    return out;
+  }
+
+  /** Forgets the lines added (a task that failed left them). */
+  clear(): void {
+    this.used = 0;
+    this.ends.length = 0;
+  }
+}
+const rendered = new RenderedLines();
+
 function compact(result: BatchResult, payloadBase: number, into: TaskResult, render?: (m: Match) => string): void {
   into.events += result.events;
   into.truncated += result.truncated;
@@ -49,7 +82,7 @@ function compact(result: BatchResult, payloadBase: number, into: TaskResult, ren
     const match: CompactMatch = {
       payload: m.payload + payloadBase, item: m.item, rule: m.rule.index, timeNs: m.timeNs, truncated: m.truncated, timeSubstituted: m.timeSubstituted,
     };
-    if (render) match.line = render(m);
+    if (render) rendered.add(render(m));
     else {
       match.tokens = m.tokens;
       match.fields = m.fields;
@@ -64,7 +97,7 @@ function evaluateBatch(task: BatchTask): TaskResult {
   const { data, offsets, arrivalNs } = unpackBatch(task.buffer, task.count, task.arrivals);
   const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
   compact(e.evaluate(data, offsets, task.count, arrivalNs, task.context), 0, out, task.mayRender ? renderLine : undefined);
-  return out;
+  return withLines(out);
 }
 
 function evaluateRange(task: RangeTask): TaskResult {
@@ -80,9 +113,16 @@ function evaluateRange(task: RangeTask): TaskResult {
       base += count;
     },
   });
+  return withLines(out);
+}
+
+function withLines(out: TaskResult): TaskResult {
+  const lines = rendered.take();
+  if (lines) out.lines = lines;
   return out;
 }
 
 export default function evaluate(task: Task): TaskResult {
+  rendered.clear();
   return task.kind === 'batch' ? evaluateBatch(task) : evaluateRange(task);
 }

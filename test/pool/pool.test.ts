@@ -127,7 +127,8 @@ describe('worker pool', () => {
   });
 
   it('render: workers send each alert\'s line, as the main thread formats it, for payloads without source ids only', async () => {
-    const payloads = Array.from({ length: 30 }, (_, n) => event(n));
+    // names beyond ASCII: the lines travel as UTF-8 bytes
+    const payloads = Array.from({ length: 30 }, (_, n) => event(n).replace(`"u${n}"`, n % 2 ? `"ü${n} ✓ 𝒳"` : `"u${n}"`));
     const loaded = rules();
     const inThread = await new EngineEvaluator(loaded).evaluate(batchOf(payloads));
     for (const format of [{ timeZone: 'UTC' as const }, { jsonOutput: true, hostname: 'h' }]) {
@@ -136,7 +137,8 @@ describe('worker pool', () => {
       const formatter = new AlertFormatter(format);
       const expected = inThread.matches.map((m) => (format.jsonOutput ? formatter.json(m) : formatter.text(m)));
       const rendered = await pool.evaluate(batchOf(payloads));
-      expect(rendered.lines).toEqual(expected);
+      expect(rendered.lines?.map((l) => Buffer.from(l).toString('utf8'))).toEqual(expected);
+      expect(expected.filter((l) => l.includes('✓ 𝒳')).length).toBeGreaterThan(3);
       expect(rendered.matches.map((m) => m.rule.name)).toEqual(inThread.matches.map((m) => m.rule.name));
       // a source with ids (CloudWatch, Kinesis): its JSON lines would carry them, so values come back instead
       const withIds = await pool.evaluate({ ...batchOf(payloads), eventId: (k) => `id${k}` });
