@@ -96,7 +96,7 @@ export async function run(opts: RunOptions): Promise<number> {
   const config = buildConfig(opts);
   if (!config.rulesFiles.length) throw new KawaError('KAWA_ERR_USAGE', 'no rules: give -r FILE (or rules_files in the -c configuration)');
   const source = selectSource(config, opts as FlagValues);
-  const rules = loadRules(config, opts.rulesCache);
+  const rules = configuredRules(config, opts.rulesCache);
   // like Falco, a run shows load errors but not warnings (kawa validate lists those)
   if (!rules.ok) {
     for (const e of rules.errors) process.stderr.write(`${formatProblem(e, 'error')}\n`);
@@ -126,7 +126,7 @@ export async function run(opts: RunOptions): Promise<number> {
 }
 
 /** The configured rules, through the rules cache when --rules-cache names one. */
-function loadRules(config: FalcoConfig, cacheDir: string | undefined): LoadResult {
+function configuredRules(config: FalcoConfig, cacheDir: string | undefined): LoadResult {
   if (cacheDir === undefined) return loadConfiguredRules(config);
   checkCacheDir(cacheDir);
   const { result, problem } = loadConfiguredRulesCached(config, cacheDir);
