@@ -11,6 +11,11 @@ export type LineSink = {
   /** A line with something other than blanks. `bytes` is only valid during the call (it may be a view of a
    *  reused buffer). */
   line(bytes: Uint8Array, lineNo: number): void;
+  /**
+   * When given, called instead of line() for a line that lies whole in the chunk being pushed: its place
+   * there, [start, end), and no view made of it (a sink that keeps spans, not bytes, saves an object a line).
+   */
+  lineAt?(start: number, end: number, lineNo: number): void;
   tooLong(lineNo: number, length: number): void;
 };
 
@@ -65,7 +70,8 @@ export class LineSplitter {
         this.keep(chunk.subarray(start));
         return;
       }
-      this.endLine(chunk.subarray(start, end));
+      if (this.partsLength === 0 && this.overflow < 0 && this.sink.lineAt && end - start <= this.maxLineBytes) this.sink.lineAt(start, end, this.lineNo++);
+      else this.endLine(chunk.subarray(start, end));
       start = this.afterTerminator(chunk, end);
     }
   }

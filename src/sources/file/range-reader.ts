@@ -100,7 +100,13 @@ function readOpen(fd: number, { start, end }: ByteRange, opts: RangeReadOptions,
 
   const spans = new Spans();
   const payloadLines: number[] = [];
+  /** Where the chunk being split lies in `mem`. */
+  let chunkAt = 0;
   const splitter = new LineSplitter({
+    lineAt: (from, to, lineNo) => {
+      spans.add(chunkAt + from, chunkAt + to);
+      payloadLines.push(lineNo);
+    },
     line: (bytes, lineNo) => {
       let at = bytes.byteOffset - mem.byteOffset;
       // a line joined from several reads is a copy of its own: it goes to the spill zone. Only the first
@@ -127,6 +133,7 @@ function readOpen(fd: number, { start, end }: ByteRange, opts: RangeReadOptions,
   };
   // a chunk is not used after split(): handing on may grow the memory, which empties the views of it
   const split = (chunk: Uint8Array) => {
+    chunkAt = chunk.byteOffset - mem.byteOffset;
     splitter.push(chunk);
     handOn();
   };
