@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { EngineEvaluator } from '../dist/pipeline/engine-evaluator.js';
+import { EngineEvaluator } from '../dist/pool/engine-evaluator.js';
 import { Pipeline } from '../dist/pipeline/pipeline.js';
 import { loadRules } from '../dist/rules/load.js';
 import { defaultCloudWatchConfig } from '../dist/sources/cloudwatch/config.js';

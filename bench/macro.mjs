@@ -20,7 +20,7 @@ const repeat = Number(argValue('--repeat', quick ? 1 : 2));
 
 const { loadRulesFiles } = await import('../dist/index.js');
 const { Pipeline } = await import('../dist/pipeline/pipeline.js');
-const { EngineEvaluator } = await import('../dist/pipeline/engine-evaluator.js');
+const { EngineEvaluator } = await import('../dist/pool/engine-evaluator.js');
 const { WorkerPool } = await import('../dist/pool/pool.js');
 const { FileSource } = await import('../dist/sources/file/source.js');
 const { AlertFormatter } = await import('../dist/alerts/format.js');

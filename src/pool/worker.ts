@@ -6,8 +6,8 @@
 import { deserialize } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 import { AlertFormatter } from '../alerts/format.js';
-import { Engine, type BatchResult, type InPlaceInput, type Match } from '../engine/engine.js';
-import { readRange } from '../sources/file/range-reader.js';
+import { Engine, type BatchResult, type Match } from '../engine/engine.js';
+import { evaluateRange } from './range-evaluation.js';
 import { unpackBatch, type BatchTask, type CompactMatch, type RangeTask, type RulesPayload, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
 
 export interface WorkerData {
@@ -100,19 +100,9 @@ function evaluateBatch(task: BatchTask): TaskResult {
   return withLines(out);
 }
 
-function evaluateRange(task: RangeTask): TaskResult {
-  const e = engineFor(task.rules);
+function evaluateRangeTask(task: RangeTask): TaskResult {
   const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
-  let base = 0;
-  let input: InPlaceInput | undefined;
-  // the range is read straight into the engine's memory and evaluated where it lies
-  out.range = readRange(task, task, {
-    memory: (bytes) => (input ??= e.inPlace(bytes, task.batchEvents)).view(),
-    payloads: (starts, ends, count) => {
-      compact(input!.evaluate(starts, ends, count), base, out, renderLine);
-      base += count;
-    },
-  });
+  out.range = evaluateRange(engineFor(task.rules), task, task, (result, base) => compact(result, base, out, renderLine));
   return withLines(out);
 }
 
@@ -124,5 +114,5 @@ function withLines(out: TaskResult): TaskResult {
 
 export default function evaluate(task: Task): TaskResult {
   rendered.clear();
-  return task.kind === 'batch' ? evaluateBatch(task) : evaluateRange(task);
+  return task.kind === 'batch' ? evaluateBatch(task) : evaluateRangeTask(task);
 }

@@ -2,7 +2,7 @@
 // Evaluator with its window (pipeline/types.ts); the rest of the run does not care which.
 import { availableParallelism } from 'node:os';
 import type { OutputOptions } from '../alerts/output-options.js';
-import { EngineEvaluator } from '../pipeline/engine-evaluator.js';
+import { EngineEvaluator } from '../pool/engine-evaluator.js';
 import type { Evaluator } from '../pipeline/types.js';
 import { WorkerPool } from '../pool/pool.js';
 import type { LoadResult } from '../rules/types.js';

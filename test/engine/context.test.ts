@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AlertFormatter } from '../../src/alerts/format.js';
 import { Engine } from '../../src/engine/engine.js';
 import { FormattedAlert } from '../../src/outputs/types.js';
-import { EngineEvaluator } from '../../src/pipeline/engine-evaluator.js';
+import { EngineEvaluator } from '../../src/pool/engine-evaluator.js';
 import type { SourceBatch } from '../../src/pipeline/types.js';
 import { WorkerPool } from '../../src/pool/pool.js';
 import { batchOf, rules } from '../pool/helpers.js';

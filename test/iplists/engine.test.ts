@@ -11,7 +11,7 @@ import { FieldExtractor, parseFieldSpec } from '../../src/engine/extractor.js';
 import { findField } from '../../src/fields/registry.js';
 import { parseIp, parseRange } from '../../src/rules/ip-ranges.js';
 import { loadRules } from '../../src/rules/load.js';
-import { EngineEvaluator } from '../../src/pipeline/engine-evaluator.js';
+import { EngineEvaluator } from '../../src/pool/engine-evaluator.js';
 import { WorkerPool } from '../../src/pool/pool.js';
 import { batchOf } from '../pool/helpers.js';
 import { listRule } from './rule.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertFormatter } from '../../src/alerts/format.js';
-import { EngineEvaluator } from '../../src/pipeline/engine-evaluator.js';
+import { EngineEvaluator } from '../../src/pool/engine-evaluator.js';
 import { BatchFailedError } from '../../src/pipeline/pipeline.js';
 import type { Evaluation } from '../../src/pipeline/types.js';
 import { WORKER_FILE, WorkerPool } from '../../src/pool/pool.js';

@@ -1,5 +1,5 @@
 // Replay through the pool: files split into byte ranges the workers read give the same alerts, in the same
-// order, with the same line numbers as reading them on the main thread; a slow output bounds what is read
+// order, with the same line numbers as reading them on the main thread (line by line, or by the same ranges); a slow output bounds what is read
 // ahead; `kawa run --workers N` prints what `--workers 0` prints. Workers run dist/: build first.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EngineEvaluator } from '../../src/pipeline/engine-evaluator.js';
+import { EngineEvaluator } from '../../src/pool/engine-evaluator.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { Alert, AlertSink, Evaluator } from '../../src/pipeline/types.js';
 import { WorkerPool } from '../../src/pool/pool.js';
@@ -82,6 +82,9 @@ describe('replay through the pool', () => {
     expect(main.reports.some((r) => r.includes('too large 3000'))).toBe(true);
     expect(split.stats).toEqual(main.stats);
     expect(split.source).toEqual(main.source);
+    // the main thread reading the ranges itself (kawa run --workers 0 over a JSON-lines file)
+    const here = await replay(file, new EngineEvaluator(loaded, { maxLineBytes: 2000 }), { maxLineBytes: 2000, rangeBytes: 700 });
+    expect(here).toEqual(main);
   });
 
   it('a slow output: reading stays within the window, whatever the size of the input', async () => {

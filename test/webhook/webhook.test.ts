@@ -5,7 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EngineEvaluator } from '../../src/pipeline/engine-evaluator.js';
+import { EngineEvaluator } from '../../src/pool/engine-evaluator.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { Alert, AlertSink } from '../../src/pipeline/types.js';
 import { loadRules } from '../../src/rules/load.js';

@@ -1,6 +1,6 @@
 // The file source's descriptor: `kawa run -e PATH...` reads files, directories or stdin ('-') and ends with
-// its input. Large inputs are evaluated by one worker per core by default, which then read JSON-lines files
-// by byte ranges themselves.
+// its input. Large inputs are evaluated by one worker per core by default. JSON-lines files are handed to
+// the evaluator as byte ranges, which it reads itself (a worker, or the main thread without workers).
 import { availableParallelism } from 'node:os';
 import { defineSource } from '../kind.js';
 import { findPlugin, initInteger } from '../plugins.js';
@@ -20,7 +20,7 @@ const UNREADABLE = 'unreadable input';
 /** Inputs smaller than this are evaluated on the main thread unless --workers says otherwise: starting a
  *  thread costs about 100 ms, more than it saves on a small input. */
 const POOL_MIN_BYTES = 8 << 20;
-/** Byte ranges the workers read of a large JSON-lines file (about 2,500 EKS events each). */
+/** Byte ranges the evaluator reads of a JSON-lines file (about 2,500 EKS events each). */
 const RANGE_BYTES = 4 << 20;
 
 export const fileSource = defineSource({
@@ -46,7 +46,7 @@ export const fileSource = defineSource({
     const plan = await planInputs(config.inputs);
     return new FileSource(plan.files, {
       totalBytes: plan.sized ? plan.bytes : 0,
-      rangeBytes: ctx.workers > 0 ? RANGE_BYTES : 0,
+      rangeBytes: RANGE_BYTES,
       onTooLarge: (file, line, length) =>
         ctx.report('too large', 'KAWA_ERR_EVENT_TOO_LARGE', `${file}:${line}`, `${length} bytes, more than the line limit, skipped`),
       onDamaged: (file, line, code, message) =>

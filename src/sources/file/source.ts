@@ -11,8 +11,8 @@
 // gzip gives what can be read of it (gunzip.ts), a file that fails to open or to read gives what was read,
 // and either is reported with its code and place (onDamaged) before the next input is read.
 //
-// With `rangeBytes`, a large JSON-lines file is not read here at all: it becomes batches that each name a
-// byte range, and the evaluator's workers read their ranges themselves (range-reader.ts). Such a batch
+// With `rangeBytes`, a JSON-lines file is not read here at all: it becomes batches that each name a byte
+// range, and the evaluator reads its ranges itself (range-reader.ts), in a worker or not. Such a batch
 // learns its payloads' line numbers when its result comes back (settle(), in order). Gzip, stdin and
 // pretty-printed documents are always read here.
 import { readSync } from 'node:fs';
@@ -45,7 +45,7 @@ export interface SourceOptions {
   flushMs?: number;
   /** The inputs' total size when known (a progress bar's total; 0: unknown, stdin or gzip). */
   totalBytes?: number;
-  /** Split JSON-lines files into byte ranges of this size that the evaluator reads itself (default: off). */
+  /** Split JSON-lines files into byte ranges of this size that the evaluator reads itself (default: off, read here). */
   rangeBytes?: number;
   /** Called for every skipped line or document (file, line, message); default: nothing. */
   onTooLarge?: (file: string, line: number, length: number) => void;
