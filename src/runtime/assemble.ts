@@ -163,7 +163,7 @@ export class Run {
       throw e;
     }
     const delivery = stateful ?? outputs;
-    const inner = createEvaluator(o.rules, {
+    const inner = await createEvaluator(o.rules, {
       workers,
       ruleMatching: config.ruleMatching,
       ...kind.engineOptions?.(sourceConfig),
