@@ -8,7 +8,8 @@
 // What goes to the log at info and above: counts, output names, rule names, error messages. Never an alert
 // body (those go to the outputs; the debug level may show one) and never a credential: known secret-bearing
 // keys are redacted wherever they appear in a log object.
-import { pino, type Logger, type Level } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger, Level } from 'pino';
 
 export type { Logger };
 
@@ -48,17 +49,41 @@ export function setLogFormat(format: LogFormat): void {
   processFormat = format;
 }
 
+// pino (about twenty CommonJS files, 15-20 ms of a start-up) is loaded when a logger is first used, not
+// when one is made: a run over files that has nothing to log never loads it. It is CommonJS, so it can be
+// required at that moment, synchronously, as a log call needs.
+const requireFromHere = createRequire(import.meta.url);
+let pinoModule: typeof import('pino') | undefined;
+const pinoLib = () => (pinoModule ??= requireFromHere('pino') as typeof import('pino')).pino;
+
+/** A Logger made by `make` at its first use; every property and method is the made logger's own. */
+function lazyLogger(make: () => Logger): Logger {
+  let made: Logger | undefined;
+  const real = () => (made ??= make());
+  return new Proxy({} as Logger, {
+    get: (_, key) => {
+      const v = Reflect.get(real(), key);
+      return typeof v === 'function' ? v.bind(real()) : v;
+    },
+    set: (_, key, value) => Reflect.set(real(), key, value),
+    has: (_, key) => Reflect.has(real(), key),
+  });
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = logLevel(opts.level ?? 'info') ?? 'info';
   const format = opts.format ?? processFormat;
   const out = opts.destination ?? process.stderr;
   const text = format === 'text' || (format === 'auto' && (out as NodeJS.WriteStream).isTTY === true);
-  const destination = text ? textLines(out) : opts.destination ?? pino.destination({ fd: 2, sync: true });
-  return pino({ name: 'kawa', level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } }, destination);
+  return lazyLogger(() => {
+    const pino = pinoLib();
+    const destination = text ? textLines(out) : opts.destination ?? pino.destination({ fd: 2, sync: true });
+    return pino({ name: 'kawa', level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } }, destination);
+  });
 }
 
 /** A logger that discards everything (library use without logging). */
-export const silentLogger: Logger = pino({ level: 'silent' });
+export const silentLogger: Logger = lazyLogger(() => pinoLib()({ level: 'silent' }));
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const OMIT = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg']);

@@ -132,6 +132,21 @@ describe('loud failures', () => {
     expect(r.stderr).toContain('2 no auditID');
   });
 
+  it('a run over a file on the main thread loads neither piscina nor pino (start-up), and a logged line loads pino', () => {
+    const check = join(dir, 'loaded.mjs');
+    writeFileSync(check, [
+      "import { createRequire } from 'node:module';",
+      'const cache = createRequire(import.meta.url).cache;',
+      "const loaded = (p) => Object.keys(cache).some((k) => k.includes(`/node_modules/${p}/`));",
+      "process.on('exit', () => process.stderr.write(`loaded: piscina ${loaded('piscina')} pino ${loaded('pino')}\\n`));",
+    ].join('\n'));
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', check, 'bin/kawa.js', 'run', '-r', 'rules/', ...args], { encoding: 'utf8' });
+    expect(run('-e', sample, '--workers', '0').stderr).toContain('loaded: piscina false pino false');
+    expect(run('-e', sample, '--workers', '1').stderr).toContain('loaded: piscina true pino false');
+    // an output that cannot deliver logs why
+    expect(run('-e', sample, '--workers', '0', '-o', 'http_output.enabled=true', '-o', 'http_output.url=http://127.0.0.1:9/').stderr).toContain('pino true');
+  });
+
   it('kawa emulator on a busy port is a usage error', async () => {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
