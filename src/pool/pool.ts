@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { OutputOptions } from '../alerts/output-options.js';
+import { compileRules } from '../compile/compiler.js';
 import { engineModule } from '../engine/wasm-module.js';
 import type { Match } from '../engine/engine.js';
 import { BatchFailedError } from '../pipeline/pipeline.js';
@@ -129,7 +130,9 @@ export class WorkerPool implements Evaluator {
 
   private generation(n: number, rules: LoadResult): Generation {
     return {
-      snapshot: snapshotRules(n, { rules, ruleMatching: this.opts.ruleMatching ?? 'first', maxEventSize: this.opts.maxEventSize, render: this.opts.render }),
+      snapshot: snapshotRules(n, {
+        rules, program: compileRules(rules.rules, rules.ipLists), ruleMatching: this.opts.ruleMatching ?? 'first', maxEventSize: this.opts.maxEventSize, render: this.opts.render,
+      }),
       byIndex: new Map(rules.rules.map((r) => [r.index, r])),
     };
   }

@@ -5,6 +5,7 @@
 import { serialize } from 'node:v8';
 import type { OutputOptions } from '../alerts/output-options.js';
 import type { EventContext, Rejection } from '../engine/engine.js';
+import type { Program } from '../compile/compiler.js';
 import type { LoadResult } from '../rules/types.js';
 import type { RangeOutcome } from '../pipeline/types.js';
 
@@ -21,6 +22,8 @@ export interface RulesSnapshot {
 
 export interface RulesPayload {
   rules: LoadResult;
+  /** The rules compiled, once for every worker (serialized with them, so the two share their rule objects). */
+  program: Program;
   ruleMatching: 'first' | 'all';
   maxEventSize?: number;
   /** Set when the outputs need nothing but each alert's line: the workers format it (see PoolOptions.render). */

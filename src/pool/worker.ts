@@ -6,7 +6,7 @@
 import { deserialize } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 import { AlertFormatter } from '../alerts/format.js';
-import { Engine, type BatchResult, type Match } from '../engine/engine.js';
+import { Engine, type BatchResult, type Match, type PrecompiledOptions } from '../engine/engine.js';
 import { evaluateRange } from './range-evaluation.js';
 import { unpackBatch, type BatchTask, type CompactMatch, type RangeTask, type RulesPayload, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
 
@@ -25,7 +25,8 @@ let renderLine: ((m: Match) => string) | undefined;
 function engineFor(rules: RulesSnapshot): Engine {
   if (rules.generation !== generation) {
     const payload = deserialize(new Uint8Array(rules.bytes)) as RulesPayload;
-    engine = Engine.create({ rules: payload.rules, ruleMatching: payload.ruleMatching, maxEventSize: payload.maxEventSize, module });
+    const options: PrecompiledOptions = { rules: payload.rules, program: payload.program, ruleMatching: payload.ruleMatching, maxEventSize: payload.maxEventSize, module };
+    engine = Engine.create(options);
     const render = payload.render;
     if (render) {
       const formatter = new AlertFormatter(render);
