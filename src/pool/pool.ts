@@ -68,8 +68,8 @@ export class WorkerPool implements Evaluator {
 
   constructor(rules: LoadResult, private readonly opts: PoolOptions = {}) {
     this.threads = Math.max(1, opts.threads ?? availableParallelism());
-    this.current = this.generation(0, rules);
-    const workerData: WorkerData = { module: engineModule(), rules: this.current.snapshot };
+    const workerData: WorkerData = { module: engineModule() };
+    // the threads start first: they get ready while this thread compiles the rules, which their first task brings
     this.piscina = new Piscina({
       filename: opts.workerFile ?? WORKER_FILE,
       minThreads: this.threads,
@@ -77,6 +77,7 @@ export class WorkerPool implements Evaluator {
       idleTimeout: Infinity,
       workerData,
     });
+    this.current = this.generation(0, rules);
   }
 
   /** Batches to keep in flight so that no worker waits for the main thread: two per worker. */

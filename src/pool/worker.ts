@@ -12,10 +12,9 @@ import { unpackBatch, type BatchTask, type CompactMatch, type RangeTask, type Ru
 
 export interface WorkerData {
   module: WebAssembly.Module;
-  rules: RulesSnapshot;
 }
 
-const { module, rules: initial } = workerData as WorkerData;
+const { module } = workerData as WorkerData;
 let generation = -1;
 let engine: Engine;
 /** The line of an alert as the outputs write it, when the main thread asked for it (RulesPayload.render). */
@@ -39,8 +38,6 @@ function engineFor(rules: RulesSnapshot): Engine {
   return engine;
 }
 
-// compile now, so the first task does not wait for it
-engineFor(initial);
 
 /** Rendered lines of the task at hand, in UTF-8 (TaskResult.lines); the buffer serves every task. */
 class RenderedLines {
