@@ -20,13 +20,17 @@ const TRAILING = new RegExp(`^gzip data followed by bytes that are not gzip \\(f
 const SMALL_GZ = gzipSync(`${EVENTS.slice(0, 300).join('\n')}\n`);
 const texts = (r: { payloads: { text: string }[] }) => r.payloads.map((p) => p.text.trim());
 
-/** What zlib gives of `gz` before it fails, fed one byte at a time (nothing held back): what gzip -d writes. */
-async function recoverable(gz: Uint8Array): Promise<string> {
+/**
+ * What zlib gives of `gz` before it fails, fed one byte at a time (nothing held back): what gzip -d writes.
+ * The first `intact` bytes, known to be undamaged, go in at once.
+ */
+async function recoverable(gz: Uint8Array, intact = 0): Promise<string> {
   const z = createGunzip();
   const out: Buffer[] = [];
   z.on('data', (c: Buffer) => out.push(c));
   const failed = new Promise<void>((resolve) => z.once('error', () => resolve()));
-  for (let i = 0; i < gz.length; i++) {
+  if (intact) await new Promise((r) => z.write(gz.subarray(0, intact), r));
+  for (let i = intact; i < gz.length; i++) {
     const step = await Promise.race([new Promise<boolean>((r) => z.write(gz.subarray(i, i + 1), (e) => r(!e))), failed.then(() => false)]);
     if (!step) break;
   }
@@ -78,6 +82,20 @@ describe('a damaged gzip file', () => {
     const want = linesOf(await recoverable(bad));
     expect(want.length).toBeGreaterThan(50);
     const r = await read([file(bad, 'corrupt.jsonl.gz')]);
+    expect(texts(r)).toEqual(want);
+    expect(r.damaged.length).toBe(1);
+    expect(r.damaged[0]!.message).toMatch(/^damaged gzip data \(found at compressed byte \d+: .*\): read up to there, the rest of the input is skipped$/);
+  });
+
+  it('corrupt past the first piece of a large file: the pieces before it stand, the failed one is gone through again', async () => {
+    // about half a megabyte compressed: the damage falls in the second piece a file is inflated by
+    const big = gzipSync(EVENTS.map((e, i) => `${e.replace(/"auditID":"[^"]*"/, `"auditID":"big-${i}"`)}\n`).join('').repeat(3));
+    expect(big.length).toBeGreaterThan(400 << 10);
+    const at = 300 << 10;
+    const bad = corrupt(big, at);
+    const want = linesOf(await recoverable(bad, at - 4096));
+    expect(want.length).toBeGreaterThan(1500);
+    const r = await read([file(bad, 'corrupt-big.jsonl.gz')]);
     expect(texts(r)).toEqual(want);
     expect(r.damaged.length).toBe(1);
     expect(r.damaged[0]!.message).toMatch(/^damaged gzip data \(found at compressed byte \d+: .*\): read up to there, the rest of the input is skipped$/);

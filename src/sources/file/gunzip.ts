@@ -3,17 +3,24 @@
 // and everything before it is still handed over. The damage is then told with its compressed byte offset.
 //
 // zlib drops the output of the step in which it meets the damage, so the compressed bytes go in by pieces
-// of PIECE_BYTES (each piece is one step, or a few while its output fills the buffer), and when a piece
-// fails in a file, the file is inflated again up to that piece (its output was handed over already) and
-// the piece byte by byte: what the failed step held back comes out, and the damage is placed to the byte.
-// stdin cannot be read again; there the last TAIL_BYTES go in byte by byte, so the usual damage at the end
-// (a stream cut short, a few bytes of trailing garbage) loses nothing, and damage before them loses up to
-// one piece's output.
+// (each piece is one step, or a few while its output fills the buffer), and when a piece fails in a file,
+// the file is inflated again up to that piece (its output was handed over already) and the piece in steps
+// of FINE_BYTES, then again up to the step that failed and that step byte by byte: what the failed steps
+// held back comes out, and the damage is placed to the byte. A file's pieces are large (FILE_PIECE_BYTES,
+// about 2 MB of output each, in 1 MiB chunks): every step is a trip to zlib's thread and back, and with
+// 16 KiB pieces and 64 KiB chunks those trips took longer than inflating (issue 17). stdin cannot be read
+// again; it goes in by STDIN_PIECE_BYTES, and its last TAIL_BYTES byte by byte, so the usual damage at the
+// end (a stream cut short, a few bytes of trailing garbage) loses nothing, and damage before them loses up
+// to one piece's output.
 import { open } from 'node:fs/promises';
 import { createGunzip, type Gunzip } from 'node:zlib';
 
-/** Compressed bytes inflated in one step. */
-const PIECE_BYTES = 16 << 10;
+/** Compressed bytes inflated in one step: a file's, stdin's, and a failed piece's on its second pass. */
+const FILE_PIECE_BYTES = 256 << 10;
+const STDIN_PIECE_BYTES = 16 << 10;
+const FINE_BYTES = 16 << 10;
+/** Output bytes per chunk zlib hands over. */
+const CHUNK_BYTES = 1 << 20;
 /** stdin: the compressed bytes at its end inflated one at a time. */
 const TAIL_BYTES = 4 << 10;
 /** Compressed bytes read at a time when inflating a damaged file again up to its damage. */
@@ -33,7 +40,7 @@ export interface GzipDamage {
 
 /** One zlib inflate stream, fed a piece at a time. */
 class Inflater {
-  private readonly z: Gunzip = createGunzip({ chunkSize: 1 << 16 });
+  private readonly z: Gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
   private out: Buffer[] = [];
   private readonly failure: Promise<never>;
 
@@ -104,7 +111,7 @@ export async function* gunzip(compressed: AsyncIterable<Uint8Array>, onDamage: (
       // a piece of one byte held back nothing; a larger one did, and only a file can be read again
       const exact = piece.length === 1 || file !== undefined;
       const damage = damageAt(failed, inflated, !exact);
-      if (piece.length > 1 && file !== undefined) for await (const out of reinflate(file, inflated, handed, damage)) yield out;
+      if (piece.length > 1 && file !== undefined) for await (const out of reinflate(file, inflated, handed, damage, piece.length)) yield out;
       onDamage(damage);
       return;
     }
@@ -122,8 +129,9 @@ export async function* gunzip(compressed: AsyncIterable<Uint8Array>, onDamage: (
   }
 }
 
-/** The compressed bytes in pieces of PIECE_BYTES; with `holdTail`, the last TAIL_BYTES one byte at a time. */
+/** The compressed bytes in pieces; for stdin (`holdTail`), the last TAIL_BYTES one byte at a time. */
 async function* pieces(compressed: AsyncIterable<Uint8Array>, holdTail: boolean): AsyncGenerator<Uint8Array> {
+  const size = holdTail ? STDIN_PIECE_BYTES : FILE_PIECE_BYTES;
   let held = new Uint8Array(0);
   for await (const chunk of compressed) {
     let data = chunk;
@@ -135,16 +143,19 @@ async function* pieces(compressed: AsyncIterable<Uint8Array>, holdTail: boolean)
       held = data.slice(data.length - keep);
       data = data.subarray(0, data.length - keep);
     }
-    for (let i = 0; i < data.length; i += PIECE_BYTES) yield data.subarray(i, i + PIECE_BYTES);
+    for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
   }
   for (let i = 0; i < held.length; i++) yield held.subarray(i, i + 1);
 }
 
 /**
- * Inflates `file` again: its first `from` bytes (whose `skip` bytes of output were handed over), then byte
- * by byte from there until the damage, yielding the output not handed over yet and placing the damage.
+ * Inflates `file` again: its first `from` bytes (whose `skip` bytes of output were handed over), then the
+ * `span` bytes after them that failed, by FINE_BYTES (a larger span) or byte by byte, until the damage,
+ * yielding the output not handed over yet and placing the damage. A step of FINE_BYTES that fails is gone
+ * through the same way again, byte by byte.
  */
-async function* reinflate(file: string, from: number, skip: number, damage: GzipDamage): AsyncGenerator<Uint8Array> {
+async function* reinflate(file: string, from: number, skip: number, damage: GzipDamage, span: number): AsyncGenerator<Uint8Array> {
+  const step = span > FINE_BYTES ? FINE_BYTES : 1;
   const inflater = new Inflater();
   const fh = await open(file, 'r');
   try {
@@ -164,13 +175,14 @@ async function* reinflate(file: string, from: number, skip: number, damage: Gzip
       yield* fresh(inflater.take());
       pos += bytesRead;
     }
-    const { bytesRead } = await fh.read(buf, 0, PIECE_BYTES, from);
-    for (let i = 0; i < bytesRead; i++) {
+    const { bytesRead } = await fh.read(buf, 0, span, from);
+    for (let i = 0; i < bytesRead; i += step) {
       try {
-        await inflater.write(buf.slice(i, i + 1));
+        await inflater.write(buf.slice(i, i + step));
       } catch (e) {
         yield* fresh(inflater.take());
-        Object.assign(damage, damageAt(e, from + i, false));
+        if (step === 1) Object.assign(damage, damageAt(e, from + i, false));
+        else yield* reinflate(file, from + i, Math.max(skip, produced), damage, step);
         return;
       }
       yield* fresh(inflater.take());
