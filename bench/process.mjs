@@ -11,16 +11,19 @@
 // `node -e 0`, without and with the rules cache (--rules-cache, the rules found there).
 //
 //   node bench/process.mjs [--quick] [--counts 200000,1000000] [--runs 5] [--workers 0,1,2] [--dir DIR]
-//                          [--kawa CHECKOUT] [--compare CHECKOUT] [--startup-only] [--write]
+//                          [--kawa CHECKOUT] [--compare CHECKOUT] [--startup-only] [--gzip-all] [--write]
 // --kawa times the kawa of another built checkout than this one; --compare also times a second one (e.g. a
 // worktree of the commit before a change) in the same rounds, so that a change is judged by figures from
-// the same moments of the machine. --startup-only times the start-up alone. Each corpus also gets a chart
+// the same moments of the machine. The first corpus (every one with --gzip-all) is also read as a .gz,
+// beside inflating it alone (bench/inflate-only.mjs). --startup-only times the start-up alone. Each corpus also gets a chart
 // (Mermaid, as GitHub draws it): events/s of each task, start-up included. --write puts the tables and
 // charts into bench/RESULTS.md between its markers, leaving the rest of the file as it is.
 // The corpora (EKS events, truncation at 10,000 characters) are generated once into DIR (default: the
 // system's temp directory) and reused by later runs.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { cpus } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -179,13 +182,33 @@ mkdirSync(dir, { recursive: true });
 const go = goFloor();
 console.log(`whole process: kawa run --json (upstream rules) vs JSON.parse of every line${go ? ' and the Go fastjson floor' : ''}; median of ${runs}`);
 
-for (const count of startupOnly ? [] : counts) {
+/** The corpus gzipped beside it (made once): archives are read as .gz. */
+async function gzipped(file) {
+  const gz = `${file}.gz`;
+  if (!existsSync(gz)) {
+    await pipeline(createReadStream(file), createGzip(), createWriteStream(`${gz}.part`));
+    renameSync(`${gz}.part`, gz);
+  }
+  return gz;
+}
+
+for (const [n, count] of (startupOnly ? [] : counts).entries()) {
   const file = corpusFile({ count, dir });
+  // the first corpus is also read gzipped (all of them with --gzip-all), beside inflating it alone
+  const gz = n === 0 || process.argv.includes('--gzip-all') ? await gzipped(file) : undefined;
+  const kawaTasks = (name, checkout, input, suffix) => workerCounts.map((w) => ({
+    task: `${name}--workers ${w}${suffix}`, workers: w, gz: suffix !== '', cmd: process.execPath, args: [...kawa(checkout), '-e', input, '--workers', String(w)],
+  }));
   const tasks = [
     { task: 'JSON.parse of every line (baseline)', cmd: process.execPath, args: ['bench/json-lines-parse.mjs', file] },
     ...(go ? [{ task: 'Go fastjson + 9 fields (floor)', cmd: go, args: [file] }] : []),
-    ...workerCounts.map((w) => ({ task: `kawa run --workers ${w}`, workers: w, cmd: process.execPath, args: [...KAWA, '-e', file, '--workers', String(w)] })),
-    ...(compare ? workerCounts.map((w) => ({ task: `${compareName}: --workers ${w}`, workers: w, cmd: process.execPath, args: [...kawa(compare), '-e', file, '--workers', String(w)] })) : []),
+    ...kawaTasks('kawa run ', argValue('--kawa', '.'), file, ''),
+    ...(compare ? kawaTasks(`${compareName}: `, compare, file, '') : []),
+    ...(gz ? [
+      { task: 'inflating the .gz alone (zlib stream, baseline)', cmd: process.execPath, args: ['bench/inflate-only.mjs', gz] },
+      ...kawaTasks('kawa run ', argValue('--kawa', '.'), gz, ', .gz'),
+      ...(compare ? kawaTasks(`${compareName}: `, compare, gz, ', .gz') : []),
+    ] : []),
   ];
   const samples = tasks.map(() => []);
   for (let r = 0; r < runs; r++) {
@@ -202,7 +225,7 @@ for (const count of startupOnly ? [] : counts) {
   }));
   const jsonS = stat[0].seconds;
   const goS = go ? stat[1].seconds : undefined;
-  const oneWorker = (t) => tasks.findIndex((u) => u.workers === 1 && u.task.includes(':') === t.task.includes(':'));
+  const oneWorker = (t) => tasks.findIndex((u) => u.workers === 1 && u.task.includes(':') === t.task.includes(':') && u.gz === t.gz);
   report.push(printTable(`whole process: ${count} events (${file}), median of ${runs}`, tasks.map((t, i) => ({
     task: t.task,
     seconds: stat[i].seconds,
@@ -219,7 +242,7 @@ for (const count of startupOnly ? [] : counts) {
     alerts: stat[i].alerts,
     spreadS: samples[i].map((x) => x.seconds.toFixed(2)).join(' '),
   }))));
-  report.push(chart(count, tasks.map((t, i) => ({ label: t.task.replace(/ \((baseline|floor)\)$/, '').replace(/^kawa run /, 'kawa '), perSecond: count / stat[i].seconds }))));
+  report.push(chart(count, tasks.map((t, i) => ({ label: t.task.replace(/ \((baseline|floor)\)$/, '').replace(/ \(zlib stream, baseline\)$/, '').replace(/^kawa run /, 'kawa '), perSecond: count / stat[i].seconds }))));
 }
 
 // start-up: one event that alerts, so the first byte of stdout is the first event evaluated (and written)
