@@ -3,11 +3,12 @@
 // after it are read; `kawa run` exits 0 unless --fail-on-damaged-input. Every gzip here is small: the bombs
 // are refused or read cheaply, never inflated to gigabytes in a test.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { createReadStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createGunzip, gzipSync } from 'node:zlib';
+import { createGunzip, createGzip, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { gunzip } from '../../src/sources/file/gunzip.js';
 import { LineSplitter } from '../../src/sources/file/lines.js';
 import { file, read, SAMPLES } from './helpers.js';
 
@@ -169,6 +170,30 @@ describe('a gzip of line breaks', () => {
     s.end();
     expect(calls).toEqual([(4 << 20) + 4]);
     expect(s.lines).toBe((4 << 20) + 4);
+  });
+
+  it('a slow reader of a gzip bomb holds a few chunks of its output, not what a piece inflates to', async () => {
+    // 256 MiB of line breaks in one compressed piece of about 250 KiB (made a MiB at a time)
+    const z = createGzip({ level: 9 });
+    const parts: Buffer[] = [];
+    z.on('data', (c: Buffer) => parts.push(c));
+    const mib = new Uint8Array(1 << 20).fill(0x0a);
+    for (let i = 0; i < 256; i++) z.write(mib);
+    await new Promise((resolve) => z.end(resolve));
+    const gz = Buffer.concat(parts);
+    expect(gz.length).toBeLessThan(256 << 10);
+    const path = file(gz, 'bomb.gz');
+    let total = 0;
+    let most = 0;
+    const before = process.memoryUsage().arrayBuffers;
+    for await (const out of gunzip(createReadStream(path), () => undefined, path)) {
+      total += out.length;
+      // the reader is slow: zlib runs ahead only as far as the inflater holds
+      await new Promise(setImmediate);
+      most = Math.max(most, process.memoryUsage().arrayBuffers - before);
+    }
+    expect(total).toBe(256 << 20);
+    expect(most).toBeLessThan(64 << 20);
   });
 
   it('a file run over 64 MiB of line breaks (a 64 KiB gzip) reads nothing and ends', async () => {

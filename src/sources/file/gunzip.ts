@@ -7,11 +7,13 @@
 // the file is inflated again up to that piece (its output was handed over already) and the piece in steps
 // of FINE_BYTES, then again up to the step that failed and that step byte by byte: what the failed steps
 // held back comes out, and the damage is placed to the byte. A file's pieces are large (FILE_PIECE_BYTES,
-// about 2 MB of output each, in 1 MiB chunks): every step is a trip to zlib's thread and back, and with
-// 16 KiB pieces and 64 KiB chunks those trips took longer than inflating (issue 17). stdin cannot be read
-// again; it goes in by STDIN_PIECE_BYTES, and its last TAIL_BYTES byte by byte, so the usual damage at the
-// end (a stream cut short, a few bytes of trailing garbage) loses nothing, and damage before them loses up
-// to one piece's output.
+// about 2 MB of output each, in one chunk): every step is a trip to zlib's thread and back, and with 16 KiB
+// pieces and 64 KiB chunks those trips took longer than inflating (issue 17); and the next piece inflates
+// on zlib's thread while the last one's output is read. Whatever a piece inflates to, at most HELD_BYTES of
+// output wait to be read: then zlib waits (Inflater). stdin cannot be read again; it goes in by
+// STDIN_PIECE_BYTES, and its last TAIL_BYTES byte by byte, so the usual damage at the end (a stream cut
+// short, a few bytes of trailing garbage) loses nothing, and damage before them loses up to one piece's
+// output.
 import { open } from 'node:fs/promises';
 import { createGunzip, type Gunzip } from 'node:zlib';
 
@@ -19,8 +21,9 @@ import { createGunzip, type Gunzip } from 'node:zlib';
 const FILE_PIECE_BYTES = 256 << 10;
 const STDIN_PIECE_BYTES = 16 << 10;
 const FINE_BYTES = 16 << 10;
-/** Output bytes per chunk zlib hands over. */
-const CHUNK_BYTES = 1 << 20;
+/** Output bytes per chunk zlib hands over, and held before the stream waits for them to be taken. */
+const CHUNK_BYTES = 4 << 20;
+const HELD_BYTES = 8 << 20;
 /** stdin: the compressed bytes at its end inflated one at a time. */
 const TAIL_BYTES = 4 << 10;
 /** Compressed bytes read at a time when inflating a damaged file again up to its damage. */
@@ -38,40 +41,81 @@ export interface GzipDamage {
   approximate: boolean;
 }
 
-/** One zlib inflate stream, fed a piece at a time. */
+/** What a step met: the damage, or nothing. */
+type Failure = { e: unknown } | undefined;
+
+/**
+ * One zlib inflate stream, fed a piece at a time. Its output is held until taken, HELD_BYTES at most: there
+ * the stream pauses (zlib stops after the chunk it is making) until take(), so a step holds that much
+ * whatever it inflates to (a gzip bomb inflates a thousandfold).
+ */
 class Inflater {
   private readonly z: Gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
   private out: Buffer[] = [];
+  private held = 0;
+  /** Called when the output held reaches HELD_BYTES. */
+  private filled: (() => void) | undefined;
   private readonly failure: Promise<never>;
 
   constructor() {
-    this.z.on('data', (c: Buffer) => this.out.push(c));
+    this.z.on('data', (c: Buffer) => {
+      this.out.push(c);
+      this.held += c.length;
+      if (this.held >= HELD_BYTES) {
+        this.z.pause();
+        this.filled?.();
+      }
+    });
     this.failure = new Promise((_, reject) => this.z.once('error', reject));
-    // a failure is observed through write() and end(); this keeps an unobserved one from being unhandled
+    // a failure is observed through write() and finish(); this keeps an unobserved one from being unhandled
     this.failure.catch(() => undefined);
   }
 
-  /** Inflates a piece; throws on damage (the output of the step that met it is lost). */
-  async write(piece: Uint8Array): Promise<void> {
-    await Promise.race([new Promise<void>((resolve, reject) => this.z.write(piece, (e) => (e ? reject(e) : resolve()))), this.failure]);
+  /** Starts inflating a piece (a step); ends with the damage it met (the output of that step is lost). */
+  write(piece: Uint8Array): Promise<Failure> {
+    return this.settled(new Promise<void>((resolve, reject) => this.z.write(piece, (e) => (e ? reject(e) : resolve()))));
   }
 
-  /** No more input; throws when the data ended early. */
-  async end(): Promise<void> {
+  /** No more input; ends with the damage when the data ended early. */
+  finish(): Promise<Failure> {
     const ended = new Promise<void>((resolve) => this.z.once('end', resolve));
     this.z.end();
-    await Promise.race([ended, this.failure]);
+    return this.settled(ended);
   }
 
-  /** The output so far not taken yet. */
+  /**
+   * Waits for a step to end, yielding the output each time HELD_BYTES of it is held (the stream waits for
+   * that), and returns what the step met. The output after the last yield is left to take().
+   */
+  async *drain(step: Promise<Failure>): AsyncGenerator<Buffer, Failure> {
+    const ended = step.then((failure) => ({ failure }));
+    for (;;) {
+      const filled = new Promise<undefined>((resolve) => {
+        this.filled = () => resolve(undefined);
+        if (this.held >= HELD_BYTES) resolve(undefined);
+      });
+      const r = await Promise.race([ended, filled]);
+      this.filled = undefined;
+      if (r) return r.failure;
+      yield* this.take();
+    }
+  }
+
+  /** The output so far not taken yet (the stream goes on if it waited for this). */
   take(): Buffer[] {
     const out = this.out;
     this.out = [];
+    this.held = 0;
+    if (this.z.isPaused()) this.z.resume();
     return out;
   }
 
   destroy(): void {
     this.z.destroy();
+  }
+
+  private settled(done: Promise<void>): Promise<Failure> {
+    return Promise.race([done, this.failure]).then(() => undefined, (e: unknown) => ({ e }));
   }
 }
 
@@ -92,40 +136,50 @@ export async function* gunzip(compressed: AsyncIterable<Uint8Array>, onDamage: (
   /** Compressed bytes inflated without damage, and the output handed over. */
   let inflated = 0;
   let handed = 0;
+  /** The step's output, handed over as it fills the inflater; returns what the step met. */
+  const drained = async function* (step: Promise<Failure>): AsyncGenerator<Uint8Array, Failure> {
+    const it = inflater.drain(step);
+    for (let r = await it.next(); ; r = await it.next()) {
+      if (r.done) return r.value;
+      handed += r.value.length;
+      yield r.value;
+    }
+  };
+  const input = pieces(compressed, file === undefined)[Symbol.asyncIterator]();
   try {
-    for await (const piece of pieces(compressed, file === undefined)) {
-      let failed: unknown;
-      try {
-        await inflater.write(piece);
-      } catch (e) {
-        failed = e;
+    let next = await input.next();
+    let step = next.done ? undefined : inflater.write(next.value);
+    while (step) {
+      const piece = next.value as Uint8Array;
+      const failure = yield* drained(step);
+      const outs = inflater.take();
+      // the next piece inflates (on zlib's thread) while this one's output is read
+      step = undefined;
+      if (!failure) {
+        inflated += piece.length;
+        next = await input.next();
+        if (!next.done) step = inflater.write(next.value);
       }
-      for (const out of inflater.take()) {
+      for (const out of outs) {
         handed += out.length;
         yield out;
       }
-      if (failed === undefined) {
-        inflated += piece.length;
-        continue;
-      }
+      if (!failure) continue;
       // a piece of one byte held back nothing; a larger one did, and only a file can be read again
       const exact = piece.length === 1 || file !== undefined;
-      const damage = damageAt(failed, inflated, !exact);
+      const damage = damageAt(failure.e, inflated, !exact);
       if (piece.length > 1 && file !== undefined) for await (const out of reinflate(file, inflated, handed, damage, piece.length)) yield out;
       onDamage(damage);
       return;
     }
-    let failed: unknown;
-    try {
-      await inflater.end();
-    } catch (e) {
-      failed = e;
-    }
+    const failure = yield* drained(inflater.finish());
     for (const out of inflater.take()) yield out;
     // the data stopped before its end: every step before this one succeeded, so nothing was held back
-    if (failed !== undefined) onDamage({ kind: 'cut', message: (failed as Error).message, at: inflated, approximate: false });
+    if (failure) onDamage({ kind: 'cut', message: (failure.e as Error).message, at: inflated, approximate: false });
   } finally {
     inflater.destroy();
+    // the compressed input is let go of when the output is not read to its end
+    await input.return?.(undefined);
   }
 }
 
@@ -168,24 +222,30 @@ async function* reinflate(file: string, from: number, skip: number, damage: Gzip
         if (start < out.length) yield out.subarray(start);
       }
     };
+    /** Inflates `bytes` as one step, yielding its fresh output; returns what the step met. */
+    const inflate = async function* (bytes: Uint8Array): AsyncGenerator<Uint8Array, Failure> {
+      const it = inflater.drain(inflater.write(bytes));
+      for (let r = await it.next(); ; r = await it.next()) {
+        if (r.done) return r.value;
+        yield* fresh([r.value]);
+      }
+    };
     for (let pos = 0; pos < from;) {
       const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, from - pos), pos);
       if (bytesRead === 0) return;
-      await inflater.write(buf.slice(0, bytesRead));
+      // the first pass inflated these bytes without damage: one that appears now means the file changed
+      if (yield* inflate(buf.slice(0, bytesRead))) return;
       yield* fresh(inflater.take());
       pos += bytesRead;
     }
     const { bytesRead } = await fh.read(buf, 0, span, from);
     for (let i = 0; i < bytesRead; i += step) {
-      try {
-        await inflater.write(buf.slice(i, i + step));
-      } catch (e) {
-        yield* fresh(inflater.take());
-        if (step === 1) Object.assign(damage, damageAt(e, from + i, false));
-        else yield* reinflate(file, from + i, Math.max(skip, produced), damage, step);
-        return;
-      }
+      const failure = yield* inflate(buf.slice(i, i + step));
       yield* fresh(inflater.take());
+      if (!failure) continue;
+      if (step === 1) Object.assign(damage, damageAt(failure.e, from + i, false));
+      else yield* reinflate(file, from + i, Math.max(skip, produced), damage, step);
+      return;
     }
   } catch {
     // the file changed or cannot be read again: what the first pass handed over stands
