@@ -11,8 +11,8 @@ import type { RangeOutcome } from '../pipeline/types.js';
 
 /**
  * The rules of one generation, serialized once into shared memory: every task carries a reference (no copy),
- * and a worker that sees a newer generation than its own compiles it before the task, so a reload reaches
- * every worker, including one started later to replace a dead one.
+ * and a worker that sees a newer generation than its own makes its engine before the task, so a reload
+ * reaches every worker, including one started later to replace a dead one.
  */
 export interface RulesSnapshot {
   generation: number;

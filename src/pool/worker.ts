@@ -20,7 +20,8 @@ let engine: Engine;
 /** The line of an alert as the outputs write it, when the main thread asked for it (RulesPayload.render). */
 let renderLine: ((m: Match) => string) | undefined;
 
-/** The engine of the task's rules: compiled once per generation, before the task, never during one. */
+/** The engine of the task's rules (compiled on the main thread): made once per generation, before the task,
+ *  never during one. */
 function engineFor(rules: RulesSnapshot): Engine {
   if (rules.generation !== generation) {
     const payload = deserialize(new Uint8Array(rules.bytes)) as RulesPayload;
@@ -37,7 +38,6 @@ function engineFor(rules: RulesSnapshot): Engine {
   }
   return engine;
 }
-
 
 /** Rendered lines of the task at hand, in UTF-8 (TaskResult.lines); the buffer serves every task. */
 class RenderedLines {
