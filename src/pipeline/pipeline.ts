@@ -7,14 +7,14 @@
 // alerts keep the order of their events. A slot frees only after the sink accepted a batch's alerts: a slow
 // output stops the reader, and the source's own bounded queue then stops its reading. Memory is bounded by
 // the window, not by the input.
-import { KawaError } from '../core/errors.js';
+import { KawaError, type KawaErrorCode } from '../core/errors.js';
 import { Notifier } from '../core/notifier.js';
 import type { Alert, AlertSink, Evaluation, Evaluator, Source, SourceBatch } from './types.js';
 
 /** The evaluator gave up on a batch (its worker died twice): the run reports it and goes on. */
 export class BatchFailedError extends KawaError {
-  constructor(message: string) {
-    super('KAWA_ERR_WORKER', message);
+  constructor(message: string, code: KawaErrorCode = 'KAWA_ERR_WORKER') {
+    super(code, message);
   }
 }
 

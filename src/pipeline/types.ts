@@ -47,6 +47,12 @@ export interface ByteRange {
   file: string;
   start: number;
   end: number;
+  /**
+   * An open descriptor of `file`, read instead of opening the file again (the file source's, open until its
+   * ranges settle; valid in worker threads too): a file deleted or replaced meanwhile is still read whole, as
+   * it was when the run began.
+   */
+  fd?: number;
 }
 
 /** What reading a byte range found, relative to the range. */

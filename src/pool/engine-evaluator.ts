@@ -2,10 +2,13 @@
 // where starting worker threads costs more than it saves. A reload swaps the engine between two calls, and
 // evaluation is synchronous, so no batch ever sees a half-loaded rule set. A byte-range batch is read here
 // as a worker would read it (range-evaluation.ts): straight into the engine's memory, framed there.
+import { KawaError } from '../core/errors.js';
 import { Engine } from '../engine/engine.js';
-import type { Evaluation, Evaluator, SourceBatch } from '../pipeline/types.js';
+import { BatchFailedError } from '../pipeline/pipeline.js';
+import type { ByteRange, Evaluation, Evaluator, RangeOutcome, SourceBatch } from '../pipeline/types.js';
 import type { LoadResult } from '../rules/types.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/file/source.js';
+import type { RangeReadOptions } from '../sources/file/range-reader.js';
 import { evaluateRange } from './range-evaluation.js';
 
 export interface EngineEvaluatorOptions {
@@ -37,7 +40,20 @@ export class EngineEvaluator implements Evaluator {
     await new Promise(setImmediate);
     const out: Evaluation = { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
     const opts = { maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, batchEvents: RANGE_BATCH_EVENTS };
-    out.range = evaluateRange(this.engine, batch.range, opts, (result, base) => {
+    const { file, start, end } = batch.range;
+    try {
+      out.range = this.readRange(batch.range, opts, out);
+    } catch (e) {
+      // a file that cannot be read is given up like a batch a worker failed: the source reports the file
+      if (e instanceof KawaError && e.code === 'KAWA_ERR_INPUT_READ') throw new BatchFailedError(`${file} bytes ${start}-${end}: ${e.message}; skipped`, e.code);
+      throw e;
+    }
+    return out;
+  }
+
+  /** Evaluates the range's payloads into `out`, renumbered from the range's first. */
+  private readRange(range: ByteRange, opts: RangeReadOptions, out: Evaluation): RangeOutcome {
+    return evaluateRange(this.engine, range, opts, (result, base) => {
       out.events += result.events;
       out.truncated += result.truncated;
       out.withoutAuditId += result.withoutAuditId;
@@ -51,7 +67,6 @@ export class EngineEvaluator implements Evaluator {
         out.rejections.push(r);
       }
     });
-    return out;
   }
 
   async reload(rules: LoadResult): Promise<void> {

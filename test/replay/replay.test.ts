@@ -2,7 +2,7 @@
 // order, with the same line numbers as reading them on the main thread (line by line, or by the same ranges); a slow output bounds what is read
 // ahead; `kawa run --workers N` prints what `--workers 0` prints. Workers run dist/: build first.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -85,6 +85,52 @@ describe('replay through the pool', () => {
     // the main thread reading the ranges itself (kawa run --workers 0 over a JSON-lines file)
     const here = await replay(file, new EngineEvaluator(loaded, { maxLineBytes: 2000 }), { maxLineBytes: 2000, rangeBytes: 700 });
     expect(here).toEqual(main);
+  });
+
+  it('a file deleted while its ranges are read is still read whole, with workers and without', async () => {
+    const file = join(dir, 'deleted.jsonl');
+    const events = Array.from({ length: 6000 }, (_, n) => event(n, 'p'.repeat(n % 200)));
+    writeFileSync(file, events.join('\n'));
+    const whole = await replay(file, new EngineEvaluator(rules()), { rangeBytes: 64 << 10 });
+    for (const evaluator of [() => new EngineEvaluator(rules()), () => (pool = new WorkerPool(rules(), { threads: 2 }))]) {
+      writeFileSync(file, events.join('\n'));
+      const source = new FileSource([file], { rangeBytes: 64 << 10 });
+      const sink = new Collect(0, () => rmSync(file, { force: true }));
+      const stats = await new Pipeline(source, evaluator(), sink, { inFlight: 4 }).run();
+      expect(existsSync(file)).toBe(false);
+      expect(stats.events).toBe(events.length);
+      expect(sink.alerts.length).toBe(whole.alerts.length);
+    }
+  });
+
+  it('a range that cannot be read: the batch is given up with KAWA_ERR_INPUT_READ, the file reported once, its lines after it skipped', async () => {
+    const file = join(dir, 'unreadable.jsonl');
+    writeFileSync(file, Array.from({ length: 3000 }, (_, n) => event(n)).join('\n'));
+    const damaged: string[] = [];
+    const source = new FileSource([file], { rangeBytes: 64 << 10, onDamaged: (f, line, code, message) => damaged.push(`${f}:${line} ${code} ${message}`) });
+    const failures: string[] = [];
+    const sink = new Collect();
+    // the first range reads well; the ranges after it read through a descriptor of a directory (EISDIR)
+    const directory = openSync(dir, 'r');
+    const inner = new EngineEvaluator(rules());
+    let seen = 0;
+    const evaluator: Evaluator = {
+      window: inner.window,
+      evaluate: (b) => {
+        if (seen++ > 0) b.range!.fd = directory;
+        return inner.evaluate(b);
+      },
+      reload: (r) => inner.reload(r),
+      close: () => inner.close(),
+    };
+    const stats = await new Pipeline(source, evaluator, sink, { inFlight: 1, onFailure: (_b, e) => failures.push(`${e.code} ${e.message}`) }).run();
+    closeSync(directory);
+    expect(stats.failedBatches).toBeGreaterThan(0);
+    expect(failures[0]).toMatch(/^KAWA_ERR_INPUT_READ .*unreadable\.jsonl bytes 65536-131072: cannot read .*: EISDIR; skipped$/);
+    expect(damaged).toHaveLength(1);
+    expect(damaged[0]).toMatch(/unreadable\.jsonl:\d+ KAWA_ERR_INPUT_READ cannot read .*: EISDIR: read up to line \d+, the rest of the file is skipped$/);
+    expect(source.stats.damaged).toBe(1);
+    expect(sink.alerts.length).toBeGreaterThan(0);
   });
 
   it('a slow output: reading stays within the window, whatever the size of the input', async () => {

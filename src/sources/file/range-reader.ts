@@ -9,6 +9,7 @@
 // framed there: a payload is handed on as where its line lies, not as a copy, so each byte is copied once,
 // by the read itself. Only a line that one read cut in two is joined, into the area's spill zone.
 import { closeSync, openSync, readSync } from 'node:fs';
+import { KawaError } from '../../core/errors.js';
 import type { ByteRange, RangeOutcome } from '../../pipeline/types.js';
 import { LineSplitter } from './lines.js';
 
@@ -39,14 +40,27 @@ function counting(): RangeTarget {
   return { memory: (bytes) => (mem ??= new Uint8Array(bytes)), payloads: () => undefined };
 }
 
-/** Reads the range's payloads into `target` (line numbers relative to the range). */
+/**
+ * Reads the range's payloads into `target` (line numbers relative to the range), through `range.fd` when
+ * given. A file that cannot be opened or read is KAWA_ERR_INPUT_READ.
+ */
 export function readRange(range: ByteRange, opts: RangeReadOptions, target: RangeTarget = counting()): RangeOutcome {
-  const fd = openSync(range.file, 'r');
+  if (range.fd !== undefined) return readOpen(range.fd, range, opts, target);
+  let fd: number;
+  try {
+    fd = openSync(range.file, 'r');
+  } catch (e) {
+    throw unreadable(range.file, e);
+  }
   try {
     return readOpen(fd, range, opts, target);
   } finally {
     closeSync(fd);
   }
+}
+
+function unreadable(file: string, e: unknown): KawaError {
+  return new KawaError('KAWA_ERR_INPUT_READ', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
 }
 
 /** The spans of the lines framed in the chunk read last, handed on before the next read overwrites it. */
@@ -71,13 +85,18 @@ class Spans {
   }
 }
 
-function readOpen(fd: number, { start, end }: ByteRange, opts: RangeReadOptions, target: RangeTarget): RangeOutcome {
+function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOptions, target: RangeTarget): RangeOutcome {
   // the chunk a read fills, then the spill zone: room for a line that began in an earlier read
   const areaBytes = CHUNK_BYTES + opts.maxLineBytes;
   let mem = target.memory(areaBytes);
   const outcome: RangeOutcome = { payloads: 0, lines: 0, payloadLines: new Uint32Array(0), tooLarge: [], bytes: 0 };
   const read = (at: number, max: number) => {
-    const n = readSync(fd, mem, 0, Math.min(CHUNK_BYTES, max), at);
+    let n: number;
+    try {
+      n = readSync(fd, mem, 0, Math.min(CHUNK_BYTES, max), at);
+    } catch (e) {
+      throw unreadable(file, e);
+    }
     outcome.bytes += n;
     return mem.subarray(0, n);
   };

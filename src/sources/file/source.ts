@@ -15,7 +15,7 @@
 // range, and the evaluator reads its ranges itself (range-reader.ts), in a worker or not. Such a batch
 // learns its payloads' line numbers when its result comes back (settle(), in order). Gzip, stdin and
 // pretty-printed documents are always read here.
-import { readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -29,6 +29,9 @@ import { LineSplitter } from './lines.js';
 import { readRange } from './range-reader.js';
 
 export type { EventBatch } from './batch.js';
+
+/** What a range of a file that could not be read gives. */
+const NOTHING_READ: RangeOutcome = { payloads: 0, lines: 0, payloadLines: new Uint32Array(0), tooLarge: [], bytes: 0 };
 
 export interface SourceOptions {
   /** Longest line kept (default 1 MiB); longer lines are reported and skipped. */
@@ -169,12 +172,36 @@ export class FileSource implements Source {
     }
   }
 
-  /** Hands out the file as byte ranges; their line numbers add up as their results settle, in order. */
+  /**
+   * Hands out the file as byte ranges; their line numbers add up as their results settle, in order. The
+   * ranges are read through one descriptor, closed when the last of them settled (or at exit, for a run
+   * stopped before): a file deleted or rotated meanwhile is still read whole, as it was.
+   */
   private async splitOne(file: string, size: number, queue: AsyncQueue<SourceBatch>): Promise<void> {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      // gone since it was looked at: read the usual way, which reports it
+      return this.readOne(file, queue);
+    }
     this.stats.files++;
     let linesBefore = 0;
-    for (let start = 0; start < size && !queue.ended; start += this.opts.rangeBytes) {
-      const range = { file, start, end: Math.min(size, start + this.opts.rangeBytes) };
+    let handed = 0;
+    let settled = 0;
+    let done = false;
+    /** The file could not be read (reported once); its ranges after that count nothing. */
+    let unreadable = false;
+    const closeWhenSettled = () => {
+      if (!done || settled !== handed) return;
+      try {
+        closeSync(fd);
+      } catch {
+        // closed already: nothing is left to release
+      }
+    };
+    for (let start = 0; start < size && !queue.ended && !unreadable; start += this.opts.rangeBytes) {
+      const range = { file, start, end: Math.min(size, start + this.opts.rangeBytes), fd };
       let base = 0;
       let lines: Uint32Array = new Uint32Array(0);
       const batch: SourceBatch = {
@@ -184,8 +211,20 @@ export class FileSource implements Source {
         range,
         origin: (k) => `${file}:${base + lines[k]}`,
         settle: (result: Evaluation | undefined) => {
+          settled++;
           // a range the evaluator gave up on is counted here, so the ranges after it keep their line numbers
-          const outcome: RangeOutcome = result?.range ?? readRange(range, { maxLineBytes: this.opts.maxLineBytes, batchEvents: Infinity });
+          let outcome: RangeOutcome;
+          try {
+            outcome = result?.range ?? (unreadable ? NOTHING_READ : readRange(range, { maxLineBytes: this.opts.maxLineBytes, batchEvents: Infinity }));
+          } catch (e) {
+            if (!(e instanceof KawaError) || e.code !== 'KAWA_ERR_INPUT_READ') throw e;
+            unreadable = true;
+            this.stats.damaged++;
+            this.opts.onDamaged?.(file, linesBefore, e.code, `${e.message}: read up to line ${linesBefore}, the rest of the file is skipped`);
+            outcome = NOTHING_READ;
+          } finally {
+            closeWhenSettled();
+          }
           base = linesBefore;
           linesBefore += outcome.lines;
           lines = outcome.payloadLines;
@@ -198,8 +237,11 @@ export class FileSource implements Source {
           }
         },
       };
+      handed++;
       await queue.put(batch);
     }
+    done = true;
+    closeWhenSettled();
   }
 
   private async readOne(file: string, queue: AsyncQueue<SourceBatch>): Promise<void> {
