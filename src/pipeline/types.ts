@@ -49,7 +49,7 @@ export interface ByteRange {
   end: number;
   /**
    * An open descriptor of `file`, read instead of opening the file again (the file source's, open until its
-   * ranges settle; valid in worker threads too): a file deleted or replaced meanwhile is still read whole, as
+   * ranges settle; valid in worker threads too): a file deleted or renamed meanwhile is still read whole, as
    * it was when the run began.
    */
   fd?: number;

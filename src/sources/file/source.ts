@@ -175,7 +175,7 @@ export class FileSource implements Source {
   /**
    * Hands out the file as byte ranges; their line numbers add up as their results settle, in order. The
    * ranges are read through one descriptor, closed when the last of them settled (or at exit, for a run
-   * stopped before): a file deleted or rotated meanwhile is still read whole, as it was.
+   * stopped before): a file deleted or renamed meanwhile is still read whole.
    */
   private async splitOne(file: string, size: number, queue: AsyncQueue<SourceBatch>): Promise<void> {
     let fd: number;
