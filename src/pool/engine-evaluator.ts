@@ -51,21 +51,14 @@ export class EngineEvaluator implements Evaluator {
     return out;
   }
 
-  /** Evaluates the range's payloads into `out`, renumbered from the range's first. */
+  /** Evaluates the range's payloads into `out`. */
   private readRange(range: ByteRange, opts: RangeReadOptions, out: Evaluation): RangeOutcome {
-    return evaluateRange(this.engine, range, opts, (result, base) => {
+    return evaluateRange(this.engine, range, opts, (result) => {
       out.events += result.events;
       out.truncated += result.truncated;
       out.withoutAuditId += result.withoutAuditId;
-      // the result's objects are this evaluation's own: renumbered in place
-      for (const m of result.matches) {
-        m.payload += base;
-        out.matches.push(m);
-      }
-      for (const r of result.rejections) {
-        r.payload += base;
-        out.rejections.push(r);
-      }
+      for (const m of result.matches) out.matches.push(m);
+      for (const r of result.rejections) out.rejections.push(r);
     });
   }
 

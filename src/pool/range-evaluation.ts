@@ -6,16 +6,19 @@ import type { ByteRange, RangeOutcome } from '../pipeline/types.js';
 import { readRange, type RangeReadOptions } from '../sources/file/range-reader.js';
 
 /**
- * Evaluates the range's payloads, `batchEvents` at a time: `each` gets every evaluation with the number of
- * the range's payloads before it (a result's payload k is the range's payload base + k).
+ * Evaluates the range's payloads, `batchEvents` at a time: `each` gets every evaluation, its matches and
+ * rejections numbered from the range's first payload (renumbered in place: the objects are the result's own).
  */
-export function evaluateRange(engine: Engine, range: ByteRange, opts: RangeReadOptions, each: (result: BatchResult, base: number) => void): RangeOutcome {
+export function evaluateRange(engine: Engine, range: ByteRange, opts: RangeReadOptions, each: (result: BatchResult) => void): RangeOutcome {
   let base = 0;
   let input: InPlaceInput | undefined;
   return readRange(range, opts, {
     memory: (bytes) => (input ??= engine.inPlace(bytes, opts.batchEvents)).view(),
     payloads: (starts, ends, count) => {
-      each(input!.evaluate(starts, ends, count), base);
+      const result = input!.evaluate(starts, ends, count);
+      for (const m of result.matches) m.payload += base;
+      for (const r of result.rejections) r.payload += base;
+      each(result);
       base += count;
     },
   });

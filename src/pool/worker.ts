@@ -72,13 +72,13 @@ class RenderedLines {
 }
 const rendered = new RenderedLines();
 
-function compact(result: BatchResult, payloadBase: number, into: TaskResult, render?: (m: Match) => string): void {
+function compact(result: BatchResult, into: TaskResult, render?: (m: Match) => string): void {
   into.events += result.events;
   into.truncated += result.truncated;
   into.withoutAuditId += result.withoutAuditId;
   for (const m of result.matches) {
     const match: CompactMatch = {
-      payload: m.payload + payloadBase, item: m.item, rule: m.rule.index, timeNs: m.timeNs, truncated: m.truncated, timeSubstituted: m.timeSubstituted,
+      payload: m.payload, item: m.item, rule: m.rule.index, timeNs: m.timeNs, truncated: m.truncated, timeSubstituted: m.timeSubstituted,
     };
     if (render) rendered.add(render(m));
     else {
@@ -87,20 +87,20 @@ function compact(result: BatchResult, payloadBase: number, into: TaskResult, ren
     }
     into.matches.push(match);
   }
-  for (const r of result.rejections) into.rejections.push({ ...r, payload: r.payload + payloadBase });
+  for (const r of result.rejections) into.rejections.push(r);
 }
 
 function evaluateBatch(task: BatchTask): TaskResult {
   const e = engineFor(task.rules);
   const { data, offsets, arrivalNs } = unpackBatch(task.buffer, task.count, task.arrivals);
   const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
-  compact(e.evaluate(data, offsets, task.count, arrivalNs, task.context), 0, out, task.mayRender ? renderLine : undefined);
+  compact(e.evaluate(data, offsets, task.count, arrivalNs, task.context), out, task.mayRender ? renderLine : undefined);
   return withLines(out);
 }
 
 function evaluateRangeTask(task: RangeTask): TaskResult {
   const out: TaskResult = { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
-  out.range = evaluateRange(engineFor(task.rules), task, task, (result, base) => compact(result, base, out, renderLine));
+  out.range = evaluateRange(engineFor(task.rules), task, task, (result) => compact(result, out, renderLine));
   return withLines(out);
 }
 

@@ -187,13 +187,13 @@ export class FileSource implements Source {
     }
     this.stats.files++;
     let linesBefore = 0;
-    let handed = 0;
-    let settled = 0;
+    /** Ranges handed out and not settled yet, and whether every range was handed out. */
+    let pending = 0;
     let done = false;
     /** The file could not be read (reported once); its ranges after that count nothing. */
     let unreadable = false;
     const closeWhenSettled = () => {
-      if (!done || settled !== handed) return;
+      if (!done || pending > 0) return;
       try {
         closeSync(fd);
       } catch {
@@ -211,7 +211,7 @@ export class FileSource implements Source {
         range,
         origin: (k) => `${file}:${base + lines[k]}`,
         settle: (result: Evaluation | undefined) => {
-          settled++;
+          pending--;
           // a range the evaluator gave up on is counted here, so the ranges after it keep their line numbers
           let outcome: RangeOutcome;
           try {
@@ -237,7 +237,7 @@ export class FileSource implements Source {
           }
         },
       };
-      handed++;
+      pending++;
       await queue.put(batch);
     }
     done = true;
