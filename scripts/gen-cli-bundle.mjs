@@ -10,10 +10,10 @@
 // node_modules as the library loads them: piscina and pino find their own files at run time (piscina's
 // worker, pino's transports), which a bundle would move; the AWS SDK and ajv load only when used.
 //
-// The worker threads' entries are bundled too, under their own names beside the command line's modules: a
-// worker loads one file instead of about 40 (half of a worker's start: bench/RESULTS.md, start-up), and the
-// code that starts a worker finds its entry beside itself (`./worker.js`), from dist/pool/ as from the
-// bundle. The library entry (dist/index.js) is not bundled; whatever else the bundle refers to by path (the
+// The entries of the worker threads and of a reload's child process are bundled too, under their own names
+// beside the command line's modules: a worker loads one file instead of about 40 (half of a worker's start:
+// bench/RESULTS.md, start-up), and the code that starts one finds its entry beside itself (`./worker.js`),
+// from dist/pool/ as from the bundle. The library entry (dist/index.js) is not bundled; whatever else the bundle refers to by path (the
 // WebAssembly, rules, package.json) is found relative to a directory at the same depth as dist/cli/, so the
 // same code works from either.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,8 +30,8 @@ const packageOf = (path) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path ?? 
 const out = 'dist/cli-bundle';
 rmSync(out, { recursive: true, force: true });
 const { output } = await build({
-  // the names of the workers' entries are the files' names in dist/ (see above)
-  input: { main: 'dist/cli/main.js', worker: 'dist/pool/worker.js', 'load-worker': 'dist/runtime/load-worker.js' },
+  // the names of the entries are the files' names in dist/ (see above)
+  input: { main: 'dist/cli/main.js', worker: 'dist/pool/worker.js', 'load-child': 'dist/runtime/load-child.js' },
   platform: 'node',
   // node's own modules and the packages not bundled are loaded at run time
   external: (id, importer) => {

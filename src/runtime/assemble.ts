@@ -22,7 +22,7 @@ import { buildInfo } from './build-info.js';
 import { createEvaluator } from './evaluator.js';
 import { Health } from './health-server.js';
 import { MeteredEvaluator, meteredSource } from './instrument.js';
-import { loadRulesInWorker } from './load-in-worker.js';
+import { loadRulesInChild } from './load-in-child.js';
 import { pipelineMetrics, type PipelineMetrics } from './metrics.js';
 import { RulesReloader } from './reload.js';
 import { StatefulSink } from '../stateful/sink.js';
@@ -69,10 +69,10 @@ export function loadConfiguredRulesCached(config: FalcoConfig, dir: string): Cac
   return loadRulesCached(config.rulesFiles, loadOptions(config), dir, `${version} ${commit}`);
 }
 
-/** The same, for a reload: in a worker thread, within rules_limits' time and memory budget. */
+/** The same, for a reload: in a child process, within rules_limits' time and memory budget. */
 export function reloadConfiguredRules(config: FalcoConfig): Promise<LoadResult> {
   const { reloadTimeoutMs, reloadMaxMemoryMb } = config.rulesLimits;
-  return loadRulesInWorker(config.rulesFiles, loadOptions(config), { timeoutMs: reloadTimeoutMs, maxMemoryMb: reloadMaxMemoryMb });
+  return loadRulesInChild(config.rulesFiles, loadOptions(config), { timeoutMs: reloadTimeoutMs, maxMemoryMb: reloadMaxMemoryMb });
 }
 
 function loadOptions(config: FalcoConfig): LoadOptions {
