@@ -53,6 +53,17 @@ export interface ByteRange {
    * it was when the run began.
    */
   fd?: number;
+  /**
+   * The range's bytes themselves, read instead of the file: a piece of an inflated gzip file, [start, end)
+   * counted in its inflated bytes. They are whole lines (the range owns its first line and ends with its
+   * last one), in shared memory, so a worker reads them where they lie.
+   */
+  bytes?: Uint8Array;
+  /**
+   * With `bytes`: the first line continues one that began in an earlier piece and already outgrew the line
+   * limit; these are its bytes before this piece (dropped: only its length is reported).
+   */
+  overflowBytes?: number;
 }
 
 /** What reading a byte range found, relative to the range. */

@@ -1,6 +1,7 @@
-// Replay through the pool: files split into byte ranges the workers read give the same alerts, in the same
-// order, with the same line numbers as reading them on the main thread (line by line, or by the same ranges); a slow output bounds what is read
-// ahead; `kawa run --workers N` prints what `--workers 0` prints. Workers run dist/: build first.
+// Replay through the pool: files split into byte ranges the workers read, and gzip files cut into pieces of
+// whole lines, give the same alerts, in the same order, with the same line numbers and reports as reading
+// them on the main thread (line by line, or by the same ranges); a slow output bounds what is read ahead;
+// `kawa run --workers N` prints what `--workers 0` prints. Workers run dist/: build first.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,6 +86,79 @@ describe('replay through the pool', () => {
     // the main thread reading the ranges itself (kawa run --workers 0 over a JSON-lines file)
     const here = await replay(file, new EngineEvaluator(loaded, { maxLineBytes: 2000 }), { maxLineBytes: 2000, rangeBytes: 700 });
     expect(here).toEqual(main);
+    // the same lines gzipped: inflated here, cut into pieces of whole lines that the workers, or the main
+    // thread, read as they read ranges (source.ts, readPieces)
+    const gz = join(dir, 'mixed.jsonl.gz');
+    writeFileSync(gz, gzipSync(lines.join('\n')));
+    const asPlain = (r: typeof main) => ({ ...r, reports: r.reports.map((x) => x.replace('mixed.jsonl.gz:', 'mixed.jsonl:')) });
+    pool = new WorkerPool(loaded, { threads: 2, maxLineBytes: 2000, batchEvents: 16 });
+    expect(asPlain(await replay(gz, pool, { maxLineBytes: 2000, rangeBytes: 700 }))).toEqual(main);
+    expect(asPlain(await replay(gz, new EngineEvaluator(loaded, { maxLineBytes: 2000 }), { maxLineBytes: 2000, rangeBytes: 700 }))).toEqual(main);
+  });
+
+  it('a gzip of many pieces through two workers: the alerts of the plain file, though the pieces\' buffers are reused', async () => {
+    const events = Array.from({ length: 6000 }, (_, n) => event(n, 'g'.repeat(n % 200)));
+    const file = join(dir, 'many.jsonl');
+    writeFileSync(file, events.join('\n'));
+    writeFileSync(`${file}.gz`, gzipSync(events.join('\n')));
+    const plain = await replay(file, new EngineEvaluator(rules()), {});
+    pool = new WorkerPool(rules(), { threads: 2 });
+    // 64 KiB pieces: about 25, more than the queue and the window hold, so later pieces take earlier ones' buffers
+    const gz = await replay(`${file}.gz`, pool, { rangeBytes: 64 << 10 });
+    expect(gz.alerts.length).toBeGreaterThan(1000);
+    expect(gz.alerts).toEqual(plain.alerts);
+    expect(gz.source).toEqual(plain.source);
+  });
+
+  it('a gzip piece\'s buffer is taken again only once its batch was acknowledged', async () => {
+    const text = Array.from({ length: 6000 }, (_, n) => event(n, 'a'.repeat(n % 200))).join('\n');
+    const gz = join(dir, 'acked.jsonl.gz');
+    writeFileSync(gz, gzipSync(text));
+    for (const ack of [false, true]) {
+      const pieces: Uint8Array[] = [];
+      const copies: Buffer[] = [];
+      for await (const b of new FileSource([gz], { rangeBytes: 64 << 10 })) {
+        pieces.push(b.range!.bytes!);
+        copies.push(Buffer.from(b.range!.bytes!));
+        if (ack) b.ack!();
+      }
+      expect(pieces.length).toBeGreaterThan(10);
+      expect(Buffer.concat(copies).toString()).toBe(text);
+      const buffers = new Set(pieces.map((p) => p.buffer)).size;
+      if (ack) expect(buffers).toBeLessThan(pieces.length);
+      else {
+        expect(buffers).toBe(pieces.length);
+        expect(Buffer.concat(pieces).toString()).toBe(text);
+      }
+    }
+  });
+
+  it('a damaged gzip read in pieces: what zlib gives, and the damage reported at the line framing reports it', async () => {
+    const text = `${Array.from({ length: 3000 }, (_, n) => event(n, 'd'.repeat(n % 300))).join('\n')}\n`;
+    const whole = gzipSync(text);
+    for (const [name, bytes] of [['cut', whole.subarray(0, whole.length >> 1)], ['trailing', Buffer.concat([whole, Buffer.from('not gzip')])]] as const) {
+      const gz = join(dir, `${name}.jsonl.gz`);
+      writeFileSync(gz, bytes);
+      const run = async (rangeBytes: number) => {
+        const damaged: string[] = [];
+        const inner = new EngineEvaluator(rules(), { maxLineBytes: 2000 });
+        let pieces = 0;
+        const evaluator: Evaluator = {
+          window: inner.window,
+          evaluate: (b) => ((pieces += b.range?.bytes ? 1 : 0), inner.evaluate(b)),
+          reload: (r) => inner.reload(r),
+          close: () => inner.close(),
+        };
+        const result = await replay(gz, evaluator, { maxLineBytes: 2000, rangeBytes, onDamaged: (f, line, code, message) => damaged.push(`${f}:${line} ${code} ${message}`) });
+        return { result: { ...result, damaged }, pieces };
+      };
+      const framed = await run(0);
+      const inPieces = await run(64 << 10);
+      expect(framed.pieces).toBe(0);
+      expect(inPieces.pieces, name).toBeGreaterThan(0);
+      expect(framed.result.damaged, name).toHaveLength(1);
+      expect(inPieces.result, name).toEqual(framed.result);
+    }
   });
 
   it('a file deleted while its ranges are read is still read whole, with workers and without', async () => {

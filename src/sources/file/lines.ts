@@ -76,6 +76,14 @@ export class LineSplitter {
     }
   }
 
+  /**
+   * Before the first push: the first line continues one whose first `length` bytes came before this
+   * splitter's input and already outgrew the limit (a piece of an inflated file cut after them).
+   */
+  continueLongLine(length: number): void {
+    this.overflow = length;
+  }
+
   /** Ends the input: a last line without a terminator is still a line. */
   end(): void {
     this.afterCr = false;

@@ -1,13 +1,16 @@
-// Reads the payloads of a JSON-lines file whose lines start in a byte range [start, end), in a worker. Ranges
-// cut anywhere split a file between workers without anyone reading it first: a range owns every line that
-// starts inside it, so it skips a partial first line (the previous range owns it) and reads past `end` to
-// finish its last line. Lines are counted from the range's first owned line; the caller, which sees the
-// ranges in order, adds the lines of the ranges before. Every non-blank line is one payload (JSON lines:
-// the file source only splits files whose first line is a whole value).
+// Reads the payloads of a JSON-lines file whose lines start in a byte range [start, end), in a worker or
+// not. Ranges cut anywhere split a file between workers without anyone reading it first: a range owns
+// every line that starts inside it, so it skips a partial first line (the previous range owns it) and reads
+// past `end` to finish its last line. Lines are counted from the range's first owned line; the caller,
+// which sees the ranges in order, adds the lines of the ranges before. Every non-blank line is one payload
+// (JSON lines: the file source only splits files whose first line is a whole value).
 //
 // The bytes are read straight into memory the caller gives (a worker's engine's WebAssembly memory) and
 // framed there: a payload is handed on as where its line lies, not as a copy, so each byte is copied once,
 // by the read itself. Only a line that one read cut in two is joined, into the area's spill zone.
+//
+// A range of an inflated gzip file is read the same way from the piece of it the source holds in shared
+// memory (ByteRange.bytes): the source cut the piece after a line's end, so it owns all its lines.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { KawaError } from '../../core/errors.js';
 import type { ByteRange, RangeOutcome } from '../../pipeline/types.js';
@@ -41,11 +44,13 @@ function counting(): RangeTarget {
 }
 
 /**
- * Reads the range's payloads into `target` (line numbers relative to the range), through `range.fd` when
- * given. A file that cannot be opened or read is KAWA_ERR_INPUT_READ.
+ * Reads the range's payloads into `target` (line numbers relative to the range): from `range.bytes` when
+ * given, else from the file, through `range.fd` when given. A file that cannot be opened or read is
+ * KAWA_ERR_INPUT_READ.
  */
 export function readRange(range: ByteRange, opts: RangeReadOptions, target: RangeTarget = counting()): RangeOutcome {
-  if (range.fd !== undefined) return readOpen(range.fd, range, opts, target);
+  if (range.bytes) return readFrom(inMemory(range.bytes, range.start), range, opts, target);
+  if (range.fd !== undefined) return readFrom(fromFile(range.fd, range.file), range, opts, target);
   let fd: number;
   try {
     fd = openSync(range.file, 'r');
@@ -53,10 +58,33 @@ export function readRange(range: ByteRange, opts: RangeReadOptions, target: Rang
     throw unreadable(range.file, e);
   }
   try {
-    return readOpen(fd, range, opts, target);
+    return readFrom(fromFile(fd, range.file), range, opts, target);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads at most `max` bytes at file offset `at` into the start of `into`; returns how many (0: the end). */
+type Read = (into: Uint8Array, at: number, max: number) => number;
+
+function fromFile(fd: number, file: string): Read {
+  return (into, at, max) => {
+    try {
+      return readSync(fd, into, 0, max, at);
+    } catch (e) {
+      throw unreadable(file, e);
+    }
+  };
+}
+
+/** `bytes` as if they lay at offset `base` of a file that ends with them. */
+function inMemory(bytes: Uint8Array, base: number): Read {
+  return (into, at, max) => {
+    const from = Math.min(bytes.length, at - base);
+    const n = Math.min(max, bytes.length - from);
+    into.set(bytes.subarray(from, from + n));
+    return n;
+  };
 }
 
 function unreadable(file: string, e: unknown): KawaError {
@@ -85,25 +113,21 @@ class Spans {
   }
 }
 
-function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOptions, target: RangeTarget): RangeOutcome {
+function readFrom(readInto: Read, { start, end, bytes, overflowBytes }: ByteRange, opts: RangeReadOptions, target: RangeTarget): RangeOutcome {
   // the chunk a read fills, then the spill zone: room for a line that began in an earlier read
   const areaBytes = CHUNK_BYTES + opts.maxLineBytes;
   let mem = target.memory(areaBytes);
   const outcome: RangeOutcome = { payloads: 0, lines: 0, payloadLines: new Uint32Array(0), tooLarge: [], bytes: 0 };
   const read = (at: number, max: number) => {
-    let n: number;
-    try {
-      n = readSync(fd, mem, 0, Math.min(CHUNK_BYTES, max), at);
-    } catch (e) {
-      throw unreadable(file, e);
-    }
+    const n = readInto(mem, at, Math.min(CHUNK_BYTES, max));
     outcome.bytes += n;
     return mem.subarray(0, n);
   };
 
-  // the first owned line starts at `start` if a line ends right before it, else after the next '\n'
+  // the first owned line starts at `start` if a line ends right before it, else after the next '\n'; a
+  // piece in memory begins with its first line
   let pos = start;
-  if (start > 0 && read(start - 1, 1)[0] !== NL) {
+  if (!bytes && start > 0 && read(start - 1, 1)[0] !== NL) {
     for (;;) {
       const chunk = read(pos, CHUNK_BYTES);
       if (chunk.length === 0) return outcome;
@@ -115,7 +139,7 @@ function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOp
       pos += chunk.length;
     }
   }
-  if (pos >= end) return outcome;
+  if (pos >= end && !overflowBytes) return outcome;
 
   const spans = new Spans();
   const payloadLines: number[] = [];
@@ -142,6 +166,7 @@ function readOpen(fd: number, { file, start, end }: ByteRange, opts: RangeReadOp
       outcome.tooLarge.push({ line: lineNo, length });
     },
   }, opts.maxLineBytes);
+  if (overflowBytes) splitter.continueLongLine(overflowBytes);
   const handOn = () => {
     for (let i = 0; i < spans.count; i += opts.batchEvents) {
       const n = Math.min(opts.batchEvents, spans.count - i);

@@ -13,19 +13,21 @@
 //
 // With `rangeBytes`, a JSON-lines file is not read here at all: it becomes batches that each name a byte
 // range, and the evaluator reads its ranges itself (range-reader.ts), in a worker or not. Such a batch
-// learns its payloads' line numbers when its result comes back (settle(), in order). Gzip, stdin and
-// pretty-printed documents are always read here.
+// learns its payloads' line numbers when its result comes back (settle(), in order). A gzip file of JSON
+// lines is inflated here and handed on the same way, as pieces of whole lines in shared memory (pieces.ts).
+// Stdin and pretty-printed documents are framed here.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AsyncQueue } from '../../core/async-queue.js';
 import { KawaError, type KawaErrorCode } from '../../core/errors.js';
-import type { Evaluation, RangeOutcome, Source, SourceBatch, SourceProgress } from '../../pipeline/types.js';
+import type { ByteRange, Evaluation, RangeOutcome, Source, SourceBatch, SourceProgress } from '../../pipeline/types.js';
 import { BatchBuilder } from './batch.js';
 import { Framer } from './framer.js';
 import { gunzip, type GzipDamage } from './gunzip.js';
 import { LineSplitter } from './lines.js';
+import { PieceCutter, type Piece } from './pieces.js';
 import { readRange } from './range-reader.js';
 
 export type { EventBatch } from './batch.js';
@@ -74,6 +76,10 @@ export interface SourceStats {
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+
+/** A gzip file's pieces are at least this large (at most rangeBytes): smaller than a plain file's ranges,
+ *  as they are held in memory while they wait for the evaluator, and a range only names its bytes. */
+const PIECE_BYTES = 1 << 20;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
@@ -173,9 +179,8 @@ export class FileSource implements Source {
   }
 
   /**
-   * Hands out the file as byte ranges; their line numbers add up as their results settle, in order. The
-   * ranges are read through one descriptor, closed when the last of them settled (or at exit, for a run
-   * stopped before): a file deleted or renamed meanwhile is still read whole.
+   * Hands out the file as byte ranges. They are read through one descriptor, closed when the last of them
+   * settled (or at exit, for a run stopped before): a file deleted or renamed meanwhile is still read whole.
    */
   private async splitOne(file: string, size: number, queue: AsyncQueue<SourceBatch>): Promise<void> {
     let fd: number;
@@ -186,29 +191,45 @@ export class FileSource implements Source {
       return this.readOne(file, queue);
     }
     this.stats.files++;
-    let linesBefore = 0;
-    /** Ranges handed out and not settled yet, and whether every range was handed out. */
-    let pending = 0;
-    let done = false;
-    /** The file could not be read (reported once); its ranges after that count nothing. */
-    let unreadable = false;
-    const closeWhenSettled = () => {
-      if (!done || pending > 0) return;
+    const series = this.rangeSeries(file, () => {
       try {
         closeSync(fd);
       } catch {
         // closed already: nothing is left to release
       }
+    });
+    for (let start = 0; start < size && !queue.ended && !series.unreadable; start += this.opts.rangeBytes) {
+      await queue.put(series.batch({ file, start, end: Math.min(size, start + this.opts.rangeBytes), fd }));
+    }
+    series.finish();
+  }
+
+  /**
+   * The byte-range batches of one file, in order: each learns its payloads' line numbers when its result
+   * comes back (settle(), in order), from the lines of those before it. `settled` runs once every batch was
+   * made (finish()) and settled, with the file's lines.
+   */
+  private rangeSeries(file: string, settled: (lines: number) => void): { batch(range: ByteRange, ack?: () => void): SourceBatch; finish(): void; readonly unreadable: boolean } {
+    let linesBefore = 0;
+    /** Batches made and not settled yet, and whether every batch was made. */
+    let pending = 0;
+    let finished = false;
+    /** The file could not be read (reported once); its ranges after that count nothing. */
+    let unreadable = false;
+    const check = () => {
+      if (!finished || pending > 0) return;
+      finished = false;
+      settled(linesBefore);
     };
-    for (let start = 0; start < size && !queue.ended && !unreadable; start += this.opts.rangeBytes) {
-      const range = { file, start, end: Math.min(size, start + this.opts.rangeBytes), fd };
+    const batch = (range: ByteRange, ack?: () => void): SourceBatch => {
       let base = 0;
       let lines: Uint32Array = new Uint32Array(0);
-      const batch: SourceBatch = {
+      const b: SourceBatch = {
         data: new Uint8Array(0),
         offsets: new Uint32Array(1),
         count: 0,
         range,
+        ...(ack ? { ack } : {}),
         origin: (k) => `${file}:${base + lines[k]}`,
         settle: (result: Evaluation | undefined) => {
           pending--;
@@ -222,30 +243,101 @@ export class FileSource implements Source {
             this.stats.damaged++;
             this.opts.onDamaged?.(file, linesBefore, e.code, `${e.message}: read up to line ${linesBefore}, the rest of the file is skipped`);
             outcome = NOTHING_READ;
-          } finally {
-            closeWhenSettled();
           }
           base = linesBefore;
           linesBefore += outcome.lines;
           lines = outcome.payloadLines;
-          batch.count = outcome.payloads;
-          this.stats.bytes += range.end - range.start;
+          b.count = outcome.payloads;
+          // with the bytes of a too-long line dropped before a gzip piece
+          this.stats.bytes += range.end - range.start + (range.overflowBytes ?? 0);
           this.stats.payloads += outcome.payloads;
           for (const t of outcome.tooLarge) {
             this.stats.tooLarge++;
             this.opts.onTooLarge?.(file, base + t.line, t.length);
           }
+          check();
         },
       };
       pending++;
-      await queue.put(batch);
-    }
-    done = true;
-    closeWhenSettled();
+      return b;
+    };
+    return {
+      batch,
+      finish: () => {
+        finished = true;
+        check();
+      },
+      get unreadable() {
+        return unreadable;
+      },
+    };
   }
 
+  /** Reads an input here: a gzip file of JSON lines as pieces (readPieces), anything else framed (frame). */
   private async readOne(file: string, queue: AsyncQueue<SourceBatch>): Promise<void> {
     this.stats.files++;
+    let input: Input;
+    try {
+      input = await openInput(file, this.opts.stdin);
+    } catch (e) {
+      this.damaged(file, 0, 'KAWA_ERR_INPUT_READ', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return;
+    }
+    // damage met while inflating is held here until the way the input is read tells the line it reached
+    const found: Found = [];
+    let damaged: Damaged = (code, message) => found.push([code, message]);
+    const stream = input.gzip ? gunzip(input.bytes, (d) => damaged('KAWA_ERR_INPUT_DAMAGED', describe(d)), file === '-' ? undefined : file) : input.bytes;
+    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+    try {
+      const first = chunks.next();
+      if (input.gzip && file !== '-' && this.opts.rangeBytes > 0) {
+        // a first chunk that failed is the framing path's to report
+        const head = await first.then((step) => (step.done ? undefined : step.value), () => undefined);
+        if (head && startsWithJsonLine(head)) return await this.readPieces(file, head, chunks, found, queue);
+      }
+      await this.frame(file, chunks, first, (report) => {
+        damaged = report;
+        for (const [code, message] of found.splice(0)) report(code, message);
+      }, queue);
+    } finally {
+      input.close();
+      // a gzip reader stopped early lets go of its zlib stream
+      chunks.return?.(undefined).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A gzip file that holds JSON lines, inflated here and handed on as pieces of whole lines (pieces.ts),
+   * which the evaluator reads as it reads a plain file's ranges. The damage `found` while inflating is
+   * reported once the pieces before it settled, with the line read up to, as the framing path reports it.
+   */
+  private async readPieces(file: string, first: Uint8Array, chunks: AsyncIterator<Uint8Array>, found: Found, queue: AsyncQueue<SourceBatch>): Promise<void> {
+    const series = this.rangeSeries(file, (lines) => {
+      for (const [code, message] of found.splice(0)) this.damaged(file, lines, code, message);
+    });
+    const cutter = new PieceCutter(Math.min(this.opts.rangeBytes, PIECE_BYTES), this.opts.maxLineBytes);
+    const put = async (pieces: (Piece | undefined)[]) => {
+      // evaluated, so its buffer can take a later piece
+      for (const piece of pieces) if (piece) await queue.put(series.batch({ file, ...piece }, () => cutter.recycle(piece)));
+    };
+    try {
+      await put(cutter.push(first));
+      for (let step = await chunks.next(); !step.done && !queue.ended; step = await chunks.next()) await put(cutter.push(step.value));
+    } catch (e) {
+      if (e instanceof KawaError) throw e;
+      // what was read before stays
+      found.push(['KAWA_ERR_INPUT_READ', `cannot read ${file} to its end: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+    }
+    if (!queue.ended) await put([cutter.end()]);
+    series.finish();
+  }
+
+  /**
+   * Frames an input into batches here (framer.ts): JSON lines or pretty-printed documents, from a file, a
+   * pipe or stdin. `first` is the first step of `chunks`, asked for already; `onDamage` is given the way
+   * damage is reported from now on.
+   */
+  private async frame(file: string, chunks: AsyncIterator<Uint8Array>, first: Promise<IteratorResult<Uint8Array>>, onDamage: (report: Damaged) => void, queue: AsyncQueue<SourceBatch>): Promise<void> {
     const builder = new BatchBuilder(file);
     const ready: SourceBatch[] = [];
     /** When the batch being built got its first payload (0: it has none). */
@@ -269,20 +361,9 @@ export class FileSource implements Source {
       line: (b, n) => { framer.line(b, n); cut(false); },
       tooLong: tooLarge,
     }, this.opts.maxLineBytes);
-    const damaged = (code: KawaErrorCode, message: string) => {
-      this.stats.damaged++;
-      this.opts.onDamaged?.(file, lines.reading, code, message);
-    };
-    let input: Input;
-    try {
-      input = await openInput(file, this.opts.stdin);
-    } catch (e) {
-      damaged('KAWA_ERR_INPUT_READ', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      return;
-    }
-    const stream = input.gzip ? gunzip(input.bytes, (d) => damaged('KAWA_ERR_INPUT_DAMAGED', describe(d)), file === '-' ? undefined : file) : input.bytes;
-    const chunks = stream[Symbol.asyncIterator]();
-    let next: Promise<IteratorResult<unknown>> | undefined;
+    const damaged: Damaged = (code, message) => this.damaged(file, lines.reading, code, message);
+    onDamage(damaged);
+    let next: Promise<IteratorResult<Uint8Array>> | undefined = first;
     try {
       for (;;) {
         next ??= chunks.next();
@@ -296,7 +377,7 @@ export class FileSource implements Source {
         }
         next = undefined;
         if (step.done) break;
-        const bytes = step.value as Uint8Array;
+        const bytes = step.value;
         this.stats.bytes += bytes.length;
         lines.push(bytes);
         for (const batch of ready.splice(0)) await queue.put(batch);
@@ -306,17 +387,22 @@ export class FileSource implements Source {
       if (e instanceof KawaError) throw e;
       // what was read before stays: it is framed and evaluated below
       damaged('KAWA_ERR_INPUT_READ', `cannot read ${file} to its end: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    } finally {
-      input.close();
-      // a gzip reader stopped early lets go of its zlib stream
-      chunks.return?.(undefined).catch(() => undefined);
     }
     lines.end();
     framer.end();
     cut(true);
     for (const batch of ready.splice(0)) await queue.put(batch);
   }
+
+  private damaged(file: string, line: number, code: KawaErrorCode, message: string): void {
+    this.stats.damaged++;
+    this.opts.onDamaged?.(file, line, code, message);
+  }
 }
+
+/** How damage to an input is reported, and damage held until it can be. */
+type Damaged = (code: KawaErrorCode, message: string) => void;
+type Found = [KawaErrorCode, string][];
 
 function describe(d: GzipDamage): string {
   const found = `found at compressed byte ${d.approximate ? 'about ' : ''}${d.at}: ${d.message}`;
@@ -326,8 +412,8 @@ function describe(d: GzipDamage): string {
 }
 
 /**
- * The size of a file the workers can read by byte ranges: a regular, uncompressed file whose first non-blank
- * line is a whole JSON value (so the framer would read it as JSON lines) ended by '\n'; else 0.
+ * The size of a file the evaluator can read by byte ranges: a regular, uncompressed file of JSON lines
+ * (startsWithJsonLine); else 0.
  */
 async function jsonLinesSize(file: string): Promise<number> {
   try {
@@ -337,28 +423,36 @@ async function jsonLinesSize(file: string): Promise<number> {
       if (!info.isFile() || info.size === 0) return 0;
       const head = new Uint8Array(Math.min(info.size, DEFAULT_MAX_LINE_BYTES));
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
-      if (isGzip(head.subarray(0, bytesRead))) return 0;
-      let at = 0;
-      for (;;) {
-        const nl = head.indexOf(0x0a, at);
-        // a first line longer than the head is not worth splitting for
-        if (nl < 0 && bytesRead < info.size) return 0;
-        const line = head.subarray(at, nl < 0 ? bytesRead : nl);
-        // lines ended by a lone '\r': ranges are cut at '\n', so one range would hold the whole file
-        const cr = line.indexOf(0x0d);
-        if (cr >= 0 && cr < line.length - 1) return 0;
-        let last = line.length - 1;
-        while (last >= 0 && (line[last] === 0x20 || line[last] === 0x09 || line[last] === 0x0d)) last--;
-        if (last >= 0) return line[last] === 0x7d || line[last] === 0x5d ? info.size : 0;
-        if (nl < 0) return 0;
-        at = nl + 1;
-      }
+      const read = head.subarray(0, bytesRead);
+      return !isGzip(read) && startsWithJsonLine(read, bytesRead === info.size) ? info.size : 0;
     } finally {
       await fh.close();
     }
   } catch {
     // unreadable: the stream reader reports it
     return 0;
+  }
+}
+
+/**
+ * Whether the first non-blank line of an input's first bytes is a whole JSON value, so that the framer
+ * would read the input as JSON lines, ended by '\n' (by nothing if `whole`: the bytes are all the input).
+ */
+function startsWithJsonLine(head: Uint8Array, whole = false): boolean {
+  let at = 0;
+  for (;;) {
+    const nl = head.indexOf(0x0a, at);
+    // a first line longer than the head is not worth splitting for
+    if (nl < 0 && !whole) return false;
+    const line = head.subarray(at, nl < 0 ? head.length : nl);
+    // lines ended by a lone '\r': ranges are cut at '\n', so one range would hold the whole file
+    const cr = line.indexOf(0x0d);
+    if (cr >= 0 && cr < line.length - 1) return false;
+    let last = line.length - 1;
+    while (last >= 0 && (line[last] === 0x20 || line[last] === 0x09 || line[last] === 0x0d)) last--;
+    if (last >= 0) return line[last] === 0x7d || line[last] === 0x5d;
+    if (nl < 0) return false;
+    at = nl + 1;
   }
 }
 

@@ -1,0 +1,140 @@
+// Cuts the inflated bytes of a gzip file into pieces of whole lines in shared memory, each a byte range the
+// evaluator reads where it lies (ByteRange.bytes), in a worker or not. The main thread then only inflates
+// and finds where each piece's last line ends; framing the lines and copying them into an engine's memory
+// happen where a plain file's ranges are read (range-reader.ts), instead of the main thread framing every
+// line into a batch that is copied again on its way to a worker.
+//
+// A piece ends after the last line end of the chunks it took: a '\n', or a '\r' that is not the last byte of
+// its chunk (that one may be the first half of a '\r\n', which must stay whole). The rest of the chunk
+// starts the next piece. A line that outgrows the line limit before its end arrives is not held: it is
+// dropped as it comes, and the piece that ends it carries its length so far (Piece.overflowBytes), so it is
+// reported once with its whole length, as a line splitter over the whole file would report it.
+
+const LF = 0x0a, CR = 0x0d;
+
+/** Whole lines of the inflated input, [start, end) counted in its inflated bytes. */
+export interface Piece {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+  /** The first line continues one already longer than the limit: its bytes before this piece. */
+  overflowBytes?: number;
+}
+
+export class PieceCutter {
+  /** Chunks (views, not copies: zlib hands out a new buffer per chunk) since the last piece. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** The input's bytes before the first held one. */
+  private offset = 0;
+  /** The held bytes up to the last line end in them (0: none ended there). */
+  private cut = 0;
+  /** A line is being dropped: its end has not arrived and it already outgrew the limit. */
+  private dropping = false;
+  /** Bytes dropped of the line the next piece starts with (0: none). */
+  private lead = 0;
+  /** Chunks are taken this much at a time, so that a piece never grows past `capacity`. */
+  private readonly step: number;
+  /** The most a piece holds: pieceBytes of lines, a step, and a line of the limit's length left before them. */
+  private readonly capacity: number;
+  /** Buffers of pieces evaluated, for the next pieces: fresh shared memory costs a page fault per 4 KiB. */
+  private readonly free: SharedArrayBuffer[] = [];
+
+  /** `pieceBytes`: a piece is made once this many bytes are held and a line ended in them. */
+  constructor(private readonly pieceBytes: number, private readonly maxLineBytes: number) {
+    this.step = Math.max(1, pieceBytes >> 2);
+    this.capacity = pieceBytes + this.step + maxLineBytes;
+  }
+
+  /** Takes the next inflated chunk; returns the pieces it completed. */
+  push(chunk: Uint8Array): Piece[] {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const pieces: Piece[] = [];
+    for (let at = 0; at < bytes.length; at += this.step) {
+      const piece = this.take(bytes.subarray(at, at + this.step));
+      if (piece) pieces.push(piece);
+    }
+    return pieces;
+  }
+
+  /** The input ended: the last piece, whose last line needs no end (undefined: nothing is left). */
+  end(): Piece | undefined {
+    if (this.heldBytes === 0 && this.lead === 0) return undefined;
+    return this.piece(this.heldBytes);
+  }
+
+  /** A piece's buffer, once its evaluation is over, for a later piece. */
+  recycle(piece: Piece): void {
+    const buffer = piece.bytes.buffer;
+    if (buffer instanceof SharedArrayBuffer && buffer.byteLength === this.capacity && this.free.length < MAX_FREE) this.free.push(buffer);
+  }
+
+  private take(bytes: Buffer): Piece | undefined {
+    const end = lastLineEnd(bytes);
+    if (this.dropping) {
+      if (end === 0) {
+        this.drop(bytes.length);
+        return undefined;
+      }
+      this.dropping = false;
+    }
+    this.held.push(bytes);
+    this.heldBytes += bytes.length;
+    if (end > 0) this.cut = this.heldBytes - bytes.length + end;
+    if (this.cut === 0) {
+      // no line ended since the last piece: the first one is longer than the limit, or may yet be
+      if (this.heldBytes > this.maxLineBytes) {
+        this.held = [];
+        this.drop(this.heldBytes);
+        this.heldBytes = 0;
+        this.dropping = true;
+      }
+      return undefined;
+    }
+    return this.heldBytes >= this.pieceBytes ? this.piece(this.cut) : undefined;
+  }
+
+  private drop(n: number): void {
+    this.lead += n;
+    this.offset += n;
+  }
+
+  /** The first `n` held bytes as a piece; the rest stays held (or is dropped, when it is already too long). */
+  private piece(n: number): Piece {
+    const buffer = (n <= this.capacity && this.free.pop()) || new SharedArrayBuffer(Math.max(n, this.capacity));
+    const bytes = new Uint8Array(buffer, 0, n);
+    let at = 0;
+    const rest: Buffer[] = [];
+    for (const c of this.held) {
+      const take = Math.min(c.length, n - at);
+      bytes.set(take === c.length ? c : c.subarray(0, take), at);
+      at += take;
+      if (take < c.length) rest.push(c.subarray(take));
+    }
+    const piece: Piece = { bytes, start: this.offset, end: this.offset + n, ...(this.lead > 0 ? { overflowBytes: this.lead } : {}) };
+    this.offset += n;
+    this.lead = 0;
+    this.held = rest;
+    this.heldBytes -= n;
+    this.cut = 0;
+    if (this.heldBytes > this.maxLineBytes) {
+      // the next piece's first line is already too long: what is held of it goes now
+      this.held = [];
+      this.drop(this.heldBytes);
+      this.heldBytes = 0;
+      this.dropping = true;
+    }
+    return piece;
+  }
+}
+
+/** Buffers kept for reuse at most (pieces in flight are bounded by the source's queue and the evaluator's window). */
+const MAX_FREE = 16;
+
+/** The index after the last line end in `chunk` (0: none). */
+function lastLineEnd(chunk: Buffer): number {
+  const lf = chunk.lastIndexOf(LF);
+  // only after the last '\n', and not the chunk's last byte: a '\r' there may be half of a '\r\n'
+  const cr = chunk.subarray(lf + 1, chunk.length - 1).lastIndexOf(CR);
+  return cr >= 0 ? lf + 1 + cr + 1 : lf + 1;
+}
