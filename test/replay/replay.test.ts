@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineEvaluator } from '../../src/pool/engine-evaluator.js';
@@ -133,6 +134,28 @@ describe('replay through the pool', () => {
     }
   });
 
+  it('stdin of JSON lines goes in pieces, a slow writer\'s lines without waiting for a piece to fill; documents are framed', async () => {
+    const stdin = new PassThrough();
+    const lines = new FileSource(['-'], { rangeBytes: 64 << 10, flushMs: 10, stdin })[Symbol.asyncIterator]();
+    stdin.write(`${event(1)}\n`);
+    // handed over though stdin stays open and the piece is far from full
+    const first = (await lines.next()).value!;
+    expect(Buffer.from(first.range!.bytes!).toString()).toBe(`${event(1)}\n`);
+    stdin.write(`${event(2)}\n${event(3)}\n`);
+    const second = (await lines.next()).value!;
+    expect(Buffer.from(second.range!.bytes!).toString()).toBe(`${event(2)}\n${event(3)}\n`);
+    expect(second.range!.start).toBe(first.range!.end);
+    stdin.end();
+    expect((await lines.next()).done).toBe(true);
+
+    const pretty = new PassThrough();
+    const documents = new FileSource(['-'], { rangeBytes: 64 << 10, flushMs: 10, stdin: pretty })[Symbol.asyncIterator]();
+    pretty.end(`${JSON.stringify(JSON.parse(event(4)), null, 2)}\n`);
+    const batch = (await documents.next()).value!;
+    expect(batch.range).toBeUndefined();
+    expect(batch.count).toBe(1);
+  });
+
   it('a damaged gzip read in pieces: what zlib gives, and the damage reported at the line framing reports it', async () => {
     const text = `${Array.from({ length: 3000 }, (_, n) => event(n, 'd'.repeat(n % 300))).join('\n')}\n`;
     const whole = gzipSync(text);
@@ -231,23 +254,25 @@ describe('replay through the pool', () => {
 
 describeShared('kawa run --workers', () => {
   const R = shared('conformance/k8saudit/rules/k8s_audit_rules.yaml');
-  const kawa = (args: string[]) => spawnSync(process.execPath, ['bin/kawa.js', 'run', '-r', R, ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+  const kawa = (args: string[], input?: string | Buffer) => spawnSync(process.execPath, ['bin/kawa.js', 'run', '-r', R, ...args], { input, encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
   const trace = shared('conformance/k8saudit/traces');
 
-  it('prints the same alerts, summary and reports with 2 workers as on the main thread (plain, .gz, JSON)', () => {
+  it('prints the same alerts, summary and reports with 2 workers as on the main thread (plain, .gz, stdin, JSON)', () => {
     const body = `${spawnSync('cat', [join(trace, 'exec_pod.json'), join(trace, 'create_nginx_pod_privileged.json')], { encoding: 'utf8' }).stdout}\nnot json\n`;
     const plain = join(dir, 'run.jsonl');
     writeFileSync(plain, body);
     writeFileSync(join(dir, 'run.jsonl.gz'), gzipSync(body));
-    for (const [input, json] of [[plain, []], [join(dir, 'run.jsonl.gz'), []], [plain, ['--json']]] as const) {
-      const a = kawa(['-e', input, '--workers', '0', ...json]);
-      const b = kawa(['-e', input, '--workers', '2', ...json]);
+    const cases = [[plain, []], [join(dir, 'run.jsonl.gz'), []], [plain, ['--json']], ['-', [], body], ['-', [], gzipSync(body)]] as const;
+    for (const [input, json, stdin] of cases) {
+      const a = kawa(['-e', input, '--workers', '0', ...json], stdin);
+      const b = kawa(['-e', input, '--workers', '2', ...json], stdin);
       expect(a.status).toBe(0);
       expect(b.status).toBe(0);
       expect(b.stdout).toBe(a.stdout);
       expect(b.stderr).toBe(a.stderr);
       // the summary: on stdout, or on stderr with --json (Falco's places)
       expect(json.length ? a.stderr : a.stdout).toContain('Events detected: 2');
+      expect(a.stderr).toContain(`kawa: ${input}:4: KAWA_ERR_EVENT_PARSE`);
     }
   });
 

@@ -57,6 +57,16 @@ export class PieceCutter {
     return pieces;
   }
 
+  /** Some line ended in the bytes held: flush() would make a piece. */
+  get holdsLine(): boolean {
+    return this.cut > 0;
+  }
+
+  /** The lines held, as a piece now (the input is slow), whatever their size (undefined: none ended). */
+  flush(): Piece | undefined {
+    return this.cut > 0 ? this.piece(this.cut) : undefined;
+  }
+
   /** The input ended: the last piece, whose last line needs no end (undefined: nothing is left). */
   end(): Piece | undefined {
     if (this.heldBytes === 0 && this.lead === 0) return undefined;

@@ -13,9 +13,9 @@
 //
 // With `rangeBytes`, a JSON-lines file is not read here at all: it becomes batches that each name a byte
 // range, and the evaluator reads its ranges itself (range-reader.ts), in a worker or not. Such a batch
-// learns its payloads' line numbers when its result comes back (settle(), in order). A gzip file of JSON
-// lines is inflated here and handed on the same way, as pieces of whole lines in shared memory (pieces.ts).
-// Stdin and pretty-printed documents are framed here.
+// learns its payloads' line numbers when its result comes back (settle(), in order). JSON lines from a
+// gzip file (inflated here), stdin or a pipe are handed on the same way, as pieces of whole lines in shared
+// memory (pieces.ts). Pretty-printed documents are framed here.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -273,7 +273,8 @@ export class FileSource implements Source {
     };
   }
 
-  /** Reads an input here: a gzip file of JSON lines as pieces (readPieces), anything else framed (frame). */
+  /** Reads an input here: JSON lines from a gzip file, stdin or a pipe as pieces (readPieces), anything else
+   *  framed (frame). */
   private async readOne(file: string, queue: AsyncQueue<SourceBatch>): Promise<void> {
     this.stats.files++;
     let input: Input;
@@ -290,7 +291,8 @@ export class FileSource implements Source {
     const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
     try {
       const first = chunks.next();
-      if (input.gzip && file !== '-' && this.opts.rangeBytes > 0) {
+      // pieces hold on to the chunks they are cut from: zlib's output, or a stream's, is a new buffer each
+      if (this.opts.rangeBytes > 0 && (input.gzip || input.fresh)) {
         // a first chunk that failed is the framing path's to report
         const head = await first.then((step) => (step.done ? undefined : step.value), () => undefined);
         if (head && startsWithJsonLine(head)) return await this.readPieces(file, head, chunks, found, queue);
@@ -307,9 +309,10 @@ export class FileSource implements Source {
   }
 
   /**
-   * A gzip file that holds JSON lines, inflated here and handed on as pieces of whole lines (pieces.ts),
-   * which the evaluator reads as it reads a plain file's ranges. The damage `found` while inflating is
-   * reported once the pieces before it settled, with the line read up to, as the framing path reports it.
+   * JSON lines from a gzip file, stdin or a pipe, handed on as pieces of whole lines (pieces.ts), which the
+   * evaluator reads as it reads a plain file's ranges. A piece is handed over when it is large enough, or
+   * `flushMs` after its first line ended when the input is slow, as a batch is. The damage `found` while
+   * inflating is reported once the pieces before it settled, with the line read up to, as framing reports it.
    */
   private async readPieces(file: string, first: Uint8Array, chunks: AsyncIterator<Uint8Array>, found: Found, queue: AsyncQueue<SourceBatch>): Promise<void> {
     const series = this.rangeSeries(file, (lines) => {
@@ -320,9 +323,28 @@ export class FileSource implements Source {
       // evaluated, so its buffer can take a later piece
       for (const piece of pieces) if (piece) await queue.put(series.batch({ file, ...piece }, () => cutter.recycle(piece)));
     };
+    /** When the cutter first held a whole line not yet in a piece (0: it holds none). */
+    let lineAt = 0;
+    const cut = async (pieces: (Piece | undefined)[]) => {
+      const made = pieces.some((p) => p !== undefined);
+      await put(pieces);
+      lineAt = !cutter.holdsLine ? 0 : made || !lineAt ? performance.now() : lineAt;
+    };
+    let next: Promise<IteratorResult<Uint8Array>> | undefined;
     try {
-      await put(cutter.push(first));
-      for (let step = await chunks.next(); !step.done && !queue.ended; step = await chunks.next()) await put(cutter.push(step.value));
+      await cut(cutter.push(first));
+      while (!queue.ended) {
+        next ??= chunks.next();
+        const step = lineAt && this.opts.flushMs > 0 ? await within(next, lineAt + this.opts.flushMs - performance.now()) : await next;
+        if (step === undefined) {
+          // the input is slow: hand over the lines there are
+          await cut([cutter.flush()]);
+          continue;
+        }
+        next = undefined;
+        if (step.done) break;
+        await cut(cutter.push(step.value));
+      }
     } catch (e) {
       if (e instanceof KawaError) throw e;
       // what was read before stays
@@ -472,6 +494,8 @@ interface Input {
   bytes: AsyncIterable<Uint8Array>;
   /** They start with the gzip magic. */
   gzip: boolean;
+  /** Each chunk is a buffer of its own, still valid once the next is read (a stream's; not a regular file's). */
+  fresh: boolean;
   close(): void;
 }
 
@@ -518,7 +542,7 @@ function readRegular(fh: FileHandle): Input {
       n = readSync(fh.fd, buffer, 0, buffer.length, null);
     }
   })();
-  return { bytes, gzip, close: () => void fh.close().catch(() => undefined) };
+  return { bytes, gzip, fresh: false, close: () => void fh.close().catch(() => undefined) };
 }
 
 /** Stdin or another stream (a FIFO, a device): its first chunk (two bytes at least, for the magic), then
@@ -543,7 +567,7 @@ async function openStream(stream: Readable, close: () => void): Promise<Input> {
       if (ended) return;
       for (let c = await chunks.next(); !c.done; c = await chunks.next()) yield c.value as Uint8Array;
     })();
-    return { bytes, gzip: isGzip(first), close };
+    return { bytes, gzip: isGzip(first), fresh: true, close };
   } catch (e) {
     close();
     throw e;
