@@ -54,9 +54,9 @@ export interface ByteRange {
    */
   fd?: number;
   /**
-   * The range's bytes themselves, read instead of the file: a piece of an inflated gzip file, [start, end)
-   * counted in its inflated bytes. They are whole lines (the range owns its first line and ends with its
-   * last one), in shared memory, so a worker reads them where they lie.
+   * The range's bytes themselves, read instead of the file: a piece of a stream of JSON lines (a gzip file
+   * as it inflates, stdin), [start, end) counted in the stream's bytes. They are whole lines (the range owns
+   * its first line and ends with its last one), in shared memory, so a worker reads them where they lie.
    */
   bytes?: Uint8Array;
   /**

@@ -78,7 +78,7 @@ export class LineSplitter {
 
   /**
    * Before the first push: the first line continues one whose first `length` bytes came before this
-   * splitter's input and already outgrew the limit (a piece of an inflated file cut after them).
+   * splitter's input and already outgrew the limit (a piece of a stream cut after them).
    */
   continueLongLine(length: number): void {
     this.overflow = length;

@@ -1,8 +1,9 @@
-// Cuts the inflated bytes of a gzip file into pieces of whole lines in shared memory, each a byte range the
-// evaluator reads where it lies (ByteRange.bytes), in a worker or not. The main thread then only inflates
-// and finds where each piece's last line ends; framing the lines and copying them into an engine's memory
-// happen where a plain file's ranges are read (range-reader.ts), instead of the main thread framing every
-// line into a batch that is copied again on its way to a worker.
+// Cuts a stream of JSON lines (a gzip file as it inflates, stdin, a pipe) into pieces of whole lines in
+// shared memory, each a byte range the evaluator reads where it lies (ByteRange.bytes), in a worker or not.
+// The main thread then only reads (and inflates) and finds where each piece's last line ends; framing the
+// lines and copying them into an engine's memory happen where a plain file's ranges are read
+// (range-reader.ts), instead of the main thread framing every line into a batch that is copied again on its
+// way to a worker.
 //
 // A piece ends after the last line end of the chunks it took: a '\n', or a '\r' that is not the last byte of
 // its chunk (that one may be the first half of a '\r\n', which must stay whole). The rest of the chunk
@@ -12,7 +13,7 @@
 
 const LF = 0x0a, CR = 0x0d;
 
-/** Whole lines of the inflated input, [start, end) counted in its inflated bytes. */
+/** Whole lines of the stream, [start, end) counted in its bytes (inflated ones, for gzip). */
 export interface Piece {
   bytes: Uint8Array;
   start: number;
@@ -22,7 +23,7 @@ export interface Piece {
 }
 
 export class PieceCutter {
-  /** Chunks (views, not copies: zlib hands out a new buffer per chunk) since the last piece. */
+  /** Chunks (views, not copies: zlib and a stream hand out a new buffer per chunk) since the last piece. */
   private held: Buffer[] = [];
   private heldBytes = 0;
   /** The input's bytes before the first held one. */
@@ -46,7 +47,7 @@ export class PieceCutter {
     this.capacity = pieceBytes + this.step + maxLineBytes;
   }
 
-  /** Takes the next inflated chunk; returns the pieces it completed. */
+  /** Takes the stream's next chunk; returns the pieces it completed. */
   push(chunk: Uint8Array): Piece[] {
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     const pieces: Piece[] = [];

@@ -9,8 +9,8 @@
 // framed there: a payload is handed on as where its line lies, not as a copy, so each byte is copied once,
 // by the read itself. Only a line that one read cut in two is joined, into the area's spill zone.
 //
-// A range of an inflated gzip file is read the same way from the piece of it the source holds in shared
-// memory (ByteRange.bytes): the source cut the piece after a line's end, so it owns all its lines.
+// A piece of a stream (a gzip file as it inflates, stdin) is read the same way from the shared memory the
+// source holds it in (ByteRange.bytes): the source cut the piece after a line's end, so it owns all its lines.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { KawaError } from '../../core/errors.js';
 import type { ByteRange, RangeOutcome } from '../../pipeline/types.js';

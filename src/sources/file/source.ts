@@ -77,8 +77,8 @@ export interface SourceStats {
 
 export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 
-/** A gzip file's pieces are at least this large (at most rangeBytes): smaller than a plain file's ranges,
- *  as they are held in memory while they wait for the evaluator, and a range only names its bytes. */
+/** A stream's pieces are at least this large (at most rangeBytes): smaller than a plain file's ranges, as
+ *  they are held in memory while they wait for the evaluator, and a range only names its bytes. */
 const PIECE_BYTES = 1 << 20;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
