@@ -15,7 +15,8 @@
 // --kawa times the kawa of another built checkout than this one; --compare also times a second one (e.g. a
 // worktree of the commit before a change) in the same rounds, so that a change is judged by figures from
 // the same moments of the machine. The first corpus (every one with --gzip-all) is also read as a .gz,
-// beside inflating it alone (bench/inflate-only.mjs). --startup-only times the start-up alone. Each corpus also gets a chart
+// beside inflating it alone (bench/inflate-only.mjs), and through a pipe into `kawa run -e -` (stdin).
+// --startup-only times the start-up alone. Each corpus also gets a chart
 // (Mermaid, as GitHub draws it): events/s of each task, start-up included. --write puts the tables and
 // charts into bench/RESULTS.md between its markers, leaving the rest of the file as it is.
 // The corpora (EKS events, truncation at 10,000 characters) are generated once into DIR (default: the
@@ -99,18 +100,23 @@ function highWater(pid) {
 }
 
 /**
- * Runs `cmd args` with stdout to /dev/null; wall seconds from spawn to exit, peak RSS (MB), CPU seconds
- * (user + system, every thread) and the main thread's CPU seconds (sampled every 20 ms until it exits).
+ * Runs `cmd args` with stdout to /dev/null (and `stdinFile` written into its stdin through a pipe, as `cat`
+ * would); wall seconds from spawn to exit, peak RSS (MB), CPU seconds (user + system, every thread) and the
+ * main thread's CPU seconds (sampled every 20 ms until it exits).
  */
-function timed(cmd, args) {
+function timed(cmd, args, stdinFile) {
   const viaTime = existsSync(TIME);
   const report = join(dir, `time-${process.pid}.txt`);
   const devnull = openSync('/dev/null', 'w');
+  const stdio = [stdinFile ? 'pipe' : 'ignore', devnull, 'pipe'];
   const t0 = performance.now();
-  const child = viaTime
-    ? spawn(TIME, ['-f', '%M %U %S', '-o', report, cmd, ...args], { stdio: ['ignore', devnull, 'pipe'] })
-    : spawn(cmd, args, { stdio: ['ignore', devnull, 'pipe'] });
+  const child = viaTime ? spawn(TIME, ['-f', '%M %U %S', '-o', report, cmd, ...args], { stdio }) : spawn(cmd, args, { stdio });
   closeSync(devnull);
+  if (stdinFile) {
+    // a child that failed early closes the pipe: its exit code tells
+    child.stdin.on('error', () => undefined);
+    createReadStream(stdinFile).pipe(child.stdin);
+  }
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   let pid = viaTime ? undefined : child.pid;
@@ -196,8 +202,9 @@ for (const [n, count] of (startupOnly ? [] : counts).entries()) {
   const file = corpusFile({ count, dir });
   // the first corpus is also read gzipped (all of them with --gzip-all), beside inflating it alone
   const gz = n === 0 || process.argv.includes('--gzip-all') ? await gzipped(file) : undefined;
-  const kawaTasks = (name, checkout, input, suffix) => workerCounts.map((w) => ({
-    task: `${name}--workers ${w}${suffix}`, workers: w, gz: suffix !== '', cmd: process.execPath, args: [...kawa(checkout), '-e', input, '--workers', String(w)],
+  // suffix: how the input is read ('', ', .gz', ', stdin'); stdin: the file piped into `-e -`
+  const kawaTasks = (name, checkout, input, suffix, stdin) => workerCounts.map((w) => ({
+    task: `${name}--workers ${w}${suffix}`, workers: w, input: suffix, stdin, cmd: process.execPath, args: [...kawa(checkout), '-e', input, '--workers', String(w)],
   }));
   const tasks = [
     { task: 'JSON.parse of every line (baseline)', cmd: process.execPath, args: ['bench/json-lines-parse.mjs', file] },
@@ -208,11 +215,14 @@ for (const [n, count] of (startupOnly ? [] : counts).entries()) {
       { task: 'inflating the .gz alone (zlib stream, baseline)', cmd: process.execPath, args: ['bench/inflate-only.mjs', gz] },
       ...kawaTasks('kawa run ', argValue('--kawa', '.'), gz, ', .gz'),
       ...(compare ? kawaTasks(`${compareName}: `, compare, gz, ', .gz') : []),
+      // the same file through a pipe (`cat FILE | kawa run -e -`)
+      ...kawaTasks('kawa run ', argValue('--kawa', '.'), '-', ', stdin', file),
+      ...(compare ? kawaTasks(`${compareName}: `, compare, '-', ', stdin', file) : []),
     ] : []),
   ];
   const samples = tasks.map(() => []);
   for (let r = 0; r < runs; r++) {
-    for (let i = 0; i < tasks.length; i++) samples[i].push(await timed(tasks[i].cmd, tasks[i].args));
+    for (let i = 0; i < tasks.length; i++) samples[i].push(await timed(tasks[i].cmd, tasks[i].args, tasks[i].stdin));
   }
   const stat = samples.map((s) => ({
     seconds: median(s.map((x) => x.seconds)),
@@ -225,7 +235,7 @@ for (const [n, count] of (startupOnly ? [] : counts).entries()) {
   }));
   const jsonS = stat[0].seconds;
   const goS = go ? stat[1].seconds : undefined;
-  const oneWorker = (t) => tasks.findIndex((u) => u.workers === 1 && u.task.includes(':') === t.task.includes(':') && u.gz === t.gz);
+  const oneWorker = (t) => tasks.findIndex((u) => u.workers === 1 && u.task.includes(':') === t.task.includes(':') && u.input === t.input);
   report.push(printTable(`whole process: ${count} events (${file}), median of ${runs}`, tasks.map((t, i) => ({
     task: t.task,
     seconds: stat[i].seconds,
