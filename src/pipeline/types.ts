@@ -56,7 +56,8 @@ export interface ByteRange {
   /**
    * The range's bytes themselves, read instead of the file: a piece of a stream of JSON lines (a gzip file
    * as it inflates, stdin), [start, end) counted in the stream's bytes. They are whole lines (the range owns
-   * its first line and ends with its last one), in shared memory, so a worker reads them where they lie.
+   * its first line and ends with its last one): a view of the stream's chunk, or a copy in shared memory
+   * (the worker pool copies a view there before a worker reads it).
    */
   bytes?: Uint8Array;
   /**

@@ -1,6 +1,7 @@
 // The worker pool: an Evaluator that spreads batches over piscina worker threads. The WebAssembly module is
 // compiled once here and cloned to every worker (a Module is cloneable, not transferable); the rules travel
-// as a shared snapshot (protocol.ts). A batch's bytes go out as one transferable buffer, a copy, so the
+// as a shared snapshot (protocol.ts). A batch's bytes go out as one transferable buffer, a copy, and a piece
+// of a stream in shared memory (copied there first if it is a view of the stream's own chunk), so the
 // batch can be sent again: a worker that dies (out of memory, a bug) is replaced by piscina, its batch is
 // retried once, and on a second failure the batch is given up with its event positions named
 // (BatchFailedError: the pipeline reports it and the run goes on).
@@ -65,6 +66,7 @@ export class WorkerPool implements Evaluator {
   readonly stats: PoolStats = { retried: 0, failed: 0 };
   private readonly piscina: Piscina<Task, TaskResult>;
   private current: Generation;
+  private readonly copies: SharedCopies;
 
   constructor(rules: LoadResult, private readonly opts: PoolOptions = {}) {
     this.threads = Math.max(1, opts.threads ?? availableParallelism());
@@ -78,6 +80,7 @@ export class WorkerPool implements Evaluator {
       workerData,
     });
     this.current = this.generation(0, rules);
+    this.copies = new SharedCopies(this.window + 2);
   }
 
   /** Batches to keep in flight so that no worker waits for the main thread: two per worker. */
@@ -88,18 +91,24 @@ export class WorkerPool implements Evaluator {
   async evaluate(batch: SourceBatch): Promise<Evaluation> {
     // the generation at submission: a reload affects only the batches submitted after it
     const gen = this.current;
+    // a piece of a stream in memory of its own goes to the worker in shared memory, kept for a retry
+    const bytes = batch.range?.bytes;
+    const shared = bytes && !(bytes.buffer instanceof SharedArrayBuffer) ? this.copies.copy(bytes) : undefined;
+    const task = shared ? { ...batch, range: { ...batch.range!, bytes: shared } } : batch;
     let result: TaskResult;
     try {
-      result = await this.send(batch, gen.snapshot);
+      result = await this.send(task, gen.snapshot);
     } catch {
       this.stats.retried++;
       this.opts.onRestart?.();
       try {
-        result = await this.send(batch, gen.snapshot);
+        result = await this.send(task, gen.snapshot);
       } catch (second) {
         this.stats.failed++;
         throw new BatchFailedError(`${describe(batch)}: the worker failed twice (${(second as Error).message ?? second}); skipped`);
       }
+    } finally {
+      if (shared) this.copies.release(shared);
     }
     const { lines } = result;
     return {
@@ -151,6 +160,31 @@ export class WorkerPool implements Evaluator {
     return this.piscina.run(task, { transferList: [buffer] });
   }
 }
+
+/**
+ * Copies of pieces into shared memory, reused once their task is over (fresh memory costs a page fault per
+ * 4 KiB): at most one per task in flight is kept.
+ */
+class SharedCopies {
+  private readonly free: SharedArrayBuffer[] = [];
+
+  constructor(private readonly keep: number) {}
+
+  copy(bytes: Uint8Array): Uint8Array {
+    const i = this.free.findIndex((b) => b.byteLength >= bytes.length);
+    const buffer = i >= 0 ? this.free.splice(i, 1)[0] : new SharedArrayBuffer(Math.max(bytes.length, MIN_COPY_BYTES));
+    const view = new Uint8Array(buffer, 0, bytes.length);
+    view.set(bytes);
+    return view;
+  }
+
+  release(view: Uint8Array): void {
+    if (this.free.length < this.keep) this.free.push(view.buffer as SharedArrayBuffer);
+  }
+}
+
+/** A shared copy holds at least this much, so that most later pieces fit it (they are about 1 MiB). */
+const MIN_COPY_BYTES = 2 << 20;
 
 /** Where a batch's events are, for the report of a batch given up. */
 function describe(batch: SourceBatch): string {

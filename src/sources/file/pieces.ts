@@ -1,9 +1,13 @@
-// Cuts a stream of JSON lines (a gzip file as it inflates, stdin, a pipe) into pieces of whole lines in
-// shared memory, each a byte range the evaluator reads where it lies (ByteRange.bytes), in a worker or not.
-// The main thread then only reads (and inflates) and finds where each piece's last line ends; framing the
-// lines and copying them into an engine's memory happen where a plain file's ranges are read
-// (range-reader.ts), instead of the main thread framing every line into a batch that is copied again on its
-// way to a worker.
+// Cuts a stream of JSON lines (a gzip file as it inflates, stdin, a pipe) into pieces of whole lines, each a
+// byte range the evaluator reads where it lies (ByteRange.bytes), in a worker or not. The main thread then
+// only reads (and inflates) and finds where each piece's last line ends; framing the lines and copying them
+// into an engine's memory happen where a plain file's ranges are read (range-reader.ts), instead of the main
+// thread framing every line into a batch that is copied again on its way to a worker.
+//
+// A piece that lies within one chunk (zlib's output comes in chunks of megabytes) is a view of it, not a
+// copy: the main thread alone then reads it straight into its engine, and the worker pool copies it into
+// shared memory of its own. A piece across chunks (a stream's, of 64 KiB) is copied once, into shared
+// memory reused once the piece's batch is acknowledged.
 //
 // A piece ends after the last line end of the chunks it took: a '\n', or a '\r' that is not the last byte of
 // its chunk (that one may be the first half of a '\r\n', which must stay whole). The rest of the chunk
@@ -38,7 +42,7 @@ export class PieceCutter {
   private readonly step: number;
   /** The most a piece holds: pieceBytes of lines, a step, and a line of the limit's length left before them. */
   private readonly capacity: number;
-  /** Buffers of pieces evaluated, for the next pieces: fresh shared memory costs a page fault per 4 KiB. */
+  /** Buffers of pieces copied and evaluated, for the next copies: fresh memory costs a page fault per 4 KiB. */
   private readonly free: SharedArrayBuffer[] = [];
 
   /** `pieceBytes`: a piece is made once this many bytes are held and a line ended in them. */
@@ -74,7 +78,7 @@ export class PieceCutter {
     return this.piece(this.heldBytes);
   }
 
-  /** A piece's buffer, once its evaluation is over, for a later piece. */
+  /** A piece's buffer, once its evaluation is over, for a later piece (a copy's; a view's is the chunk's). */
   recycle(piece: Piece): void {
     const buffer = piece.bytes.buffer;
     if (buffer instanceof SharedArrayBuffer && buffer.byteLength === this.capacity && this.free.length < MAX_FREE) this.free.push(buffer);
@@ -112,13 +116,11 @@ export class PieceCutter {
 
   /** The first `n` held bytes as a piece; the rest stays held (or is dropped, when it is already too long). */
   private piece(n: number): Piece {
-    const buffer = (n <= this.capacity && this.free.pop()) || new SharedArrayBuffer(Math.max(n, this.capacity));
-    const bytes = new Uint8Array(buffer, 0, n);
+    const bytes = this.view(n) ?? this.copy(n);
     let at = 0;
     const rest: Buffer[] = [];
     for (const c of this.held) {
       const take = Math.min(c.length, n - at);
-      bytes.set(take === c.length ? c : c.subarray(0, take), at);
       at += take;
       if (take < c.length) rest.push(c.subarray(take));
     }
@@ -136,6 +138,33 @@ export class PieceCutter {
       this.dropping = true;
     }
     return piece;
+  }
+
+  /** The first `n` held bytes as one view, when they lie side by side in one buffer (steps of one chunk). */
+  private view(n: number): Uint8Array | undefined {
+    const first = this.held[0];
+    if (!first) return n === 0 ? new Uint8Array(0) : undefined;
+    let end = first.byteOffset;
+    for (const c of this.held) {
+      if (c.buffer !== first.buffer || c.byteOffset !== end) return undefined;
+      end += c.length;
+      if (end - first.byteOffset >= n) return new Uint8Array(first.buffer, first.byteOffset, n);
+    }
+    return undefined;
+  }
+
+  /** The first `n` held bytes copied into shared memory. */
+  private copy(n: number): Uint8Array {
+    const buffer = (n <= this.capacity && this.free.pop()) || new SharedArrayBuffer(Math.max(n, this.capacity));
+    const bytes = new Uint8Array(buffer, 0, n);
+    let at = 0;
+    for (const c of this.held) {
+      if (at === n) break;
+      const take = Math.min(c.length, n - at);
+      bytes.set(take === c.length ? c : c.subarray(0, take), at);
+      at += take;
+    }
+    return bytes;
   }
 }
 

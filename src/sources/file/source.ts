@@ -77,9 +77,14 @@ export interface SourceStats {
 
 export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 
-/** A stream's pieces are at least this large (at most rangeBytes): smaller than a plain file's ranges, as
- *  they are held in memory while they wait for the evaluator, and a range only names its bytes. */
-const PIECE_BYTES = 1 << 20;
+/**
+ * A gzip file's pieces are at least this large (at most rangeBytes), a quarter of zlib's output chunk, so
+ * that on the main thread alone inflating the next chunk overlaps evaluating this one (200k events from a
+ * .gz: 0.98 s with 1 MiB pieces, 1.12 s with 4 MiB). A plain stream's pieces are copies, and are as large
+ * as a file's ranges: fewer cost less (200k events through a pipe, 4 MiB against 1 MiB pieces: 0.99 against
+ * 1.12 s with two workers, 1.20 against 1.28 s without).
+ */
+const GZIP_PIECE_BYTES = 1 << 20;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
@@ -295,7 +300,8 @@ export class FileSource implements Source {
       if (this.opts.rangeBytes > 0 && (input.gzip || input.fresh)) {
         // a first chunk that failed is the framing path's to report
         const head = await first.then((step) => (step.done ? undefined : step.value), () => undefined);
-        if (head && startsWithJsonLine(head)) return await this.readPieces(file, head, chunks, found, queue);
+        const pieceBytes = Math.min(this.opts.rangeBytes, input.gzip ? GZIP_PIECE_BYTES : this.opts.rangeBytes);
+        if (head && startsWithJsonLine(head)) return await this.readPieces(file, head, chunks, pieceBytes, found, queue);
       }
       await this.frame(file, chunks, first, (report) => {
         damaged = report;
@@ -314,11 +320,11 @@ export class FileSource implements Source {
    * `flushMs` after its first line ended when the input is slow, as a batch is. The damage `found` while
    * inflating is reported once the pieces before it settled, with the line read up to, as framing reports it.
    */
-  private async readPieces(file: string, first: Uint8Array, chunks: AsyncIterator<Uint8Array>, found: Found, queue: AsyncQueue<SourceBatch>): Promise<void> {
+  private async readPieces(file: string, first: Uint8Array, chunks: AsyncIterator<Uint8Array>, pieceBytes: number, found: Found, queue: AsyncQueue<SourceBatch>): Promise<void> {
     const series = this.rangeSeries(file, (lines) => {
       for (const [code, message] of found.splice(0)) this.damaged(file, lines, code, message);
     });
-    const cutter = new PieceCutter(Math.min(this.opts.rangeBytes, PIECE_BYTES), this.opts.maxLineBytes);
+    const cutter = new PieceCutter(pieceBytes, this.opts.maxLineBytes);
     const put = async (pieces: (Piece | undefined)[]) => {
       // evaluated, so its buffer can take a later piece
       for (const piece of pieces) if (piece) await queue.put(series.batch({ file, ...piece }, () => cutter.recycle(piece)));
