@@ -121,7 +121,7 @@ describe('replay through the pool', () => {
     for (const [input, ack] of [['-', false], ['-', true], [gz, false]] as const) {
       const pieces: Uint8Array[] = [];
       const copies: Buffer[] = [];
-      for await (const b of new FileSource([input], { rangeBytes: 64 << 10, stdin: stdin() })) {
+      for await (const b of new FileSource([input], { rangeBytes: 64 << 10, streamPieces: true, stdin: stdin() })) {
         pieces.push(b.range!.bytes!);
         copies.push(Buffer.from(b.range!.bytes!));
         if (ack) b.ack!();
@@ -144,9 +144,9 @@ describe('replay through the pool', () => {
     }
   });
 
-  it('stdin of JSON lines goes in pieces, a slow writer\'s lines without waiting for a piece to fill; documents are framed', async () => {
+  it('stdin of JSON lines goes in pieces (streamPieces), a slow writer\'s lines without waiting for a piece to fill; documents are framed', async () => {
     const stdin = new PassThrough();
-    const lines = new FileSource(['-'], { rangeBytes: 64 << 10, flushMs: 10, stdin })[Symbol.asyncIterator]();
+    const lines = new FileSource(['-'], { rangeBytes: 64 << 10, streamPieces: true, flushMs: 10, stdin })[Symbol.asyncIterator]();
     stdin.write(`${event(1)}\n`);
     // handed over though stdin stays open and the piece is far from full
     const first = (await lines.next()).value!;
@@ -159,11 +159,17 @@ describe('replay through the pool', () => {
     expect((await lines.next()).done).toBe(true);
 
     const pretty = new PassThrough();
-    const documents = new FileSource(['-'], { rangeBytes: 64 << 10, flushMs: 10, stdin: pretty })[Symbol.asyncIterator]();
+    const documents = new FileSource(['-'], { rangeBytes: 64 << 10, streamPieces: true, flushMs: 10, stdin: pretty })[Symbol.asyncIterator]();
     pretty.end(`${JSON.stringify(JSON.parse(event(4)), null, 2)}\n`);
     const batch = (await documents.next()).value!;
     expect(batch.range).toBeUndefined();
     expect(batch.count).toBe(1);
+
+    // without streamPieces (no workers), stdin's lines are framed here
+    const framed = new FileSource(['-'], { rangeBytes: 64 << 10, stdin: Readable.from([Buffer.from(`${event(5)}\n`)]) })[Symbol.asyncIterator]();
+    const line = (await framed.next()).value!;
+    expect(line.range).toBeUndefined();
+    expect(line.count).toBe(1);
   });
 
   it('a damaged gzip read in pieces: what zlib gives, and the damage reported at the line framing reports it', async () => {
