@@ -1,5 +1,5 @@
 // The `rules_limits` keys of falco.yaml (kawa's own): how large a rules file may be, and the time and memory
-// a hot reload may take to compile the new rules in its worker thread before it is refused (the running
+// a hot reload may take to compile the new rules in its child process before it is refused (the running
 // rules stay). The fixed limits on expansion, depth, aliases and widths are in rules/limits.ts.
 //
 //   rules_limits:
@@ -20,7 +20,7 @@ export function readRulesLimits(view: ConfigView): RulesLimitsConfig {
   return {
     maxFileBytes: view.num(k('max_file_bytes'), DEFAULT_MAX_FILE_BYTES, { min: 1 }),
     reloadTimeoutMs: view.num(k('reload_timeout_ms'), 60_000, { min: 1 }),
-    // below ~64 MB a worker cannot even start node's own modules
+    // below ~64 MB a Node.js process can hardly start its own modules
     reloadMaxMemoryMb: view.num(k('reload_max_memory_mb'), 1024, { min: 64 }),
   };
 }

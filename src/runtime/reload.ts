@@ -1,7 +1,8 @@
 // Rules reload on SIGHUP, or when a rules or configuration file changes (watch_config_files). The new rules
-// are loaded completely first, in a worker thread with a time and memory budget (assemble.ts
-// reloadConfiguredRules), so the service keeps answering while they compile; a load with errors, or over
-// its budget, is rejected with its errors logged, and the running rules stay. Reloads never overlap: one requested during another runs once after it.
+// are loaded completely first, in a child process with a time and memory budget (assemble.ts
+// reloadConfiguredRules, load-in-child.ts), so the service keeps answering while they compile; a load with
+// errors, or over its budget, is rejected with its errors logged, and the running rules stay. Reloads never
+// overlap: one requested during another runs once after it.
 //
 // Files are polled (fs.watchFile) rather than watched for events: polling sees editors that replace a file,
 // and Kubernetes ConfigMap volumes that swap a symlink, which inotify watches of the old file miss.
