@@ -98,15 +98,20 @@ export class PieceCutter {
     if (end > 0) this.cut = this.heldBytes - bytes.length + end;
     if (this.cut === 0) {
       // no line ended since the last piece: the first one is longer than the limit, or may yet be
-      if (this.heldBytes > this.maxLineBytes) {
-        this.held = [];
-        this.drop(this.heldBytes);
-        this.heldBytes = 0;
-        this.dropping = true;
-      }
+      this.dropLongLine();
       return undefined;
     }
     return this.heldBytes >= this.pieceBytes ? this.piece(this.cut) : undefined;
+  }
+
+  /** No line ends in the bytes held (cut is 0): when they are more than the limit, they go, and the rest of
+   *  their line after them. */
+  private dropLongLine(): void {
+    if (this.heldBytes <= this.maxLineBytes) return;
+    this.held = [];
+    this.drop(this.heldBytes);
+    this.heldBytes = 0;
+    this.dropping = true;
   }
 
   private drop(n: number): void {
@@ -130,13 +135,8 @@ export class PieceCutter {
     this.held = rest;
     this.heldBytes -= n;
     this.cut = 0;
-    if (this.heldBytes > this.maxLineBytes) {
-      // the next piece's first line is already too long: what is held of it goes now
-      this.held = [];
-      this.drop(this.heldBytes);
-      this.heldBytes = 0;
-      this.dropping = true;
-    }
+    // the next piece's first line may be too long already
+    this.dropLongLine();
     return piece;
   }
 
