@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { OutputOptions } from '../alerts/output-options.js';
 import { compileRules } from '../compile/compiler.js';
+import { SharedBuffers } from '../core/shared-buffers.js';
 import { engineModule } from '../engine/wasm-module.js';
 import type { Match } from '../engine/engine.js';
 import { BatchFailedError } from '../pipeline/pipeline.js';
@@ -66,7 +67,8 @@ export class WorkerPool implements Evaluator {
   readonly stats: PoolStats = { retried: 0, failed: 0 };
   private readonly piscina: Piscina<Task, TaskResult>;
   private current: Generation;
-  private readonly copies: SharedCopies;
+  /** Shared copies of pieces that are views of a stream's chunk, one kept per task in flight. */
+  private readonly copies: SharedBuffers;
 
   constructor(rules: LoadResult, private readonly opts: PoolOptions = {}) {
     this.threads = Math.max(1, opts.threads ?? availableParallelism());
@@ -80,7 +82,7 @@ export class WorkerPool implements Evaluator {
       workerData,
     });
     this.current = this.generation(0, rules);
-    this.copies = new SharedCopies(this.window + 2);
+    this.copies = new SharedBuffers(MIN_COPY_BYTES, this.window + 2);
   }
 
   /** Batches to keep in flight so that no worker waits for the main thread: two per worker. */
@@ -108,7 +110,7 @@ export class WorkerPool implements Evaluator {
         throw new BatchFailedError(`${describe(batch)}: the worker failed twice (${(second as Error).message ?? second}); skipped`);
       }
     } finally {
-      if (shared) this.copies.release(shared);
+      if (shared) this.copies.give(shared);
     }
     const { lines } = result;
     return {
@@ -158,28 +160,6 @@ export class WorkerPool implements Evaluator {
     const task: BatchTask = { kind: 'batch', rules, buffer, count: batch.count, arrivals: batch.arrivalNs !== undefined, mayRender: !batch.eventId && !batch.context,
       ...(batch.context ? { context: batch.context } : {}) };
     return this.piscina.run(task, { transferList: [buffer] });
-  }
-}
-
-/**
- * Copies of pieces into shared memory, reused once their task is over (fresh memory costs a page fault per
- * 4 KiB): at most one per task in flight is kept.
- */
-class SharedCopies {
-  private readonly free: SharedArrayBuffer[] = [];
-
-  constructor(private readonly keep: number) {}
-
-  copy(bytes: Uint8Array): Uint8Array {
-    const i = this.free.findIndex((b) => b.byteLength >= bytes.length);
-    const buffer = i >= 0 ? this.free.splice(i, 1)[0] : new SharedArrayBuffer(Math.max(bytes.length, MIN_COPY_BYTES));
-    const view = new Uint8Array(buffer, 0, bytes.length);
-    view.set(bytes);
-    return view;
-  }
-
-  release(view: Uint8Array): void {
-    if (this.free.length < this.keep) this.free.push(view.buffer as SharedArrayBuffer);
   }
 }
 

@@ -15,6 +15,8 @@
 // dropped as it comes, and the piece that ends it carries its length so far (Piece.overflowBytes), so it is
 // reported once with its whole length, as a line splitter over the whole file would report it.
 
+import { SharedBuffers } from '../../core/shared-buffers.js';
+
 const LF = 0x0a, CR = 0x0d;
 
 /** Whole lines of the stream, [start, end) counted in its bytes (inflated ones, for gzip). */
@@ -38,17 +40,16 @@ export class PieceCutter {
   private dropping = false;
   /** Bytes dropped of the line the next piece starts with (0: none). */
   private lead = 0;
-  /** Chunks are taken this much at a time, so that a piece never grows past `capacity`. */
+  /** Chunks are taken this much at a time, so that a piece never grows past its buffers' size. */
   private readonly step: number;
-  /** The most a piece holds: pieceBytes of lines, a step, and a line of the limit's length left before them. */
-  private readonly capacity: number;
-  /** Buffers of pieces copied and evaluated, for the next copies: fresh memory costs a page fault per 4 KiB. */
-  private readonly free: SharedArrayBuffer[] = [];
+  /** Buffers of pieces copied and evaluated, for the next copies. */
+  private readonly buffers: SharedBuffers;
 
   /** `pieceBytes`: a piece is made once this many bytes are held and a line ended in them. */
   constructor(private readonly pieceBytes: number, private readonly maxLineBytes: number) {
     this.step = Math.max(1, pieceBytes >> 2);
-    this.capacity = pieceBytes + this.step + maxLineBytes;
+    // the most a piece holds: pieceBytes of lines, a step, and a line of the limit's length left before them
+    this.buffers = new SharedBuffers(pieceBytes + this.step + maxLineBytes, MAX_FREE);
   }
 
   /** Takes the stream's next chunk; returns the pieces it completed. */
@@ -80,8 +81,7 @@ export class PieceCutter {
 
   /** A piece's buffer, once its evaluation is over, for a later piece (a copy's; a view's is the chunk's). */
   recycle(piece: Piece): void {
-    const buffer = piece.bytes.buffer;
-    if (buffer instanceof SharedArrayBuffer && buffer.byteLength === this.capacity && this.free.length < MAX_FREE) this.free.push(buffer);
+    this.buffers.give(piece.bytes);
   }
 
   private take(bytes: Buffer): Piece | undefined {
@@ -155,8 +155,7 @@ export class PieceCutter {
 
   /** The first `n` held bytes copied into shared memory. */
   private copy(n: number): Uint8Array {
-    const buffer = (n <= this.capacity && this.free.pop()) || new SharedArrayBuffer(Math.max(n, this.capacity));
-    const bytes = new Uint8Array(buffer, 0, n);
+    const bytes = this.buffers.take(n);
     let at = 0;
     for (const c of this.held) {
       if (at === n) break;
