@@ -19,20 +19,31 @@ interface Answer {
 
 /**
  * Sends `chunks` one after another (chunked encoding unless `contentLength` is given), pausing `gapMs`
- * between them and before the last until `beforeLast` settles, and resolves with the answer, or rejects
- * with the socket error a reset gives.
+ * between them and before the last until `beforeLast` settles, and resolves with the answer once the
+ * connection is closed, or rejects with the socket error a reset gives if no answer came.
+ *
+ * An answer may come while the body is still being sent (a refusal); waiting for the close keeps the rest
+ * of the upload from outliving the test, where the server's close() resets it. A connection of its own
+ * (no keep-alive agent) because Node's client can lose a reset that comes as the request finishes on a
+ * socket about to go back to the agent: the socket is left without an 'error' listener, and the error is
+ * thrown from the event loop.
  */
 function post(url: string, path: string, chunks: Buffer[], o: { headers?: Record<string, string>; contentLength?: number; gapMs?: number; beforeLast?: Promise<unknown> } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
+    let answer: Answer | undefined;
+    let failure: Error | undefined;
     const req = request(`${url}${path}`, {
       method: 'POST',
+      agent: false,
       headers: { 'content-type': 'application/json', ...(o.contentLength !== undefined ? { 'content-length': String(o.contentLength) } : {}), ...o.headers },
     }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      res.on('error', (e) => (failure ??= e));
+      res.on('end', () => (answer = { status: res.statusCode!, headers: res.headers, body }));
     });
-    req.on('error', reject);
+    req.on('error', (e) => (failure ??= e));
+    req.on('close', () => (answer ? resolve(answer) : reject(failure ?? new Error('the connection closed without an answer'))));
     void (async () => {
       for (const [i, c] of chunks.entries()) {
         if (i === chunks.length - 1) await o.beforeLast;
@@ -40,7 +51,7 @@ function post(url: string, path: string, chunks: Buffer[], o: { headers?: Record
         req.write(c);
         if (o.gapMs) await new Promise((r) => setTimeout(r, o.gapMs));
       }
-      req.end();
+      if (!req.destroyed) req.end();
     })();
   });
 }
