@@ -112,7 +112,7 @@ export async function run(opts: RunOptions): Promise<number> {
     source,
     rules,
     // a reload re-reads the configuration file too: its rules_files, priority and selection may have changed
-    loadRules: async () => reloadConfiguredRules(buildConfig(opts)),
+    loadRules: async (signal: AbortSignal) => reloadConfiguredRules(buildConfig(opts), signal),
     workers: opts.workers,
     logger,
     watchFiles: config.files,
@@ -135,7 +135,7 @@ function configuredRules(config: FalcoConfig, cacheDir: string | undefined): Loa
 }
 
 /** A run over a source that ends (files, stdin): alerts as they come, then Falco's statistics. */
-async function replay(common: { config: FalcoConfig; source: SelectedSource; rules: LoadResult; loadRules(): Promise<LoadResult>; workers?: number; logger: ReturnType<typeof createLogger>; watchFiles: string[] }, opts: RunOptions): Promise<number> {
+async function replay(common: { config: FalcoConfig; source: SelectedSource; rules: LoadResult; loadRules(signal: AbortSignal): Promise<LoadResult>; workers?: number; logger: ReturnType<typeof createLogger>; watchFiles: string[] }, opts: RunOptions): Promise<number> {
   const { config, logger } = common;
   const outputs = new OutputSink(config.outputs, { logger, stdoutEndsRun: true });
   const reports = new Reports(stderrWriter());

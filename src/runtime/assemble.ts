@@ -35,7 +35,7 @@ export interface AssembleOptions {
   /** The rules loaded at start (successfully). */
   rules: LoadResult;
   /** Loads the rules as configured now, for a reload (default: the configuration's rules files again, off-thread). */
-  loadRules?(): Promise<LoadResult>;
+  loadRules?(signal: AbortSignal): Promise<LoadResult>;
   /** Worker threads (default: the source's choice, else the main thread). */
   workers?: number;
   logger: Logger;
@@ -70,9 +70,9 @@ export function loadConfiguredRulesCached(config: FalcoConfig, dir: string): Cac
 }
 
 /** The same, for a reload: in a child process, within rules_limits' time and memory budget. */
-export function reloadConfiguredRules(config: FalcoConfig): Promise<LoadResult> {
+export function reloadConfiguredRules(config: FalcoConfig, signal?: AbortSignal): Promise<LoadResult> {
   const { reloadTimeoutMs, reloadMaxMemoryMb } = config.rulesLimits;
-  return loadRulesInChild(config.rulesFiles, loadOptions(config), { timeoutMs: reloadTimeoutMs, maxMemoryMb: reloadMaxMemoryMb });
+  return loadRulesInChild(config.rulesFiles, loadOptions(config), { timeoutMs: reloadTimeoutMs, maxMemoryMb: reloadMaxMemoryMb }, signal);
 }
 
 function loadOptions(config: FalcoConfig): LoadOptions {
@@ -134,7 +134,7 @@ export class Run {
     // the IP lists' files of the rules running now are watched too (the set changes with the rules)
     let listFiles = ipListFiles(o.rules);
     this.reloader = new RulesReloader({
-      load: o.loadRules ?? (() => reloadConfiguredRules(config)),
+      load: o.loadRules ?? ((signal) => reloadConfiguredRules(config, signal)),
       apply: async (rules) => {
         await evaluator.reload(rules);
         listFiles = ipListFiles(rules);

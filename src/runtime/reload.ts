@@ -12,8 +12,9 @@ import type { Logger } from '../core/logger.js';
 import type { PipelineMetrics } from './metrics.js';
 
 export interface ReloaderOptions {
-  /** Loads the rules as configured now (re-reading the configuration file), off the event loop. */
-  load(): Promise<LoadResult>;
+  /** Loads the rules as configured now (re-reading the configuration file), off the event loop; gives up
+   *  (rejects) when `signal` aborts. */
+  load(signal: AbortSignal): Promise<LoadResult>;
   /** Swaps the running rules (the evaluator's reload). */
   apply(rules: LoadResult): Promise<void>;
   /** The files whose change triggers a reload (rules files, configuration file). */
@@ -28,6 +29,8 @@ export class RulesReloader {
   private running: Promise<boolean> | undefined;
   private again = false;
   private watched: string[] = [];
+  /** Aborts the load in progress: a run that closes does not wait up to reload_timeout_ms for it. */
+  private abort: AbortController | undefined;
 
   constructor(private readonly opts: ReloaderOptions) {}
 
@@ -41,12 +44,19 @@ export class RulesReloader {
     }
   }
 
+  /** Stops watching and abandons a load in progress (its rules are not applied). */
   stop(): void {
+    this.unwatch();
+    this.again = false;
+    this.abort?.abort();
+  }
+
+  private unwatch(): void {
     for (const f of this.watched) unwatchFile(f);
     this.watched = [];
   }
 
-  /** Resolves true when new rules run, false when the reload was rejected. */
+  /** Resolves true when new rules run, false when the reload was rejected or abandoned. */
   reload(reason: string): Promise<boolean> {
     if (this.running) {
       this.again = true;
@@ -64,14 +74,17 @@ export class RulesReloader {
 
   private async run(reason: string): Promise<boolean> {
     const { logger, metrics } = this.opts;
+    const abort = (this.abort = new AbortController());
     let rules: LoadResult;
     try {
-      rules = await this.opts.load();
+      rules = await this.opts.load(abort.signal);
     } catch (e) {
+      if (abort.signal.aborted) return this.abandoned(reason);
       metrics?.reloads.inc({ result: 'rejected' });
       logger.error({ reason, err: (e as Error).message }, 'rules reload rejected; the running rules stay');
       return false;
     }
+    if (abort.signal.aborted) return this.abandoned(reason);
     if (!rules.ok) {
       metrics?.reloads.inc({ result: 'rejected' });
       const errors = rules.errors.map((e) => `${e.file ?? ''}${e.line ? `:${e.line}` : ''}${e.column ? `:${e.column}` : ''}: ${e.code}: ${e.message}`);
@@ -83,9 +96,14 @@ export class RulesReloader {
     logger.info({ reason, rules: rules.rules.filter((r) => r.enabled).length }, 'rules reloaded');
     // the set of files may have changed with the configuration
     if (this.opts.watch) {
-      this.stop();
+      this.unwatch();
       this.start();
     }
     return true;
+  }
+
+  private abandoned(reason: string): false {
+    this.opts.logger.info({ reason }, 'rules reload abandoned: the run is closing');
+    return false;
   }
 }

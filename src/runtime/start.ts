@@ -106,7 +106,7 @@ export async function start(o: StartOptions = {}): Promise<Kawa> {
   const stream = new AlertStream(new OutputSink(config.outputs, { logger }), config.outputs.format, o.alertBuffer);
   const common = {
     config, source, rules, logger, workers: o.workers, outputs: stream,
-    loadRules: () => reloadConfiguredRules(read()),
+    loadRules: (signal: AbortSignal) => reloadConfiguredRules(read(), signal),
     watchFiles: config.files,
   };
   let run: Run;

@@ -2,7 +2,8 @@
 // hostile rules file of rules-cases.ts by SIGHUP. Each reload is refused with its coded error, compiled in a
 // child process, so the service keeps answering and alerting with the running rules meanwhile; a reload
 // over its time or memory budget (rules_limits) is refused with LOAD_ERR_LOAD_BUDGET. Needs dist/.
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -50,6 +51,29 @@ class Service extends KawaProcess {
 
   post(i: number): Promise<number> {
     return fetch(this.webhook, { method: 'POST', body: podEvent(i), headers: { 'content-type': 'application/json' } }).then((r) => r.status);
+  }
+}
+
+/** The processes whose parent is `pid` (from /proc: procps may not be installed). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      // the command may hold spaces and parentheses: the fields after its closing one
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+/** Gone, or a zombie waiting to be reaped by whoever adopted it. */
+function ended(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return !existsSync(`/proc/${pid}`);
   }
 }
 
@@ -125,5 +149,27 @@ describe('a hot reload of hostile rules is refused with its code; the service ke
     expect(await svc.post(1)).toBe(200);
     await sleep(50);
     expect(svc.stdout).toContain('"pod1"');
+  });
+
+  it('a SIGTERM during a reload ends the service at once and the loader with it, the reload abandoned', { timeout: 60_000 }, async () => {
+    // a reload that would wait for ever: its rules file is a FIFO nobody writes; were the shutdown to wait
+    // for the loader, it would wait the whole reload_timeout_ms
+    svc = new Service(['-o', 'rules_limits.reload_timeout_ms=600000']);
+    await svc.started();
+    const fifo = join(svc.dir, 'fifo.yaml');
+    execFileSync('mkfifo', [fifo]);
+    renameSync(fifo, svc.rules);
+    const from = svc.logs.length;
+    svc.child.kill('SIGHUP');
+    await svc.waitLog('SIGHUP: reloading rules, reopening output files', from);
+    let loader: number[] = [];
+    for (const end = Date.now() + 15_000; loader.length === 0 && Date.now() < end; await sleep(20)) loader = childrenOf(svc.child.pid!);
+    expect(loader).toHaveLength(1);
+    const exited = new Promise((r) => svc!.child.once('exit', r));
+    svc.child.kill('SIGTERM');
+    await exited;
+    expect(svc.child.exitCode).toBe(0);
+    expect(svc.logs.slice(from).map((l) => l.msg)).toContain('rules reload abandoned: the run is closing');
+    expect(ended(loader[0]!)).toBe(true);
   });
 });
