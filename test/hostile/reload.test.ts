@@ -170,6 +170,8 @@ describe('a hot reload of hostile rules is refused with its code; the service ke
     await exited;
     expect(svc.child.exitCode).toBe(0);
     expect(svc.logs.slice(from).map((l) => l.msg)).toContain('rules reload abandoned: the run is closing');
+    // killed as the reload was abandoned; the kill may land a moment after the service's exit
+    for (const end = Date.now() + 5_000; !ended(loader[0]!) && Date.now() < end;) await sleep(20);
     expect(ended(loader[0]!)).toBe(true);
   });
 });
