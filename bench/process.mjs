@@ -15,7 +15,7 @@
 // --kawa times the kawa of another built checkout than this one; --compare also times a second one (e.g. a
 // worktree of the commit before a change) in the same rounds, so that a change is judged by figures from
 // the same moments of the machine. The first corpus (every one with --gzip-all) is also read as a .gz,
-// beside inflating it alone (bench/inflate-only.mjs), and through a pipe into `kawa run -e -` (stdin).
+// beside inflating it alone (bench/inflate-only.mjs), and into `kawa run -e -` through a pipe and as stdin (`< FILE`).
 // --startup-only times the start-up alone. Each corpus also gets a chart
 // (Mermaid, as GitHub draws it): events/s of each task, start-up included. --write puts the tables and
 // charts into bench/RESULTS.md between its markers, leaving the rest of the file as it is.
@@ -100,22 +100,24 @@ function highWater(pid) {
 }
 
 /**
- * Runs `cmd args` with stdout to /dev/null (and `stdinFile` written into its stdin through a pipe, as `cat`
- * would); wall seconds from spawn to exit, peak RSS (MB), CPU seconds (user + system, every thread) and the
+ * Runs `cmd args` with stdout to /dev/null (and `stdin.file` written into its stdin through a pipe, as `cat`
+ * would, or opened as its stdin, as a shell's `< file` does); wall seconds from spawn to exit, peak RSS (MB), CPU seconds (user + system, every thread) and the
  * main thread's CPU seconds (sampled every 20 ms until it exits).
  */
-function timed(cmd, args, stdinFile) {
+function timed(cmd, args, stdin) {
   const viaTime = existsSync(TIME);
   const report = join(dir, `time-${process.pid}.txt`);
   const devnull = openSync('/dev/null', 'w');
-  const stdio = [stdinFile ? 'pipe' : 'ignore', devnull, 'pipe'];
+  const redirected = stdin?.how === 'redirect' ? openSync(stdin.file, 'r') : undefined;
+  const stdio = [redirected ?? (stdin ? 'pipe' : 'ignore'), devnull, 'pipe'];
   const t0 = performance.now();
   const child = viaTime ? spawn(TIME, ['-f', '%M %U %S', '-o', report, cmd, ...args], { stdio }) : spawn(cmd, args, { stdio });
   closeSync(devnull);
-  if (stdinFile) {
+  if (redirected !== undefined) closeSync(redirected);
+  else if (stdin) {
     // a child that failed early closes the pipe: its exit code tells
     child.stdin.on('error', () => undefined);
-    createReadStream(stdinFile).pipe(child.stdin);
+    createReadStream(stdin.file).pipe(child.stdin);
   }
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -202,7 +204,7 @@ for (const [n, count] of (startupOnly ? [] : counts).entries()) {
   const file = corpusFile({ count, dir });
   // the first corpus is also read gzipped (all of them with --gzip-all), beside inflating it alone
   const gz = n === 0 || process.argv.includes('--gzip-all') ? await gzipped(file) : undefined;
-  // suffix: how the input is read ('', ', .gz', ', stdin'); stdin: the file piped into `-e -`
+  // suffix: how the input is read ('', ', .gz', ', stdin', ', stdin < file'); stdin: the file into `-e -`
   const kawaTasks = (name, checkout, input, suffix, stdin) => workerCounts.map((w) => ({
     task: `${name}--workers ${w}${suffix}`, workers: w, input: suffix, stdin, cmd: process.execPath, args: [...kawa(checkout), '-e', input, '--workers', String(w)],
   }));
@@ -215,9 +217,11 @@ for (const [n, count] of (startupOnly ? [] : counts).entries()) {
       { task: 'inflating the .gz alone (zlib stream, baseline)', cmd: process.execPath, args: ['bench/inflate-only.mjs', gz] },
       ...kawaTasks('kawa run ', argValue('--kawa', '.'), gz, ', .gz'),
       ...(compare ? kawaTasks(`${compareName}: `, compare, gz, ', .gz') : []),
-      // the same file through a pipe (`cat FILE | kawa run -e -`)
-      ...kawaTasks('kawa run ', argValue('--kawa', '.'), '-', ', stdin', file),
-      ...(compare ? kawaTasks(`${compareName}: `, compare, '-', ', stdin', file) : []),
+      // the same file through a pipe (`cat FILE | kawa run -e -`), and as stdin (`kawa run -e - < FILE`)
+      ...kawaTasks('kawa run ', argValue('--kawa', '.'), '-', ', stdin', { file, how: 'pipe' }),
+      ...(compare ? kawaTasks(`${compareName}: `, compare, '-', ', stdin', { file, how: 'pipe' }) : []),
+      ...kawaTasks('kawa run ', argValue('--kawa', '.'), '-', ', stdin < file', { file, how: 'redirect' }),
+      ...(compare ? kawaTasks(`${compareName}: `, compare, '-', ', stdin < file', { file, how: 'redirect' }) : []),
     ] : []),
   ];
   const samples = tasks.map(() => []);

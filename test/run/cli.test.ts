@@ -1,6 +1,6 @@
 // `kawa run` end to end, through the built CLI (bin/kawa.js -> dist; npm test builds first).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -87,6 +87,39 @@ describeShared('kawa run', () => {
   it('reads stdin with -e -', () => {
     const r = kawa(['-r', RULES, '-e', '-', '--json'], `${EXEC}\n`);
     expect(r.stdout.trim().split('\n').length).toBe(1);
+  });
+
+  it('reads stdin redirected from a file from its offset on, with the output a pipe of the same bytes gives', () => {
+    // events, a blank line, a line that is no audit event, an event cut short, a line over the limit, events
+    const big = `{"kind":"Event","auditID":"x","requestObject":{"blob":"${'b'.repeat(1_100_000)}"}}`;
+    const content = Buffer.from(`${EXEC}\n\n{"kind":"Other"}\n${PRIV.slice(0, 200)}\n${big}\n${PRIV}\n${EXEC}\n`);
+    const path = file(content);
+    const third = content.indexOf('{"kind":"Other"}');
+    // from the start, from a line's start, from the middle of a line (read as a stream reads it), at the end
+    for (const offset of [0, third, third + 5, content.length]) {
+      for (const workers of ['0', '2']) {
+        const args = ['-r', RULES, '-e', '-', '--json', '--workers', workers];
+        const fd = openSync(path, 'r');
+        try {
+          if (offset) readSync(fd, Buffer.alloc(offset), 0, offset, null);
+          const redirected = spawnSync(process.execPath, ['bin/kawa.js', 'run', ...args], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, TZ: 'UTC', FALCO_HOSTNAME: 'test-host' } });
+          const piped = kawa(args, content.subarray(offset));
+          const at = `offset ${offset}, ${workers} workers`;
+          expect(redirected.status, at).toBe(0);
+          expect(redirected.stdout, at).toBe(piped.stdout);
+          expect(redirected.stderr, at).toBe(piped.stderr);
+          if (offset === 0) expect(redirected.stderr, at).toContain('kawa: -:5: KAWA_ERR_EVENT_TOO_LARGE');
+          // read as a file, in ranges (positioned reads leave stdin's offset where it was); the line cut in two
+          // was read as a stream, to its end
+          if (process.platform === 'linux') {
+            const pos = Number(/^pos:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]);
+            expect(pos, at).toBe(offset === third + 5 ? content.length : offset);
+          }
+        } finally {
+          closeSync(fd);
+        }
+      }
+    }
   });
 
   it('reports a line over 1 MiB with file:line, skips it, and goes on', () => {

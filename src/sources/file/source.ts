@@ -29,6 +29,7 @@ import { gunzip, type GzipDamage } from './gunzip.js';
 import { LineSplitter } from './lines.js';
 import { PieceCutter, type Piece } from './pieces.js';
 import { readRange } from './range-reader.js';
+import { stdinFile } from './stdin-file.js';
 
 export type { EventBatch } from './batch.js';
 
@@ -124,8 +125,19 @@ export async function listInputs(inputs: string[]): Promise<string[]> {
 export async function planInputs(inputs: string[]): Promise<{ files: string[]; bytes: number; sized: boolean }> {
   const files = await listInputs(inputs);
   let bytes = 0;
-  for (const f of files) if (f !== '-') bytes += (await stat(f)).size;
-  return { files, bytes, sized: !files.some((f) => f === '-' || f.endsWith('.gz')) };
+  let sized = true;
+  for (const f of files) {
+    if (f === '-') {
+      // a regular file behind stdin counts as the file would; a stream's size is unknown
+      const file = stdinFile();
+      if (file) bytes += file.end - file.start;
+      else sized = false;
+    } else {
+      bytes += (await stat(f)).size;
+      if (f.endsWith('.gz')) sized = false;
+    }
+  }
+  return { files, bytes, sized };
 }
 
 export class FileSource implements Source {
@@ -184,34 +196,55 @@ export class FileSource implements Source {
     const files = await listInputs(this.inputs);
     for (const file of files) {
       if (queue.ended) return;
-      const size = this.opts.rangeBytes > 0 && file !== '-' ? await jsonLinesSize(file) : 0;
-      if (size > 0) await this.splitOne(file, size, queue);
+      const span = this.opts.rangeBytes > 0 ? await this.jsonLinesSpan(file) : undefined;
+      if (span) await this.splitOne(file, span, queue);
       else await this.readOne(file, queue);
     }
   }
 
+  /** Where an input's JSON lines are when they can be read in byte ranges: a regular file of JSON lines
+   *  whole, or the regular file behind stdin from its offset on (stdin-file.ts). */
+  private async jsonLinesSpan(file: string): Promise<Span | undefined> {
+    if (file !== '-') {
+      const size = await jsonLinesSize(file);
+      return size > 0 ? { start: 0, end: size } : undefined;
+    }
+    const stdin = this.opts.stdin ? undefined : stdinFile();
+    if (!stdin) return undefined;
+    try {
+      const head = new Uint8Array(Math.min(stdin.end - stdin.start, DEFAULT_MAX_LINE_BYTES));
+      const n = readSync(stdin.fd, head, 0, head.length, stdin.start);
+      return holdsJsonLines(head.subarray(0, n), stdin.start + n === stdin.end) ? stdin : undefined;
+    } catch {
+      // unreadable: the stream reader reports it
+      return undefined;
+    }
+  }
+
   /**
-   * Hands out the file as byte ranges. They are read through one descriptor, closed when the last of them
-   * settled (or at exit, for a run stopped before): a file deleted or renamed meanwhile is still read whole.
+   * Hands out the span of the file as byte ranges. They are read through one descriptor, closed when the
+   * last of them settled (or at exit, for a run stopped before): a file deleted or renamed meanwhile is
+   * still read whole. stdin's descriptor (span.fd) is not ours to close.
    */
-  private async splitOne(file: string, size: number, queue: AsyncQueue<SourceBatch>): Promise<void> {
+  private async splitOne(file: string, span: Span, queue: AsyncQueue<SourceBatch>): Promise<void> {
     let fd: number;
     try {
-      fd = openSync(file, 'r');
+      fd = span.fd ?? openSync(file, 'r');
     } catch {
       // gone since it was looked at: read the usual way, which reports it
       return this.readOne(file, queue);
     }
     this.stats.files++;
     const series = this.rangeSeries(file, () => {
+      if (span.fd !== undefined) return;
       try {
         closeSync(fd);
       } catch {
         // closed already: nothing is left to release
       }
     });
-    for (let start = 0; start < size && !queue.ended && !series.unreadable; start += this.opts.rangeBytes) {
-      await queue.put(series.batch({ file, start, end: Math.min(size, start + this.opts.rangeBytes), fd }));
+    for (let start = span.start; start < span.end && !queue.ended && !series.unreadable; start += this.opts.rangeBytes) {
+      await queue.put(series.batch({ file, start, end: Math.min(span.end, start + this.opts.rangeBytes), fd }));
     }
     series.finish();
   }
@@ -436,6 +469,13 @@ export class FileSource implements Source {
 }
 
 /** How damage to an input is reported, and damage held until it can be. */
+/** Bytes [start, end) of a regular file to read in ranges; through `fd` when it is open already (stdin's). */
+interface Span {
+  start: number;
+  end: number;
+  fd?: number;
+}
+
 type Damaged = (code: KawaErrorCode, message: string) => void;
 type Found = [KawaErrorCode, string][];
 
@@ -458,8 +498,7 @@ async function jsonLinesSize(file: string): Promise<number> {
       if (!info.isFile() || info.size === 0) return 0;
       const head = new Uint8Array(Math.min(info.size, DEFAULT_MAX_LINE_BYTES));
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
-      const read = head.subarray(0, bytesRead);
-      return !isGzip(read) && startsWithJsonLine(read, bytesRead === info.size) ? info.size : 0;
+      return holdsJsonLines(head.subarray(0, bytesRead), bytesRead === info.size) ? info.size : 0;
     } finally {
       await fh.close();
     }
@@ -467,6 +506,11 @@ async function jsonLinesSize(file: string): Promise<number> {
     // unreadable: the stream reader reports it
     return 0;
   }
+}
+
+/** Whether an input whose first bytes are `head` (all of it if `whole`) is JSON lines, not gzip. */
+function holdsJsonLines(head: Uint8Array, whole: boolean): boolean {
+  return !isGzip(head) && startsWithJsonLine(head, whole);
 }
 
 /**
