@@ -3,7 +3,7 @@
 // after it are read; `kawa run` exits 0 unless --fail-on-damaged-input. Every gzip here is small: the bombs
 // are refused or read cheaply, never inflated to gigabytes in a test.
 import { spawnSync } from 'node:child_process';
-import { createReadStream, mkdirSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip, createGzip, gzipSync } from 'node:zlib';
@@ -142,6 +142,34 @@ describe('kawa run over damaged gzip files', () => {
     expect(r.alerts).toBeGreaterThan(2000);
   });
 
+  it('stdin from a .gz file, from its offset on, is read and reported as the file named with -e', () => {
+    const middle = corrupt(GZ, Math.floor(GZ.length / 2));
+    // damage zlib meets far from the end (a second member, of more than the first, without its magic): a pipe
+    // places it only to the piece it fell in ("about")
+    const second = gzipSync(TEXT.repeat(3));
+    second[0] ^= 0xff;
+    const big = Buffer.concat([GZ, second]);
+    expect(kawa(['-e', '-', '--json'], big).stderr).toContain('found at compressed byte about ');
+    const prefix = Buffer.from(`${'x'.repeat(99)}\n`);
+    for (const [name, gz] of [['intact', GZ], ['trailing', Buffer.concat([GZ, Buffer.from('garbage\n')])], ['cut', GZ.subarray(0, 5000)], ['corrupt', middle], ['corrupt-big', big]] as const) {
+      const named = file(gz, `stdin-${name}.jsonl.gz`);
+      const want = kawa(['-e', named, '--json']);
+      for (const skip of [0, prefix.length]) {
+        const fd = openSync(file(skip ? Buffer.concat([prefix, gz]) : gz, `stdin-${name}-${skip}.gz`), 'r');
+        try {
+          if (skip) readSync(fd, Buffer.alloc(skip), 0, skip, null);
+          const r = spawnSync(process.execPath, ['bin/kawa.js', 'run', '-r', RULES, '--workers', '0', '-e', '-', '--json'], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+          expect(r.status, `${name} after ${skip} bytes`).toBe(0);
+          expect(r.stdout, `${name} after ${skip} bytes`).toBe(want.stdout);
+          // the damage placed to the byte, as only a file read again places it (a pipe's is approximate)
+          expect(r.stderr, `${name} after ${skip} bytes`).toBe(want.stderr.replaceAll(named, '-'));
+        } finally {
+          closeSync(fd);
+        }
+      }
+    }
+  });
+
   it('--fail-on-damaged-input: the same run, then exit 1', () => {
     const r = kawa(['-e', trailing, '-e', good, '--json', '--fail-on-damaged-input']);
     expect(r.status).toBe(1);
@@ -186,7 +214,7 @@ describe('a gzip of line breaks', () => {
     let total = 0;
     let most = 0;
     const before = process.memoryUsage().arrayBuffers;
-    for await (const out of gunzip(createReadStream(path), () => undefined, path)) {
+    for await (const out of gunzip(createReadStream(path), () => undefined, { path, base: 0 })) {
       total += out.length;
       // the reader is slow: zlib runs ahead only as far as the inflater holds
       await new Promise(setImmediate);

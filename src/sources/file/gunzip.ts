@@ -10,10 +10,10 @@
 // about 2 MB of output each, in one chunk): every step is a trip to zlib's thread and back, and with 16 KiB
 // pieces and 64 KiB chunks those trips took longer than inflating (issue 17); and the next piece inflates
 // on zlib's thread while the last one's output is read. Whatever a piece inflates to, at most HELD_BYTES of
-// output wait to be read: then zlib waits (Inflater). stdin cannot be read again; it goes in by
-// STDIN_PIECE_BYTES, and its last TAIL_BYTES byte by byte, so the usual damage at the end (a stream cut
-// short, a few bytes of trailing garbage) loses nothing, and damage before them loses up to one piece's
-// output.
+// output wait to be read: then zlib waits (Inflater). A pipe (stdin that is no file, a FIFO) cannot be
+// read again; it goes in by STDIN_PIECE_BYTES, and its last TAIL_BYTES byte by byte, so the usual damage at
+// the end (a stream cut short, a few bytes of trailing garbage) loses nothing, and damage before them loses
+// up to one piece's output.
 import { open } from 'node:fs/promises';
 import { createGunzip, type Gunzip } from 'node:zlib';
 
@@ -127,11 +127,18 @@ function damageAt(e: unknown, at: number, approximate: boolean): GzipDamage {
   return { kind, message, at, approximate };
 }
 
+/** Where compressed bytes can be read again: the file at `path`, byte 0 of them at `base` (stdin's offset). */
+export interface ReadAgain {
+  path: string;
+  base: number;
+}
+
 /**
- * The decompressed bytes of `compressed`; on damage, what came before it, then `onDamage`. `file`, when
- * given, is where `compressed` comes from (read again to recover the output the damaged step held back).
+ * The decompressed bytes of `compressed`; on damage, what came before it, then `onDamage`. `again`, when
+ * given, is where `compressed` can be read again (a regular file), to recover the output the damaged step
+ * held back; without it (a pipe) the last bytes go in one at a time.
  */
-export async function* gunzip(compressed: AsyncIterable<Uint8Array>, onDamage: (d: GzipDamage) => void, file?: string): AsyncGenerator<Uint8Array> {
+export async function* gunzip(compressed: AsyncIterable<Uint8Array>, onDamage: (d: GzipDamage) => void, again?: ReadAgain): AsyncGenerator<Uint8Array> {
   const inflater = new Inflater();
   /** Compressed bytes inflated without damage, and the output handed over. */
   let inflated = 0;
@@ -145,7 +152,7 @@ export async function* gunzip(compressed: AsyncIterable<Uint8Array>, onDamage: (
       yield r.value;
     }
   };
-  const input = pieces(compressed, file === undefined)[Symbol.asyncIterator]();
+  const input = pieces(compressed, again === undefined)[Symbol.asyncIterator]();
   try {
     let next = await input.next();
     let step = next.done ? undefined : inflater.write(next.value);
@@ -166,9 +173,9 @@ export async function* gunzip(compressed: AsyncIterable<Uint8Array>, onDamage: (
       }
       if (!failure) continue;
       // a piece of one byte held back nothing; a larger one did, and only a file can be read again
-      const exact = piece.length === 1 || file !== undefined;
+      const exact = piece.length === 1 || again !== undefined;
       const damage = damageAt(failure.e, inflated, !exact);
-      if (piece.length > 1 && file !== undefined) for await (const out of reinflate(file, inflated, handed, damage, piece.length)) yield out;
+      if (piece.length > 1 && again !== undefined) for await (const out of reinflate(again, inflated, handed, damage, piece.length)) yield out;
       onDamage(damage);
       return;
     }
@@ -203,15 +210,15 @@ async function* pieces(compressed: AsyncIterable<Uint8Array>, holdTail: boolean)
 }
 
 /**
- * Inflates `file` again: its first `from` bytes (whose `skip` bytes of output were handed over), then the
+ * Inflates the file again: its first `from` bytes (whose `skip` bytes of output were handed over), then the
  * `span` bytes after them that failed, by FINE_BYTES (a larger span) or byte by byte, until the damage,
  * yielding the output not handed over yet and placing the damage. A step of FINE_BYTES that fails is gone
  * through the same way again, byte by byte.
  */
-async function* reinflate(file: string, from: number, skip: number, damage: GzipDamage, span: number): AsyncGenerator<Uint8Array> {
+async function* reinflate(again: ReadAgain, from: number, skip: number, damage: GzipDamage, span: number): AsyncGenerator<Uint8Array> {
   const step = span > FINE_BYTES ? FINE_BYTES : 1;
   const inflater = new Inflater();
-  const fh = await open(file, 'r');
+  const fh = await open(again.path, 'r');
   try {
     const buf = new Uint8Array(REREAD_BYTES);
     let produced = 0;
@@ -231,20 +238,20 @@ async function* reinflate(file: string, from: number, skip: number, damage: Gzip
       }
     };
     for (let pos = 0; pos < from;) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, from - pos), pos);
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, from - pos), again.base + pos);
       if (bytesRead === 0) return;
       // the first pass inflated these bytes without damage: one that appears now means the file changed
       if (yield* inflate(buf.slice(0, bytesRead))) return;
       yield* fresh(inflater.take());
       pos += bytesRead;
     }
-    const { bytesRead } = await fh.read(buf, 0, span, from);
+    const { bytesRead } = await fh.read(buf, 0, span, again.base + from);
     for (let i = 0; i < bytesRead; i += step) {
       const failure = yield* inflate(buf.slice(i, i + step));
       yield* fresh(inflater.take());
       if (!failure) continue;
       if (step === 1) Object.assign(damage, damageAt(failure.e, from + i, false));
-      else yield* reinflate(file, from + i, Math.max(skip, produced), damage, step);
+      else yield* reinflate(again, from + i, Math.max(skip, produced), damage, step);
       return;
     }
   } catch {

@@ -17,7 +17,7 @@
 // gzip file (inflated here) are handed on the same way, as pieces of whole lines (pieces.ts), and so are
 // those from stdin or a pipe when workers evaluate them (streamPieces). The rest is framed here.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AsyncQueue } from '../../core/async-queue.js';
@@ -25,11 +25,11 @@ import { KawaError, type KawaErrorCode } from '../../core/errors.js';
 import type { ByteRange, Evaluation, RangeOutcome, Source, SourceBatch, SourceProgress } from '../../pipeline/types.js';
 import { BatchBuilder } from './batch.js';
 import { Framer } from './framer.js';
-import { gunzip, type GzipDamage } from './gunzip.js';
+import { gunzip, type GzipDamage, type ReadAgain } from './gunzip.js';
 import { LineSplitter } from './lines.js';
 import { PieceCutter, type Piece } from './pieces.js';
 import { readRange } from './range-reader.js';
-import { stdinFile } from './stdin-file.js';
+import { startsAtLine, STDIN_PATH, stdinFile } from './stdin-file.js';
 
 export type { EventBatch } from './batch.js';
 
@@ -210,7 +210,9 @@ export class FileSource implements Source {
       return size > 0 ? { start: 0, end: size } : undefined;
     }
     const stdin = this.opts.stdin ? undefined : stdinFile();
-    if (!stdin) return undefined;
+    // a line cut in two by whoever read before is framed as a stream frames it, not skipped as a range's
+    // first partial line is
+    if (!stdin || !startsAtLine(stdin)) return undefined;
     try {
       const head = new Uint8Array(Math.min(stdin.end - stdin.start, DEFAULT_MAX_LINE_BYTES));
       const n = readSync(stdin.fd, head, 0, head.length, stdin.start);
@@ -332,7 +334,7 @@ export class FileSource implements Source {
     // damage met while inflating is held here until the way the input is read tells the line it reached
     const found: Found = [];
     let damaged: Damaged = (code, message) => found.push([code, message]);
-    const stream = input.gzip ? gunzip(input.bytes, (d) => damaged('KAWA_ERR_INPUT_DAMAGED', describe(d)), file === '-' ? undefined : file) : input.bytes;
+    const stream = input.gzip ? gunzip(input.bytes, (d) => damaged('KAWA_ERR_INPUT_DAMAGED', describe(d)), input.again) : input.bytes;
     const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
     try {
       const first = chunks.next();
@@ -553,6 +555,8 @@ interface Input {
   gzip: boolean;
   /** Each chunk is a buffer of its own, still valid once the next is read (a stream's; not a regular file's). */
   fresh: boolean;
+  /** Where the bytes can be read again (a regular file; gunzip places damage with it). */
+  again?: ReadAgain;
   close(): void;
 }
 
@@ -561,15 +565,19 @@ const READ_BYTES = 1 << 20;
 
 /** Opens an input and looks at its first bytes. Throws when it cannot be opened or read at all. */
 async function openInput(file: string, stdin?: Readable): Promise<Input> {
-  // stdin stays open: it is not ours to end
-  if (file === '-') return openStream(stdin ?? process.stdin, () => undefined);
+  if (file === '-') {
+    // stdin stays open: it is not ours to end
+    const regular = stdin ? undefined : stdinFile();
+    if (regular) return readRegular(regular.fd, () => undefined, { path: STDIN_PATH, base: regular.start });
+    return openStream(stdin ?? process.stdin, () => undefined);
+  }
   const fh = await open(file, 'r');
   try {
     if (!(await fh.stat()).isFile()) {
       const stream = fh.createReadStream({ highWaterMark: READ_BYTES });
       return await openStream(stream, () => stream.destroy());
     }
-    return readRegular(fh);
+    return readRegular(fh.fd, () => void fh.close().catch(() => undefined), { path: file, base: 0 });
   } catch (e) {
     await fh.close().catch(() => undefined);
     throw e;
@@ -584,9 +592,9 @@ async function openInput(file: string, stdin?: Readable): Promise<Input> {
  * block the way a pipe can, so reading it here holds nothing up. gzip data gets a new buffer per chunk, as
  * zlib may still hold a piece when the next is read.
  */
-function readRegular(fh: FileHandle): Input {
+function readRegular(fd: number, close: () => void, again: ReadAgain): Input {
   let buffer = new Uint8Array(READ_BYTES);
-  let n = readSync(fh.fd, buffer, 0, buffer.length, null);
+  let n = readSync(fd, buffer, 0, buffer.length, null);
   const gzip = isGzip(buffer.subarray(0, n));
   const bytes = (async function* () {
     while (n > 0) {
@@ -596,10 +604,10 @@ function readRegular(fh: FileHandle): Input {
       // a run that only ever resolved promises let the old space grow to 150 MB between collections (peak
       // RSS 254 MB instead of 151 MB over 1,000,000 events)
       await new Promise((resolve) => setImmediate(resolve));
-      n = readSync(fh.fd, buffer, 0, buffer.length, null);
+      n = readSync(fd, buffer, 0, buffer.length, null);
     }
   })();
-  return { bytes, gzip, fresh: false, close: () => void fh.close().catch(() => undefined) };
+  return { bytes, gzip, fresh: false, again, close };
 }
 
 /** Stdin or another stream (a FIFO, a device): its first chunk (two bytes at least, for the magic), then
