@@ -470,7 +470,6 @@ export class FileSource implements Source {
   }
 }
 
-/** How damage to an input is reported, and damage held until it can be. */
 /** Bytes [start, end) of a regular file to read in ranges; through `fd` when it is open already (stdin's). */
 interface Span {
   start: number;
@@ -478,6 +477,7 @@ interface Span {
   fd?: number;
 }
 
+/** How damage to an input is reported, and damage held until it can be. */
 type Damaged = (code: KawaErrorCode, message: string) => void;
 type Found = [KawaErrorCode, string][];
 
@@ -585,7 +585,8 @@ async function openInput(file: string, stdin?: Readable): Promise<Input> {
 }
 
 /**
- * A regular file, read synchronously into one reused buffer: each chunk is valid until the next is asked for
+ * A regular file (named, or behind stdin from its offset on), read synchronously from where `fd` stands into
+ * one reused buffer: each chunk is valid until the next is asked for
  * (the line splitter copies what it keeps, the framer copies payloads into their batch). Read through a
  * stream, each 1 MiB chunk was a new buffer and a round trip through the thread pool that the main thread
  * mostly waited for: 7% of a whole run in the read call and 11% idle (issue 17). A regular file does not
