@@ -31,7 +31,7 @@ const out = 'dist/cli-bundle';
 rmSync(out, { recursive: true, force: true });
 const { output } = await build({
   // the names of the entries are the files' names in dist/ (see above)
-  input: { main: 'dist/cli/main.js', worker: 'dist/pool/worker.js', 'load-child': 'dist/runtime/load-child.js' },
+  input: { main: 'dist/cli/main.js', worker: 'dist/pool/worker.js', 'load-child': 'dist/runtime/load-child.js', 'pipe-reader': 'dist/sources/file/pipe-reader.js' },
   platform: 'node',
   // node's own modules and the packages not bundled are loaded at run time
   external: (id, importer) => {

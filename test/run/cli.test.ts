@@ -127,6 +127,25 @@ describeShared('kawa run', () => {
     }
   });
 
+  it.runIf(process.platform === 'linux')('reads stdin as a pipe (a thread reads it with no workers) as it reads stdin as a socket', () => {
+    // events, a blank line, a line that is no audit event, an event cut short, a line over the limit, events;
+    // many of them, so the pipe is read in more than one chunk
+    const big = `{"kind":"Event","auditID":"x","requestObject":{"blob":"${'b'.repeat(1_100_000)}"}}`;
+    const content = Buffer.from(`${`${EXEC}\n\n{"kind":"Other"}\n${PRIV.slice(0, 200)}\n${big}\n${PRIV}\n`.repeat(3)}${EXEC}\n`);
+    const path = file(content);
+    for (const workers of ['0', '2']) {
+      const args = ['-r', RULES, '-e', '-', '--json', '--workers', workers];
+      // spawn gives a child a socket for stdin; a shell's pipe is a pipe
+      const piped = spawnSync('sh', ['-c', `cat "${path}" | "${process.execPath}" bin/kawa.js run ${args.map((a) => `'${a}'`).join(' ')}`], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', FALCO_HOSTNAME: 'test-host' } });
+      const socket = kawa(args, content);
+      expect(piped.status, workers).toBe(0);
+      expect(piped.stdout, workers).toBe(socket.stdout);
+      expect(reportLines(piped.stderr), workers).toEqual(reportLines(socket.stderr));
+      expect(piped.stderr).toContain('kawa: -:5: KAWA_ERR_EVENT_TOO_LARGE');
+      expect(piped.stdout.trim().split('\n').length).toBe(7);
+    }
+  });
+
   it('reports a line over 1 MiB with file:line, skips it, and goes on', () => {
     const big = `{"kind":"Event","auditID":"x","stageTimestamp":"2024-05-01T10:00:00Z","requestObject":{"blob":"${'b'.repeat(1_100_000)}"}}`;
     const f = file(`${EXEC}\n${big}\n${PRIV}\n`);

@@ -48,6 +48,7 @@ export const fileSource = defineSource({
       totalBytes: plan.sized ? plan.bytes : 0,
       rangeBytes: RANGE_BYTES,
       streamPieces: ctx.workers > 0,
+      pipeThread: ctx.workers === 0,
       onTooLarge: (file, line, length) =>
         ctx.report('too large', 'KAWA_ERR_EVENT_TOO_LARGE', `${file}:${line}`, `${length} bytes, more than the line limit, skipped`),
       onDamaged: (file, line, code, message) =>
