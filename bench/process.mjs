@@ -27,7 +27,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { cpus } from 'node:os';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { corpusFile, UPSTREAM_RULES } from './corpus.mjs';
 import { argValue, printTable } from './util.mjs';
 
@@ -66,15 +66,18 @@ function goFloor() {
   }
 }
 
-/** The pid whose parent is `ppid` (the program /usr/bin/time started), or undefined. */
-function childOf(ppid) {
+/** The process at or under `root` that runs `cmd` (node under /usr/bin/time, or under a shell's pipe), or undefined. */
+function processUnder(root, cmd) {
+  const parents = new Map();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) return Number(name);
+      parents.set(Number(name), { ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
     } catch { /* gone */ }
   }
+  const under = (pid) => pid === root || (pid > 1 && parents.has(pid) && under(parents.get(pid).ppid));
+  for (const [pid, { comm }] of parents) if (comm === cmd && under(pid)) return pid;
   return undefined;
 }
 
@@ -109,22 +112,22 @@ function timed(cmd, args, stdin) {
   const report = join(dir, `time-${process.pid}.txt`);
   const devnull = openSync('/dev/null', 'w');
   const redirected = stdin?.how === 'redirect' ? openSync(stdin.file, 'r') : undefined;
-  const stdio = [redirected ?? (stdin ? 'pipe' : 'ignore'), devnull, 'pipe'];
+  const stdio = [redirected ?? 'ignore', devnull, 'pipe'];
+  let line = viaTime ? [TIME, '-f', '%M %U %S', '-o', report, cmd, ...args] : [cmd, ...args];
+  // a shell's pipe, as `cat FILE | kawa run -e -` gives (spawn would give the child a socket); the time
+  // taken and the CPU counted are the command's, cat's CPU is not among them
+  if (stdin?.how === 'pipe') line = ['sh', '-c', 'f=$1; shift; cat "$f" | exec "$@"', 'sh', stdin.file, ...line];
   const t0 = performance.now();
-  const child = viaTime ? spawn(TIME, ['-f', '%M %U %S', '-o', report, cmd, ...args], { stdio }) : spawn(cmd, args, { stdio });
+  const child = spawn(line[0], line.slice(1), { stdio });
   closeSync(devnull);
   if (redirected !== undefined) closeSync(redirected);
-  else if (stdin) {
-    // a child that failed early closes the pipe: its exit code tells
-    child.stdin.on('error', () => undefined);
-    createReadStream(stdin.file).pipe(child.stdin);
-  }
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  let pid = viaTime ? undefined : child.pid;
+  const name = basename(cmd).slice(0, 15);
+  let pid;
   let mainCpu = 0, peak = 0;
   const sampler = setInterval(() => {
-    pid ??= childOf(child.pid);
+    pid ??= processUnder(child.pid, name);
     if (pid === undefined) return;
     mainCpu = threadCpu(pid, pid) ?? mainCpu;
     peak = highWater(pid) ?? peak;
