@@ -31,6 +31,12 @@ export function stdinIsPipe(): boolean {
 
 /** The chunks of a pipe, in order, read by the thread. */
 export interface PipeChunks extends AsyncIterableIterator<Uint8Array> {
+  /**
+   * From now on, a chunk is done with when the next is asked for: its buffer goes back to the thread to be
+   * filled again. Without it every chunk is a new buffer, and the dead ones waited for a collection: peak
+   * RSS 202 MB instead of 155 MB over 200k events (132 MB with stdin read on the main thread).
+   */
+  recycle(): void;
   /** Stops the thread; resolves once it ended. Iterating ends with the chunks already received. */
   close(): Promise<void>;
 }
@@ -40,6 +46,9 @@ export function pumpPipe(path = STDIN_PATH, limits: { chunkBytes?: number; inFli
   const data: PipeReaderData = { path, chunkBytes: limits.chunkBytes ?? CHUNK_BYTES, inFlight: limits.inFlight ?? IN_FLIGHT };
   const worker = new Worker(READER_FILE, { workerData: data });
   const inbox: Uint8Array[] = [];
+  let recycling = false;
+  /** The chunk handed out last. */
+  let handed: Uint8Array | undefined;
   /** The end, or why there is no more; set once. */
   let last: { end: true } | { error: Error } | undefined;
   let wake: (() => void) | undefined;
@@ -61,13 +70,16 @@ export function pumpPipe(path = STDIN_PATH, limits: { chunkBytes?: number; inFli
   };
   const it: PipeChunks = {
     async next(): Promise<IteratorResult<Uint8Array>> {
-      if (inbox.length === 0 && !last) worker.postMessage('want' satisfies PipeReaderRequest);
+      if (inbox.length === 0 && !last) worker.postMessage({ want: true } satisfies PipeReaderRequest);
       while (inbox.length === 0 && !last) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
       const chunk = inbox.shift();
+      // the one handed out before is done with, when recycling
+      const back = recycling && handed?.buffer.byteLength === data.chunkBytes ? (handed.buffer as ArrayBuffer) : undefined;
+      handed = chunk;
       if (chunk) {
         // a chunk taken: the reader may send another
-        worker.postMessage('taken' satisfies PipeReaderRequest);
+        worker.postMessage({ taken: true, buffer: back } satisfies PipeReaderRequest, back ? [back] : []);
         return { value: chunk, done: false };
       }
       if (last && 'error' in last) throw last.error;
@@ -78,6 +90,9 @@ export function pumpPipe(path = STDIN_PATH, limits: { chunkBytes?: number; inFli
       return { value: undefined, done: true };
     },
     close,
+    recycle() {
+      recycling = true;
+    },
     [Symbol.asyncIterator]() {
       return it;
     },

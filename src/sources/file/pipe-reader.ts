@@ -24,8 +24,9 @@ export interface PipeReaderData {
   inFlight: number;
 }
 
-/** What the main thread tells: it read a chunk, or it waits for one. */
-export type PipeReaderRequest = 'taken' | 'want';
+/** What the main thread tells: it read a chunk (and may give an earlier one's buffer back to be filled
+ *  again), or it waits for one. */
+export type PipeReaderRequest = { taken: true; buffer?: ArrayBuffer } | { want: true };
 
 /** What this thread sends: a chunk of bytes (its buffer transferred), the end, or why reading stopped. */
 export type PipeReaderMessage = { chunk: Uint8Array } | { end: true } | { error: string };
@@ -41,8 +42,11 @@ function fail(e: NodeJS.ErrnoException): void {
 
 function pump(socket: Socket): void {
   let credits = inFlight;
-  // not zero-filled (every byte sent is written first), and a buffer of its own, which can be transferred
-  const newChunk = () => new Uint8Array(Buffer.allocUnsafeSlow(chunkBytes).buffer);
+  /** Buffers the main thread gave back. */
+  const free: ArrayBuffer[] = [];
+  // one given back, or one not zero-filled (every byte sent is written first) and of its own, so that it
+  // can be transferred
+  const newChunk = () => new Uint8Array(free.pop() ?? Buffer.allocUnsafeSlow(chunkBytes).buffer);
   let chunk = newChunk();
   let filled = 0;
   let ended = false;
@@ -53,9 +57,14 @@ function pump(socket: Socket): void {
     if (filled === 0 || credits === 0) return;
     credits--;
     wanted = false;
-    const full = chunk.subarray(0, filled);
-    port.postMessage({ chunk: full } satisfies PipeReaderMessage, [full.buffer as ArrayBuffer]);
-    chunk = newChunk();
+    if (filled < chunkBytes / 4) {
+      // a slow writer's few lines: a copy, rather than a whole buffer the main thread may not give back
+      port.postMessage({ chunk: chunk.slice(0, filled) } satisfies PipeReaderMessage);
+    } else {
+      const full = chunk.subarray(0, filled);
+      port.postMessage({ chunk: full } satisfies PipeReaderMessage, [full.buffer as ArrayBuffer]);
+      chunk = newChunk();
+    }
     filled = 0;
   };
   /** After the end: the last chunk once there is room for it, then the end itself. */
@@ -95,8 +104,12 @@ function pump(socket: Socket): void {
     fail(e);
   });
   port.on('message', (m: PipeReaderRequest) => {
-    if (m === 'taken') credits++;
-    else wanted = true;
+    if ('taken' in m) {
+      credits++;
+      if (m.buffer?.byteLength === chunkBytes) free.push(m.buffer);
+    } else {
+      wanted = true;
+    }
     if (ended) return finish();
     if (wanted || filled === chunkBytes) send();
     if (filled < chunkBytes) socket.resume();

@@ -580,7 +580,12 @@ async function openInput(file: string, { stdin, pipeThread }: Pick<SourceOptions
     if (regular) return readRegular(regular.fd, () => undefined, { path: STDIN_PATH, base: regular.start });
     if (!stdin && pipeThread && stdinIsPipe()) {
       const pipe = pumpPipe();
-      return openStream(pipe, () => void pipe.close());
+      const input = await openStream(pipe, () => void pipe.close());
+      if (input.gzip) return input;
+      // framed here, a chunk is copied from before the next is read: its buffer can be filled again (zlib
+      // may still hold on to a chunk when the next is read)
+      pipe.recycle();
+      return { ...input, fresh: false };
     }
     return openStream(stdin ?? process.stdin, () => undefined);
   }

@@ -48,17 +48,25 @@ async function fifoWriter(script: string, lines: string[] = []): Promise<{ path:
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
 
 describe.runIf(linux)('a pipe read by a thread of its own', () => {
-  it('hands over every byte in order, in chunks no larger than asked, then ends', async () => {
+  it.each([false, true])('hands over every byte in order, in chunks no larger than asked, then ends (buffers recycled: %s)', async (recycle) => {
     const bytes = randomBytes(5 * 1024 * 1024 + 123);
     const src = join(dir, 'src.bin');
     writeFileSync(src, bytes);
     const { path, child } = await fifoWriter(`exec cat "${src}" >&3`);
+    const pipe = pumpPipe(path, { chunkBytes: 256 * 1024 });
+    if (recycle) pipe.recycle();
     const got: Buffer[] = [];
-    for await (const chunk of pumpPipe(path, { chunkBytes: 256 * 1024 })) {
+    const held: Uint8Array[] = [];
+    for await (const chunk of pipe) {
       expect(chunk.length).toBeLessThanOrEqual(256 * 1024);
+      // copied before the next is asked for, as the framer does
       got.push(Buffer.from(chunk));
+      held.push(chunk);
     }
     expect(Buffer.concat(got).equals(bytes)).toBe(true);
+    // a buffer given back to the thread is gone from here (detached); without recycling each stays as it was
+    if (recycle) expect(held.filter((c) => c.length === 0).length).toBeGreaterThan(held.length / 2);
+    else expect(Buffer.concat(held).equals(bytes)).toBe(true);
     expect(await exited(child)).toBe(0);
   });
 
