@@ -467,14 +467,6 @@ function atoiIndex(p: usize, len: i32): i64 {
   return negative && v != 0 ? -1 : <i64>v;
 }
 
-function hasByte(p: usize, end: usize, b: u8): bool {
-  while (p < end) {
-    if (load<u8>(p) == b) return true;
-    p++;
-  }
-  return false;
-}
-
 @inline function bytesEqual(a: usize, b: usize, len: usize): bool {
   let i: usize = 0;
   for (; i + 8 <= len; i += 8) {
@@ -498,27 +490,35 @@ function scratch(size: usize): usize {
   return scratchPtr;
 }
 
-/** The first member of object `obj` whose key equals the given bytes (compared unescaped), or NONE. */
+/**
+ * The first member of object `obj` whose key equals the given bytes (compared unescaped), or NONE.
+ *
+ * First the raw key texts, as fastjson tries first. A raw match on a key without a backslash is exact (its
+ * raw text is its unescaped text), and it is the only kind of match a key without a backslash can find; a
+ * key with one can match raw only a key with one too, whose unescaped text is another: those, and objects
+ * with no raw match but escaped keys, go the slow way. So the lookup key need not be searched for a
+ * backslash first (that was a scan of the key per lookup, on every field of every event).
+ */
 export function objectGet(obj: i32, key: usize, keyLen: i32): i32 {
   obj = open(obj);
   const stop = nodeNext(obj);
-  const keyEscaped = hasByte(key, key + <usize>keyLen, 0x5c);
-  if (!keyEscaped) {
-    // fast path: raw key text, as fastjson tries first
-    for (let k = obj + 1; k < stop; k = nodeNext(k + 1)) {
-      const at = nodeAddr(k);
-      const start = <usize>load<u32>(at, 4);
-      if (<i32>(load<u32>(at, 8) - <u32>start) == keyLen && bytesEqual(start, key, keyLen)) return k + 1;
+  let k = obj + 1;
+  for (; k < stop; k = nodeNext(k + 1)) {
+    const at = nodeAddr(k);
+    const start = <usize>load<u32>(at, 4);
+    if (<i32>(load<u32>(at, 8) - <u32>start) == keyLen && bytesEqual(start, key, keyLen)) {
+      if ((<u32>load<u8>(at, 1) & F_ESCAPED) == 0) return k + 1;
+      break;
     }
-    // no key of this object needs unescaping: nothing else can match
-    if ((<u32>load<u8>(nodeAddr(obj), 1) & F_ESCAPED_KEYS) == 0) return NONE;
   }
-  for (let k = obj + 1; k < stop; k = nodeNext(k + 1)) {
+  // no key of this object needs unescaping: nothing else can match
+  if (k >= stop && (<u32>load<u8>(nodeAddr(obj), 1) & F_ESCAPED_KEYS) == 0) return NONE;
+  for (k = obj + 1; k < stop; k = nodeNext(k + 1)) {
     if (nodeEscaped(k)) {
       const buf = scratch(nodeLen(k));
       const n = unescapeInto(nodeStart(k), nodeLen(k), buf);
       if (n == keyLen && bytesEqual(buf, key, keyLen)) return k + 1;
-    } else if (keyEscaped && nodeLen(k) == keyLen && bytesEqual(nodeStart(k), key, keyLen)) {
+    } else if (nodeLen(k) == keyLen && bytesEqual(nodeStart(k), key, keyLen)) {
       return k + 1;
     }
   }
