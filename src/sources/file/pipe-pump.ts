@@ -63,9 +63,15 @@ export function pumpPipe(path = STDIN_PATH, limits: { chunkBytes?: number; inFli
     wake?.();
   });
   worker.on('error', (e) => settle({ error: e }));
-  worker.on('exit', () => settle({ error: new Error('the thread reading stdin stopped') }));
+  const exited = new Promise<void>((resolve) => worker.on('exit', () => {
+    settle({ error: new Error('the thread reading stdin stopped') });
+    resolve();
+  }));
+  const started = new Promise<void>((resolve) => worker.once('online', resolve));
   const close = async () => {
     settle({ end: true });
+    // a thread stopped before it started running may take the process down with it: let it start first
+    await Promise.race([started, exited]);
     await worker.terminate();
   };
   const it: PipeChunks = {

@@ -8,15 +8,23 @@ import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { pumpPipe } from '../../../src/sources/file/pipe-pump.js';
+import { pumpPipe, type PipeChunks } from '../../../src/sources/file/pipe-pump.js';
 
 const linux = process.platform === 'linux';
 const dir = mkdtempSync(join(tmpdir(), 'kawa-pipe-'));
 let n = 0;
 const held: number[] = [];
 const children: ChildProcess[] = [];
+const pumps: PipeChunks[] = [];
+/** A pump stopped after its test, whatever the test did with it. */
+const pump = (...args: Parameters<typeof pumpPipe>) => {
+  const p = pumpPipe(...args);
+  pumps.push(p);
+  return p;
+};
 
-afterEach(() => {
+afterEach(async () => {
+  for (const p of pumps.splice(0)) await p.close();
   for (const c of children.splice(0)) c.kill('SIGKILL');
   for (const fd of held.splice(0)) closeSync(fd);
 });
@@ -53,7 +61,7 @@ describe.runIf(linux)('a pipe read by a thread of its own', () => {
     const src = join(dir, 'src.bin');
     writeFileSync(src, bytes);
     const { path, child } = await fifoWriter(`exec cat "${src}" >&3`);
-    const pipe = pumpPipe(path, { chunkBytes: 256 * 1024 });
+    const pipe = pump(path, { chunkBytes: 256 * 1024 });
     if (recycle) pipe.recycle();
     const got: Buffer[] = [];
     const held: Uint8Array[] = [];
@@ -72,7 +80,7 @@ describe.runIf(linux)('a pipe read by a thread of its own', () => {
 
   it('hands over a slow writer\'s line while the writer is still writing', async () => {
     const { path, child } = await fifoWriter(`printf '{"a":1}\\n' >&3; exec sleep 30`);
-    const pipe = pumpPipe(path);
+    const pipe = pump(path);
     const first = await pipe.next();
     expect(Buffer.from(first.value as Uint8Array).toString()).toBe('{"a":1}\n');
     expect(child.exitCode).toBe(null);
@@ -89,7 +97,7 @@ describe.runIf(linux)('a pipe read by a thread of its own', () => {
       written,
     );
     const chunkBytes = 64 * 1024;
-    const pipe = pumpPipe(path, { chunkBytes, inFlight: 2 });
+    const pipe = pump(path, { chunkBytes, inFlight: 2 });
     // nothing taken for a while: the thread holds its chunks, the pipe fills, the writer waits
     await new Promise((r) => setTimeout(r, 1500));
     const ahead = Number(written.at(-1) ?? 0);
@@ -105,7 +113,7 @@ describe.runIf(linux)('a pipe read by a thread of its own', () => {
 
   it('stops its thread when closed, with the writer still there', async () => {
     const { path, child } = await fifoWriter('exec sleep 30');
-    const pipe = pumpPipe(path);
+    const pipe = pump(path);
     const waiting = pipe.next();
     await pipe.close();
     expect((await waiting).done).toBe(true);
@@ -113,7 +121,7 @@ describe.runIf(linux)('a pipe read by a thread of its own', () => {
   });
 
   it('fails with the reason when the pipe cannot be opened', async () => {
-    await expect(pumpPipe(join(dir, 'missing')).next()).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(pump(join(dir, 'missing')).next()).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 
