@@ -57,9 +57,9 @@ export function pumpPipe(path = STDIN_PATH, limits: { chunkBytes?: number; inFli
     wake?.();
   };
   worker.on('message', (m: PipeReaderMessage) => {
-    if ('chunk' in m) inbox.push(m.chunk);
-    else if ('end' in m) settle(m);
-    else settle({ error: Object.assign(new Error(m.error), { code: m.error }) });
+    if ('end' in m) return settle(m);
+    if ('error' in m) return settle({ error: Object.assign(new Error(m.error), { code: m.error }) });
+    inbox.push(m.chunk);
     wake?.();
   });
   worker.on('error', (e) => settle({ error: e }));

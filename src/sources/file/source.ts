@@ -28,8 +28,8 @@ import { Framer } from './framer.js';
 import { gunzip, type GzipDamage, type ReadAgain } from './gunzip.js';
 import { LineSplitter } from './lines.js';
 import { PieceCutter, type Piece } from './pieces.js';
-import { readRange } from './range-reader.js';
 import { pumpPipe, stdinIsPipe } from './pipe-pump.js';
+import { readRange } from './range-reader.js';
 import { startsAtLine, STDIN_PATH, stdinFile } from './stdin-file.js';
 
 export type { EventBatch } from './batch.js';
