@@ -36,7 +36,9 @@ export type { FlagValues } from './sources/kind.js';
 export { MetricsRegistry } from './core/metrics.js';
 
 export { Engine } from './engine/engine.js';
-export type { EngineOptions, BatchResult, InPlaceInput, Match, Rejection, RejectionReason, EventContext } from './engine/engine.js';
+export type { EngineOptions, BatchResult, InPlaceInput, Match, Rejection, RejectionReason, EventContext, AlertLines, LineTemplates } from './engine/engine.js';
+export { lineViews } from './engine/alert-lines.js';
+export type { CompiledRule, OutputPlan } from './compile/compiler.js';
 export { conditionEngine } from './engine/condition.js';
 export { FieldExtractor, parseFieldSpec } from './engine/extractor.js';
 export { EVENT_STATUS } from './engine/extractor.js';
@@ -58,6 +60,8 @@ export { OPERATORS, MODIFIERS, Op, operator } from './condition/operators.js';
 export type { OperatorDef, OperatorText } from './condition/operators.js';
 
 export { renderMessage, AlertFormatter } from './alerts/format.js';
+export { AlertLineTemplates } from './alerts/line-templates.js';
+export type { OutputOptions } from './alerts/output-options.js';
 export type { AlertMatch, FormatOptions } from './alerts/format.js';
 
 export { KawaError, LOAD_ERRORS, LOAD_LIMIT_ERRORS, LOAD_WARNINGS, KAWA_ERRORS, KAWA_WARNINGS } from './core/errors.js';

@@ -136,6 +136,36 @@ interface RulePlan {
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const sameKeys = (a: string[], b: string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
 
+/** The options with their defaults filled in (one place for both renderers: this one and line-writer.ts). */
+export function resolveFormatOptions(options: FormatOptions): Required<FormatOptions> {
+  return {
+    timeFormatIso8601: options.timeFormatIso8601 ?? false,
+    jsonIncludeOutputProperty: options.jsonIncludeOutputProperty ?? true,
+    jsonIncludeTagsProperty: options.jsonIncludeTagsProperty ?? true,
+    jsonIncludeOutputFieldsProperty: options.jsonIncludeOutputFieldsProperty ?? true,
+    jsonIncludeMessageProperty: options.jsonIncludeMessageProperty ?? false,
+    hostname: options.hostname ?? process.env.FALCO_HOSTNAME ?? hostname(),
+    timeZone: options.timeZone ?? 'local',
+  };
+}
+
+/** The output_fields key that holds the event time as nanoseconds. */
+export const timeFieldOf = (opts: Required<FormatOptions>): string => (opts.timeFormatIso8601 ? 'evt.time.iso8601' : 'evt.time');
+
+/** A JSON alert's keys after output_fields, up to "time": priority, rule, source and the sorted tags. */
+export function jsonTail(rule: LoadedRule, includeTags: boolean): string {
+  const { priority, name, source, tags } = rule;
+  let tail = `,"priority":${JSON.stringify(priority)},"rule":${JSON.stringify(name)},"source":${JSON.stringify(source)}`;
+  if (includeTags) tail += `,"tags":${JSON.stringify([...new Set(tags)].sort())}`;
+  return tail;
+}
+
+/** output_fields' keys in their order: the match's field keys and the time field (which holds the event time
+ *  even when the rule's output names it), sorted by UTF-16 code unit. */
+export function fieldKeyOrder(keys: string[], timeField: string): string[] {
+  return [...(keys.includes(timeField) ? keys : [...keys, timeField])].sort(byCodeUnit);
+}
+
 /** Formats matches as Falco does: the text line of the stdout and file outputs and the JSON object of json_output. */
 export class AlertFormatter {
   private readonly opts: Required<FormatOptions>;
@@ -146,16 +176,8 @@ export class AlertFormatter {
   private readonly times: EventTimes;
 
   constructor(options: FormatOptions = {}) {
-    this.opts = {
-      timeFormatIso8601: options.timeFormatIso8601 ?? false,
-      jsonIncludeOutputProperty: options.jsonIncludeOutputProperty ?? true,
-      jsonIncludeTagsProperty: options.jsonIncludeTagsProperty ?? true,
-      jsonIncludeOutputFieldsProperty: options.jsonIncludeOutputFieldsProperty ?? true,
-      jsonIncludeMessageProperty: options.jsonIncludeMessageProperty ?? false,
-      hostname: options.hostname ?? process.env.FALCO_HOSTNAME ?? hostname(),
-      timeZone: options.timeZone ?? 'local',
-    };
-    this.timeField = this.opts.timeFormatIso8601 ? 'evt.time.iso8601' : 'evt.time';
+    this.opts = resolveFormatOptions(options);
+    this.timeField = timeFieldOf(this.opts);
     this.times = new EventTimes(this.opts.timeZone);
     this.head = `{"hostname":${JSON.stringify(this.opts.hostname)}`;
   }
@@ -193,10 +215,7 @@ export class AlertFormatter {
   private plan(m: AlertMatch): RulePlan {
     let plan = this.plans.get(m.rule);
     if (!plan) {
-      const { priority, name, source, tags } = m.rule;
-      let tail = `,"priority":${JSON.stringify(priority)},"rule":${JSON.stringify(name)},"source":${JSON.stringify(source)}`;
-      if (this.opts.jsonIncludeTagsProperty) tail += `,"tags":${JSON.stringify([...new Set(tags)].sort())}`;
-      plan = { tail, fieldKeys: [], fieldOrder: [] };
+      plan = { tail: jsonTail(m.rule, this.opts.jsonIncludeTagsProperty), fieldKeys: [], fieldOrder: [] };
       this.plans.set(m.rule, plan);
     }
     return plan;
@@ -208,9 +227,7 @@ export class AlertFormatter {
     if (!eventId && !m.truncated && !CONTEXT_KEYS.some((k) => context?.[k])) {
       if (!sameKeys(keys, plan.fieldKeys)) {
         plan.fieldKeys = keys;
-        // the time field holds the event time even when the rule's output names it
-        const all = keys.includes(this.timeField) ? keys : [...keys, this.timeField];
-        plan.fieldOrder = [...all].sort(byCodeUnit).map((k, i) => ({ quoted: `${i ? ',' : ''}${JSON.stringify(k)}:`, field: k === this.timeField ? undefined : k }));
+        plan.fieldOrder = fieldKeyOrder(keys, this.timeField).map((k, i) => ({ quoted: `${i ? ',' : ''}${JSON.stringify(k)}:`, field: k === this.timeField ? undefined : k }));
       }
       let out = '{';
       for (const { quoted, field } of plan.fieldOrder) out += quoted + (field === undefined ? m.timeNs.toString() : JSON.stringify(m.fields[field]));

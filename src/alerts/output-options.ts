@@ -6,7 +6,9 @@
 import { KawaError } from '../core/errors.js';
 import type { FormatOptions } from './format.js';
 
+/** How alerts are written: the format options and Falco's json_output. */
 export interface OutputOptions extends FormatOptions {
+  /** json_output: alerts as JSON objects instead of text lines. */
   jsonOutput?: boolean;
 }
 

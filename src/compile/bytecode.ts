@@ -125,3 +125,31 @@ export const MODE_AS_IS = 1; // evaluate each payload as one event, whatever it 
 export const RULES_FIRST = 0;
 export const RULES_ALL = 1;
 
+
+// ---- alert line templates (written by src/alerts/line-templates.ts, run by assembly/render.ts) ------------
+// What the VM writes each match's alert line from, when lines are asked for (Engine.setLineRendering):
+//   templates  u32 rule count, then per rule position u32 offset of its template from the start (0: the
+//              VM writes no line for that rule; JS formats it), then the templates
+//   template   ops, each a u32 op word and its operands, ending with L_END:
+//     L_LIT n bytes(padded to 4)   these bytes as they are (JSON text made once per rule)
+//     L_TOKEN out list             a message token: the value list `out` of the record ("<NA>" when it has no
+//                                  value; list: "(a,b)"; else its first value), escaped as in a JSON string
+//     L_FIELD out list             an output_fields value: null, "value" or (list) ["a","b"]
+//     L_CLOCK utc                  the event time's clock "HH:MM:SS.nnnnnnnnn", local (utc 0) or UTC
+//     L_ISO                        "YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000"
+//     L_JSON_TIME                  "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"
+//     L_TIME_NS                    the event time in ns, decimal
+// A value the VM cannot write exactly as the JavaScript formatter does (a byte past ASCII: the formatter
+// decodes it, replacing what is no UTF-8), a list rendered past LIST_RENDER_MAX bytes, or an event CloudWatch
+// cut leaves the match without a line: LINE_NONE, and JS formats it.
+export const L_END = 0;
+export const L_LIT = 1;
+export const L_TOKEN = 2;
+export const L_FIELD = 3;
+export const L_CLOCK = 4;
+export const L_ISO = 5;
+export const L_JSON_TIME = 6;
+export const L_TIME_NS = 7;
+export const LINE_NONE = 0xffffffff;
+/** Falco cuts the rendering of a list field in an output to this many bytes. */
+export const LIST_RENDER_MAX = 1023;

@@ -36,7 +36,13 @@ export interface OutputPlan {
   formatted: { key: string; parts: OutputPart[]; tokens: { out: number; list: boolean }[] }[];
 }
 
-export interface CompiledRule { rule: LoadedRule; output: OutputPlan }
+/** A rule of the program: the loaded rule, and where its output finds its values in a match record. */
+export interface CompiledRule {
+  /** The rule. */
+  rule: LoadedRule;
+  /** Its output's tokens and fields, by value list of the record. */
+  output: OutputPlan;
+}
 
 export interface Program {
   bytes: Uint8Array;

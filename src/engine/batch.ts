@@ -4,6 +4,7 @@ import * as B from '../compile/bytecode.js';
 import type { Program } from '../compile/compiler.js';
 import { renderParts } from '../rules/output-render.js';
 import type { LoadedRule } from '../rules/types.js';
+import type { AlertLines } from './alert-lines.js';
 
 /** One rule matching one event, with the values its output needs. */
 export interface Match {
@@ -58,7 +59,10 @@ export interface BatchResult {
   truncated: number;
   /** Events evaluated without an auditID: every ka.* field of theirs was empty (the plugin's behaviour). */
   withoutAuditId: number;
+  /** The matches' alert lines, when the engine writes them (Engine.setLineRendering). */
+  lines?: AlertLines;
 }
+
 
 const REASONS: Record<number, RejectionReason> = {
   [B.REJECT_UNRECOGNIZED]: 'unrecognized',
@@ -67,18 +71,26 @@ const REASONS: Record<number, RejectionReason> = {
   [B.REJECT_TOO_LARGE]: 'too_large',
 };
 
-/** Falco truncates the rendering of a list field to 1023 bytes. */
-const LIST_RENDER_MAX = 1023;
 const utf8 = new TextDecoder();
+/** The values of a match whose line the engine wrote: none (shared, never written to). */
+const NO_TOKENS: (string | null)[] = Object.freeze([]) as unknown as (string | null)[];
+const NO_FIELDS: Record<string, string | string[] | null> = Object.freeze({});
 
+/** Falco cuts the rendering of a list field to LIST_RENDER_MAX bytes. */
 function renderList(values: string[]): string {
   const text = `(${values.join(',')})`;
   const bytes = Buffer.from(text, 'utf8');
-  return bytes.length <= LIST_RENDER_MAX ? text : utf8.decode(bytes.subarray(0, LIST_RENDER_MAX));
+  return bytes.length <= B.LIST_RENDER_MAX ? text : utf8.decode(bytes.subarray(0, B.LIST_RENDER_MAX));
 }
 
-/** Decodes `len` bytes of records at `ptr` in `memory`. */
-export function readResults(memory: ArrayBuffer, ptr: number, len: number, program: Program, events: number, truncated: number, withoutAuditId: number): BatchResult {
+/**
+ * Decodes `len` bytes of records at `ptr` in `memory`. `lineEnds` (AlertLines.ends): the engine wrote the
+ * lines of the matches whose entry is not LINE_NONE, so their values are not decoded.
+ */
+export function readResults(
+  memory: ArrayBuffer, ptr: number, len: number, program: Program, events: number, truncated: number, withoutAuditId: number,
+  lineEnds?: Uint32Array,
+): BatchResult {
   const view = new DataView(memory, ptr, len);
   // a Buffer over the records (no copy): its utf8 slices are much cheaper than TextDecoder calls on short values
   const bytes = Buffer.from(memory, ptr, len);
@@ -101,6 +113,20 @@ export function readResults(memory: ArrayBuffer, ptr: number, len: number, progr
     const timeNs = view.getBigInt64(at + 20, true);
     const outs = view.getUint32(at + 28, true);
     at += 32;
+    const match: Match = {
+      payload, item, rule: compiled.rule, timeNs, truncated: (flags & B.FLAG_TRUNCATED) !== 0,
+      timeSubstituted: (flags & B.FLAG_TIME_SUBSTITUTED) !== 0, tokens: NO_TOKENS, fields: NO_FIELDS,
+    };
+    matches.push(match);
+    if (lineEnds && lineEnds[matches.length - 1] !== B.LINE_NONE) {
+      // its line is written: the values are passed over, not decoded
+      for (let k = 0; k < outs; k++) {
+        const n = view.getUint32(at, true);
+        at += 4;
+        for (let i = 0; i < n; i++) at += 4 + ((view.getUint32(at, true) + 3) & ~3);
+      }
+      continue;
+    }
     const values: string[][] = [];
     for (let k = 0; k < outs; k++) {
       const n = view.getUint32(at, true);
@@ -119,17 +145,14 @@ export function readResults(memory: ArrayBuffer, ptr: number, len: number, progr
       if (v.length === 0) return null;
       return list ? renderList(v) : v[0];
     };
-    const tokens = tokenPlan.map(render);
+    match.tokens = tokenPlan.map(render);
     const fields: Record<string, string | string[] | null> = {};
     for (const { key, out, list } of fieldPlan) {
       const v = values[out];
       fields[key] = v.length === 0 ? null : list ? v : v[0];
     }
     for (const x of formatted) fields[x.key] = renderParts(x.parts, x.tokens.map(render));
-    matches.push({
-      payload, item, rule: compiled.rule, timeNs, truncated: (flags & B.FLAG_TRUNCATED) !== 0,
-      timeSubstituted: (flags & B.FLAG_TIME_SUBSTITUTED) !== 0, tokens, fields,
-    });
+    match.fields = fields;
   }
   return { events, matches, rejections, truncated, withoutAuditId };
 }

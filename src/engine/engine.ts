@@ -1,15 +1,18 @@
 // The public Engine: compiles loaded rules into a program, hands it to a WebAssembly instance once, then
 // evaluates batches of raw payloads. Per batch, one copy into wasm memory and one call; only compact result
-// records come back, and only matched events are decoded (batch.ts).
-import { compileRules, type Program } from '../compile/compiler.js';
-import { MODE_AS_IS, MODE_INGEST, RULES_ALL, RULES_FIRST } from '../compile/bytecode.js';
+// records come back, and only matched events are decoded (batch.ts), or, with setLineRendering, their alert
+// lines written in WebAssembly instead (assembly/render.ts).
+import { compileRules, type CompiledRule, type Program } from '../compile/compiler.js';
+import { LINE_NONE, MODE_AS_IS, MODE_INGEST, RULES_ALL, RULES_FIRST } from '../compile/bytecode.js';
 import { KawaError } from '../core/errors.js';
 import { ContextWriter, type EventContext } from './context.js';
 import type { LoadedRule, LoadResult } from '../rules/types.js';
+import type { AlertLines } from './alert-lines.js';
 import { readResults, type BatchResult } from './batch.js';
 import { instantiateEngine, type RawExports } from './wasm-module.js';
 
 export type { BatchResult, Match, Rejection, RejectionReason } from './batch.js';
+export type { AlertLines } from './alert-lines.js';
 export type { EventContext } from './context.js';
 
 /** Payload bytes written straight into an engine's memory and evaluated there ({@link Engine.inPlace}). */
@@ -58,12 +61,39 @@ interface VmExports extends RawExports {
   lastBatchWithoutAuditId(): number;
   outputPtr(): number;
   outTop(): number;
+  templatesReserve(size: number): number;
+  useTemplates(size: number): void;
+  renderLines(): number;
+  linesBytes(): number;
+  linesEnds(): number;
+}
+
+/**
+ * How an engine writes its matches' alert lines (Engine.setLineRendering): templates for its rules, made by
+ * whoever knows the output format (src/alerts/line-templates.ts).
+ */
+export interface LineTemplates {
+  /** One template per rule position of `rules` (layout: src/compile/bytecode.ts, "alert line templates"). */
+  build(rules: readonly CompiledRule[]): Uint8Array;
 }
 
 const DEFAULT_MAX_EVENT_SIZE = 262144;
 const I32_MAX = 0x7fffffff;
 const utf8 = new TextEncoder();
 const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+/** A copy of the lines the engine wrote (renderLines): the bytes of those written, and per match its end. */
+function writtenLines(mem: ArrayBuffer, bytesAt: number, endsAt: number, count: number): AlertLines {
+  const ends = new Uint32Array(mem.slice(endsAt, endsAt + count * 4));
+  let used = 0;
+  for (let k = count - 1; k >= 0; k--) {
+    if (ends[k] !== LINE_NONE) {
+      used = ends[k];
+      break;
+    }
+  }
+  return { bytes: new Uint8Array(mem.slice(bytesAt, bytesAt + used)), ends };
+}
 
 /** Evaluates rules over audit events in WebAssembly, one engine per thread: the loaded rules are compiled once, then each batch of payloads gives matches and rejections. */
 export class Engine {
@@ -77,6 +107,9 @@ export class Engine {
   private readonly context: ContextWriter;
   /** Counts the uses of the input area, so that an InPlaceInput given before another use refuses to run. */
   private inputUse = 0;
+  /** The templates in the engine's memory, and whether each evaluation writes its matches' lines. */
+  private lineTemplates: LineTemplates | undefined;
+  private writeLines = false;
 
   private constructor(program: Program, vm: VmExports, opts: EngineOptions) {
     this.program = program;
@@ -162,11 +195,34 @@ export class Engine {
     };
   }
 
+  /**
+   * From now on (undefined: no longer), each evaluation also writes its matches' alert lines with these
+   * templates (BatchResult.lines), in WebAssembly from the values where they lie; a match whose line was
+   * written carries no tokens or fields (nothing decodes its values). A match the templates cannot write
+   * keeps its values, for the caller to format.
+   */
+  setLineRendering(templates: LineTemplates | undefined): void {
+    // built once for the same templates: a worker turns lines on and off from task to task
+    if (templates && templates !== this.lineTemplates) {
+      const bytes = templates.build(this.program.rules);
+      const ptr = this.vm.templatesReserve(bytes.length) >>> 0;
+      new Uint8Array(this.vm.memory.buffer, ptr, bytes.length).set(bytes);
+      this.vm.useTemplates(bytes.length);
+      this.lineTemplates = templates;
+    }
+    this.writeLines = templates !== undefined;
+  }
+
   /** Evaluates payloads data[starts[k], ends[k]) already in memory (addresses) and reads the results. */
   private run(data: number, starts: number, ends: number, arrivals: number, count: number): BatchResult {
     const events = this.vm.evaluateBatch(data, starts, ends, arrivals, count, this.mode, this.matching, this.maxEventSize, nowNs());
-    // the call may have grown memory: take the buffer again
-    return readResults(this.vm.memory.buffer, this.vm.outputPtr() >>> 0, this.vm.outTop() >>> 0, this.program, events, this.vm.lastBatchTruncated(), this.vm.lastBatchWithoutAuditId());
+    const lineCount = this.writeLines ? this.vm.renderLines() : 0;
+    // the calls may have grown memory: take the buffer again
+    const mem = this.vm.memory.buffer;
+    const lines = lineCount > 0 ? writtenLines(mem, this.vm.linesBytes() >>> 0, this.vm.linesEnds() >>> 0, lineCount) : undefined;
+    const result = readResults(mem, this.vm.outputPtr() >>> 0, this.vm.outTop() >>> 0, this.program, events, this.vm.lastBatchTruncated(), this.vm.lastBatchWithoutAuditId(), lines?.ends);
+    if (lines) result.lines = lines;
+    return result;
   }
 
   /** Evaluates one payload (a JSON text). */

@@ -27,8 +27,18 @@ export function engineModule(): WebAssembly.Module {
 /** The raw exports of one instance. Each part of the engine declares the exports it uses. */
 export type RawExports = WebAssembly.Exports & { memory: WebAssembly.Memory; _initialize: () => void };
 
+/** What the module imports: the local clock of a Unix second (assembly/render.ts), as Date reads it. */
+const imports = {
+  env: {
+    localClock(sec: number): number {
+      const d = new Date(sec * 1000);
+      return d.getHours() * 3600 + d.getMinutes() * 60 + d.getSeconds();
+    },
+  },
+};
+
 export function instantiateEngine(module: WebAssembly.Module = engineModule()): RawExports {
-  const instance = new WebAssembly.Instance(module, {});
+  const instance = new WebAssembly.Instance(module, imports);
   const exports = instance.exports as RawExports;
   exports._initialize();
   return exports;

@@ -9,6 +9,7 @@
 // the window, not by the input.
 import { KawaError, type KawaErrorCode } from '../core/errors.js';
 import { Notifier } from '../core/notifier.js';
+import { lineViews } from '../engine/alert-lines.js';
 import type { Alert, AlertSink, Evaluation, Evaluator, Source, SourceBatch } from './types.js';
 
 /** The evaluator gave up on a batch (its worker died twice): the run reports it and goes on. */
@@ -143,7 +144,8 @@ export class Pipeline {
     this.stats.events += result.events;
     this.opts.onResult?.(batch, result);
     if (result.matches.length) {
-      const alerts: Alert[] = result.matches.map((match, i) => ({ match, eventId: batch.eventId?.(match.payload), context: batch.context, line: result.lines?.[i] }));
+      const lines = result.lines && lineViews(result.lines);
+      const alerts: Alert[] = result.matches.map((match, i) => ({ match, eventId: batch.eventId?.(match.payload), context: batch.context, line: lines?.[i] }));
       this.stats.alerts += alerts.length;
       await this.sink.emit(alerts);
     }

@@ -107,14 +107,14 @@ export interface SourceProgress {
   unit: 'bytes' | 'time';
 }
 
-/** The engine's result for a batch (truncation included: the engine tells it per event and per batch). */
+/**
+ * The engine's result for a batch (truncation included: the engine tells it per event and per batch). Its
+ * `lines` are the matches' alert lines when the evaluator wrote them (AlertSink.lineFormat): bytes, not
+ * strings, which the main thread writes as they are and decodes only for an output that asks for a string.
+ */
 export interface Evaluation extends BatchResult {
   /** For a batch that was a byte range: what the range held. */
   range?: RangeOutcome;
-  /** Each match's alert line in UTF-8, index-aligned with matches, when a worker rendered them
-   *  (PoolOptions.render); those matches then carry no output values. Bytes, not strings: the main thread
-   *  writes them as they are, and makes no string of them unless an output asks for one. */
-  lines?: Uint8Array[];
 }
 
 /** Evaluates batches: the Engine in this thread, or the worker pool. Results come back in batch order. */
@@ -134,7 +134,7 @@ export interface Alert {
   eventId?: string;
   /** The cluster the event came from (SourceBatch.context). */
   context?: EventContext;
-  /** The line the outputs write, already rendered by a worker, in UTF-8 (Evaluation.lines). */
+  /** The line the outputs write, already written by the evaluator, in UTF-8 (Evaluation.lines). */
   line?: Uint8Array;
 }
 

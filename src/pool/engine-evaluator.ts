@@ -2,7 +2,10 @@
 // where starting worker threads costs more than it saves. A reload swaps the engine between two calls, and
 // evaluation is synchronous, so no batch ever sees a half-loaded rule set. A byte-range batch is read here
 // as a worker would read it (range-evaluation.ts): straight into the engine's memory, framed there.
+import { AlertLineTemplates } from '../alerts/line-templates.js';
+import type { OutputOptions } from '../alerts/output-options.js';
 import { KawaError } from '../core/errors.js';
+import { AlertLinesBuilder } from '../engine/alert-lines.js';
 import { Engine } from '../engine/engine.js';
 import { BatchFailedError } from '../pipeline/pipeline.js';
 import type { ByteRange, Evaluation, Evaluator, RangeOutcome, SourceBatch } from '../pipeline/types.js';
@@ -18,6 +21,8 @@ export interface EngineEvaluatorOptions {
   maxEventSize?: number;
   /** Longest line of a byte range kept (the file source's limit; default 1 MiB). */
   maxLineBytes?: number;
+  /** The format in which the engine may write the alerts' lines (AlertSink.lineFormat), as a worker's does. */
+  render?: OutputOptions;
 }
 
 /** Payloads of a byte range evaluated per call into the engine. */
@@ -27,17 +32,24 @@ export class EngineEvaluator implements Evaluator {
   /** Evaluation is synchronous here: a few batches ahead only keep the source and the sink busy. */
   readonly window = 4;
   private engine: Engine;
+  private readonly templates: AlertLineTemplates | undefined;
+  /** A range's lines, from each of its evaluations. */
+  private readonly lines = new AlertLinesBuilder();
 
   constructor(rules: LoadResult, private readonly opts: EngineEvaluatorOptions = {}) {
     this.engine = this.create(rules);
+    this.templates = opts.render ? new AlertLineTemplates(opts.render) : undefined;
   }
 
   async evaluate(batch: SourceBatch): Promise<Evaluation> {
-    if (!batch.range) return this.engine.evaluate(batch.data, batch.offsets, batch.count, batch.arrivalNs, batch.context);
     // a range is milliseconds of work, and the next is ready at once (nothing is read before it): without a
     // turn of the event loop in between, one range after another would run in microtasks while the alerts'
     // writes wait for I/O and pile up (1,000,000 events: 255 MB instead of 108)
-    await new Promise(setImmediate);
+    if (batch.range) await new Promise(setImmediate);
+    // synchronous from here: no other batch comes between setting the lines and evaluating. As in a worker,
+    // events with source ids or a cluster keep their values (their JSON lines carry those).
+    this.engine.setLineRendering(!batch.eventId && !batch.context ? this.templates : undefined);
+    if (!batch.range) return this.engine.evaluate(batch.data, batch.offsets, batch.count, batch.arrivalNs, batch.context);
     const out: Evaluation = { events: 0, matches: [], rejections: [], truncated: 0, withoutAuditId: 0 };
     const opts = { maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, batchEvents: RANGE_BATCH_EVENTS };
     const { file, start, end } = batch.range;
@@ -47,6 +59,9 @@ export class EngineEvaluator implements Evaluator {
       // a file that cannot be read is given up like a batch a worker failed: the source reports the file
       if (e instanceof KawaError && e.code === 'KAWA_ERR_INPUT_READ') throw new BatchFailedError(`${file} bytes ${start}-${end}: ${e.message}; skipped`, e.code);
       throw e;
+    } finally {
+      const lines = this.lines.take();
+      if (lines) out.lines = lines;
     }
     return out;
   }
@@ -59,6 +74,7 @@ export class EngineEvaluator implements Evaluator {
       out.withoutAuditId += result.withoutAuditId;
       for (const m of result.matches) out.matches.push(m);
       for (const r of result.rejections) out.rejections.push(r);
+      this.lines.add(result.lines, result.matches.length);
     });
   }
 

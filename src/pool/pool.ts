@@ -127,7 +127,7 @@ export class WorkerPool implements Evaluator {
           tokens: m.tokens ?? [], fields: m.fields ?? {},
         };
       }),
-      ...(lines ? { lines: Array.from(lines.ends, (end, k) => lines.bytes.subarray(k ? lines.ends[k - 1] : 0, end)) } : {}),
+      ...(lines ? { lines } : {}),
     };
   }
 

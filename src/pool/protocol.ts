@@ -4,7 +4,7 @@
 // rejections; never the events.
 import { serialize } from 'node:v8';
 import type { OutputOptions } from '../alerts/output-options.js';
-import type { EventContext, Rejection } from '../engine/engine.js';
+import type { AlertLines, EventContext, Rejection } from '../engine/engine.js';
 import type { Program } from '../compile/compiler.js';
 import type { LoadResult } from '../rules/types.js';
 import type { RangeOutcome } from '../pipeline/types.js';
@@ -85,11 +85,11 @@ export interface TaskResult {
   withoutAuditId: number;
   range?: RangeOutcome;
   /**
-   * The alerts' lines as the outputs write them, when the worker rendered them (the values then stay in the
-   * worker): UTF-8, back to back, match k's line ending at ends[k]. One buffer, copied once by the message,
-   * instead of a string per alert that the main thread would only encode again.
+   * The alerts' lines as the outputs write them, when the worker's engine wrote them (a match with its line
+   * comes without values). One buffer, copied once by the message, instead of a string per alert that the
+   * main thread would only encode again.
    */
-  lines?: { bytes: Uint8Array; ends: Uint32Array };
+  lines?: AlertLines;
 }
 
 // A packed batch: count arrival times (i64, when given), count + 1 u32 offsets, then the payload bytes.

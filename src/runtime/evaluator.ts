@@ -11,7 +11,7 @@ export interface EvaluatorChoice {
   workers: number;
   ruleMatching: 'first' | 'all';
   maxEventSize?: number;
-  /** The format in which workers may render alert lines (AlertSink.lineFormat). */
+  /** The format in which the evaluator may write alert lines (AlertSink.lineFormat). */
   render?: OutputOptions;
   /** A worker died and its batch was sent again. */
   onRestart?(): void;
@@ -19,7 +19,7 @@ export interface EvaluatorChoice {
 
 export async function createEvaluator(rules: LoadResult, c: EvaluatorChoice): Promise<Evaluator> {
   const engine = { ruleMatching: c.ruleMatching, maxEventSize: c.maxEventSize };
-  if (c.workers <= 0) return new EngineEvaluator(rules, engine);
+  if (c.workers <= 0) return new EngineEvaluator(rules, { ...engine, render: c.render });
   // piscina (about twenty CommonJS files, 20 ms) loads only for a pool: a run on the main thread starts sooner
   const { WorkerPool } = await import('../pool/pool.js');
   return new WorkerPool(rules, { threads: Math.min(c.workers, availableParallelism() * 4), render: c.render, onRestart: c.onRestart, ...engine });

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertFormatter } from '../../src/alerts/format.js';
+import { lineViews } from '../../src/engine/alert-lines.js';
+import type { Match } from '../../src/engine/engine.js';
 import { EngineEvaluator } from '../../src/pool/engine-evaluator.js';
 import { BatchFailedError } from '../../src/pipeline/pipeline.js';
 import type { Evaluation } from '../../src/pipeline/types.js';
@@ -127,7 +129,7 @@ describe('worker pool', () => {
   });
 
   it('render: workers send each alert\'s line, as the main thread formats it, for payloads without source ids only', async () => {
-    // names beyond ASCII: the lines travel as UTF-8 bytes
+    // names beyond ASCII: the engine leaves those lines to the main thread, with their values
     const payloads = Array.from({ length: 30 }, (_, n) => event(n).replace(`"u${n}"`, n % 2 ? `"ü${n} ✓ 𝒳"` : `"u${n}"`));
     const loaded = rules();
     const inThread = await new EngineEvaluator(loaded).evaluate(batchOf(payloads));
@@ -135,10 +137,14 @@ describe('worker pool', () => {
       await pool?.close();
       pool = new WorkerPool(loaded, { threads: 1, render: format });
       const formatter = new AlertFormatter(format);
-      const expected = inThread.matches.map((m) => (format.jsonOutput ? formatter.json(m) : formatter.text(m)));
+      const line = (m: Match) => (format.jsonOutput ? formatter.json(m) : formatter.text(m));
+      const expected = inThread.matches.map(line);
       const rendered = await pool.evaluate(batchOf(payloads));
-      expect(rendered.lines?.map((l) => Buffer.from(l).toString('utf8'))).toEqual(expected);
-      expect(expected.filter((l) => l.includes('✓ 𝒳')).length).toBeGreaterThan(3);
+      const views = lineViews(rendered.lines!);
+      expect(rendered.matches.map((m, k) => (views[k] ? Buffer.from(views[k]).toString('utf8') : line(m)))).toEqual(expected);
+      const beyondAscii = expected.filter((l) => l.includes('✓ 𝒳')).length;
+      expect(beyondAscii).toBeGreaterThan(3);
+      expect(views.filter((v) => v === undefined).length).toBe(beyondAscii);
       expect(rendered.matches.map((m) => m.rule.name)).toEqual(inThread.matches.map((m) => m.rule.name));
       // a source with ids (CloudWatch, Kinesis): its JSON lines would carry them, so values come back instead
       const withIds = await pool.evaluate({ ...batchOf(payloads), eventId: (k) => `id${k}` });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AlertFormatter } from '../../src/alerts/format.js';
 import { EngineEvaluator } from '../../src/pool/engine-evaluator.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { Alert, AlertSink, Evaluator } from '../../src/pipeline/types.js';
@@ -95,6 +96,38 @@ describe('replay through the pool', () => {
     pool = new WorkerPool(loaded, { threads: 2, maxLineBytes: 2000, batchEvents: 16 });
     expect(asPlain(await replay(gz, pool, { maxLineBytes: 2000, rangeBytes: 700 }))).toEqual(main);
     expect(asPlain(await replay(gz, new EngineEvaluator(loaded, { maxLineBytes: 2000 }), { maxLineBytes: 2000, rangeBytes: 700 }))).toEqual(main);
+  });
+
+  it('alert lines the engine writes: the formatter\'s lines, with workers and without, over ranges of many batches', async () => {
+    const lines: string[] = [];
+    for (let n = 0; n < 1200; n++) {
+      if (n % 89 === 3) lines.push(`${event(n).slice(0, 60)}[Truncated...]`);
+      // names beyond ASCII, and quotes: some lines are left to the formatter, some escaped by the engine
+      lines.push(event(n, 'y'.repeat(n % 40)).replace(`"u${n}"`, n % 5 === 1 ? `"ü${n}"` : n % 5 === 2 ? `"q\\"${n}\\\\"` : `"u${n}"`));
+    }
+    const file = join(dir, 'lines.jsonl');
+    writeFileSync(file, lines.join('\n'));
+    const loaded = rules();
+    for (const format of [{ jsonOutput: true, hostname: 'h' }, { timeZone: 'UTC' as const }]) {
+      const formatter = new AlertFormatter(format);
+      const text = (a: Alert) => (a.line ? Buffer.from(a.line).toString('utf8') : format.jsonOutput ? formatter.json(a.match) : formatter.text(a.match));
+      const run = async (evaluator: Evaluator) => {
+        const sink = new Collect();
+        await new Pipeline(new FileSource([file], { rangeBytes: 100_000 }), evaluator, sink, { inFlight: 4 }).run();
+        await evaluator.close();
+        return sink.alerts;
+      };
+      const expected = (await run(new EngineEvaluator(loaded))).map(text);
+      const here = await run(new EngineEvaluator(loaded, { render: format }));
+      pool = new WorkerPool(loaded, { threads: 2, batchEvents: 16, render: format });
+      const workers = await run(pool);
+      for (const alerts of [here, workers]) {
+        expect(alerts.map(text)).toEqual(expected);
+        const written = alerts.filter((a) => a.line).length;
+        expect(written).toBeGreaterThan(alerts.length / 2);
+        expect(written).toBeLessThan(alerts.length);
+      }
+    }
   });
 
   it('a gzip of many pieces through two workers: the alerts of the plain file, though the pieces\' buffers are reused', async () => {
