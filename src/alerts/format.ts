@@ -136,7 +136,7 @@ interface RulePlan {
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const sameKeys = (a: string[], b: string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
 
-/** The options with their defaults filled in (one place for both renderers: this one and line-writer.ts). */
+/** The options with their defaults filled in (one place for both: this formatter and line-templates.ts). */
 export function resolveFormatOptions(options: FormatOptions): Required<FormatOptions> {
   return {
     timeFormatIso8601: options.timeFormatIso8601 ?? false,

@@ -13,10 +13,13 @@ import type { OutputOptions } from './output-options.js';
 /** JSON string encoding without the quotes, in UTF-8 (what jsonEscapeLine does to a line's text). */
 const escaped = (text: string): string => JSON.stringify(text).slice(1, -1);
 
-/** A template's ops as u32 words and literal bytes; adjacent literals become one. */
+/** Templates' ops as u32 words and literal bytes, written straight into one buffer (this runs at start-up,
+ *  before the first event, in every worker); adjacent literals become one. */
 class TemplateWriter {
-  private words: number[] = [];
+  private buf = Buffer.alloc(1 << 12);
   private literal = '';
+  /** Where the next byte goes. */
+  at = 0;
 
   lit(text: string): this {
     this.literal += text;
@@ -25,23 +28,47 @@ class TemplateWriter {
 
   op(op: number, ...operands: number[]): this {
     this.flush();
-    this.words.push(op, ...operands);
+    this.u32(op);
+    for (const x of operands) this.u32(x);
     return this;
   }
 
-  /** The template's bytes, L_END included. */
-  bytes(): Uint8Array {
+  /** Ends the template being written. */
+  end(): void {
     this.op(B.L_END);
-    return new Uint8Array(Uint32Array.from(this.words).buffer);
+  }
+
+  u32(v: number): void {
+    this.room(4);
+    this.buf.writeUInt32LE(v, this.at);
+    this.at += 4;
+  }
+
+  /** Overwrites the word at `at` (a header entry). */
+  setU32(at: number, v: number): void {
+    this.buf.writeUInt32LE(v, at);
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.at);
   }
 
   private flush(): void {
     if (!this.literal) return;
-    const text = Buffer.from(this.literal, 'utf8');
-    const padded = new Uint8Array((text.length + 3) & ~3);
-    padded.set(text);
-    this.words.push(B.L_LIT, text.length, ...new Uint32Array(padded.buffer));
+    const n = Buffer.byteLength(this.literal);
+    this.u32(B.L_LIT);
+    this.u32(n);
+    this.room(n + 3);
+    this.buf.write(this.literal, this.at);
+    this.at += (n + 3) & ~3; // the padding stays zero: the buffer is zero-filled
     this.literal = '';
+  }
+
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const grown = Buffer.alloc(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(grown, 0, 0, this.at);
+    this.buf = grown;
   }
 }
 
@@ -60,27 +87,21 @@ export class AlertLineTemplates implements LineTemplates {
 
   /** The templates of these rules (an engine calls this once, with its program's rules). */
   build(rules: readonly CompiledRule[]): Uint8Array {
-    const templates = rules.map((r) => this.template(r));
-    const header = 4 + 4 * rules.length;
-    const size = templates.reduce((sum, t) => sum + (t?.length ?? 0), header);
-    const out = new Uint8Array(size);
-    const words = new DataView(out.buffer);
-    words.setUint32(0, rules.length, true);
-    let at = header;
-    templates.forEach((t, i) => {
-      if (!t) return; // offset 0: no template
-      words.setUint32(4 + 4 * i, at, true);
-      out.set(t, at);
-      at += t.length;
+    const t = new TemplateWriter();
+    t.u32(rules.length);
+    // the offsets, 0 (no template) until written
+    for (let i = 0; i < rules.length; i++) t.u32(0);
+    rules.forEach((r, i) => {
+      const at = t.at;
+      if (this.template(t, r)) t.setU32(4 + 4 * i, at);
     });
-    return out;
+    return t.bytes();
   }
 
-  /** The rule's template, or undefined when the formatter must render its alerts. */
-  private template({ rule, output }: CompiledRule): Uint8Array | undefined {
-    if (output.formatted.length > 0) return undefined;
-    if (rule.output.parts.some((p) => p.kind === 'token' && p.width !== undefined)) return undefined;
-    const t = new TemplateWriter();
+  /** Writes the rule's template; false (nothing written) when the formatter must render its alerts. */
+  private template(t: TemplateWriter, { rule, output }: CompiledRule): boolean {
+    if (output.formatted.length > 0) return false;
+    if (rule.output.parts.some((p) => p.kind === 'token' && p.width !== undefined)) return false;
     const message = () => {
       let token = 0;
       for (const part of rule.output.parts) {
@@ -100,7 +121,8 @@ export class AlertLineTemplates implements LineTemplates {
     };
     if (!this.json) {
       line();
-      return t.bytes();
+      t.end();
+      return true;
     }
     t.lit(`{"hostname":${JSON.stringify(this.opts.hostname)}`);
     if (this.opts.jsonIncludeMessageProperty) {
@@ -129,6 +151,7 @@ export class AlertLineTemplates implements LineTemplates {
     t.lit(`${jsonTail(rule, this.opts.jsonIncludeTagsProperty)},"time":"`);
     t.op(B.L_JSON_TIME);
     t.lit('"}');
-    return t.bytes();
+    t.end();
+    return true;
   }
 }
