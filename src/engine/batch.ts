@@ -72,9 +72,9 @@ const REASONS: Record<number, RejectionReason> = {
 };
 
 const utf8 = new TextDecoder();
-/** The values of a match whose line the engine wrote: none (shared, never written to). */
-const NO_TOKENS: (string | null)[] = Object.freeze([]) as unknown as (string | null)[];
-const NO_FIELDS: Record<string, string | string[] | null> = Object.freeze({});
+/** The values of a match whose line was written: none (shared, frozen). */
+export const NO_TOKENS: (string | null)[] = Object.freeze([]) as unknown as (string | null)[];
+export const NO_FIELDS: Record<string, string | string[] | null> = Object.freeze({});
 
 /** Falco cuts the rendering of a list field to LIST_RENDER_MAX bytes. */
 function renderList(values: string[]): string {

@@ -13,6 +13,7 @@ import type { OutputOptions } from '../alerts/output-options.js';
 import { compileRules } from '../compile/compiler.js';
 import { SharedBuffers } from '../core/shared-buffers.js';
 import { engineModule } from '../engine/wasm-module.js';
+import { NO_FIELDS, NO_TOKENS } from '../engine/batch.js';
 import type { Match } from '../engine/engine.js';
 import { BatchFailedError } from '../pipeline/pipeline.js';
 import type { Evaluation, Evaluator, SourceBatch } from '../pipeline/types.js';
@@ -124,7 +125,7 @@ export class WorkerPool implements Evaluator {
         if (!rule) throw new Error(`a worker matched rule index ${m.rule}, not in its rules`);
         return {
           payload: m.payload, item: m.item, rule, timeNs: m.timeNs, truncated: m.truncated, timeSubstituted: m.timeSubstituted,
-          tokens: m.tokens ?? [], fields: m.fields ?? {},
+          tokens: m.tokens ?? NO_TOKENS, fields: m.fields ?? NO_FIELDS,
         };
       }),
       ...(lines ? { lines } : {}),
