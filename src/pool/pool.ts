@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { AlertLineTemplates } from '../alerts/line-templates.js';
 import type { OutputOptions } from '../alerts/output-options.js';
 import { compileRules } from '../compile/compiler.js';
 import { SharedBuffers } from '../core/shared-buffers.js';
@@ -142,9 +143,12 @@ export class WorkerPool implements Evaluator {
   }
 
   private generation(n: number, rules: LoadResult): Generation {
+    const program = compileRules(rules.rules, rules.ipLists);
+    const { render } = this.opts;
     return {
       snapshot: snapshotRules(n, {
-        rules, program: compileRules(rules.rules, rules.ipLists), ruleMatching: this.opts.ruleMatching ?? 'first', maxEventSize: this.opts.maxEventSize, render: this.opts.render,
+        rules, program, ruleMatching: this.opts.ruleMatching ?? 'first', maxEventSize: this.opts.maxEventSize,
+        ...(render ? { lineTemplates: new AlertLineTemplates(render).build(program.rules) } : {}),
       }),
       byIndex: new Map(rules.rules.map((r) => [r.index, r])),
     };

@@ -3,7 +3,6 @@
 // batch must be evaluated with. Outbound: compact matches (a rule by its index, rendered output values) and
 // rejections; never the events.
 import { serialize } from 'node:v8';
-import type { OutputOptions } from '../alerts/output-options.js';
 import type { AlertLines, EventContext, Rejection } from '../engine/engine.js';
 import type { Program } from '../compile/compiler.js';
 import type { LoadResult } from '../rules/types.js';
@@ -26,8 +25,11 @@ export interface RulesPayload {
   program: Program;
   ruleMatching: 'first' | 'all';
   maxEventSize?: number;
-  /** Set when the outputs need nothing but each alert's line: the workers format it (see PoolOptions.render). */
-  render?: OutputOptions;
+  /**
+   * Set when the outputs need nothing but each alert's line (PoolOptions.render): the templates the workers'
+   * engines write the lines from, built once for all of them (AlertLineTemplates over the program's rules).
+   */
+  lineTemplates?: Uint8Array;
 }
 
 export function snapshotRules(generation: number, payload: RulesPayload): RulesSnapshot {

@@ -2,13 +2,12 @@
 // newest rules generation it was given. A task is a packed batch or a byte range of a file it reads itself;
 // it answers with compact matches (rules by index, output values rendered) and rejections. When the outputs
 // need only each alert's line and the events have no source ids (files), the worker's engine writes the lines
-// (alerts/line-templates.ts) and the worker sends them, in one buffer, instead of the values: cheaper to
-// send, and the formatting leaves the main thread.
+// (from templates the main thread built once: alerts/line-templates.ts) and the worker sends them, in one
+// buffer, instead of the values: cheaper to send, and the formatting leaves the main thread.
 import { deserialize } from 'node:v8';
 import { workerData } from 'node:worker_threads';
-import { AlertLineTemplates } from '../alerts/line-templates.js';
 import { AlertLinesBuilder, hasLine } from '../engine/alert-lines.js';
-import { Engine, type BatchResult, type PrecompiledOptions } from '../engine/engine.js';
+import { Engine, type BatchResult, type LineTemplates, type PrecompiledOptions } from '../engine/engine.js';
 import { evaluateRange } from './range-evaluation.js';
 import { unpackBatch, type BatchTask, type CompactMatch, type RangeTask, type RulesPayload, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
 
@@ -19,8 +18,8 @@ export interface WorkerData {
 const { module } = workerData as WorkerData;
 let generation = -1;
 let engine: Engine;
-/** The templates of the alerts' lines, when the main thread asked for lines (RulesPayload.render). */
-let templates: AlertLineTemplates | undefined;
+/** The templates of the alerts' lines, when the main thread asked for lines (RulesPayload.lineTemplates). */
+let templates: LineTemplates | undefined;
 /** The task's lines, from each evaluation of it. */
 const lines = new AlertLinesBuilder();
 
@@ -31,7 +30,8 @@ function engineFor(rules: RulesSnapshot): Engine {
     const payload = deserialize(new Uint8Array(rules.bytes)) as RulesPayload;
     const options: PrecompiledOptions = { rules: payload.rules, program: payload.program, ruleMatching: payload.ruleMatching, maxEventSize: payload.maxEventSize, module };
     engine = Engine.create(options);
-    templates = payload.render ? new AlertLineTemplates(payload.render) : undefined;
+    const built = payload.lineTemplates;
+    templates = built ? { build: () => built } : undefined;
     generation = rules.generation;
   }
   return engine;
