@@ -20,7 +20,9 @@ import { BatchFailedError } from '../pipeline/pipeline.js';
 import type { Evaluation, Evaluator, SourceBatch } from '../pipeline/types.js';
 import type { LoadedRule, LoadResult } from '../rules/types.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/file/source.js';
-import { packBatch, snapshotRules, type BatchTask, type RulesSnapshot, type Task, type TaskResult } from './protocol.js';
+import {
+  MATCH_TIME_SUBSTITUTED, MATCH_TRUNCATED, packBatch, snapshotRules, type BatchTask, type RulesSnapshot, type Task, type TaskMatches, type TaskResult,
+} from './protocol.js';
 import type { WorkerData } from './worker.js';
 
 /**
@@ -121,14 +123,7 @@ export class WorkerPool implements Evaluator {
       truncated: result.truncated,
       withoutAuditId: result.withoutAuditId,
       range: result.range,
-      matches: result.matches.map((m): Match => {
-        const rule = gen.byIndex.get(m.rule);
-        if (!rule) throw new Error(`a worker matched rule index ${m.rule}, not in its rules`);
-        return {
-          payload: m.payload, item: m.item, rule, timeNs: m.timeNs, truncated: m.truncated, timeSubstituted: m.timeSubstituted,
-          tokens: m.tokens ?? NO_TOKENS, fields: m.fields ?? NO_FIELDS,
-        };
-      }),
+      matches: unpackMatches(result.matches, gen.byIndex),
       ...(lines ? { lines } : {}),
     };
   }
@@ -170,6 +165,21 @@ export class WorkerPool implements Evaluator {
 
 /** A shared copy holds at least this much, so that most later pieces fit it (they are about 1 MiB). */
 const MIN_COPY_BYTES = 2 << 20;
+
+/** A worker's packed matches as Match objects, their rules the loaded rules of their generation. */
+function unpackMatches(m: TaskMatches, byIndex: Map<number, LoadedRule>): Match[] {
+  const out = new Array<Match>(m.count);
+  for (let k = 0; k < m.count; k++) {
+    const rule = byIndex.get(m.rule[k]);
+    if (!rule) throw new Error(`a worker matched rule index ${m.rule[k]}, not in its rules`);
+    const values = m.values[k];
+    out[k] = {
+      payload: m.payload[k], item: m.item[k], rule, timeNs: m.timeNs[k], truncated: (m.flags[k] & MATCH_TRUNCATED) !== 0,
+      timeSubstituted: (m.flags[k] & MATCH_TIME_SUBSTITUTED) !== 0, tokens: values?.tokens ?? NO_TOKENS, fields: values?.fields ?? NO_FIELDS,
+    };
+  }
+  return out;
+}
 
 /** Where a batch's events are, for the report of a batch given up. */
 function describe(batch: SourceBatch): string {

@@ -1,6 +1,6 @@
 // What travels between the main thread and the workers. Inbound: a batch of payloads packed into one
 // transferable buffer, or a byte range of a file the worker reads itself; both carry the rules snapshot the
-// batch must be evaluated with. Outbound: compact matches (a rule by its index, rendered output values) and
+// batch must be evaluated with. Outbound: packed matches (a rule by its index, rendered output values) and
 // rejections; never the events.
 import { serialize } from 'node:v8';
 import type { AlertLines, EventContext, Rejection } from '../engine/engine.js';
@@ -66,22 +66,84 @@ export interface RangeTask {
 
 export type Task = BatchTask | RangeTask;
 
-export interface CompactMatch {
-  payload: number;
-  item: number;
-  /** LoadedRule.index of the rule. */
-  rule: number;
-  timeNs: bigint;
-  truncated: boolean;
-  timeSubstituted: boolean;
-  /** The output values, unless the worker rendered the alert's line (TaskResult.lines). */
-  tokens?: (string | null)[];
-  fields?: Record<string, string | string[] | null>;
+/** A match's output values, sent only for a match whose line the worker's engine did not write. */
+export interface MatchValues {
+  tokens: (string | null)[];
+  fields: Record<string, string | string[] | null>;
+}
+
+/** TaskMatches.flags bits. */
+export const MATCH_TRUNCATED = 1;
+export const MATCH_TIME_SUBSTITUTED = 2;
+
+/**
+ * A task's matches, packed: match k is payload[k], item[k], the rule of LoadedRule.index rule[k], flags[k]
+ * and timeNs[k], with values[k] (null when its line was written). Typed arrays cost a message a copy each;
+ * an object per match cost 0.3 µs to send and 0.6 µs to receive on the main thread (200 per 4 MiB range).
+ */
+export interface TaskMatches {
+  count: number;
+  payload: Uint32Array;
+  item: Uint32Array;
+  rule: Uint32Array;
+  flags: Uint8Array;
+  timeNs: BigInt64Array;
+  values: (MatchValues | null)[];
+}
+
+/** Collects a task's matches into TaskMatches. */
+export class MatchPacker {
+  private m = MatchPacker.empty(64);
+
+  /** Forgets the matches added (a task that failed left them); the arrays are kept. */
+  clear(): void {
+    this.m = { ...this.m, count: 0, values: [] };
+  }
+
+  private static empty(cap: number): TaskMatches {
+    return {
+      count: 0, payload: new Uint32Array(cap), item: new Uint32Array(cap), rule: new Uint32Array(cap), flags: new Uint8Array(cap),
+      timeNs: new BigInt64Array(cap), values: [],
+    };
+  }
+
+  add(payload: number, item: number, rule: number, flags: number, timeNs: bigint, values: MatchValues | null): void {
+    let m = this.m;
+    if (m.count === m.payload.length) {
+      const grown = MatchPacker.empty(m.count * 2);
+      grown.payload.set(m.payload);
+      grown.item.set(m.item);
+      grown.rule.set(m.rule);
+      grown.flags.set(m.flags);
+      grown.timeNs.set(m.timeNs);
+      grown.values = m.values;
+      grown.count = m.count;
+      this.m = m = grown;
+    }
+    const k = m.count++;
+    m.payload[k] = payload;
+    m.item[k] = item;
+    m.rule[k] = rule;
+    m.flags[k] = flags;
+    m.timeNs[k] = timeNs;
+    m.values.push(values);
+  }
+
+  /** The matches added since the last take, trimmed to their count. */
+  take(): TaskMatches {
+    const m = this.m;
+    const n = m.count;
+    this.clear();
+    return {
+      count: n, payload: m.payload.slice(0, n), item: m.item.slice(0, n), rule: m.rule.slice(0, n), flags: m.flags.slice(0, n),
+      timeNs: m.timeNs.slice(0, n), values: m.values,
+    };
+  }
 }
 
 export interface TaskResult {
   events: number;
-  matches: CompactMatch[];
+  matches: TaskMatches;
   rejections: Rejection[];
   truncated: number;
   withoutAuditId: number;
