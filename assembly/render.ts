@@ -1,7 +1,8 @@
 // Alert lines written from the match records of the last evaluateBatch (vm-output.ts), by one template per
 // rule that JS made from the output options (src/alerts/line-templates.ts; layout and ops in
 // src/compile/bytecode.ts). The values are copied from where the record holds them and escaped as
-// JSON.stringify escapes a string, 16 bytes at a time while none needs escaping; times are formatted here,
+// JSON.stringify escapes a string, 16 bytes at a time while none needs escaping (well-formed UTF-8 past ASCII
+// is copied as it is; anything else is left to the formatter); times are formatted here,
 // the local clock asked of JS once per second (localClock). A match the templates cannot write exactly as
 // the JavaScript formatter would gets LINE_NONE, and JS formats it.
 import {
@@ -83,8 +84,39 @@ function putDigits(value: i64, width: i32): void {
 const HEX = memory.data<u8>([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66]);
 
 /**
+ * Length of the UTF-8 sequence at p (lead byte past ASCII) if it is well formed (RFC 3629: no overlong form,
+ * no surrogate, nothing past U+10FFFF, no cut), else 0. A decoder (Buffer#toString, which the formatter
+ * uses) keeps exactly the well-formed sequences and replaces everything else with U+FFFD.
+ */
+function utf8Sequence(p: usize, end: usize): usize {
+  const b = <u32>load<u8>(p);
+  let n: usize;
+  let lo: u32 = 0x80;
+  let hi: u32 = 0xbf;
+  if (b >= 0xc2 && b <= 0xdf) n = 2;
+  else if (b >= 0xe0 && b <= 0xef) {
+    n = 3;
+    if (b == 0xe0) lo = 0xa0;
+    else if (b == 0xed) hi = 0x9f;
+  } else if (b >= 0xf0 && b <= 0xf4) {
+    n = 4;
+    if (b == 0xf0) lo = 0x90;
+    else if (b == 0xf4) hi = 0x8f;
+  } else return 0;
+  if (p + n > end) return 0;
+  const second = <u32>load<u8>(p, 1);
+  if (second < lo || second > hi) return 0;
+  for (let i: usize = 2; i < n; i++) {
+    const c = <u32>load<u8>(p + i);
+    if (c < 0x80 || c > 0xbf) return 0;
+  }
+  return n;
+}
+
+/**
  * The bytes [p, p+len) escaped as JSON.stringify escapes a string ('"', '\', control bytes), without the
- * quotes; false for a byte past ASCII (the formatter decodes such a value, replacing what is no UTF-8).
+ * quotes; well-formed UTF-8 past ASCII as it is (JSON.stringify escapes none of it); false for bytes that are
+ * not well-formed UTF-8 (the formatter's decoding replaces them).
  */
 function putEscaped(p: usize, len: usize): bool {
   room(len * 6); // \u00xx is the longest escape
@@ -102,13 +134,22 @@ function putEscaped(p: usize, len: usize): bool {
     p += 16;
     q += 16;
   }
-  for (; p < end; p++) {
+  while (p < end) {
     const b = <u32>load<u8>(p);
     if (b >= 0x20 && b != 0x22 && b != 0x5c) {
-      if (b > 0x7f) return false;
-      store<u8>(q++, <u8>b);
+      if (b <= 0x7f) {
+        store<u8>(q++, <u8>b);
+        p++;
+        continue;
+      }
+      const n = utf8Sequence(p, end);
+      if (n == 0) return false;
+      memory.copy(q, p, n);
+      q += n;
+      p += n;
       continue;
     }
+    p++;
     store<u8>(q++, 0x5c);
     if (b == 0x22 || b == 0x5c) store<u8>(q++, <u8>b);
     else if (b == 0x08) store<u8>(q++, 0x62);

@@ -3,7 +3,7 @@
 // as the JSON text it shares with every alert of the rule, made once, and the places of the values and
 // times. The JSON alert of json_output, or the text line. A rule whose output has a token width or an
 // append_output format gets no template: the formatter renders its alerts, as it does any alert the engine
-// leaves without a line (a value that is not ASCII, an event CloudWatch cut).
+// leaves without a line (a value whose bytes are no well-formed UTF-8, an event CloudWatch cut).
 import * as B from '../compile/bytecode.js';
 import type { CompiledRule } from '../compile/compiler.js';
 import type { LineTemplates } from '../engine/engine.js';

@@ -139,9 +139,9 @@ export const RULES_ALL = 1;
 //     L_ISO                        "YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000"
 //     L_JSON_TIME                  "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"
 //     L_TIME_NS                    the event time in ns, decimal
-// A value the VM cannot write exactly as the JavaScript formatter does (a byte past ASCII: the formatter
-// decodes it, replacing what is no UTF-8), a list rendered past LIST_RENDER_MAX bytes, or an event CloudWatch
-// cut leaves the match without a line: LINE_NONE, and JS formats it.
+// A value the VM cannot write exactly as the JavaScript formatter does (bytes that are no well-formed UTF-8:
+// the formatter decodes them, replacing them with U+FFFD), a list rendered past LIST_RENDER_MAX bytes, or an
+// event CloudWatch cut leaves the match without a line: LINE_NONE, and JS formats it.
 export const L_END = 0;
 export const L_LIT = 1;
 export const L_TOKEN = 2;

@@ -35,8 +35,8 @@ export function event(n: number, extra = ''): string {
 }
 
 /** A batch of payloads as a source hands it over; origin is `t:<global index>`. */
-export function batchOf(payloads: string[], first = 0): SourceBatch {
-  const parts = payloads.map((p) => Buffer.from(p));
+export function batchOf(payloads: (string | Buffer)[], first = 0): SourceBatch {
+  const parts = payloads.map((p) => (typeof p === 'string' ? Buffer.from(p) : p));
   const offsets = new Uint32Array(parts.length + 1);
   parts.forEach((p, i) => { offsets[i + 1] = offsets[i] + p.length; });
   return { data: Buffer.concat(parts), offsets, count: parts.length, origin: (k) => `t:${first + k}` };

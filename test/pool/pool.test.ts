@@ -129,8 +129,13 @@ describe('worker pool', () => {
   });
 
   it('render: workers send each alert\'s line, as the main thread formats it, for payloads without source ids only', async () => {
-    // names beyond ASCII: the engine leaves those lines to the main thread, with their values
-    const payloads = Array.from({ length: 30 }, (_, n) => event(n).replace(`"u${n}"`, n % 2 ? `"ü${n} ✓ 𝒳"` : `"u${n}"`));
+    // names beyond ASCII travel as UTF-8; a name whose bytes are no UTF-8 (0xff) is left to the main thread's
+    // formatter, with its values
+    const payloads = Array.from({ length: 30 }, (_, n) => {
+      const [head, tail] = event(n).split(`"u${n}"`);
+      const name = n % 3 === 1 ? Buffer.from([0x22, 0x62, 0xff, 0x22]) : Buffer.from(n % 2 ? `"ü${n} ✓ 𝒳"` : `"u${n}"`);
+      return Buffer.concat([Buffer.from(head), name, Buffer.from(tail)]);
+    });
     const loaded = rules();
     const inThread = await new EngineEvaluator(loaded).evaluate(batchOf(payloads));
     for (const format of [{ timeZone: 'UTC' as const }, { jsonOutput: true, hostname: 'h' }]) {
@@ -142,9 +147,9 @@ describe('worker pool', () => {
       const rendered = await pool.evaluate(batchOf(payloads));
       const views = lineViews(rendered.lines!);
       expect(rendered.matches.map((m, k) => (views[k] ? Buffer.from(views[k]).toString('utf8') : line(m)))).toEqual(expected);
-      const beyondAscii = expected.filter((l) => l.includes('✓ 𝒳')).length;
-      expect(beyondAscii).toBeGreaterThan(3);
-      expect(views.filter((v) => v === undefined).length).toBe(beyondAscii);
+      expect(views.filter((v) => v && Buffer.from(v).toString('utf8').includes('✓ 𝒳')).length).toBeGreaterThan(3);
+      expect(views.filter((v) => v === undefined).length).toBe(expected.filter((l) => l.includes('b\ufffd')).length);
+      expect(views.filter((v) => v === undefined).length).toBeGreaterThan(3);
       expect(rendered.matches.map((m) => m.rule.name)).toEqual(inThread.matches.map((m) => m.rule.name));
       // a source with ids (CloudWatch, Kinesis): its JSON lines would carry them, so values come back instead
       const withIds = await pool.evaluate({ ...batchOf(payloads), eventId: (k) => `id${k}` });

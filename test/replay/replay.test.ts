@@ -99,14 +99,17 @@ describe('replay through the pool', () => {
   });
 
   it('alert lines the engine writes: the formatter\'s lines, with workers and without, over ranges of many batches', async () => {
-    const lines: string[] = [];
+    const lines: Buffer[] = [];
     for (let n = 0; n < 1200; n++) {
-      if (n % 89 === 3) lines.push(`${event(n).slice(0, 60)}[Truncated...]`);
-      // names beyond ASCII, and quotes: some lines are left to the formatter, some escaped by the engine
-      lines.push(event(n, 'y'.repeat(n % 40)).replace(`"u${n}"`, n % 5 === 1 ? `"ü${n}"` : n % 5 === 2 ? `"q\\"${n}\\\\"` : `"u${n}"`));
+      if (n % 89 === 3) lines.push(Buffer.from(`${event(n).slice(0, 60)}[Truncated...]`));
+      // names beyond ASCII, quotes, and bytes that are no UTF-8: some lines escaped by the engine, some left to
+      // the formatter
+      const [head, tail] = event(n, 'y'.repeat(n % 40)).split(`"u${n}"`);
+      const name = n % 5 === 1 ? Buffer.from([0x22, 0x75, 0xff, 0x22]) : Buffer.from(n % 5 === 2 ? `"q\\"${n}\\\\ ü"` : `"u${n}"`);
+      lines.push(Buffer.concat([Buffer.from(head), name, Buffer.from(tail)]));
     }
     const file = join(dir, 'lines.jsonl');
-    writeFileSync(file, lines.join('\n'));
+    writeFileSync(file, Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
     const loaded = rules();
     for (const format of [{ jsonOutput: true, hostname: 'h' }, { timeZone: 'UTC' as const }]) {
       const formatter = new AlertFormatter(format);
