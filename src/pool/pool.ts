@@ -134,6 +134,11 @@ export class WorkerPool implements Evaluator {
   }
 
   async close(): Promise<void> {
+    // a thread stopped while it still loads its module can abort the whole process (Node 20: "FATAL ERROR:
+    // v8::Module::IsGraphAsync ... must be used on an instantiated module", seen in CI after a short run): a
+    // task for each thread first, which each answers once loaded. The threads are all idle here, so piscina
+    // gives each one of them.
+    await Promise.allSettled(Array.from({ length: this.threads }, () => this.piscina.run({ kind: 'ping' } satisfies Task)));
     await this.piscina.close();
   }
 

@@ -64,7 +64,12 @@ export interface RangeTask {
   batchEvents: number;
 }
 
-export type Task = BatchTask | RangeTask;
+/** Nothing to do: answered once the worker has loaded (WorkerPool.close waits for that). */
+export interface PingTask {
+  kind: 'ping';
+}
+
+export type Task = BatchTask | RangeTask | PingTask;
 
 /** A match's output values, sent only for a match whose line the worker's engine did not write. */
 export interface MatchValues {

@@ -87,5 +87,6 @@ function withMatches(out: TaskResult): TaskResult {
 export default function evaluate(task: Task): TaskResult {
   matches.clear();
   lines.clear();
+  if (task.kind === 'ping') return emptyResult();
   return task.kind === 'batch' ? evaluateBatch(task) : evaluateRangeTask(task);
 }
