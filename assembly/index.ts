@@ -7,4 +7,4 @@ export { evaluateBatch, lastBatchTruncated, lastBatchWithoutAuditId } from './vm
 export { outputPtr, outTop } from './vm-output';
 export { beginEvent, extractField } from './extract';
 export { contextArea, contextBytes } from './context';
-export { templatesReserve, useTemplates, renderLines, linesBytes, linesEnds } from './render';
+export { templatesReserve, useTemplates, renderLines, linesBytes, linesEnds, linesUsed } from './render';

@@ -49,6 +49,11 @@ export function linesEnds(): usize {
   return endsPtr;
 }
 
+/** Bytes of lines the last renderLines wrote. */
+export function linesUsed(): usize {
+  return linesLen;
+}
+
 @inline function room(n: usize): void {
   if (linesLen + n > linesCap) {
     let cap = max<usize>(linesCap << 1, 1 << 16);
@@ -185,45 +190,54 @@ function indexLists(p: usize, lists: i32): usize {
   for (let k = 0; k < lists; k++) {
     store<u32>(listAtPtr + (<usize>k << 2), <u32>p);
     const n = load<u32>(p);
-    p += 4;
-    for (let i: u32 = 0; i < n; i++) p += 4 + ((<usize>load<u32>(p) + 3) & ~(<usize>3));
+    let v = firstValue(p);
+    for (let i: u32 = 0; i < n; i++) v = nextValue(v);
+    p = v - 4; // where the value after the last would have its length: the next list
   }
   return p;
 }
 
-/** Value `i` of the list at `list`: its address (the length is the u32 before it). */
-function valueAt(list: usize, i: u32): usize {
-  let p = list + 4;
-  for (let k: u32 = 0; k < i; k++) p += 4 + ((<usize>load<u32>(p) + 3) & ~(<usize>3));
-  return p + 4;
+// A list is its u32 count, then per value a u32 length and the bytes, padded to 4; a value's address is that
+// of its bytes.
+@inline function firstValue(list: usize): usize {
+  return list + 8;
 }
 
 @inline function valueLength(v: usize): usize {
   return <usize>load<u32>(v - 4);
 }
 
+@inline function nextValue(v: usize): usize {
+  return v + ((valueLength(v) + 3) & ~(<usize>3)) + 4;
+}
+
+/** Four bytes, little-endian (a word of ASCII such as "null"). */
+@inline function putWord(w: u32): void {
+  room(4);
+  store<u32>(linesPtr + linesLen, w);
+  linesLen += 4;
+}
+
 /** A message token: "<NA>", the first value, or (list) "(a,b)" within LIST_RENDER_MAX bytes. */
 function putToken(list: usize, asList: bool): bool {
   const n = load<u32>(list);
   if (n == 0) {
-    room(4);
-    store<u32>(linesPtr + linesLen, 0x3e414e3c); // "<NA>"
-    linesLen += 4;
+    putWord(0x3e414e3c); // "<NA>"
     return true;
   }
   if (!asList) {
-    const v = valueAt(list, 0);
+    const v = firstValue(list);
     return putEscaped(v, valueLength(v));
   }
   let text: usize = <usize>n + 1; // the parentheses and commas
   putByte(0x28);
-  let v = list + 8;
+  let v = firstValue(list);
   for (let i: u32 = 0; i < n; i++) {
     if (i > 0) putByte(0x2c);
     const len = valueLength(v);
     if (!putEscaped(v, len)) return false;
     text += len;
-    v += len + 4 + ((4 - (len & 3)) & 3);
+    v = nextValue(v);
   }
   putByte(0x29);
   return text <= <usize>LIST_RENDER_MAX;
@@ -233,21 +247,19 @@ function putToken(list: usize, asList: bool): bool {
 function putField(list: usize, asList: bool): bool {
   const n = load<u32>(list);
   if (n == 0) {
-    room(4);
-    store<u32>(linesPtr + linesLen, 0x6c6c756e); // "null"
-    linesLen += 4;
+    putWord(0x6c6c756e); // "null"
     return true;
   }
   if (asList) putByte(0x5b);
   const count = asList ? n : 1;
-  let v = list + 8;
+  let v = firstValue(list);
   for (let i: u32 = 0; i < count; i++) {
     if (i > 0) putByte(0x2c);
     const len = valueLength(v);
     putByte(0x22);
     if (!putEscaped(v, len)) return false;
     putByte(0x22);
-    v += len + 4 + ((4 - (len & 3)) & 3);
+    v = nextValue(v);
   }
   if (asList) putByte(0x5d);
   return true;
@@ -382,10 +394,8 @@ function runTemplate(t: usize, ns: i64): bool {
     if (op == L_ISO || op == L_JSON_TIME) {
       putIsoSecond();
       if (op == L_ISO) {
-        room(5);
-        store<u32>(linesPtr + linesLen, 0x3030302b); // "+000"
-        store<u8>(linesPtr + linesLen, 0x30, 4);
-        linesLen += 5;
+        putWord(0x3030302b); // "+000"
+        putByte(0x30);
       } else {
         putByte(0x5a);
       }

@@ -3,7 +3,7 @@
 // records come back, and only matched events are decoded (batch.ts), or, with setLineRendering, their alert
 // lines written in WebAssembly instead (assembly/render.ts).
 import { compileRules, type CompiledRule, type Program } from '../compile/compiler.js';
-import { LINE_NONE, MODE_AS_IS, MODE_INGEST, RULES_ALL, RULES_FIRST } from '../compile/bytecode.js';
+import { MODE_AS_IS, MODE_INGEST, RULES_ALL, RULES_FIRST } from '../compile/bytecode.js';
 import { KawaError } from '../core/errors.js';
 import { ContextWriter, type EventContext } from './context.js';
 import type { LoadedRule, LoadResult } from '../rules/types.js';
@@ -66,6 +66,7 @@ interface VmExports extends RawExports {
   renderLines(): number;
   linesBytes(): number;
   linesEnds(): number;
+  linesUsed(): number;
 }
 
 /**
@@ -82,17 +83,9 @@ const I32_MAX = 0x7fffffff;
 const utf8 = new TextEncoder();
 const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
-/** A copy of the lines the engine wrote (renderLines): the bytes of those written, and per match its end. */
-function writtenLines(mem: ArrayBuffer, bytesAt: number, endsAt: number, count: number): AlertLines {
-  const ends = new Uint32Array(mem.slice(endsAt, endsAt + count * 4));
-  let used = 0;
-  for (let k = count - 1; k >= 0; k--) {
-    if (ends[k] !== LINE_NONE) {
-      used = ends[k];
-      break;
-    }
-  }
-  return { bytes: new Uint8Array(mem.slice(bytesAt, bytesAt + used)), ends };
+/** A copy of the lines the engine wrote (renderLines): their `used` bytes, and per match its line's end. */
+function writtenLines(mem: ArrayBuffer, bytesAt: number, used: number, endsAt: number, count: number): AlertLines {
+  return { bytes: new Uint8Array(mem.slice(bytesAt, bytesAt + used)), ends: new Uint32Array(mem.slice(endsAt, endsAt + count * 4)) };
 }
 
 /** Evaluates rules over audit events in WebAssembly, one engine per thread: the loaded rules are compiled once, then each batch of payloads gives matches and rejections. */
@@ -219,7 +212,7 @@ export class Engine {
     const lineCount = this.writeLines ? this.vm.renderLines() : 0;
     // the calls may have grown memory: take the buffer again
     const mem = this.vm.memory.buffer;
-    const lines = lineCount > 0 ? writtenLines(mem, this.vm.linesBytes() >>> 0, this.vm.linesEnds() >>> 0, lineCount) : undefined;
+    const lines = lineCount > 0 ? writtenLines(mem, this.vm.linesBytes() >>> 0, this.vm.linesUsed() >>> 0, this.vm.linesEnds() >>> 0, lineCount) : undefined;
     const result = readResults(mem, this.vm.outputPtr() >>> 0, this.vm.outTop() >>> 0, this.program, events, this.vm.lastBatchTruncated(), this.vm.lastBatchWithoutAuditId(), lines?.ends);
     if (lines) result.lines = lines;
     return result;
