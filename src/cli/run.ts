@@ -1,7 +1,7 @@
 // `kawa run`: evaluate audit events from a source against rules files and send alerts to the outputs.
 //
 //   kawa run [-c falco.yaml] -r RULES... SOURCE [--json] [-o key=value]... [--workers N] [--summary]
-//            [--rules-cache DIR]
+//            [--rules-cache DIR | --no-rules-cache]
 //
 // SOURCE is one kind of source of sources/index.ts, chosen by its flag (-e files, --webhook, --cloudwatch,
 // --kinesis) or by the configuration file (runtime/select.ts); each kind adds its own flags here. A source
@@ -30,7 +30,8 @@ import { createLogger } from '../core/logger.js';
 import { checkOverrideKeys } from '../config/schema.js';
 import { OutputSink } from '../outputs/sink.js';
 import { Progress } from '../pipeline/progress.js';
-import { checkCacheDir } from '../rules/load-cache.js';
+import { cacheDirProblem } from '../core/cache-dir.js';
+import { checkCacheDir, defaultCacheDir } from '../rules/load-cache.js';
 import { loadConfiguredRules, loadConfiguredRulesCached, reloadConfiguredRules, Run } from '../runtime/assemble.js';
 import { Reports, stderrWriter } from '../runtime/reports.js';
 import { selectSource, type SelectedSource } from '../runtime/select.js';
@@ -46,7 +47,8 @@ interface RunOptions {
   workers?: number;
   summary?: boolean;
   failOnDamagedInput?: boolean;
-  rulesCache?: string;
+  /** A directory, false for --no-rules-cache, undefined for the user's cache directory. */
+  rulesCache?: string | false;
   [sourceFlag: string]: unknown;
 }
 
@@ -69,7 +71,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('-o, --option <key=value>', 'override a configuration key (repeatable)', collect)
     .option('--workers <n>', 'worker threads (0: evaluate on the main thread; default: one per core for inputs of 8 MiB or more)', parseWorkers)
     .option('--summary', 'end with events, bytes, seconds, events/s and alerts on stderr (always on a terminal)')
-    .option('--rules-cache <dir>', 'keep the loaded rules in DIR (yours, writable by no one else) and reuse them while the rules files are unchanged: a faster start')
+    .option('--rules-cache <dir>', 'keep the loaded rules in DIR (yours, writable by no one else) and reuse them while the rules files are unchanged (default: $XDG_CACHE_HOME/kawa/rules or ~/.cache/kawa/rules when it can be made)')
+    .option('--no-rules-cache', 'load the rules files every time, keeping nothing')
     .option('--fail-on-damaged-input', 'exit 1 after a run over files in which an input could not be read to its end (damaged gzip, read error); default: report it and exit 0')
     .action(async (opts: RunOptions) => {
       setExit(await run(opts));
@@ -125,13 +128,34 @@ export async function run(opts: RunOptions): Promise<number> {
   return replay(common, opts);
 }
 
-/** The configured rules, through the rules cache when --rules-cache names one. */
-function configuredRules(config: FalcoConfig, cacheDir: string | undefined): LoadResult {
-  if (cacheDir === undefined) return loadConfiguredRules(config);
-  checkCacheDir(cacheDir);
-  const { result, problem } = loadConfiguredRulesCached(config, cacheDir);
-  if (problem) process.stderr.write(`${formatProblem({ code: 'KAWA_WARN_RULES_CACHE', message: problem }, 'warning')}\n`);
+/** The configured rules, through the rules cache when there is one to use (rulesCacheDir). */
+function configuredRules(config: FalcoConfig, named: string | false | undefined): LoadResult {
+  const dir = rulesCacheDir(named);
+  if (dir === undefined) return loadConfiguredRules(config);
+  const { result, problem } = loadConfiguredRulesCached(config, dir);
+  if (problem) warn(problem);
   return result;
+}
+
+/**
+ * The directory --rules-cache names (an error if unusable); else the user's (defaultCacheDir), unless it
+ * cannot be made (a read-only file system or no home: how containers run, nothing to say) or is refused
+ * (a warning); none with --no-rules-cache.
+ */
+function rulesCacheDir(named: string | false | undefined): string | undefined {
+  if (named === false) return undefined;
+  if (named !== undefined) {
+    checkCacheDir(named);
+    return named;
+  }
+  const dir = defaultCacheDir();
+  const refused = dir === undefined ? undefined : cacheDirProblem(dir);
+  if (refused && !refused.absent) warn(`rules cache ${dir}: ${refused.why}; the rules files are loaded without it (--rules-cache DIR names another, --no-rules-cache turns it off)`);
+  return refused ? undefined : dir;
+}
+
+function warn(message: string): void {
+  process.stderr.write(`${formatProblem({ code: 'KAWA_WARN_RULES_CACHE', message }, 'warning')}\n`);
 }
 
 /** A run over a source that ends (files, stdin): alerts as they come, then Falco's statistics. */

@@ -15,7 +15,7 @@ import { OPERATORS, operator } from '../condition/operators.js';
 import { KawaError } from '../core/errors.js';
 import { checkFieldArg, splitIpListArg } from '../fields/field-arg.js';
 import { findField } from '../fields/registry.js';
-import type { IpList, LoadedRule, OutputPart } from '../rules/types.js';
+import type { IpList, LoadedRule, LoadResult, OutputPart } from '../rules/types.js';
 import { ByteWriter } from './byte-writer.js';
 import * as B from './bytecode.js';
 import { encodeIpTable } from './ip-table.js';
@@ -583,4 +583,25 @@ export function compileRules(rules: readonly LoadedRule[], ipLists?: Record<stri
     slotCount: c.slots,
     memoCount: c.memoSize,
   };
+}
+
+/** Programs by the load they were compiled from (a load's rules are not changed once loaded). */
+const programs = new WeakMap<LoadResult, Program>();
+
+/**
+ * The program of a successful load, compiled at its first use only: a run's pool or engine and the rules
+ * cache (which keeps it beside the load, rules/load-cache.ts) share one compile.
+ */
+export function programOf(rules: LoadResult): Program {
+  let program = programs.get(rules);
+  if (!program) {
+    program = compileRules(rules.rules, rules.ipLists);
+    programs.set(rules, program);
+  }
+  return program;
+}
+
+/** Gives `rules` the program compiled from them earlier (read back from the rules cache with them). */
+export function keepProgram(rules: LoadResult, program: Program): void {
+  programs.set(rules, program);
 }

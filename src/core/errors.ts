@@ -71,7 +71,7 @@ export const KAWA_WARNINGS = {
   KAWA_WARN_EVENT_NO_AUDIT_ID: 'Audit event without auditID: evaluated, but its ka.* fields are empty (as in Falco)',
   KAWA_WARN_CONFIG_UNKNOWN_KEY: 'A configuration key kawa does not know (misspelt?), ignored',
   KAWA_WARN_CONFIG_NOT_USED: 'A key of Falco\'s configuration that kawa does not use',
-  KAWA_WARN_RULES_CACHE: 'Loaded rules could not be kept in the rules cache: the run goes on, the next loads them again',
+  KAWA_WARN_RULES_CACHE: 'The rules cache was not used (the default directory is writable by another user) or an entry could not be kept: the run goes on, loading the rules files',
 } as const;
 
 /** A rules-file error code (Falco's). */

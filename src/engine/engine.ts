@@ -2,7 +2,7 @@
 // evaluates batches of raw payloads. Per batch, one copy into wasm memory and one call; only compact result
 // records come back, and only matched events are decoded (batch.ts), or, with setLineRendering, their alert
 // lines written in WebAssembly instead (assembly/render.ts).
-import { compileRules, type CompiledRule, type Program } from '../compile/compiler.js';
+import { programOf, type CompiledRule, type Program } from '../compile/compiler.js';
 import { MODE_AS_IS, MODE_INGEST, RULES_ALL, RULES_FIRST } from '../compile/bytecode.js';
 import { KawaError } from '../core/errors.js';
 import { ContextWriter, type EventContext } from './context.js';
@@ -121,7 +121,7 @@ export class Engine {
       const first = opts.rules.errors[0];
       throw new KawaError(first?.code ?? 'LOAD_ERR_VALIDATE', first?.message ?? 'the rules did not load', first ?? {});
     }
-    const program = (opts as PrecompiledOptions).program ?? compileRules(opts.rules.rules, opts.rules.ipLists);
+    const program = (opts as PrecompiledOptions).program ?? programOf(opts.rules);
     const vm = instantiateEngine(opts.module) as VmExports;
     const ptr = vm.inputReserve(program.bytes.length) >>> 0;
     new Uint8Array(vm.memory.buffer, ptr, program.bytes.length).set(program.bytes);

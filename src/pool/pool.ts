@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { AlertLineTemplates } from '../alerts/line-templates.js';
 import type { OutputOptions } from '../alerts/output-options.js';
-import { compileRules } from '../compile/compiler.js';
+import { programOf } from '../compile/compiler.js';
 import { SharedBuffers } from '../core/shared-buffers.js';
 import { engineModule } from '../engine/wasm-module.js';
 import { NO_FIELDS, NO_TOKENS } from '../engine/batch.js';
@@ -143,7 +143,7 @@ export class WorkerPool implements Evaluator {
   }
 
   private generation(n: number, rules: LoadResult): Generation {
-    const program = compileRules(rules.rules, rules.ipLists);
+    const program = programOf(rules);
     const { render } = this.opts;
     return {
       snapshot: snapshotRules(n, {

@@ -9,6 +9,7 @@
 // reloader (a changed file or SIGHUP) and one reporter of events not evaluated, with codes. What differs
 // between callers is only what they pass: where reports go, which outputs, whether files are watched. The
 // caller runs it (run()), stops it (stop(), e.g. on SIGTERM), and closes it (close()).
+import { keepProgram, programOf, type Program } from '../compile/compiler.js';
 import type { FalcoConfig } from '../config/falco-config.js';
 import type { Logger } from '../core/logger.js';
 import { MetricsRegistry } from '../core/metrics.js';
@@ -63,10 +64,15 @@ export function loadConfiguredRules(config: FalcoConfig): LoadResult {
   return loadRulesFiles(config.rulesFiles, loadOptions(config));
 }
 
-/** The same through the rules cache in `dir` (rules/load-cache.ts; checkCacheDir first). */
+/**
+ * The same through the rules cache in `dir` (rules/load-cache.ts; cacheDirProblem first), which keeps the
+ * compiled program beside the load: a run that finds both skips the YAML, the checks and the compile.
+ */
 export function loadConfiguredRulesCached(config: FalcoConfig, dir: string): CachedLoad {
   const { version, commit } = buildInfo();
-  return loadRulesCached(config.rulesFiles, loadOptions(config), dir, `${version} ${commit}`);
+  const cached = loadRulesCached(config.rulesFiles, loadOptions(config), dir, `${version} ${commit}`, programOf);
+  if (cached.cache === 'hit') keepProgram(cached.result, cached.derived as Program);
+  return cached;
 }
 
 /** The same, for a reload: in a child process, within rules_limits' time and memory budget. */

@@ -1,7 +1,8 @@
 // kawa as a Unix command, as a new user meets it: version, help with examples that work, a closed pipe,
 // completion, Falco's own command-line forms, and loud failures (lost alerts, unwritable paths, a busy port).
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +50,7 @@ describe('the command', () => {
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     const details = JSON.parse(kawa('version', '--json').stdout) as Record<string, string>;
     expect(details).toMatchObject({ version: v.stdout.trim(), node: process.versions.node, rulesEngine: '0.63.0' });
-    expect(details.commit).toMatch(/^([0-9a-f]{12}(-dirty)?|unknown)$/);
+    expect(details.commit).toMatch(/^([0-9a-f]{12}(-dirty\.[0-9a-f]{12})?|unknown)$/);
   });
 
   it('with no arguments shows help with examples, and exits 0', () => {
@@ -95,6 +96,25 @@ describe('the command', () => {
     expect(complete('kawa run --clo')).toBe('--cloudwatch');
     expect(kawa('completion', 'zsh').stdout).toContain('#compdef kawa');
     expect(kawa('completion', 'fish').status).toBe(2);
+  });
+
+  // Node 22.1 and later (module.enableCompileCache); CI's second pass runs the tests on Node 24
+  it.skipIf(!('enableCompileCache' in module))("keeps Node's compiled code in its cache directory, one of the user alone", () => {
+    const home = mkdtempSync(join(tmpdir(), 'kawa-home-'));
+    const cache = join(home, 'kawa', 'node-compile');
+    const run = (env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, ['bin/kawa.js', 'version'], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: home, ...env } });
+    expect(run().status).toBe(0);
+    expect(statSync(cache).mode & 0o777).toBe(0o700);
+    expect(readdirSync(cache).length).toBeGreaterThan(0);
+    // refused when another user could write code there; off when Node is told so
+    for (const [mode, env] of [[0o777, {}], [0o700, { NODE_DISABLE_COMPILE_CACHE: '1' }]] as const) {
+      rmSync(cache, { recursive: true });
+      mkdirSync(cache);
+      chmodSync(cache, mode);
+      const r = run(env);
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      expect(readdirSync(cache)).toEqual([]);
+    }
   });
 
   it("accepts Falco's command-line forms", () => {

@@ -1,13 +1,16 @@
-// The rules cache (rules/load-cache.ts, `kawa run --rules-cache DIR`): a kept load is the load itself, object
-// for object; any change to what a load read (a rules file, an IP list's file, the options, kawa's build) is
-// a new load; a damaged entry is loaded again; the directory must be the user's alone; the entries are
-// bounded; and a run with the cache prints what a run without it prints.
+// The rules cache (rules/load-cache.ts, `kawa run --rules-cache DIR`, by default the user's cache directory):
+// a kept load is the load itself, object for object, with the compiled program beside it; any change to what
+// a load read (a rules file, an IP list's file, the options, kawa's build) is a new load; a damaged entry is
+// loaded again; the directory must be the user's alone; the entries are bounded; a run with the cache prints
+// what a run without it prints; and a default directory that cannot be used only costs the speed.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCacheDir, loadRulesCached } from '../../src/rules/load-cache.js';
+import { programOf } from '../../src/compile/compiler.js';
+import { cacheDirProblem } from '../../src/core/cache-dir.js';
+import { checkCacheDir, defaultCacheDir, loadRulesCached } from '../../src/rules/load-cache.js';
 import { loadRulesFiles } from '../../src/rules/load.js';
 import { HAS_SHARED, shared } from '../shared-data.js';
 
@@ -61,6 +64,40 @@ describe('loadRulesCached', () => {
     expect(second.result).toStrictEqual(loadRulesFiles(files, opts));
     expect(second.result.rules.some((r) => r.stateful)).toBe(true);
     expect(second.result.ipLists?.bad?.count).toBe(2);
+  });
+
+  it('keeps what is derived from a load beside it, its references into the load kept (the compiled program)', () => {
+    const dir = fresh();
+    checkCacheDir(dir);
+    const files = [...(UPSTREAM ? [UPSTREAM] : []), PACK];
+    let derives = 0;
+    const derive = (r: Parameters<typeof programOf>[0]) => (derives++, programOf(r));
+    const first = loadRulesCached(files, {}, dir, 'b1', derive);
+    expect(first).toMatchObject({ cache: 'stored', derived: programOf(first.result) });
+    const second = loadRulesCached(files, {}, dir, 'b1', derive);
+    expect(second.cache).toBe('hit');
+    expect(derives).toBe(1);
+    const program = second.derived as ReturnType<typeof programOf>;
+    expect(program).toStrictEqual(programOf(loadRulesFiles(files, {})));
+    // one object graph: the program's rules are the load's rules, not copies
+    const enabled = second.result.rules.filter((r) => r.enabled);
+    expect(program.rules.every((c, i) => c.rule === enabled[i])).toBe(true);
+  });
+
+  it('keeps nothing when deriving fails, and says nothing: the caller meets that error itself', () => {
+    const dir = fresh();
+    checkCacheDir(dir);
+    const { file } = rulesDir();
+    const r = loadRulesCached([file], {}, dir, 'b1', () => {
+      throw new Error('no program');
+    });
+    expect(r).toMatchObject({ cache: 'miss', result: { ok: true } });
+    expect(r.problem).toBeUndefined();
+    expect(readdirSync(dir)).toHaveLength(0);
+    // an entry kept without derived data is loaded again by a caller that wants it
+    expect(loadRulesCached([file], {}, dir, 'b1').cache).toBe('stored');
+    expect(loadRulesCached([file], {}, dir, 'b1', () => 1)).toMatchObject({ cache: 'stored', derived: 1 });
+    expect(loadRulesCached([file], {}, dir, 'b1', () => 2)).toMatchObject({ cache: 'hit', derived: 1 });
   });
 
   it('loads again when a rules file, a list file, the options or the build change', () => {
@@ -148,13 +185,35 @@ describe('checkCacheDir', () => {
   });
 });
 
+describe('defaultCacheDir', () => {
+  it('is $XDG_CACHE_HOME/kawa/rules when that is an absolute path, else ~/.cache/kawa/rules', () => {
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/var/cache/u' })).toBe('/var/cache/u/kawa/rules');
+    // the XDG base directory spec: a relative path is invalid and ignored
+    expect(defaultCacheDir({ XDG_CACHE_HOME: 'rel', HOME: '/home/u' })).toMatch(/\/\.cache\/kawa\/rules$/);
+    expect(defaultCacheDir({})).toMatch(/\/\.cache\/kawa\/rules$/);
+  });
+});
+
+describe('cacheDirProblem', () => {
+  it('tells a directory that cannot be made from one that is refused', () => {
+    const file = join(root, 'in-the-way');
+    writeFileSync(file, '');
+    expect(cacheDirProblem(join(file, 'rules'))).toMatchObject({ absent: true, why: expect.stringMatching(/cannot create it \(ENOTDIR\)/) });
+    const open = fresh();
+    mkdirSync(open);
+    chmodSync(open, 0o770);
+    expect(cacheDirProblem(open)).toMatchObject({ absent: false, why: expect.stringMatching(/mode 770/) });
+    expect(cacheDirProblem(fresh())).toBeUndefined();
+  });
+});
+
 describe('kawa run --rules-cache', () => {
-  const kawa = (args: string[]) => spawnSync(process.execPath, ['bin/kawa.js', 'run', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const kawa = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, ['bin/kawa.js', 'run', ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env });
   const sample = 'samples/eks-audit.jsonl.gz';
 
   it('prints the same alerts and statistics with and without the cache, on the main thread and with workers', () => {
     const dir = fresh();
-    const plain = kawa(['-r', PACK, '-e', sample, '--json', '--workers', '0']);
+    const plain = kawa(['-r', PACK, '-e', sample, '--json', '--workers', '0', '--no-rules-cache']);
     expect(plain.status).toBe(0);
     expect(plain.stdout.length).toBeGreaterThan(0);
     for (const workers of ['0', '0', '2']) {
@@ -164,6 +223,34 @@ describe('kawa run --rules-cache', () => {
       expect(cached.stderr).toBe(plain.stderr);
     }
     expect(readdirSync(dir)).toHaveLength(1);
+  });
+
+  it('uses the user\'s cache directory unless told not to, and runs without one it cannot use', () => {
+    const home = fresh();
+    const env = { ...process.env, XDG_CACHE_HOME: home };
+    const entries = () => readdirSync(join(home, 'kawa', 'rules'));
+    const plain = kawa(['-r', PACK, '-e', sample, '--json', '--no-rules-cache'], env);
+    expect(plain.status).toBe(0);
+    expect(() => entries()).toThrow(/ENOENT/);
+    for (let i = 0; i < 2; i++) {
+      const r = kawa(['-r', PACK, '-e', sample, '--json'], env);
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, plain.stdout, plain.stderr]);
+      expect(entries()).toHaveLength(1);
+    }
+    expect(statSync(join(home, 'kawa', 'rules')).mode & 0o777).toBe(0o700);
+
+    // cannot be made (a read-only file system, here a file in the way): as without, and nothing said
+    const blocked = join(root, 'blocked');
+    writeFileSync(blocked, '');
+    const without = kawa(['-r', PACK, '-e', sample, '--json'], { ...process.env, XDG_CACHE_HOME: blocked });
+    expect([without.status, without.stdout, without.stderr]).toEqual([0, plain.stdout, plain.stderr]);
+
+    // refused (another user could write an entry): as without, with a warning
+    chmodSync(join(home, 'kawa', 'rules'), 0o777);
+    const refused = kawa(['-r', PACK, '-e', sample, '--json'], env);
+    expect(refused.status).toBe(0);
+    expect(refused.stdout).toBe(plain.stdout);
+    expect(refused.stderr).toMatch(/KAWA_WARN_RULES_CACHE: rules cache .*kawa\/rules: writable by its group or by others \(mode 777\).*loaded without it/);
   });
 
   it('refuses a directory others can write, with its code and no stack trace', () => {
