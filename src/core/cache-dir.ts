@@ -29,12 +29,13 @@ export interface CacheDirProblem {
 
 /** Creates the directory if needed (mode 0700); refuses one another user could write an entry into. */
 export function cacheDirProblem(dir: string): CacheDirProblem | undefined {
+  let st;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    st = statSync(dir);
   } catch (e) {
     return { why: `cannot create it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, absent: true };
   }
-  const st = statSync(dir);
   if (!st.isDirectory()) return { why: 'not a directory', absent: false };
   if (process.getuid && st.uid !== process.getuid()) return { why: `owned by uid ${st.uid}, not by the user running kawa: what is kept there decides what runs`, absent: false };
   if (st.mode & 0o022) return { why: `writable by its group or by others (mode ${(st.mode & 0o777).toString(8)}): what is kept there decides what runs; chmod go-w it`, absent: false };
