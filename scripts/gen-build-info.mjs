@@ -14,10 +14,12 @@ const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8'
 let commit = 'unknown';
 try {
   commit = git('rev-parse', '--short=12', 'HEAD').trim();
-  const changes = createHash('sha256').update(git('diff', 'HEAD', '--binary'));
-  const untracked = git('ls-files', '--others', '--exclude-standard', '-z').split('\0').filter(Boolean);
-  for (const path of untracked) changes.update(path).update(readFileSync(`${root}${path}`));
-  if (git('status', '--porcelain').trim()) commit += `-dirty.${changes.digest('hex').slice(0, 12)}`;
+  if (git('status', '--porcelain').trim()) {
+    const changes = createHash('sha256').update(git('diff', 'HEAD', '--binary'));
+    const untracked = git('ls-files', '--others', '--exclude-standard', '-z').split('\0').filter(Boolean);
+    for (const path of untracked) changes.update(path).update(readFileSync(`${root}${path}`));
+    commit += `-dirty.${changes.digest('hex').slice(0, 12)}`;
+  }
 } catch {
   // not a git checkout (a package being rebuilt from its tarball): the commit is unknown
 }
