@@ -78,19 +78,27 @@ export interface SwitchProxy {
   url: string;
   /** While true, every request's connection is dropped (the service is unreachable). */
   down: boolean;
+  /** While above 0, a request reaches the service and its answer is dropped with the connection (counts down). */
+  loseAnswers: number;
   close(): Promise<void>;
 }
 
 /** A loopback proxy that can make a service (DynamoDB) unreachable for one client and bring it back. */
 export async function startSwitchProxy(target: string): Promise<SwitchProxy> {
   const to = new URL(target);
-  const state: SwitchProxy = { url: '', down: false, close: () => new Promise((r) => server.close(() => r())) };
+  const state: SwitchProxy = { url: '', down: false, loseAnswers: 0, close: () => new Promise((r) => server.close(() => r())) };
   const server = createServer((req, res) => {
     if (state.down) {
       req.socket.destroy();
       return;
     }
     const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      if (state.loseAnswers > 0) {
+        state.loseAnswers--;
+        r.resume();
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(r.statusCode ?? 500, r.headers);
       r.pipe(res);
     });

@@ -3,12 +3,16 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertId } from '../../src/alerts/alert-id.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Alert } from '../../src/pipeline/types.js';
 import { AlertTable } from '../../src/sources/kinesis/dedup/alert-table.js';
+import { DedupSink } from '../../src/sources/kinesis/dedup/dedup-sink.js';
 import { RecentIds } from '../../src/sources/kinesis/dedup/recent-ids.js';
 import { ExpiryTracker, plan } from '../../src/sources/kinesis/leases/balance.js';
 import { leasesToCreate, leasesToDelete } from '../../src/sources/kinesis/leases/shard-sync.js';
 import { LeaseTable, SHARD_END, type LeaseItem } from '../../src/sources/kinesis/leases/table.js';
 import { decodeRecord } from '../../src/sources/kinesis/decode.js';
+import { startSwitchProxy } from './throttle-proxy.js';
 import { controlRecord, dataRecord, GROUP, makeEvents, startLocalAws, type LocalAws } from './harness.js';
 
 const accept = { logGroups: [GROUP], logStreamPrefix: 'kube-apiserver-audit-' };
@@ -146,20 +150,59 @@ describe('tables against dynalite', () => {
     await tables[0]!.ensure(true);
     // concurrent claimers: one wins, the others wait until it marked the alert sent, then drop it
     const results: string[] = [];
-    const pending = tables.map((t, i) => t.claim('x').then((c) => (results[i] = c)));
+    const pending = tables.map((t, i) => t.claim('x', `x-${i}`).then((c) => (results[i] = c)));
     while (!results.includes('claimed')) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 30));
     expect(results.filter(Boolean)).toEqual(['claimed']);
-    await tables[results.indexOf('claimed')]!.markSent('x');
+    // only the winning claim's token marks it sent
+    await tables[results.indexOf('claimed')]!.markSent('x', 'x-not-mine');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(results.filter(Boolean)).toEqual(['claimed']);
+    await tables[results.indexOf('claimed')]!.markSent('x', `x-${results.indexOf('claimed')}`);
     await Promise.all(pending);
     expect(results.filter((c) => c === 'duplicate').length).toBe(2);
-    expect(await Promise.all(tables.map((t) => t.claim('x')))).toEqual(['duplicate', 'duplicate', 'duplicate']);
+    expect(await Promise.all(tables.map((t, i) => t.claim('x', `x2-${i}`)))).toEqual(['duplicate', 'duplicate', 'duplicate']);
     // p claims y and dies before marking it sent: q waits for staleMs on its own clock, then takes it over
-    expect(await tables[0]!.claim('y')).toBe('claimed');
-    const q = tables[1]!.claim('y');
+    expect(await tables[0]!.claim('y', 'y-p')).toBe('claimed');
+    const q = tables[1]!.claim('y', 'y-q');
     await new Promise((r) => setTimeout(r, 50));
     now = 1500;
     expect(await q).toBe('claimed');
+    expect(await tables[0]!.stillMine('y', 'y-p')).toBe(false);
+    expect(await tables[1]!.stillMine('y', 'y-q')).toBe(true);
+    // a retry of one claim (same token) is that claim; another claim of the same process is not: p's own
+    // abandoned marker on z is taken over after staleMs, not taken for a sent alert
+    now = 0;
+    expect(await tables[0]!.claim('z', 'z-1')).toBe('claimed');
+    expect(await tables[0]!.claim('z', 'z-1')).toBe('claimed');
+    const again = tables[0]!.claim('z', 'z-2');
+    await new Promise((r) => setTimeout(r, 50));
+    now = 1500;
+    expect(await again).toBe('claimed');
+    expect(await tables[0]!.stillMine('z', 'z-1')).toBe(false);
+  });
+
+  it('dedup sink: a claim whose answer is lost after DynamoDB wrote it is still sent, once', async () => {
+    const proxy = await startSwitchProxy(aws.dynamoUrl);
+    try {
+      // the SDK's own retry (3 attempts) meets the marker the lost attempt wrote
+      const client = new DynamoDBClient({ endpoint: proxy.url, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+      const table = new AlertTable(client, 'units-alerts', 'p', { ttlHours: 1, staleMs: 60_000, pollMs: 5 });
+      await table.ensure(true);
+      const sent: Alert[] = [];
+      const sink = new DedupSink({ emit: async (a) => void sent.push(...a), flush: async () => {}, close: async () => {} }, table);
+      const alert = { eventId: 'lost-answer-1', match: { rule: { name: 'r' } } } as unknown as Alert;
+      proxy.loseAnswers = 1;
+      await sink.emit([alert]);
+      expect(proxy.loseAnswers).toBe(0);
+      expect(sent.map((a) => a.eventId)).toEqual(['lost-answer-1']);
+      // marked sent: a second read of the same event, by this process or another, is a repeat
+      await sink.emit([alert]);
+      expect(sent.length).toBe(1);
+      expect(sink.stats).toEqual({ claimed: 1, duplicates: 1 });
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

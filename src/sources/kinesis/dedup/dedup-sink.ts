@@ -5,6 +5,7 @@
 // emit(): claim every alert id in the table (concurrently) → hand the claimed alerts to the outputs → wait
 // until the outputs flushed them → mark them sent. The pipeline acknowledges the batch (and the source then
 // checkpoints) only after this resolves. Without a table only the ids are attached.
+import { randomBytes } from 'node:crypto';
 import type { Alert, AlertSink } from '../../../pipeline/types.js';
 import { alertId } from '../../../alerts/alert-id.js';
 import type { AlertTable } from './alert-table.js';
@@ -35,6 +36,9 @@ export interface DedupSinkStats {
 
 export class DedupSink implements AlertSink {
   readonly stats: DedupSinkStats = { duplicates: 0, claimed: 0 };
+  // claim tokens: unique across processes (the prefix) and across this process's attempts (the counter)
+  private readonly tokenPrefix = randomBytes(8).toString('hex');
+  private tokens = 0;
 
   constructor(
     private readonly inner: AlertSink,
@@ -47,15 +51,16 @@ export class DedupSink implements AlertSink {
     if (!this.table) return this.inner.emit(identified);
     const table = this.table;
     const started = performance.now();
-    const claims = await Promise.all(identified.map((a) => (a.alertId ? persist(() => table.claim(a.alertId!)) : 'claimed')));
-    let send = identified.filter((_, i) => claims[i] === 'claimed');
+    const token = identified.map(() => `${this.tokenPrefix}-${(this.tokens++).toString(36)}`);
+    const claims = await Promise.all(identified.map((a, i) => (a.alertId ? persist(() => table.claim(a.alertId!, token[i]!)) : 'claimed')));
+    let send = identified.map((alert, i) => ({ alert, token: token[i]! })).filter((_, i) => claims[i] === 'claimed');
     // A process stalled after claiming (paused by SIGSTOP, starved) may have had its claims taken over
     // meanwhile. The monotonic clock counts the stall, so the check is repeated until one completes
     // quickly, and nothing awaits between the last check and the hand-off to the outputs: only a stall
     // inside that synchronous stretch (or inside the outputs) can still repeat an alert.
     for (let checkedAt = started; performance.now() - checkedAt > table.recheckAfterMs;) {
       checkedAt = performance.now();
-      const mine = await Promise.all(send.map((a) => (a.alertId ? persist(() => table.stillMine(a.alertId!)) : true)));
+      const mine = await Promise.all(send.map(({ alert, token }) => (alert.alertId ? persist(() => table.stillMine(alert.alertId!, token)) : true)));
       send = send.filter((_, i) => mine[i]);
     }
     const dropped = identified.length - send.length;
@@ -65,9 +70,9 @@ export class DedupSink implements AlertSink {
     }
     if (!send.length) return;
     this.stats.claimed += send.length;
-    await this.inner.emit(send);
+    await this.inner.emit(send.map((s) => s.alert));
     await this.inner.flush();
-    await Promise.all(send.map((a) => (a.alertId ? persist(() => table.markSent(a.alertId!)) : undefined)));
+    await Promise.all(send.map(({ alert, token }) => (alert.alertId ? persist(() => table.markSent(alert.alertId!, token)) : undefined)));
   }
 
   flush(): Promise<void> {
