@@ -84,6 +84,27 @@ export function send(res: ServerResponse, status: number, headers: Record<string
   res.end(buf);
 }
 
+/**
+ * Answers a request whose body was refused while the client may still be uploading it. Ending the answer
+ * would let node:http close the connection at once, and the rest of the upload would then meet a reset that
+ * can take the unread answer with it on the client's side. So the answer is written whole (its length
+ * tells the client it is complete) but ended only once the rest of the body has been drained unread, or the
+ * connection is cut after `lingerMs` (a lingering close, bounded).
+ */
+export function sendRefusal(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: string, lingerMs: number): void {
+  if (req.complete) return send(res, status, { ...headers, connection: 'close' }, body);
+  const buf = Buffer.from(body, 'utf8');
+  res.writeHead(status, { ...headers, connection: 'close', 'content-length': String(buf.length) });
+  res.write(buf);
+  const cut = setTimeout(() => req.socket.destroy(), lingerMs).unref();
+  req.once('end', () => {
+    clearTimeout(cut);
+    res.end();
+  });
+  req.once('close', () => clearTimeout(cut));
+  req.resume();
+}
+
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, { 'content-type': 'application/json' }, JSON.stringify(value));
 }

@@ -14,7 +14,7 @@ import type { FaultKind } from './config.js';
 import { EmulatorControl } from './control.js';
 import { CONTROL_PREFIX, handleControl } from './control-routes.js';
 import type { FaultDecision } from './faults.js';
-import { awsHeaders, BodyBudget, BodyBudgetExhaustedError, BodyTooLargeError, readBody, send } from './http-io.js';
+import { awsHeaders, BodyBudget, BodyBudgetExhaustedError, BodyTooLargeError, readBody, send, sendRefusal } from './http-io.js';
 import { OPERATION_HANDLERS, type OpContext } from './ops/index.js';
 import type { EmulatorState } from './state.js';
 import { isOpName, type Caller, type OpName } from './types.js';
@@ -85,16 +85,8 @@ async function handle(state: EmulatorState, control: EmulatorControl, budget: Bo
     read = await readBody(req, isControl ? MAX_CONTROL_BODY : MAX_AWS_BODY, budget);
   } catch (e) {
     if (res.headersSent) return;
-    if (e instanceof BodyTooLargeError) send(res, 413, awsHeaders(), JSON.stringify({ __type: 'RequestEntityTooLargeException', message: e.message }));
-    else if (e instanceof BodyBudgetExhaustedError) send(res, 503, awsHeaders({ 'retry-after': '1' }), JSON.stringify({ __type: 'ServiceUnavailableException', message: e.message }));
-    else return;
-    // The client may still be uploading: closing now would reset it before it reads the answer. The rest
-    // is drained unread for a moment (a lingering close), then the connection is cut.
-    res.on('finish', () => {
-      if (req.complete) return;
-      const cut = setTimeout(() => req.socket.destroy(), REFUSED_DRAIN_MS).unref();
-      req.once('end', () => clearTimeout(cut));
-    });
+    if (e instanceof BodyTooLargeError) sendRefusal(req, res, 413, awsHeaders(), JSON.stringify({ __type: 'RequestEntityTooLargeException', message: e.message }), REFUSED_DRAIN_MS);
+    else if (e instanceof BodyBudgetExhaustedError) sendRefusal(req, res, 503, awsHeaders({ 'retry-after': '1' }), JSON.stringify({ __type: 'ServiceUnavailableException', message: e.message }), REFUSED_DRAIN_MS);
     return;
   }
   res.on('close', read.release);
