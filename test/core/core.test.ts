@@ -88,4 +88,12 @@ describe('MetricsRegistry', () => {
     b.inc({ kind: 'x' });
     expect(await m.text()).toMatch(/^kawa_things_total\{kind="x"\} 2$/m);
   });
+
+  it("has Node's process metrics from the first scrape when asked for them, and none otherwise", async () => {
+    const withThem = new MetricsRegistry({ processMetrics: true });
+    const text = await withThem.text();
+    expect(text).toMatch(/^kawa_process_cpu_user_seconds_total \d/m);
+    expect(text).toMatch(/^kawa_nodejs_heap_size_used_bytes \d/m);
+    expect(await new MetricsRegistry().text()).not.toContain('kawa_process_');
+  });
 });
