@@ -17,8 +17,8 @@
 // WebAssembly, rules, package.json) is found relative to a directory at the same depth as dist/cli/, so the
 // same code works from either.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
-import { join } from 'node:path';
+import { createRequire, isBuiltin } from 'node:module';
+import { dirname, join } from 'node:path';
 import { build } from 'rolldown';
 
 const BUNDLED = ['yaml', 'prom-client', 'commander', 'cli-progress'];
@@ -27,12 +27,20 @@ const bundled = new Set(BUNDLED);
 const packageName = (id) => id.split('/').slice(0, id.startsWith('@') ? 2 : 1).join('/');
 const packageOf = (path) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path ?? '')?.[1];
 
+// yaml's ES module build (the one its package gives browsers; the same code as its CommonJS build for Node):
+// bundled as ES modules it is hoisted into kawa's chunk and what kawa never calls is dropped, where its
+// CommonJS build is wrapped whole and run at start, about 8 ms of every command's start-up (bench/RESULTS.md,
+// step 31). What differs does not reach kawa: `!!binary` values become Uint8Array rather than Buffer (kawa
+// reads no binary tags), and yaml's rare warnings go to console.warn rather than process.emitWarning.
+const yamlEsm = join(dirname(createRequire(import.meta.url).resolve('yaml/package.json')), 'browser/index.js');
+
 const out = 'dist/cli-bundle';
 rmSync(out, { recursive: true, force: true });
 const { output } = await build({
   // the names of the entries are the files' names in dist/ (see above)
   input: { main: 'dist/cli/main.js', worker: 'dist/pool/worker.js', 'load-child': 'dist/runtime/load-child.js', 'pipe-reader': 'dist/sources/file/pipe-reader.js' },
   platform: 'node',
+  resolve: { alias: { yaml: yamlEsm } },
   // node's own modules and the packages not bundled are loaded at run time
   external: (id, importer) => {
     if (id.startsWith('.') || id.startsWith('/') || id.startsWith('\0')) return false;
