@@ -9,14 +9,21 @@
 // Connections are kept alive (keep_alive) and at most `concurrency` requests are in flight.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { rootCertificates } from 'node:tls';
-import { gzipSync } from 'node:zlib';
+import type * as NodeHttp from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
+import type * as NodeHttps from 'node:https';
+import type * as NodeTls from 'node:tls';
+import type * as NodeZlib from 'node:zlib';
 import { KawaError } from '../core/errors.js';
 import type { HttpOutputConfig } from './config.js';
 import { PermanentError, QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
 import type { FormattedAlert } from './types.js';
+import { lazyBuiltin } from '../core/lazy-builtin.js';
+
+const http = lazyBuiltin<typeof NodeHttp>('node:http');
+const https = lazyBuiltin<typeof NodeHttps>('node:https');
+const tls = lazyBuiltin<typeof NodeTls>('node:tls');
+const zlib = lazyBuiltin<typeof NodeZlib>('node:zlib');
 
 function readPem(path: string, what: string): string {
   try {
@@ -60,15 +67,15 @@ export class HttpOutput extends QueuedOutput {
     const agentOpts = { keepAlive: config.keepAlive, maxSockets: config.concurrency };
     if (this.url.protocol === 'https:') {
       const cas = extraCas(config);
-      this.agent = new HttpsAgent({
+      this.agent = new (https().Agent)({
         ...agentOpts,
         rejectUnauthorized: !config.insecure,
-        ca: cas ? [...rootCertificates, ...cas] : undefined,
+        ca: cas ? [...tls().rootCertificates, ...cas] : undefined,
         cert: config.mtls ? readPem(config.clientCert!, 'client_cert') : undefined,
         key: config.mtls ? readPem(config.clientKey!, 'client_key') : undefined,
       });
     } else {
-      this.agent = new HttpAgent(agentOpts);
+      this.agent = new (http().Agent)(agentOpts);
     }
     this.headers = {
       'user-agent': config.userAgent,
@@ -80,8 +87,8 @@ export class HttpOutput extends QueuedOutput {
 
   protected send(chunk: FormattedAlert[], signal: AbortSignal): Promise<void> {
     const body = Buffer.from(chunk[0]!.asJson, 'utf8');
-    const payload = this.config.compressUploads ? gzipSync(body) : body;
-    const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const payload = this.config.compressUploads ? zlib().gzipSync(body) : body;
+    const request = this.url.protocol === 'https:' ? https().request : http().request;
     return new Promise<void>((resolve, reject) => {
       const req = request(this.url, {
         method: 'POST',

@@ -8,12 +8,17 @@
 // /metrics (which shows which rules alert) and the source's detail on /readyz need the bearer token; the
 // probes' answers do not, since the kubelet sends none.
 import { readFileSync } from 'node:fs';
-import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttps } from 'node:https';
+import type * as NodeHttp from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type * as NodeHttps from 'node:https';
 import { BearerToken } from '../core/bearer-token.js';
 import { KawaError } from '../core/errors.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 import type { WebserverConfig } from '../config/service-config.js';
+import { lazyBuiltin } from '../core/lazy-builtin.js';
+
+const http = lazyBuiltin<typeof NodeHttp>('node:http');
+const https = lazyBuiltin<typeof NodeHttps>('node:https');
 
 export class Health {
   ready = false;
@@ -87,9 +92,9 @@ export async function startServiceServer(config: WebserverConfig, health: Health
     } catch (e) {
       throw new KawaError('KAWA_ERR_CONFIG', `webserver.ssl_certificate: cannot read ${config.sslCertificate}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
-    server = createHttps({ key: pem, cert: pem }, handler);
+    server = https().createServer({ key: pem, cert: pem }, handler);
   } else {
-    server = createHttp(handler);
+    server = http().createServer(handler);
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>

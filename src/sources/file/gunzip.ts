@@ -15,7 +15,11 @@
 // the end (a stream cut short, a few bytes of trailing garbage) loses nothing, and damage before them loses
 // up to one piece's output.
 import { open } from 'node:fs/promises';
-import { createGunzip, type Gunzip } from 'node:zlib';
+import type * as NodeZlib from 'node:zlib';
+import type { Gunzip } from 'node:zlib';
+import { lazyBuiltin } from '../../core/lazy-builtin.js';
+
+const zlib = lazyBuiltin<typeof NodeZlib>('node:zlib');
 
 /** Compressed bytes inflated in one step: a file's, stdin's, and a failed piece's on its second pass. */
 const FILE_PIECE_BYTES = 256 << 10;
@@ -50,7 +54,7 @@ type Failure = { e: unknown } | undefined;
  * whatever it inflates to (a gzip bomb inflates a thousandfold).
  */
 class Inflater {
-  private readonly z: Gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
+  private readonly z: Gunzip = zlib().createGunzip({ chunkSize: CHUNK_BYTES });
   private out: Buffer[] = [];
   private held = 0;
   /** Called when the output held reaches HELD_BYTES. */
