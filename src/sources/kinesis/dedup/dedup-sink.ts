@@ -38,7 +38,7 @@ export class DedupSink implements AlertSink {
   readonly stats: DedupSinkStats = { duplicates: 0, claimed: 0 };
   // claim tokens: unique across processes (the prefix) and across this process's attempts (the counter)
   private readonly tokenPrefix = randomBytes(8).toString('hex');
-  private tokens = 0;
+  private claimsMade = 0;
 
   constructor(
     private readonly inner: AlertSink,
@@ -51,9 +51,9 @@ export class DedupSink implements AlertSink {
     if (!this.table) return this.inner.emit(identified);
     const table = this.table;
     const started = performance.now();
-    const token = identified.map(() => `${this.tokenPrefix}-${(this.tokens++).toString(36)}`);
-    const claims = await Promise.all(identified.map((a, i) => (a.alertId ? persist(() => table.claim(a.alertId!, token[i]!)) : 'claimed')));
-    let send = identified.map((alert, i) => ({ alert, token: token[i]! })).filter((_, i) => claims[i] === 'claimed');
+    const tokens = identified.map(() => `${this.tokenPrefix}-${(this.claimsMade++).toString(36)}`);
+    const claims = await Promise.all(identified.map((a, i) => (a.alertId ? persist(() => table.claim(a.alertId!, tokens[i]!)) : 'claimed')));
+    let send = identified.map((alert, i) => ({ alert, token: tokens[i]! })).filter((_, i) => claims[i] === 'claimed');
     // A process stalled after claiming (paused by SIGSTOP, starved) may have had its claims taken over
     // meanwhile. The monotonic clock counts the stall, so the check is repeated until one completes
     // quickly, and nothing awaits between the last check and the hand-off to the outputs: only a stall
