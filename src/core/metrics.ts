@@ -19,7 +19,8 @@ export const METRIC_PREFIX = 'kawa_';
 
 /** The Prometheus registry of one kawa process: every metric is named `kawa_<name>`, and asking twice for a name returns the first registration. */
 export class MetricsRegistry {
-  /** The underlying prom-client registry, for embedders that merge it into their own. */
+  /** The underlying prom-client registry, for embedders that merge it into their own. With `processMetrics`,
+   *  Node's metrics join it a moment after construction (their module loads on demand); text() waits for them. */
   readonly registry: RegistryType;
   /** Settles once the process metrics are registered (at once without them). */
   private readonly processMetrics: Promise<void>;
