@@ -9,7 +9,10 @@ import type { Alert, AlertSink, Evaluation, Evaluator, SourceBatch } from '../..
 import { loadRules } from '../../src/rules/load.js';
 import { defaultKinesisConfig, type KinesisConfig } from '../../src/sources/kinesis/config.js';
 import { KinesisSource } from '../../src/sources/kinesis/source.js';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PassThrough } from 'node:stream';
+import { MetricsRegistry } from '../../src/core/metrics.js';
+import { AlertTable } from '../../src/sources/kinesis/dedup/alert-table.js';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Source } from '../../src/pipeline/types.js';
 import { startSwitchProxy } from './throttle-proxy.js';
@@ -160,6 +163,39 @@ describe('row 9: a CloudWatch retry (the same events in a second record, in anot
     expect(inProcess + byTable).toBe(1000);
     expect(byTable).toBeGreaterThan(0);
     expect((sink.alerts[0] as { alertId?: string }).alertId).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('an alert table that cannot be used', () => {
+  it('holds the alerts, and says so: readiness, a counter by call, one warning; when it is back, each alert once', async () => {
+    await createStream(aws.kinesis, 'sat', 1);
+    await putRecords(aws.kinesis, 'sat', recordsOf(makeEvents(0, 200), 10));
+    const lines: Record<string, unknown>[] = [];
+    const log = new PassThrough();
+    log.on('data', (d: Buffer) => { for (const l of d.toString().split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>); });
+    const metrics = new MetricsRegistry();
+    const c = { ...config('sat', 'w'), dedup: { alertTable: 'sat-alerts', createTable: true, alertTtlHours: 1, recentEventIds: 100_000 } };
+    const source = await KinesisSource.open(c, { kinesis: aws.kinesis, dynamo: aws.dynamo, metrics, logger: createLogger({ level: 'info', format: 'json', destination: log }) });
+    // the table goes away (deleted, or the role lost its rights) before the first alert
+    await aws.dynamo.send(new DeleteTableCommand({ TableName: 'sat-alerts' }));
+    const sink = new CaptureSink();
+    const pipeline = new Pipeline(source, new TestEvaluator(), source.wrapSink(sink));
+    const run = pipeline.run();
+    for (const until = performance.now() + 10_000; source.unhealthy() === undefined && performance.now() < until;) await sleep(50);
+    await sleep(1000);
+    expect(source.unhealthy()).toMatch(/^the alert table cannot be used: ResourceNotFoundException/);
+    expect(sink.alerts).toEqual([]);
+    expect(await metrics.text()).toMatch(/^kawa_kinesis_alert_table_errors_total\{call="claim"\} [1-9]\d*$/m);
+    expect(lines.filter((l) => l.msg === 'alert table call failed: alerts wait, and reading stops once the pipeline is full')).toHaveLength(1);
+    await new AlertTable(aws.dynamo, 'sat-alerts', 'test', { ttlHours: 1, staleMs: 1000 }).ensure(true);
+    for (const until = performance.now() + 15_000; sink.alerts.length < 200 && performance.now() < until;) await sleep(50);
+    await sleep(300);
+    await pipeline.stop();
+    await run;
+    expect(new Set(sink.alerts.map((a) => a.eventId)).size).toBe(200);
+    expect(sink.alerts.length).toBe(200);
+    expect(source.unhealthy()).toBeUndefined();
+    expect(lines.some((l) => l.msg === 'alert table reachable again')).toBe(true);
   });
 });
 

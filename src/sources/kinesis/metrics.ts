@@ -1,6 +1,6 @@
 // The Kinesis path's Prometheus metrics (registered on the process's registry, core/metrics.ts): leases held,
 // takeovers, hand-offs, lost leases, per-shard MillisBehindLatest and checkpoint age, throttled reads,
-// duplicates removed (by layer), control messages and poison records (by cause).
+// duplicates removed (by layer), control messages and poison records (by cause), failed alert table calls.
 import type { Counter, Gauge } from 'prom-client';
 import type { MetricsRegistry } from '../../core/metrics.js';
 import type { LeaseCounters } from './leases/manager.js';
@@ -14,6 +14,7 @@ export class KinesisMetrics {
   readonly duplicates: Counter<'layer'>;
   readonly skipped: Counter<'kind'>;
   readonly poison: Counter<'cause'>;
+  readonly alertTableErrors: Counter<'call'>;
   private readonly last: Record<string, number> = {};
 
   constructor(m: MetricsRegistry) {
@@ -24,6 +25,7 @@ export class KinesisMetrics {
     this.throttled = m.counter('kinesis_getrecords_throttled_total', 'GetRecords calls throttled (ProvisionedThroughputExceeded)', ['shard']);
     this.duplicates = m.counter('kinesis_duplicates_removed_total', 'Repeats removed: events by the in-process id set, alerts by the alert table', ['layer']);
     this.skipped = m.counter('kinesis_records_skipped_total', 'Records not evaluated: control, filtered (log group/stream), poison', ['kind']);
+    this.alertTableErrors = m.counter('kinesis_alert_table_errors_total', 'Alert table calls that failed and were retried (the batch waits), by call: claim, recheck, mark_sent', ['call']);
     this.poison = m.counter('kinesis_poison_records_total', 'Poison records, by cause: gzip (broken), too_large (inflates past 16 MiB: a gzip bomb), json, shape', ['cause']);
   }
 

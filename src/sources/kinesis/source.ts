@@ -57,6 +57,8 @@ const encoder = new TextEncoder();
 /** A GetRecords response can hold tens of thousands of events: it goes downstream in batches of at most this. */
 const BATCH_EVENTS = 1000;
 const BATCH_CHARS = 4 << 20;
+/** While the alert table fails, a warning at most this often. */
+const ALERT_TABLE_WARN_MS = 30_000;
 
 export class KinesisSource implements Source {
   readonly name = 'kinesis';
@@ -71,6 +73,10 @@ export class KinesisSource implements Source {
   private closed: Promise<void> | undefined;
   private started = false;
   private turn = 0;
+  /** Set while the alert table's calls fail (the batches wait): a readiness problem. */
+  private alertTableProblem: string | undefined;
+  private alertTableWarnedAt = -Infinity;
+  private alertTableFailures = 0;
 
   private constructor(
     readonly config: KinesisConfig,
@@ -127,20 +133,42 @@ export class KinesisSource implements Source {
 
   /** The outputs behind the alert ids and, when configured, the shared alert table. */
   wrapSink(outputs: AlertSink): DedupSink {
-    return new DedupSink(outputs, this.alertTable, (n) => {
-      this.stats.duplicateAlerts += n;
-      this.metrics?.duplicates.inc({ layer: 'alert_table' }, n);
+    return new DedupSink(outputs, this.alertTable, {
+      duplicates: (n) => {
+        this.stats.duplicateAlerts += n;
+        this.metrics?.duplicates.inc({ layer: 'alert_table' }, n);
+      },
+      tableError: (call, e) => {
+        this.metrics?.alertTableErrors.inc({ call });
+        this.alertTableFailures++;
+        const err = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        this.alertTableProblem = `the alert table cannot be used: ${err}`;
+        // said when it starts, then every 30 s while it lasts, with the failed calls in between
+        const now = performance.now();
+        if (now - this.alertTableWarnedAt < ALERT_TABLE_WARN_MS) return;
+        this.opts.logger?.warn({ table: this.config.dedup.alertTable, call, err, failed_calls: this.alertTableFailures }, 'alert table call failed: alerts wait, and reading stops once the pipeline is full');
+        this.alertTableWarnedAt = now;
+        this.alertTableFailures = 0;
+      },
+      tableOk: () => {
+        if (this.alertTableProblem === undefined) return;
+        this.opts.logger?.info({ table: this.config.dedup.alertTable }, 'alert table reachable again');
+        this.alertTableProblem = undefined;
+        this.alertTableWarnedAt = -Infinity;
+        this.alertTableFailures = 0;
+      },
     });
   }
 
-  /** Readiness: while the lease table cannot be read, this process can neither take nor keep shards. */
+  /** Readiness: while the lease table cannot be read, this process can neither take nor keep shards; while the
+   *  alert table cannot be used, its alerts wait. */
+  unhealthy(): string | undefined {
+    return this.manager.scanProblem ?? this.alertTableProblem;
+  }
+
   /** Any shard's checkpoint was written. */
   onCheckpoint(listener: () => void): void {
     this.checkpointListeners.push(listener);
-  }
-
-  unhealthy(): string | undefined {
-    return this.manager.scanProblem;
   }
 
   /** The stream's region: events of a fleet's clusters reach it only from this region (kawa.region). */
