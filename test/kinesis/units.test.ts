@@ -147,6 +147,12 @@ describe('tables against dynalite', () => {
   it('alert table: one of concurrent claimers sends; a stale `sending` marker is taken over, a `sent` one never', async () => {
     let now = 0;
     const tables = ['p', 'q', 'r'].map((w) => new AlertTable(aws.dynamo, 'units-alerts', w, { ttlHours: 1, staleMs: 1000, pollMs: 5, clock: () => now }));
+    /** A claim left waiting on another claim's marker, let through once staleMs passed on the tables' clock. */
+    const whenStale = async (claim: Promise<string>) => {
+      await new Promise((r) => setTimeout(r, 50));
+      now = 1500;
+      return claim;
+    };
     await tables[0]!.ensure(true);
     // concurrent claimers: one wins, the others wait until it marked the alert sent, then drop it
     const results: string[] = [];
@@ -164,10 +170,7 @@ describe('tables against dynalite', () => {
     expect(await Promise.all(tables.map((t, i) => t.claim('x', `x2-${i}`)))).toEqual(['duplicate', 'duplicate', 'duplicate']);
     // p claims y and dies before marking it sent: q waits for staleMs on its own clock, then takes it over
     expect(await tables[0]!.claim('y', 'y-p')).toBe('claimed');
-    const q = tables[1]!.claim('y', 'y-q');
-    await new Promise((r) => setTimeout(r, 50));
-    now = 1500;
-    expect(await q).toBe('claimed');
+    expect(await whenStale(tables[1]!.claim('y', 'y-q'))).toBe('claimed');
     expect(await tables[0]!.stillMine('y', 'y-p')).toBe(false);
     expect(await tables[1]!.stillMine('y', 'y-q')).toBe(true);
     // a retry of one claim (same token) is that claim; another claim of the same process is not: p's own
@@ -175,18 +178,12 @@ describe('tables against dynalite', () => {
     now = 0;
     expect(await tables[0]!.claim('z', 'z-1')).toBe('claimed');
     expect(await tables[0]!.claim('z', 'z-1')).toBe('claimed');
-    const again = tables[0]!.claim('z', 'z-2');
-    await new Promise((r) => setTimeout(r, 50));
-    now = 1500;
-    expect(await again).toBe('claimed');
+    expect(await whenStale(tables[0]!.claim('z', 'z-2'))).toBe('claimed');
     expect(await tables[0]!.stillMine('z', 'z-1')).toBe(false);
     // a marker an earlier kawa wrote (no claim token) is told apart by its writer and taken over the same way
     now = 0;
     await aws.dynamo.send(new PutItemCommand({ TableName: 'units-alerts', Item: { alertId: { S: 'old' }, writer: { S: 'p' }, state: { S: 'sending' }, expiresAt: { N: '9999999999' } } }));
-    const fromOld = tables[1]!.claim('old', 'old-q');
-    await new Promise((r) => setTimeout(r, 50));
-    now = 1500;
-    expect(await fromOld).toBe('claimed');
+    expect(await whenStale(tables[1]!.claim('old', 'old-q'))).toBe('claimed');
     expect(await tables[1]!.stillMine('old', 'old-q')).toBe(true);
     await tables[1]!.markSent('old', 'old-q');
     expect(await tables[2]!.claim('old', 'old-r')).toBe('duplicate');
