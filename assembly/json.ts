@@ -191,14 +191,26 @@ let memoryEnd: usize = 0;
 
 /**
  * End of the string whose content starts at p (address of the closing quote), or 0 if unterminated.
- * 16 bytes at a time: one compare for '"' and one for '\' per block; a backslash skips the byte after it.
+ * 32 bytes at a time, then 16: one compare for '"' and one for '\' per 16 bytes; a backslash skips the byte
+ * after it. Most strings of an audit event are under 32 bytes (72% under 16, 89% under 32): the 32-byte step
+ * ends most of them without a second, mispredicted trip round the loop (3-4% of the parse, bench/RESULTS.md).
  */
 @inline function stringEnd(p: usize, end: usize): usize {
   stringEscaped = false;
   const quote = i8x16.splat(0x22);
   const backslash = i8x16.splat(0x5c);
   while (true) {
-    if (p + 16 <= end) {
+    if (p + 32 <= end) {
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      const m = (<u32>i8x16.bitmask(v128.or(i8x16.eq(v0, quote), i8x16.eq(v0, backslash)))) |
+        (<u32>i8x16.bitmask(v128.or(i8x16.eq(v1, quote), i8x16.eq(v1, backslash))) << 16);
+      if (m == 0) {
+        p += 32;
+        continue;
+      }
+      p += <usize>ctz(m);
+    } else if (p + 16 <= end) {
       const v = v128.load(p);
       const m = <u32>i8x16.bitmask(v128.or(i8x16.eq(v, quote), i8x16.eq(v, backslash)));
       if (m == 0) {

@@ -1,9 +1,10 @@
 // The parser reads containers nested deeper than two levels without writing them to the tape and parses
-// them again when a field looks inside (assembly/json.ts, "Lazy containers"); strings are scanned 16 bytes
-// at a time. These tests hold that shortcut to the eager semantics: random deep documents with escapes
+// them again when a field looks inside (assembly/json.ts, "Lazy containers"); strings are scanned 32 bytes
+// at a time, then 16. These tests hold that shortcut to the eager semantics: random deep documents with escapes
 // across 16-byte blocks read back exactly (whole-document compact and indented text, random pointers),
 // a syntax error or excess depth anywhere (however deep) still rejects the event, and a CloudWatch cut deep
-// inside a nested value is still salvaged.
+// inside a nested value is still salvaged. Strings of every length across the scanner's 16- and 32-byte steps,
+// with an escape at every place, end where they should.
 import { describe, expect, it } from 'vitest';
 import { FieldExtractor, parseFieldSpec, type FieldSpec } from '../../src/engine/extractor.js';
 import { findField } from '../../src/fields/registry.js';
@@ -70,6 +71,21 @@ describe('lazy containers and the block string scanner', () => {
       const got = x.extract(text, paths.map((p) => valueAt(pointer(p))));
       const want = paths.map((p) => asString(p.reduce<Json>((v, s) => (v as Record<string | number, Json>)[s]!, doc)));
       expect(got).toEqual(want);
+    }
+  });
+
+  it('strings of every length, with an escape at every place, end where they should', () => {
+    const spec = [valueAt('/s'), valueAt('/t')];
+    for (let len = 0; len <= 80; len++) {
+      for (let at = -1; at < len; at++) {
+        // an escaped quote or backslash at `at` (none for -1): the scanner must step over it, not end there
+        const s = Array.from({ length: len }, (_, i) => (i === at ? (i % 2 ? '"' : '\\') : String.fromCharCode(97 + (i % 26)))).join('');
+        const text = JSON.stringify({ s, t: 'end' });
+        expect(x.extract(text, spec)).toEqual([s, 'end']);
+        // the same document cut inside the string: an unterminated string is an error, not a value
+        x.extract(text.slice(0, 6 + Math.max(0, at)), spec);
+        expect(x.lastStatus).toBe('parse_error');
+      }
     }
   });
 
