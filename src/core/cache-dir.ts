@@ -3,7 +3,7 @@
 // belong to the user running kawa and be writable by no one else.
 import { mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 
 /**
  * $XDG_CACHE_HOME/kawa, else ~/.cache/kawa (the XDG base directory convention: a relative XDG_CACHE_HOME
@@ -27,11 +27,30 @@ export interface CacheDirProblem {
   absent: boolean;
 }
 
+/**
+ * Creates `dir` and its missing parents (mode 0700), trying each at most twice. Not mkdirSync's `recursive`:
+ * Node's walk loops for ever, at full CPU, where a parent exists but its child still cannot be made and the
+ * system says ENOENT (any path under /proc: mkdir("/proc/x") is ENOENT, mkdir("/proc") is EEXIST, again).
+ */
+function makeDirs(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return; // a directory or not: the caller's stat tells
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw e;
+    makeDirs(parent);
+  }
+  mkdirSync(dir, { mode: 0o700 });
+}
+
 /** Creates the directory if needed (mode 0700); refuses one another user could write an entry into. */
 export function cacheDirProblem(dir: string): CacheDirProblem | undefined {
   let st;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir);
     st = statSync(dir);
   } catch (e) {
     return { why: `cannot create it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, absent: true };

@@ -4,7 +4,7 @@
 // loaded again; the directory must be the user's alone; the entries are bounded; a run with the cache prints
 // what a run without it prints; and a default directory that cannot be used only costs the speed.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -251,6 +251,16 @@ describe('kawa run --rules-cache', () => {
     expect(refused.status).toBe(0);
     expect(refused.stdout).toBe(plain.stdout);
     expect(refused.stderr).toMatch(/KAWA_WARN_RULES_CACHE: rules cache .*kawa\/rules: writable by its group or by others \(mode 777\).*loaded without it/);
+  });
+
+  // Node's own recursive mkdir loops for ever on such a path (mkdir of the child ENOENT, of /proc EEXIST):
+  // in a child process with a deadline, so that a return of that loop fails this test instead of hanging it
+  it.runIf(existsSync('/proc/self'))('refuses a directory the system will not make (under /proc) at once, with the reason', () => {
+    const r = spawnSync(process.execPath, ['bin/kawa.js', 'run', '-r', PACK, '-e', sample, '--rules-cache', '/proc/kawa-cache/rules'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/KAWA_ERR_RULES_CACHE: --rules-cache \/proc\/kawa-cache\/rules: cannot create it \(ENOENT\)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('refuses a directory others can write, with its code and no stack trace', () => {
