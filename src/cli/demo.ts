@@ -16,6 +16,7 @@
 import { Option, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { parseFalcoConfig } from '../config/falco-config.js';
+import { MAX_GENERATOR_RATE } from '../emulator/config.js';
 import type { LocalKinesis } from '../emulator/subscription-demo.js';
 import { KawaError } from '../core/errors.js';
 import { OutputSink } from '../outputs/sink.js';
@@ -52,9 +53,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
   program.command('demo')
     .description('watch a simulated EKS cluster through a local CloudWatch emulator (with --kinesis: through its subscription filter '
       + 'and a local Kinesis stream) and print alerts (Ctrl-C stops)')
-    .option('--duration <s>', 'stop after this many seconds', positive('--duration'))
-    .option('--rate <n>', 'audit events per second (default 20)', positive('--rate'))
-    .option('--attack-every <s>', 'seconds between attacks (default 4)', positive('--attack-every'))
+    .option('--duration <s>', 'stop after this many seconds', positive('--duration', MAX_TIMER_S))
+    .option('--rate <n>', `audit events per second (default 20, at most ${MAX_GENERATOR_RATE})`, positive('--rate', MAX_GENERATOR_RATE))
+    .option('--attack-every <s>', 'seconds between attacks (default 4)', positive('--attack-every', MAX_TIMER_S))
     .option('--json', 'print alerts as JSON')
     .addOption(new Option('--kinesis [processes]', 'the scale-out path: a subscription filter forwards the log group to a local Kinesis stream '
       + '(4 shards) read by this many kawa Kinesis processes (1-8) sharing leases and the alert table in a local DynamoDB; '
@@ -62,10 +63,13 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .action(async (opts: DemoOptions) => setExit(await demo(opts)));
 }
 
-function positive(flag: string) {
+/** The longest timer Node keeps (2^31 - 1 ms, about 24.8 days), in seconds: a longer one fires at once. */
+const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
+
+function positive(flag: string, max: number) {
   return (v: string) => {
     const n = Number(v);
-    if (!(n > 0)) throw new KawaError('KAWA_ERR_USAGE', `${flag} expects a number > 0, got '${v}'`);
+    if (!(n > 0 && n <= max)) throw new KawaError('KAWA_ERR_USAGE', `${flag} expects a number > 0 and at most ${max}, got '${v}'`);
     return n;
   };
 }

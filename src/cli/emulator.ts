@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KawaError } from '../core/errors.js';
-import { applyConfigPatch, defaultConfig, type EmulatorConfig } from '../emulator/config.js';
+import { applyConfigPatch, defaultConfig, MAX_GENERATOR_RATE, type EmulatorConfig } from '../emulator/config.js';
 import { parseEventLines } from '../emulator/insert.js';
 
 interface Options {
@@ -29,9 +29,12 @@ interface Options {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function integer(flag: string, text: string, min: number): number {
+function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new KawaError('KAWA_ERR_USAGE', `${flag} expects an integer >= ${min}, got '${text}'`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new KawaError('KAWA_ERR_USAGE', `${flag} expects an integer ${range}, got '${text}'`);
+  }
   return n;
 }
 
@@ -84,7 +87,7 @@ export function configFromOptions(o: Options): EmulatorConfig {
   }
   if (o.generate) {
     const generator: Record<string, unknown> = { group: o.generate };
-    if (o.rate !== undefined) generator.ratePerSec = integer('--rate', o.rate, 1);
+    if (o.rate !== undefined) generator.ratePerSec = integer('--rate', o.rate, 1, MAX_GENERATOR_RATE);
     if (o.streams !== undefined) generator.streams = integer('--streams', o.streams, 1);
     if (o.rotateEvery !== undefined) generator.rotateEveryMs = integer('--rotate-every', o.rotateEvery, 0);
     patch.generators = [...config.generators, generator];
@@ -114,7 +117,7 @@ export function register(program: Command, _setExit: (code: number) => void): vo
     .option('--streams <n>', 'generator concurrent streams')
     .option('--rotate-every <ms>', 'generator stream rotation period')
     .action(async (o: Options) => {
-      const port = integer('--port', o.port, 0);
+      const port = integer('--port', o.port, 0, 65535);
       const config = configFromOptions(o);
       // the server (and the AWS SDK its subscription forwarding uses) loads only for this command
       const { startEmulator } = await import('../emulator/index.js');

@@ -176,4 +176,11 @@ describe('loud failures', () => {
     expect((r as { code: number }).code).toBe(2);
     expect((r as { stderr: string }).stderr).toContain(`KAWA_ERR_USAGE: emulator: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
   });
+
+  it('kawa emulator --port out of range is a usage error, not an internal one', () => {
+    for (const port of ['65536', '99999', '-1', '1.5', 'http']) {
+      const r = spawnSync(process.execPath, ['bin/kawa.js', 'emulator', '--port', port], { encoding: 'utf8', timeout: 30_000 });
+      expect([port, r.status, r.stderr]).toEqual([port, 2, `kawa: KAWA_ERR_USAGE: --port expects an integer from 0 to 65535, got '${port}'\n`]);
+    }
+  });
 });

@@ -84,4 +84,15 @@ describe('kawa demo', () => {
     // and from the library
     await expect(demo({ kinesis: 0, duration: 1 })).rejects.toMatchObject({ code: 'KAWA_ERR_USAGE' });
   });
+
+  // --rate 1e12 once stalled a one-second demo for 48 s (the emulator making a full log group in one go), and a
+  // --duration past Node's longest timer stopped it at once
+  it('refuses a --rate past what the emulator can write, and times Node cannot keep', async () => {
+    for (const [flag, bad, max] of [['--rate', '1e12', '50000'], ['--rate', '0', '50000'], ['--duration', '1e12', '2147483'], ['--attack-every', '-1', '2147483']]) {
+      const err = captureStderr();
+      const code = await main(['demo', flag!, bad!]);
+      vi.restoreAllMocks();
+      expect([flag, bad, code, err()]).toEqual([flag, bad, 2, `kawa: KAWA_ERR_USAGE: ${flag} expects a number > 0 and at most ${max}, got '${bad}'\n`]);
+    }
+  });
 });

@@ -44,6 +44,8 @@ describe('control API over HTTP', () => {
     const bad = await call('POST', 'config', { pagination: { emptyPagesBeforDate: 1 } });
     expect(bad.status).toBe(400);
     expect(bad.json()).toEqual({ error: 'KAWA_ERR_CONFIG', message: 'emulator config pagination.emptyPagesBeforDate: unknown key' });
+    // a generator faster than the emulator's one thread can write would stall every request
+    expect((await call('POST', 'config', { generators: [{ group: '/fast', ratePerSec: 1e12 }] })).json()).toEqual({ error: 'KAWA_ERR_CONFIG', message: 'emulator config generators[0].ratePerSec: must be > 0 and at most 50000' });
     expect((await call('POST', 'config', { visibility: { delay: { uniform: [0, 0] } } })).json().visibility.delay).toEqual({ uniform: [0, 0] });
 
     const now = (await call('GET', 'clock')).json().serverTime as number;
