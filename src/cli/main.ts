@@ -2,7 +2,7 @@
 // Errors reach the user as `kawa: CODE: message` with a non-zero exit, never as a stack trace.
 import { Command, CommanderError, Option } from 'commander';
 import { KawaError } from '../core/errors.js';
-import { setLogFormat, type LogFormat } from '../core/logger.js';
+import { logProcessWarnings, setLogFormat, type LogFormat } from '../core/logger.js';
 import { buildInfo } from '../runtime/build-info.js';
 import { register as registerCompletion } from './completion.js';
 import { register as registerDemo } from './demo.js';
@@ -38,7 +38,10 @@ export async function main(argv: string[]): Promise<number> {
     const example = EXAMPLES[cmd.name()];
     if (example) cmd.addHelpText('after', `\nExample (from the kawa checkout):\n  ${example}\n`);
   }
-  program.hook('preAction', (thisCommand) => setLogFormat(thisCommand.opts<{ logFormat: LogFormat }>().logFormat));
+  program.hook('preAction', (thisCommand) => {
+    setLogFormat(thisCommand.opts<{ logFormat: LogFormat }>().logFormat);
+    logProcessWarnings();
+  });
   const { argv: args, said } = translateFalcoArgs(argv);
   if (said && process.stderr.isTTY) process.stderr.write(`kawa: Falco's form, run as: ${said}\n`);
   try {

@@ -108,3 +108,18 @@ function textLines(out: NodeJS.WritableStream): { write(line: string): void } {
     },
   };
 }
+
+/**
+ * Node's process warnings (a dependency's deprecation notice, the AWS SDK's Node version notice) through
+ * `logger` instead of Node's own multi-line text on stderr, which breaks a JSON log stream. Nothing changes
+ * when Node was told to print none (`--no-warnings`, NODE_NO_WARNINGS=1: then it installed no printer).
+ */
+export function logProcessWarnings(logger: Logger = createLogger()): void {
+  const printers = process.listeners('warning');
+  if (printers.length === 0) return;
+  for (const p of printers) process.off('warning', p);
+  process.on('warning', (w: Error) => {
+    if (w.name === 'DeprecationWarning' && process.noDeprecation) return;
+    logger.warn({ code: 'KAWA_WARN_NODE', warning: w.name }, w.message);
+  });
+}

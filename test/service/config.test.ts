@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseFalcoConfig } from '../../src/config/falco-config.js';
 import { KawaError } from '../../src/core/errors.js';
-import { createLogger, logLevel } from '../../src/core/logger.js';
+import { createLogger, logLevel, logProcessWarnings } from '../../src/core/logger.js';
 import { parseOverride } from '../../src/core/overrides.js';
 import { checkOverrideKeys } from '../../src/config/schema.js';
 
@@ -84,5 +84,27 @@ describe('logging', () => {
     expect(text).not.toContain('s3cret');
     expect(text).not.toContain('t0ken');
     expect(text).not.toContain('hidden at info');
+  });
+
+  it("logs Node's process warnings as one line each, in place of Node's own text", async () => {
+    const printers = process.listeners('warning');
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c) => (text += c));
+    // Node's printer, or a stand-in where the test runner was told to print no warnings
+    let printed = 0;
+    process.on('warning', () => printed++);
+    try {
+      logProcessWarnings(createLogger({ format: 'json', destination: out }));
+      process.emitWarning('first line\nsecond line', 'NodeVersionSupportWarning');
+      await new Promise((r) => setImmediate(r));
+      expect(printed).toBe(0);
+      const lines = text.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, code: 'KAWA_WARN_NODE', warning: 'NodeVersionSupportWarning', msg: 'first line\nsecond line' });
+    } finally {
+      process.removeAllListeners('warning');
+      for (const p of printers) process.on('warning', p);
+    }
   });
 });
