@@ -72,6 +72,7 @@ export const KAWA_WARNINGS = {
   KAWA_WARN_CONFIG_UNKNOWN_KEY: 'A configuration key kawa does not know (misspelt?), ignored',
   KAWA_WARN_CONFIG_NOT_USED: 'A key of Falco\'s configuration that kawa does not use',
   KAWA_WARN_RULES_CACHE: 'The rules cache was not used (the default directory is writable by another user) or an entry could not be kept: the run goes on, loading the rules files',
+  KAWA_WARN_NODE: 'A warning of Node.js or of a dependency (a deprecation, the AWS SDK\'s notice about the Node.js version), logged as one of kawa\'s',
 } as const;
 
 /** A rules-file error code (Falco's). */

@@ -10,6 +10,7 @@
 // keys are redacted wherever they appear in a log object.
 import { createRequire } from 'node:module';
 import type { Logger, Level } from 'pino';
+import type { KawaWarningCode } from './errors.js';
 
 export type { Logger };
 
@@ -120,6 +121,6 @@ export function logProcessWarnings(logger: Logger = createLogger()): void {
   for (const p of printers) process.off('warning', p);
   process.on('warning', (w: Error) => {
     if (w.name === 'DeprecationWarning' && process.noDeprecation) return;
-    logger.warn({ code: 'KAWA_WARN_NODE', warning: w.name }, w.message);
+    logger.warn({ code: 'KAWA_WARN_NODE' satisfies KawaWarningCode, warning: w.name }, w.message);
   });
 }
