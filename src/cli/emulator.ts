@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KawaError } from '../core/errors.js';
-import { applyConfigPatch, defaultConfig, MAX_GENERATOR_RATE, type EmulatorConfig } from '../emulator/config.js';
+import { applyConfigPatch, defaultConfig, MAX_GENERATOR_RATE, MAX_GENERATOR_STREAMS, type EmulatorConfig } from '../emulator/config.js';
 import { parseEventLines } from '../emulator/insert.js';
 
 interface Options {
@@ -88,7 +88,7 @@ export function configFromOptions(o: Options): EmulatorConfig {
   if (o.generate) {
     const generator: Record<string, unknown> = { group: o.generate };
     if (o.rate !== undefined) generator.ratePerSec = integer('--rate', o.rate, 1, MAX_GENERATOR_RATE);
-    if (o.streams !== undefined) generator.streams = integer('--streams', o.streams, 1);
+    if (o.streams !== undefined) generator.streams = integer('--streams', o.streams, 1, MAX_GENERATOR_STREAMS);
     if (o.rotateEvery !== undefined) generator.rotateEveryMs = integer('--rotate-every', o.rotateEvery, 0);
     patch.generators = [...config.generators, generator];
   }

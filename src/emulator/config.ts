@@ -192,6 +192,8 @@ export function defaultConfig(): EmulatorConfig {
  * further behind at each catch-up, stalling every request meanwhile.
  */
 export const MAX_GENERATOR_RATE = 50_000;
+/** The most streams one generator writes at once (an EKS cluster has one per API server instance). */
+export const MAX_GENERATOR_STREAMS = 1_000;
 
 export const GENERATOR_DEFAULTS: Omit<GeneratorConfig, 'group'> = {
   ratePerSec: 20, streams: 2, streamPrefix: 'kube-apiserver-audit-', rotateEveryMs: 0, ingestDelayMs: 800, truncateAt: 262_144,
@@ -333,6 +335,7 @@ function checkGenerator(path: string, g: unknown): GeneratorConfig {
   if (!full.group) throw configError(`${path}.group`, 'is required');
   const rate = full.ratePerSec as number;
   if (!(rate > 0 && rate <= MAX_GENERATOR_RATE)) throw configError(`${path}.ratePerSec`, `must be > 0 and at most ${MAX_GENERATOR_RATE}`);
-  if (!Number.isInteger(full.streams) || (full.streams as number) < 1) throw configError(`${path}.streams`, 'must be an integer >= 1');
+  const streams = full.streams as number;
+  if (!Number.isInteger(streams) || streams < 1 || streams > MAX_GENERATOR_STREAMS) throw configError(`${path}.streams`, `must be an integer from 1 to ${MAX_GENERATOR_STREAMS}`);
   return full as unknown as GeneratorConfig;
 }

@@ -11,6 +11,12 @@ import { truncateMessage } from './truncate.js';
 import type { Caller } from './types.js';
 import type { Visibility } from './visibility.js';
 
+/**
+ * Streams a group may hold before rotation stops (CloudWatch keeps a rotated-away stream, and so does the
+ * emulator): rotating every second, a virtual clock moved by a year would otherwise make 60 million.
+ */
+export const MAX_ROTATED_STREAMS = 100_000;
+
 export interface GeneratorStatus {
   group: string;
   streams: string[];
@@ -69,6 +75,7 @@ export class Generator {
       }
       this.flushPending(this.nextMs, batch, group);
       this.rotateUpTo(this.nextMs);
+      if (this.error) break;
       const ms = Math.floor(this.nextMs);
       const stream = this.streams[Math.floor(this.random() * this.streams.length)]!;
       const request = newRequest(this.random, ms);
@@ -92,6 +99,12 @@ export class Generator {
   /** Rotations are due on the clock, whether or not events arrive in between. */
   private rotateUpTo(ms: number): void {
     while (this.nextRotationMs <= ms) {
+      const group = this.store.groups(this.caller).get(this.cfg.group);
+      if (group && group.streams.size + this.cfg.streams > MAX_ROTATED_STREAMS) {
+        this.error = `stopped at ${new Date(this.nextRotationMs).toISOString()}: log group '${this.cfg.group}' holds ${group.streams.size} streams, the most rotation makes (${MAX_ROTATED_STREAMS})`;
+        this.nextRotationMs = Infinity;
+        return;
+      }
       this.rotate(this.nextRotationMs);
       this.nextRotationMs += this.cfg.rotateEveryMs;
     }

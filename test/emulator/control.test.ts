@@ -163,4 +163,15 @@ describe('clock and capacity', () => {
     expect(emu.control.truth({ group: '/cap' }).length).toBeLessThanOrEqual(101);
     expect(emu.control.truth({ group: '/cap' }).length).toBeGreaterThan(95);
   });
+
+  test('a generator stops rotating, and says so, before its group holds more than 100,000 streams', async () => {
+    // a year of a virtual clock with a rotation every second would make 31 million streams per stream slot
+    emu = await emulator({ config: { clock: { virtual: true }, generators: [{ group: '/rot', ratePerSec: 0.01, streams: 1_000, rotateEveryMs: 1_000 }] } });
+    emu.control.advanceClock(365 * 86_400_000);
+    const [status] = emu.control.generators();
+    expect(status!.error).toMatch(/log group '\/rot' holds 100000 streams, the most rotation makes \(100000\)/);
+    expect(status!.rotations).toBe(99);
+    // and one generator writes at most 1,000 streams at once
+    expect(() => emu!.control.configure({ generators: [{ group: '/many', streams: 1_001 }] })).toThrow('emulator config generators[0].streams: must be an integer from 1 to 1000');
+  });
 });
