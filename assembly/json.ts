@@ -193,7 +193,8 @@ let memoryEnd: usize = 0;
  * End of the string whose content starts at p (address of the closing quote), or 0 if unterminated.
  * 32 bytes at a time, then 16: one compare for '"' and one for '\' per 16 bytes; a backslash skips the byte
  * after it. Most strings of an audit event are under 32 bytes (72% under 16, 89% under 32): the 32-byte step
- * ends most of them without a second, mispredicted trip round the loop (3-4% of the parse, bench/RESULTS.md).
+ * ends most of them without a second, mispredicted trip round the loop (a few percent of the parse:
+ * bench/RESULTS.md, step 32).
  */
 @inline function stringEnd(p: usize, end: usize): usize {
   stringEscaped = false;
