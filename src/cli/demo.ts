@@ -16,6 +16,7 @@
 import { Option, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { parseFalcoConfig } from '../config/falco-config.js';
+import { MAX_TIMER_S } from '../core/config-view.js';
 import { MAX_GENERATOR_RATE } from '../emulator/config.js';
 import type { LocalKinesis } from '../emulator/subscription-demo.js';
 import { KawaError } from '../core/errors.js';
@@ -62,9 +63,6 @@ export function register(program: Command, setExit: (code: number) => void): voi
       + 'needs the development dependencies kinesalite and dynalite').preset('2').argParser(processes))
     .action(async (opts: DemoOptions) => setExit(await demo(opts)));
 }
-
-/** The longest timer Node keeps (2^31 - 1 ms, about 24.8 days), in seconds: a longer one fires at once. */
-const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
 
 function positive(flag: string, max: number) {
   return (v: string) => {

@@ -5,6 +5,11 @@ import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } fr
 import { KawaError, type Location } from './errors.js';
 import type { PathKey } from './overrides.js';
 
+/** The longest timer Node keeps, in ms (2^31 - 1, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The same in seconds, for the settings given in seconds. */
+export const MAX_TIMER_S = Math.floor(MAX_TIMER_MS / 1000);
+
 /** Where nodes that came from another file than the main one were written. */
 export type NodeOrigins = WeakMap<Node, { file: string; lines: LineCounter }>;
 
@@ -65,14 +70,21 @@ export class ConfigView {
     return v === undefined ? fallback : String(v);
   }
 
-  /** A number ≥ min (integers only unless `fraction`). */
-  num(path: PathKey[], fallback: number, opts: { min?: number; fraction?: boolean } = {}): number {
+  /**
+   * A number ≥ min (integers only unless `fraction`), and ≤ max. A key ending in `_ms` is a time for a timer,
+   * so it is at most MAX_TIMER_MS whatever `max` says: Node runs a longer timer after 1 ms, which would turn
+   * a save interval meant as "hardly ever" into a loop and a shutdown deadline into none.
+   */
+  num(path: PathKey[], fallback: number, opts: { min?: number; max?: number; fraction?: boolean } = {}): number {
     const v = this.scalar(path);
     if (v === undefined) return fallback;
     const n = typeof v === 'number' ? v : Number(String(v));
     const min = opts.min ?? 0;
-    if (!Number.isFinite(n) || n < min || (!opts.fraction && !Number.isInteger(n))) {
-      return this.fail(path, `${path.join('.')} must be ${opts.fraction ? 'a number' : 'an integer'} ≥ ${min}, not ${JSON.stringify(v)}`);
+    const last = path[path.length - 1];
+    const max = Math.min(opts.max ?? Infinity, typeof last === 'string' && last.endsWith('_ms') ? MAX_TIMER_MS : Infinity);
+    if (!Number.isFinite(n) || n < min || n > max || (!opts.fraction && !Number.isInteger(n))) {
+      const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
+      return this.fail(path, `${path.join('.')} must be ${opts.fraction ? 'a number' : 'an integer'} ${range}, not ${JSON.stringify(v)}`);
     }
     return n;
   }

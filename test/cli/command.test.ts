@@ -177,6 +177,12 @@ describe('loud failures', () => {
     expect((r as { stderr: string }).stderr).toContain(`KAWA_ERR_USAGE: emulator: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
   });
 
+  it('a CloudWatch time in seconds past what a Node timer keeps is a configuration error', () => {
+    const r = spawnSync(process.execPath, ['bin/kawa.js', 'run', '-r', 'rules/', '--cloudwatch', 'c', '--region', 'us-east-1', '--endpoint', 'http://127.0.0.1:9',
+      '-o', 'cloudwatch.checkpoint_interval=1e10'], { encoding: 'utf8', timeout: 30_000 });
+    expect([r.status, r.stderr]).toEqual([1, 'kawa: -o cloudwatch.checkpoint_interval: KAWA_ERR_CONFIG: cloudwatch.checkpoint_interval must be a number from 0 to 2147483, not 10000000000\n']);
+  });
+
   it('kawa emulator --port out of range is a usage error, not an internal one', () => {
     for (const port of ['65536', '99999', '-1', '1.5', 'http']) {
       const r = spawnSync(process.execPath, ['bin/kawa.js', 'emulator', '--port', port], { encoding: 'utf8', timeout: 30_000 });

@@ -61,6 +61,11 @@ describe('configuration', () => {
     expect(at(() => parseFalcoConfig('', '', ['log_level=loud']))).toMatch(/unknown log_level 'loud'/);
     expect(at(() => checkOverrideKeys(['htp_output.url=x']))).toMatch(/^KAWA_ERR_USAGE .*-o htp_output: not a configuration key/);
     expect(at(() => parseOverride('novalue'))).toMatch(/^KAWA_ERR_USAGE/);
+    // a time for a timer is at most what Node keeps: a longer one fires after 1 ms
+    expect(at(() => parseFalcoConfig('shutdown_timeout_ms: 3000000000\n', 'f.yaml'))).toBe(
+      'KAWA_ERR_CONFIG f.yaml:1 shutdown_timeout_ms must be an integer from 1 to 2147483647, not 3000000000');
+    expect(at(() => parseFalcoConfig('stateful:\n  save_interval_ms: 1e10\n', 'f.yaml'))).toMatch(/^KAWA_ERR_CONFIG f.yaml:2 stateful.save_interval_ms must be an integer from 1 to 2147483647/);
+    expect(parseFalcoConfig('shutdown_timeout_ms: 2147483647\n', 'f.yaml').service.shutdownTimeoutMs).toBe(2147483647);
   });
 
   it('parses override paths and YAML values', () => {

@@ -54,7 +54,7 @@
 //     max_tps: 5                              FilterLogEvents requests per second for the region (quota: 5)
 //     request_timeout: 10                     seconds before a hanging request is retried
 import { isMap, isScalar, isSeq } from 'yaml';
-import type { ConfigView } from '../../core/config-view.js';
+import { MAX_TIMER_S, type ConfigView } from '../../core/config-view.js';
 import { KawaError } from '../../core/errors.js';
 import { clusterOf, logGroupOf } from '../eks.js';
 import { findPlugin, initInteger, initString } from '../plugins.js';
@@ -183,7 +183,7 @@ export function readCloudWatchConfig(view: ConfigView): CloudWatchConfig | undef
   c.stsEndpoint = view.str(k('sts_endpoint')) || undefined;
   c.region = view.str(k('region')) || c.region;
   c.profile = view.str(k('profile')) || c.profile;
-  c.checkpointIntervalMs = Math.round(view.num(k('checkpoint_interval'), c.checkpointIntervalMs / 1000, { fraction: true }) * 1000);
+  c.checkpointIntervalMs = Math.round(view.num(k('checkpoint_interval'), c.checkpointIntervalMs / 1000, { fraction: true, max: MAX_TIMER_S }) * 1000);
   const skew = view.str(k('skew_ms'));
   if (skew !== undefined && skew !== 'auto') {
     c.skewMs = view.num(k('skew_ms'), c.skewMs);
@@ -191,16 +191,16 @@ export function readCloudWatchConfig(view: ConfigView): CloudWatchConfig | undef
   }
   c.maxTps = view.num(k('max_tps'), c.maxTps, { fraction: true });
   if (!(c.maxTps > 0)) view.fail(k('max_tps'), 'cloudwatch.max_tps must be > 0');
-  c.requestTimeoutMs = Math.round(view.num(k('request_timeout'), c.requestTimeoutMs / 1000, { fraction: true, min: 0.1 }) * 1000);
+  c.requestTimeoutMs = Math.round(view.num(k('request_timeout'), c.requestTimeoutMs / 1000, { fraction: true, min: 0.1, max: MAX_TIMER_S }) * 1000);
   const tiers = view.node(k('tiers'));
   if (tiers !== undefined && !(isScalar(tiers) && tiers.value === null)) {
     if (!isSeq(tiers) || tiers.items.length === 0) view.fail(k('tiers'), 'cloudwatch.tiers must be a non-empty list of increasing ages in seconds');
-    c.tiersMs = tiers.items.map((_, i) => Math.round(view.num([...k('tiers'), i], 0, { fraction: true, min: 0.001 }) * 1000));
+    c.tiersMs = tiers.items.map((_, i) => Math.round(view.num([...k('tiers'), i], 0, { fraction: true, min: 0.001, max: MAX_TIMER_S }) * 1000));
     if (c.tiersMs.some((t, i) => i > 0 && t <= c.tiersMs[i - 1]!)) view.fail(k('tiers'), 'cloudwatch.tiers must increase');
   }
   c.bufferBytes = view.num(k('buffer_bytes'), c.bufferBytes, { min: 1 << 20 });
   c.maxEventIds = view.num(k('max_event_ids'), c.maxEventIds, { min: 10_000 });
-  c.discoveryIntervalMs = Math.round(view.num(k('discovery_interval'), c.discoveryIntervalMs / 1000, { fraction: true, min: 1 }) * 1000);
+  c.discoveryIntervalMs = Math.round(view.num(k('discovery_interval'), c.discoveryIntervalMs / 1000, { fraction: true, min: 1, max: MAX_TIMER_S }) * 1000);
   readFleet(view, c);
   return c;
 }
