@@ -103,7 +103,13 @@ function validator(): ValidateFunction {
 /** Checks the document's shape; returns warnings (unknown keys, Falco keys kawa ignores); throws the first
  *  error of shape as KAWA_ERR_CONFIG at its place. */
 export function checkShape(doc: Document, view: ConfigView): Problem[] {
-  const data = doc.toJSON() as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJSON();
+  } catch (e) {
+    // the yaml package's guard against aliases nested to expand without end ("billion laughs")
+    throw new KawaError('KAWA_ERR_CONFIG', `YAML aliases expand too far: ${(e as Error).message}`, view.locate((doc.contents as Node | null) ?? undefined, []));
+  }
   const warnings: Problem[] = [];
   for (const key of FALCO_KEYS_NOT_USED) {
     if (!(data && typeof data === 'object' && key in data)) continue;

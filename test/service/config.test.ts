@@ -61,6 +61,9 @@ describe('configuration', () => {
     expect(at(() => parseFalcoConfig('', '', ['log_level=loud']))).toMatch(/unknown log_level 'loud'/);
     expect(at(() => checkOverrideKeys(['htp_output.url=x']))).toMatch(/^KAWA_ERR_USAGE .*-o htp_output: not a configuration key/);
     expect(at(() => parseOverride('novalue'))).toMatch(/^KAWA_ERR_USAGE/);
+    // a "billion laughs" of nested aliases: the yaml package's guard, as a configuration error at the file
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefghij'.split('').map((n, i) => `${n}: &${n} [${Array(10).fill(`*${'abcdefghij'[i]}`).join(', ')}]`)].join('\n');
+    expect(at(() => parseFalcoConfig(`${laughs}\n`, 'f.yaml'))).toMatch(/^KAWA_ERR_CONFIG f.yaml:1 YAML aliases expand too far: /);
     // a time for a timer is at most what Node keeps: a longer one fires after 1 ms
     expect(at(() => parseFalcoConfig('shutdown_timeout_ms: 3000000000\n', 'f.yaml'))).toBe(
       'KAWA_ERR_CONFIG f.yaml:1 shutdown_timeout_ms must be an integer from 1 to 2147483647, not 3000000000');
