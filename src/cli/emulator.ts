@@ -1,9 +1,9 @@
 // `kawa emulator`: a local CloudWatch Logs endpoint (AWS JSON 1.1) for trying kawa, testing rules and
 // CI. Knobs come from a JSON config file, then flags (flags win); the control API at /_emu/... changes
 // them at runtime. Prints `listening on <url>` once ready; SIGINT/SIGTERM close it and exit 0.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KawaError } from '../core/errors.js';
+import { MAX_CONFIG_FILE_BYTES, readUpTo } from '../core/read-up-to.js';
 import { applyConfigPatch, defaultConfig, MAX_GENERATOR_RATE, MAX_GENERATOR_STREAMS, type EmulatorConfig } from '../emulator/config.js';
 import { parseEventLines } from '../emulator/insert.js';
 
@@ -29,6 +29,9 @@ interface Options {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** The most bytes of one --load file: the emulator keeps what it loads in memory (about 1 KB an event). */
+const MAX_LOAD_FILE_BYTES = 256 * 1024 * 1024;
+
 function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -41,7 +44,7 @@ function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_
 function readConfigFile(path: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readUpTo(path, MAX_CONFIG_FILE_BYTES).toString('utf8');
   } catch (e) {
     throw new KawaError('KAWA_ERR_CONFIG', `cannot read emulator config: ${(e as Error).message}`, { file: path });
   }
@@ -130,7 +133,7 @@ export function register(program: Command, _setExit: (code: number) => void): vo
       for (const file of o.load) {
         let text: string;
         try {
-          text = readFileSync(file, 'utf8');
+          text = readUpTo(file, MAX_LOAD_FILE_BYTES).toString('utf8');
         } catch (e) {
           await emulator.close();
           throw new KawaError('KAWA_ERR_INPUT_READ', `cannot read events: ${(e as Error).message}`, { file });

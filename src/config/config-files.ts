@@ -10,7 +10,8 @@
 // Relative paths are relative to the main file's folder. Only the main file's config_files are read (an
 // included file's own are not followed, as in Falco). A missing entry is a coded error naming it. Nodes keep
 // their file and position, so an error in an included file names that file and line.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { MAX_CONFIG_FILE_BYTES, readFailure, readUpTo } from '../core/read-up-to.js';
 import { dirname, join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type YAMLMap } from 'yaml';
 import type { NodeOrigins } from '../core/config-view.js';
@@ -69,7 +70,12 @@ function expand(path: string, at: { file: string; line: number; column: number }
 }
 
 function parseIncluded(file: string, origins: NodeOrigins): YAMLMap | undefined {
-  const text = readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = readUpTo(file, MAX_CONFIG_FILE_BYTES).toString('utf8');
+  } catch (e) {
+    throw new KawaError('KAWA_ERR_CONFIG', `config_files: cannot read ${file}: ${readFailure(e)}`, { file });
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
   const err = doc.errors[0];

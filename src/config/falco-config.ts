@@ -5,7 +5,7 @@
 // (core/overrides.ts) are applied to the document before any key is read. Anything malformed is a
 // KAWA_ERR_CONFIG error naming the file, line and column; keys kawa does not use are ignored, as Falco
 // ignores keys it does not know.
-import { readFileSync } from 'node:fs';
+import { MAX_CONFIG_FILE_BYTES, readFailure, readUpTo } from '../core/read-up-to.js';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
 import { KawaError, type Location, type Problem } from '../core/errors.js';
 import type { AppendOutput } from '../rules/compiler.js';
@@ -48,10 +48,10 @@ export interface FalcoConfig {
 export function readFalcoConfig(path: string, overrides: string[] = []): FalcoConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readUpTo(path, MAX_CONFIG_FILE_BYTES).toString('utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new KawaError('KAWA_ERR_CONFIG', `cannot read configuration file: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(e)}`, { file: path });
+    throw new KawaError('KAWA_ERR_CONFIG', `cannot read configuration file: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : readFailure(e)}`, { file: path });
   }
   return parseFalcoConfig(text, path, overrides);
 }

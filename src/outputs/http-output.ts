@@ -7,7 +7,7 @@
 // TLS: the server certificate is verified against the public roots plus ca_cert / ca_bundle / the
 // certificates in ca_path (insecure: true turns verification off); mtls sends client_cert / client_key.
 // Connections are kept alive (keep_alive) and at most `concurrency` requests are in flight.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as NodeHttp from 'node:http';
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
@@ -15,6 +15,7 @@ import type * as NodeHttps from 'node:https';
 import type * as NodeTls from 'node:tls';
 import type * as NodeZlib from 'node:zlib';
 import { KawaError } from '../core/errors.js';
+import { MAX_CONFIG_FILE_BYTES, readFailure, readUpTo } from '../core/read-up-to.js';
 import type { HttpOutputConfig } from './config.js';
 import { PermanentError, QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
 import type { FormattedAlert } from './types.js';
@@ -27,9 +28,9 @@ const zlib = lazyBuiltin<typeof NodeZlib>('node:zlib');
 
 function readPem(path: string, what: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readUpTo(path, MAX_CONFIG_FILE_BYTES).toString('utf8');
   } catch (e) {
-    throw new KawaError('KAWA_ERR_CONFIG', `http_output.${what}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    throw new KawaError('KAWA_ERR_CONFIG', `http_output.${what}: cannot read ${path}: ${readFailure(e)}`);
   }
 }
 

@@ -1,7 +1,8 @@
 // Reading rules files from disk into RulesInputs. Problems that stop a file from being read at all are
 // carried on the input (`error`) so that they take their place in the load order: files before a bad one
 // still load, as with Falco, which stops at the first failing file.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, statSync } from 'node:fs';
+import { FileTooLarge, readUpTo } from '../core/read-up-to.js';
 import { join } from 'node:path';
 import type { Code } from '../core/errors.js';
 import { DEFAULT_MAX_FILE_BYTES } from './limits.js';
@@ -39,11 +40,15 @@ export function readTextFile(path: string, maxFileBytes: number): RulesInput {
       if (size > maxFileBytes) {
         return failed(path, `file of ${size} bytes is larger than the maximum ${maxFileBytes} (rules_limits.max_file_bytes)`, { line: 1, column: 1 }, 'LOAD_ERR_FILE_TOO_LARGE');
       }
-      bytes = readFileSync(fd);
+      // a device or a FIFO has no size: the read itself stops past the maximum
+      bytes = readUpTo(fd, maxFileBytes);
     } finally {
       closeSync(fd);
     }
   } catch (e) {
+    if (e instanceof FileTooLarge) {
+      return failed(path, `file is larger than the maximum ${maxFileBytes} (rules_limits.max_file_bytes)`, { line: 1, column: 1 }, 'LOAD_ERR_FILE_TOO_LARGE');
+    }
     return failed(path, `Could not read file: ${reason(e)}`);
   }
   let text: string;

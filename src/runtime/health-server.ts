@@ -7,7 +7,7 @@
 // makes liveness say "degraded" (still 200), and readiness fails while every output's circuit is open. With webserver.token_file,
 // /metrics (which shows which rules alert) and the source's detail on /readyz need the bearer token; the
 // probes' answers do not, since the kubelet sends none.
-import { readFileSync } from 'node:fs';
+import { MAX_CONFIG_FILE_BYTES, readFailure, readUpTo } from '../core/read-up-to.js';
 import type * as NodeHttp from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type * as NodeHttps from 'node:https';
@@ -88,9 +88,9 @@ export async function startServiceServer(config: WebserverConfig, health: Health
   if (config.sslEnabled) {
     let pem: Buffer;
     try {
-      pem = readFileSync(config.sslCertificate);
+      pem = readUpTo(config.sslCertificate, MAX_CONFIG_FILE_BYTES);
     } catch (e) {
-      throw new KawaError('KAWA_ERR_CONFIG', `webserver.ssl_certificate: cannot read ${config.sslCertificate}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw new KawaError('KAWA_ERR_CONFIG', `webserver.ssl_certificate: cannot read ${config.sslCertificate}: ${readFailure(e)}`);
     }
     server = https().createServer({ key: pem, cert: pem }, handler);
   } else {
