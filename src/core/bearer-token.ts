@@ -1,7 +1,7 @@
 // A bearer token read from a file (the `token_file` keys of the webhook and the web server), and the
 // constant-time check of a request's Authorization header against it. The file is read once, at start-up,
 // so a missing or empty file is a configuration error then, not a 401 for every request later.
-import { readFileSync } from 'node:fs';
+import { MAX_CONFIG_FILE_BYTES, readFailure, readUpTo } from './read-up-to.js';
 import { timingSafeEqual } from 'node:crypto';
 import { KawaError } from './errors.js';
 
@@ -12,9 +12,9 @@ export class BearerToken {
   static fromFile(path: string, key: string): BearerToken {
     let text: string;
     try {
-      text = readFileSync(path, 'utf8').trim();
+      text = readUpTo(path, MAX_CONFIG_FILE_BYTES).toString('utf8').trim();
     } catch (e) {
-      throw new KawaError('KAWA_ERR_CONFIG', `${key}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw new KawaError('KAWA_ERR_CONFIG', `${key}: cannot read ${path}: ${readFailure(e)}`);
     }
     if (!text) throw new KawaError('KAWA_ERR_CONFIG', `${key}: ${path} is empty`);
     return new BearerToken(Buffer.from(`Bearer ${text}`));

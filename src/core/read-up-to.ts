@@ -7,6 +7,10 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
  *  config: a falco.yaml is tens of kilobytes. */
 export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
 
+/** The most bytes of a file kawa wrote itself and reads back whole (a checkpoint, the stateful rules' state):
+ *  V8's longest string, 2^29 - 24 characters, which is as much JSON as it can parse at once anyway. */
+export const MAX_STATE_FILE_BYTES = 2 ** 29 - 24;
+
 /** A file that holds more than the reader would take (code EFBIG, as the system says of a file too large). */
 export class FileTooLarge extends Error {
   readonly code = 'EFBIG';

@@ -2,7 +2,7 @@
 // threshold keeps its counts). JSON, replaced atomically (core/atomic-file.ts). A file that cannot be read
 // or is not a state file stops the start with KAWA_ERR_STATE_FILE naming it: silently starting over would
 // re-learn and miss what the file was kept for; the message says how to start over on purpose.
-import { readFileSync } from 'node:fs';
+import { MAX_STATE_FILE_BYTES, readFailure, readUpTo } from '../core/read-up-to.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { KawaError } from '../core/errors.js';
 import type { StateSnapshot } from './state.js';
@@ -13,11 +13,11 @@ const START_OVER = 'move it away to start the stateful rules over (first_seen le
 export function readStateFile(path: string): StateSnapshot | undefined {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readUpTo(path, MAX_STATE_FILE_BYTES).toString('utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    throw new KawaError('KAWA_ERR_STATE_FILE', `cannot read the stateful rules' state: ${code ?? (e as Error).message}`, { file: path });
+    throw new KawaError('KAWA_ERR_STATE_FILE', `cannot read the stateful rules' state: ${readFailure(e)}`, { file: path });
   }
   let value: unknown;
   try {

@@ -1,6 +1,7 @@
 // Whole files read with a ceiling (src/core/read-up-to.ts): a device or a FIFO has no size, so the ceiling is
 // kept by the read itself. Every file kawa reads whole goes through it: rules files, configuration files and
-// their config_files, certificates, the emulator's config and --load files. /dev/zero stands for an input
+// their config_files, certificates and token files, checkpoints and state files, the emulator's config and --load
+// files. /dev/zero stands for an input
 // without end; each command runs in a child process with a deadline, so that a reader without its ceiling
 // fails the test instead of filling the machine's memory.
 import { spawnSync } from 'node:child_process';
@@ -8,7 +9,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BearerToken } from '../../src/core/bearer-token.js';
 import { FileTooLarge, readUpTo } from '../../src/core/read-up-to.js';
+import { readSecretFile } from '../../src/sources/webhook/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kawa-read-up-to-'));
 const file = (name: string, bytes: Buffer) => {
@@ -27,6 +30,9 @@ describe('readUpTo', () => {
 
   it.runIf(existsSync('/dev/zero'))('stops a device without end one byte past the ceiling', () => {
     expect(() => readUpTo('/dev/zero', 200_000)).toThrow(expect.objectContaining({ code: 'EFBIG', message: 'larger than the maximum of 200000 bytes' }));
+    // the files a configuration names: a bearer token, the webhook's TLS key and certificate
+    expect(() => BearerToken.fromFile('/dev/zero', 'webserver.token_file')).toThrow(expect.objectContaining({ code: 'KAWA_ERR_CONFIG', message: 'webserver.token_file: cannot read /dev/zero: larger than the maximum of 16777216 bytes' }));
+    expect(() => readSecretFile('/dev/zero', 'ssl_certificate')).toThrow(expect.objectContaining({ code: 'KAWA_ERR_CONFIG', message: 'webhook.ssl_certificate: cannot read /dev/zero: larger than the maximum of 16777216 bytes' }));
   });
 });
 

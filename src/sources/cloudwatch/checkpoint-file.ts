@@ -1,6 +1,6 @@
 // A durable JSON checkpoint file. Writes are atomic (core/atomic-file.ts): a crash at any moment leaves
 // either the old or the new checkpoint, never a mix. A write of a few hundred KB takes a few ms.
-import { readFileSync } from 'node:fs';
+import { MAX_STATE_FILE_BYTES, readFailure, readUpTo } from '../../core/read-up-to.js';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { KawaError } from '../../core/errors.js';
 
@@ -11,11 +11,11 @@ export class CheckpointFile {
   read(): unknown {
     let text: string;
     try {
-      text = readFileSync(this.path, 'utf8');
+      text = readUpTo(this.path, MAX_STATE_FILE_BYTES).toString('utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
-      throw new KawaError('KAWA_ERR_CHECKPOINT', `cannot read the checkpoint: ${code ?? (e as Error).message}`, { file: this.path });
+      throw new KawaError('KAWA_ERR_CHECKPOINT', `cannot read the checkpoint: ${readFailure(e)}`, { file: this.path });
     }
     try {
       return JSON.parse(text) as unknown;

@@ -17,7 +17,7 @@
 //                                       whose body does not fit gets 429 with Retry-After before it is read
 //     request_timeout_ms: 30000         a request whose headers and body have not all arrived by then gets
 //                                       408 and its connection is closed (slow-body clients)
-import { readFileSync } from 'node:fs';
+import { MAX_CONFIG_FILE_BYTES, readFailure, readUpTo } from '../../core/read-up-to.js';
 import { KawaError } from '../../core/errors.js';
 import type { ConfigView } from '../../core/config-view.js';
 
@@ -73,8 +73,8 @@ export function readWebhookConfig(view: ConfigView): WebhookConfig {
 
 export function readSecretFile(path: string, key: string): Buffer {
   try {
-    return readFileSync(path);
+    return readUpTo(path, MAX_CONFIG_FILE_BYTES);
   } catch (e) {
-    throw new KawaError('KAWA_ERR_CONFIG', `webhook.${key}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    throw new KawaError('KAWA_ERR_CONFIG', `webhook.${key}: cannot read ${path}: ${readFailure(e)}`);
   }
 }
