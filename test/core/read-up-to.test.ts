@@ -1,9 +1,8 @@
 // Whole files read with a ceiling (src/core/read-up-to.ts): a device or a FIFO has no size, so the ceiling is
 // kept by the read itself. Every file kawa reads whole goes through it: rules files, configuration files and
-// their config_files, certificates and token files, checkpoints and state files, the emulator's config and --load
-// files. /dev/zero stands for an input
-// without end; each command runs in a child process with a deadline, so that a reader without its ceiling
-// fails the test instead of filling the machine's memory.
+// their config_files, certificates and token files, checkpoints and state files, the emulator's config and
+// --load files. /dev/zero stands for an input without end; each command runs in a child process with a
+// deadline, so that a reader without its ceiling fails the test instead of filling the machine's memory.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
