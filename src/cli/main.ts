@@ -14,7 +14,7 @@ import { translateFalcoArgs } from './falco-args.js';
 import { register as registerFields } from './fields.js';
 import { register as registerListRules } from './list-rules.js';
 import { register as registerRun } from './run.js';
-import { watchStdout } from './stdout.js';
+import { stdoutFailure, watchStdout } from './stdout.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerVersion } from './version.js';
 
@@ -50,6 +50,15 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     await program.parseAsync(args, { from: 'user' });
+    // a failed write to stdout is reported by an 'error' event a turn later
+    await new Promise((resolve) => setImmediate(resolve));
+    const failed = stdoutFailure();
+    if (failed && exitCode === 0) {
+      // what was written may be cut anywhere: the command did not do its job (a run has already counted
+      // the alerts that did not reach stdout, and fails on them)
+      process.stderr.write(`kawa: KAWA_ERR_OUTPUT: cannot write to stdout: ${failed.code ?? failed.message}\n`);
+      return 1;
+    }
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -1,14 +1,21 @@
 // stdout as the commands use it: when its reader goes away (`kawa extract ... | head`), a write fails with
 // EPIPE, asynchronously. That means the reader has seen enough: the command stops reading and ends quietly
-// (exit 0, no message), instead of dying on an unhandled 'error' event with a stack trace.
+// (exit 0, no message), instead of dying on an unhandled 'error' event with a stack trace. Any other write
+// error (ENOSPC on a full disk, EIO) closes stdout too, but is kept: the command then fails with it.
 let closed = false;
+let failure: NodeJS.ErrnoException | undefined;
 
-/** Called once by main(): turns EPIPE on stdout into the `closed` state. */
+/** Called once by main(): turns a failed write on stdout into the `closed` state. */
 export function watchStdout(out: NodeJS.WriteStream = process.stdout): void {
   out.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') closed = true;
-    else throw e;
+    closed = true;
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') failure ??= e;
   });
+}
+
+/** The first write error on stdout that was not its reader going away, if any. */
+export function stdoutFailure(): NodeJS.ErrnoException | undefined {
+  return failure;
 }
 
 /** Has stdout's reader gone away? */

@@ -33,6 +33,11 @@ export class StdoutOutput extends QueuedOutput {
     try {
       await writeStream(this.out, text);
     } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== undefined && code !== 'EPIPE' && code !== 'ERR_STREAM_DESTROYED') {
+        // the reader is there but the write failed (ENOSPC on a full disk, EIO): not delivered, and said so
+        throw new PermanentError(`stdout: ${(e as Error).message}`);
+      }
       this.gone = true;
       if (this.quietWhenGone) {
         this.unread += chunk.length;

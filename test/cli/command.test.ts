@@ -1,7 +1,7 @@
 // kawa as a Unix command, as a new user meets it: version, help with examples that work, a closed pipe,
 // completion, Falco's own command-line forms, and loud failures (lost alerts, unwritable paths, a busy port).
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -175,6 +175,24 @@ describe('loud failures', () => {
     server.close();
     expect((r as { code: number }).code).toBe(2);
     expect((r as { stderr: string }).stderr).toContain(`KAWA_ERR_USAGE: emulator: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+  });
+
+  // a full disk under stdout once killed the command with Node's stack trace (the stdout watcher rethrew)
+  it.runIf(existsSync('/dev/full'))('a stdout that cannot be written (a full disk) fails the command with a code, not a stack trace', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const kawa = (...args: string[]) => spawnSync(process.execPath, ['bin/kawa.js', ...args], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', full, 'pipe'] });
+      const run = kawa('run', '-r', 'rules/', '-e', 'samples/eks-audit.jsonl.gz', '--json');
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/KAWA_ERR_OUTPUT: (\d+) of \1 alerts were not delivered \(stdout: \1\)/);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      for (const args of [['extract', '-e', 'samples/eks-audit.jsonl.gz', '-f', 'ka.verb'], ['list-rules', '-r', 'rules/'], ['fields']]) {
+        const r = kawa(...args);
+        expect([args[0], r.status, r.stderr]).toEqual([args[0], 1, 'kawa: KAWA_ERR_OUTPUT: cannot write to stdout: ENOSPC\n']);
+      }
+    } finally {
+      closeSync(full);
+    }
   });
 
   it('a CloudWatch time in seconds past what a Node timer keeps is a configuration error', () => {
