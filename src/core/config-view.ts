@@ -84,7 +84,7 @@ export class ConfigView {
     const max = Math.min(opts.max ?? Infinity, typeof last === 'string' && last.endsWith('_ms') ? MAX_TIMER_MS : Infinity);
     if (!Number.isFinite(n) || n < min || n > max || (!opts.fraction && !Number.isInteger(n))) {
       const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
-      return this.fail(path, `${path.join('.')} must be ${opts.fraction ? 'a number' : 'an integer'} ${range}, not ${JSON.stringify(v)}`);
+      return this.fail(path, `${path.join('.')} must be ${opts.fraction ? 'a number' : 'an integer'} ${range}, not ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
     }
     return n;
   }

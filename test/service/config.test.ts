@@ -69,6 +69,8 @@ describe('configuration', () => {
       'KAWA_ERR_CONFIG f.yaml:1 shutdown_timeout_ms must be an integer from 1 to 2147483647, not 3000000000');
     expect(at(() => parseFalcoConfig('stateful:\n  save_interval_ms: 1e10\n', 'f.yaml'))).toMatch(/^KAWA_ERR_CONFIG f.yaml:2 stateful.save_interval_ms must be an integer from 1 to 2147483647/);
     expect(parseFalcoConfig('shutdown_timeout_ms: 2147483647\n', 'f.yaml').service.shutdownTimeoutMs).toBe(2147483647);
+    // a number YAML reads as infinite is named as such (JSON would say null)
+    expect(at(() => parseFalcoConfig('', 'f.yaml', ['outputs.rate=1e309']))).toMatch(/outputs.rate must be a number ≥ 0, not Infinity$/);
   });
 
   it('parses override paths and YAML values', () => {
