@@ -9,6 +9,7 @@
 //     401             a token is configured and the request does not carry it
 //     404 / 405       another path / another method
 //     413             the body is larger than max_body_bytes
+//     415             the body is compressed (Content-Encoding other than identity): send it as plain JSON
 //     429             full: more than max_connections connections, or the body does not fit in what is left
 //                     of max_inflight_bytes; with Retry-After, before the body is read (the API server retries)
 //     408             headers and body did not all arrive within request_timeout_ms (slow clients are cut)
@@ -181,6 +182,12 @@ export class WebhookSource implements Source {
       return this.reply(res, 401, 'missing or wrong bearer token');
     }
     if (this.closed) return this.reply(res, 503, 'shutting down');
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      // said as what it is, not as "not valid JSON"; the body is left unread, so the connection goes with it
+      res.on('finish', () => req.socket.destroy());
+      return this.reply(res, 415, `Content-Encoding ${encoding} is not accepted: send the audit events as plain JSON`);
+    }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > c.maxBodyBytes) {
       res.on('finish', () => req.socket.destroy());
