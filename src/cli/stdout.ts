@@ -2,6 +2,8 @@
 // EPIPE, asynchronously. That means the reader has seen enough: the command stops reading and ends quietly
 // (exit 0, no message), instead of dying on an unhandled 'error' event with a stack trace. Any other write
 // error (ENOSPC on a full disk, EIO) closes stdout too, but is kept: the command then fails with it.
+import { readerWentAway } from '../outputs/stream-write.js';
+
 let closed = false;
 let failure: NodeJS.ErrnoException | undefined;
 
@@ -9,7 +11,7 @@ let failure: NodeJS.ErrnoException | undefined;
 export function watchStdout(out: NodeJS.WriteStream = process.stdout): void {
   out.on('error', (e: NodeJS.ErrnoException) => {
     closed = true;
-    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') failure ??= e;
+    if (!readerWentAway(e)) failure ??= e;
   });
 }
 

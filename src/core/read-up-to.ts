@@ -14,17 +14,21 @@ export const MAX_STATE_FILE_BYTES = 2 ** 29 - 24;
 /** A file that holds more than the reader would take (code EFBIG, as the system says of a file too large). */
 export class FileTooLarge extends Error {
   readonly code = 'EFBIG';
-  constructor(readonly maxBytes: number) {
+  /** `size`: the size the file itself states, when that was already too large (a device states none). */
+  constructor(readonly maxBytes: number, readonly size?: number) {
     super(`larger than the maximum of ${maxBytes} bytes`);
   }
 }
 
-/** The bytes of the file at `path` (or of the open descriptor `fd`, from where it is); FileTooLarge past maxBytes. */
+/**
+ * The bytes of the file at `path` (or of the open descriptor `fd`, from where it is); FileTooLarge past maxBytes.
+ * The size is taken from the open file, so a file swapped in between cannot slip past the check.
+ */
 export function readUpTo(file: string | number, maxBytes: number): Buffer {
   const fd = typeof file === 'number' ? file : openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
-    if (size > maxBytes) throw new FileTooLarge(maxBytes);
+    if (size > maxBytes) throw new FileTooLarge(maxBytes, size);
     let buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(size + 1, 64 * 1024)));
     let len = 0;
     for (;;) {

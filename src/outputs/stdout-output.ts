@@ -3,7 +3,7 @@
 // queued are set aside without a word (counted in `unread`) and the run stops. In a service it is a
 // failing output like any other: dropped alerts are counted and logged.
 import { PermanentError, QueuedOutput, type QueuedOutputOptions } from './queued-output.js';
-import { writeStream } from './stream-write.js';
+import { readerWentAway, writeStream } from './stream-write.js';
 import { lineBytes } from './line-bytes.js';
 import type { FormattedAlert } from './types.js';
 
@@ -19,7 +19,7 @@ export class StdoutOutput extends QueuedOutput {
   ) {
     super('stdout', 'line', { ...opts, chunk: 4096, retries: 0 });
     out.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') this.gone = true;
+      if (readerWentAway(e)) this.gone = true;
     });
   }
 
@@ -33,8 +33,8 @@ export class StdoutOutput extends QueuedOutput {
     try {
       await writeStream(this.out, text);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== undefined && code !== 'EPIPE' && code !== 'ERR_STREAM_DESTROYED') {
+      // a stream that closed under the write ("the stream closed", no code) is gone too
+      if ((e as NodeJS.ErrnoException).code !== undefined && !readerWentAway(e)) {
         // the reader is there but the write failed (ENOSPC on a full disk, EIO): not delivered, and said so
         throw new PermanentError(`stdout: ${(e as Error).message}`);
       }

@@ -1,4 +1,11 @@
 // Writing to a stream with backpressure: resolves once the stream took the text (or closed, or failed).
+
+/** Whether a write error means the stream's reader went away (`| head` has seen enough), not a failure. */
+export function readerWentAway(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
+}
+
 export function writeStream(out: NodeJS.WritableStream, text: string | Uint8Array): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false;

@@ -1,7 +1,7 @@
 // Reading rules files from disk into RulesInputs. Problems that stop a file from being read at all are
 // carried on the input (`error`) so that they take their place in the load order: files before a bad one
 // still load, as with Falco, which stops at the first failing file.
-import { closeSync, fstatSync, openSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { FileTooLarge, readUpTo } from '../core/read-up-to.js';
 import { join } from 'node:path';
 import type { Code } from '../core/errors.js';
@@ -33,21 +33,12 @@ export function readInputs(paths: string[], maxFileBytes = DEFAULT_MAX_FILE_BYTE
 export function readTextFile(path: string, maxFileBytes: number): RulesInput {
   let bytes: Buffer;
   try {
-    // the size is taken from the open file, so a file swapped in between cannot slip past the check
-    const fd = openSync(path, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      if (size > maxFileBytes) {
-        return failed(path, `file of ${size} bytes is larger than the maximum ${maxFileBytes} (rules_limits.max_file_bytes)`, { line: 1, column: 1 }, 'LOAD_ERR_FILE_TOO_LARGE');
-      }
-      // a device or a FIFO has no size: the read itself stops past the maximum
-      bytes = readUpTo(fd, maxFileBytes);
-    } finally {
-      closeSync(fd);
-    }
+    bytes = readUpTo(path, maxFileBytes);
   } catch (e) {
     if (e instanceof FileTooLarge) {
-      return failed(path, `file is larger than the maximum ${maxFileBytes} (rules_limits.max_file_bytes)`, { line: 1, column: 1 }, 'LOAD_ERR_FILE_TOO_LARGE');
+      // a device or a FIFO states no size: the read itself stopped past the maximum
+      const what = e.size === undefined ? 'file' : `file of ${e.size} bytes`;
+      return failed(path, `${what} is larger than the maximum ${maxFileBytes} (rules_limits.max_file_bytes)`, { line: 1, column: 1 }, 'LOAD_ERR_FILE_TOO_LARGE');
     }
     return failed(path, `Could not read file: ${reason(e)}`);
   }
