@@ -24,12 +24,12 @@
 // The corpora (EKS events, truncation at 10,000 characters) are generated once into DIR (default: the
 // system's temp directory) and reused by later runs.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { cpus } from 'node:os';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { corpusFile, UPSTREAM_RULES } from './corpus.mjs';
 import { argValue, printTable } from './util.mjs';
 
@@ -68,18 +68,26 @@ function goFloor() {
   }
 }
 
-/** The process at or under `root` that runs `cmd` (node under /usr/bin/time, or under a shell's pipe), or undefined. */
-function processUnder(root, cmd) {
+/**
+ * The process at or under `root` whose executable is `exe` (node under /usr/bin/time, or under a shell's pipe),
+ * or undefined. By executable, not by name: Node 24 renames its main thread, and so the process, "MainThread".
+ */
+function processUnder(root, exe) {
   const parents = new Map();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parents.set(Number(name), { ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
     } catch { /* gone */ }
   }
-  const under = (pid) => pid === root || (pid > 1 && parents.has(pid) && under(parents.get(pid).ppid));
-  for (const [pid, { comm }] of parents) if (comm === cmd && under(pid)) return pid;
+  const under = (pid) => pid === root || (pid > 1 && parents.has(pid) && under(parents.get(pid)));
+  for (const pid of parents.keys()) {
+    if (!under(pid)) continue;
+    try {
+      if (readlinkSync(`/proc/${pid}/exe`) === exe) return pid;
+    } catch { /* gone, or not ours to read */ }
+  }
   return undefined;
 }
 
@@ -125,11 +133,11 @@ function timed(cmd, args, stdin) {
   if (redirected !== undefined) closeSync(redirected);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const name = basename(cmd).slice(0, 15);
+  const exe = realpathSync(cmd);
   let pid;
   let mainCpu = 0, peak = 0;
   const sampler = setInterval(() => {
-    pid ??= processUnder(child.pid, name);
+    pid ??= processUnder(child.pid, exe);
     if (pid === undefined) return;
     mainCpu = threadCpu(pid, pid) ?? mainCpu;
     peak = highWater(pid) ?? peak;
