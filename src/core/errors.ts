@@ -52,6 +52,7 @@ export const KAWA_ERRORS = {
   KAWA_ERR_CONFIG: 'Invalid configuration',
   KAWA_ERR_INPUT_READ: 'Could not read input',
   KAWA_ERR_INPUT_DAMAGED: 'Input damaged: read up to the damage, the rest skipped',
+  KAWA_ERR_SOURCE_MALFORMED: 'A record of the source is not the shape its API defines (a CloudWatch event whose message is no string, a Kinesis record that is not a subscription message): skipped and counted',
   KAWA_ERR_EVENT_TOO_LARGE: 'Event larger than the maximum event size',
   KAWA_ERR_EVENT_UNRECOGNIZED: 'data not recognized as a k8s audit event',
   KAWA_ERR_EVENT_PARSE: 'Event is not valid JSON',

@@ -1,12 +1,19 @@
 // A CloudWatch Logs client of the source: the standard AWS credential chain (environment, shared files and
 // profiles, web identity/IRSA, container and instance metadata), the profile the configuration names, or the
-// credentials a fleet's cluster reads with (clients.ts); a request timeout that really fails the request (the
-// SDK only warns unless throwOnRequestTimeout is set); few SDK retries, because the source's own loop retries
+// credentials a fleet's cluster reads with (clients.ts); request_timeout as a deadline for the whole answer
+// and a cap on its size (aws-http-handler.ts); few SDK retries, because the source's own loop retries
 // forever without losing its place: it owns the retries, so the SDK makes one attempt and the rate
 // limiter sees every request.
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { KawaError } from '../../core/errors.js';
+import { LimitedHttpHandler } from '../aws-http-handler.js';
 import type { CloudWatchConfig } from './config.js';
+
+/**
+ * The longest answer read. A FilterLogEvents page holds at most 1 MB of events; escaped as JSON (a control
+ * byte becomes six) and wrapped, it stays far below this.
+ */
+export const MAX_ANSWER_BYTES = 16 << 20;
 
 export type LogsSdkClient = CloudWatchLogsClient;
 
@@ -31,7 +38,8 @@ export function createLogsClient(c: CloudWatchConfig, opts: ClientOptions = {}):
     ...(opts.useFips ? { useFipsEndpoint: true } : {}),
     maxAttempts: opts.maxAttempts ?? 1,
     retryMode: 'standard',
-    requestHandler: { connectionTimeout: 3000, requestTimeout: c.requestTimeoutMs, throwOnRequestTimeout: true },
+    requestHandler: new LimitedHttpHandler({ connectionTimeout: 3000, requestTimeout: c.requestTimeoutMs, throwOnRequestTimeout: true },
+      { deadlineMs: c.requestTimeoutMs, maxBytes: MAX_ANSWER_BYTES }),
   });
 }
 

@@ -14,7 +14,6 @@
 // Durability (positions.ts): a tier's cursor moves in the checkpoint only once every batch emitted before its
 // read ended was acknowledged, and the checkpoint's id set holds only acknowledged ids; a restart re-reads
 // what was not acknowledged, and the id set suppresses the rest.
-import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../core/logger.js';
 import type { SourceBatch } from '../../pipeline/types.js';
@@ -27,6 +26,7 @@ import type { ClusterTarget, CloudWatchConfig } from './config.js';
 import { describe, type FailureKind } from './errors.js';
 import type { CloudWatchMetrics } from './metrics.js';
 import { PageReader, TokenInvalidError, sleep, type LogsClient } from './page-reader.js';
+import type { PageEvent } from './page-shape.js';
 import { Positions } from './positions.js';
 import { abortError, type RateLimiter } from './rate-limiter.js';
 import { SeenIds, type IdBudget } from './seen.js';
@@ -56,6 +56,8 @@ export interface ClusterStats {
   /** Events read again and dropped because their id was already delivered. */
   repeats: number;
   truncated: number;
+  /** Events of answers that were not the API's shape (a message that is no string...): skipped (page-shape.ts). */
+  malformed: number;
   /** Events first found by each tier (index 0: the head); finds by tiers > 0 arrived late. */
   foundByTier: number[];
   /** Largest ingestionTime - timestamp seen. */
@@ -105,6 +107,7 @@ export class ClusterReader {
   private newest = 0;
   private reportedSkips = 0;
   private lastSkipWarning = -Infinity;
+  private lastMalformedWarning = -Infinity;
   /** Since when the head has been behind by more than SATURATION_LAG_MS (0: it is not). */
   private behindSince = 0;
   private lastSaturationWarning = -Infinity;
@@ -133,7 +136,7 @@ export class ClusterReader {
     }
     this.pageLimit = Math.min(MAX_PAGE_EVENTS, Math.floor(config.bufferSize / 2));
     this.stats = {
-      requests: 0, pages: 0, throttles: 0, retries: 0, tokenRestarts: 0, events: 0, repeats: 0, truncated: 0,
+      requests: 0, pages: 0, throttles: 0, retries: 0, tokenRestarts: 0, events: 0, repeats: 0, truncated: 0, malformed: 0,
       foundByTier: Array.from({ length: tiers.count }, () => 0), maxIngestLagMs: 0, checkpointWrites: 0,
     };
     this.reader = new PageReader({
@@ -295,9 +298,10 @@ export class ClusterReader {
         continue;
       }
       this.stats.pages++;
+      if (page.malformed.length) this.skipMalformed(page.malformed.length, page.malformed[0]!.reason);
       if (w.end !== undefined && !page.nextToken) this.newest = Math.max(this.newest, w.end);
-      edge?.page(sentAt, page.events?.at(-1)?.timestamp, !!page.nextToken);
-      const kept = page.events?.length ? this.accept(page.events, w.tier) : 0;
+      edge?.page(sentAt, page.events.at(-1)?.timestamp, !!page.nextToken);
+      const kept = page.events.length ? this.accept(page.events, w.tier) : 0;
       // the page's reservation becomes what its new events hold until they are acknowledged
       this.unreserve(this.pageLimit, PAGE_BYTES - kept);
       nextToken = page.nextToken || undefined;
@@ -308,22 +312,22 @@ export class ClusterReader {
   }
 
   /** The new events of a page become one batch; returns the bytes it holds. */
-  private accept(events: FilteredLogEvent[], tier: number): number {
-    const fresh: FilteredLogEvent[] = [];
+  private accept(events: PageEvent[], tier: number): number {
+    const fresh: PageEvent[] = [];
     const now = this.o.clock();
     for (const ev of events) {
-      const id = ev.eventId ?? `${ev.logStreamName}/${ev.timestamp}/${ev.ingestionTime}/${ev.message?.length}`;
-      if (!this.positions.isNew(id, ev.timestamp ?? 0)) {
+      const id = ev.eventId ?? `${ev.logStreamName}/${ev.timestamp}/${ev.ingestionTime}/${ev.message.length}`;
+      if (!this.positions.isNew(id, ev.timestamp)) {
         this.stats.repeats++;
         continue;
       }
       ev.eventId = id;
-      if ((ev.timestamp ?? 0) > this.newest) this.newest = ev.timestamp ?? 0;
+      if (ev.timestamp > this.newest) this.newest = ev.timestamp;
       this.stats.foundByTier[tier]!++;
-      const lag = (ev.ingestionTime ?? 0) - (ev.timestamp ?? 0);
+      const lag = (ev.ingestionTime ?? 0) - ev.timestamp;
       if (lag > this.stats.maxIngestLagMs) this.stats.maxIngestLagMs = lag;
       this.overlap.record(lag, now);
-      if ((ev.message ?? '').endsWith(TRUNCATION_MARK)) this.stats.truncated++;
+      if (ev.message.endsWith(TRUNCATION_MARK)) this.stats.truncated++;
       fresh.push(ev);
     }
     this.reportSkips();
@@ -334,6 +338,16 @@ export class ClusterReader {
         'CloudWatch: events became searchable so late that only the last re-check found them; events later than the last tier age would be missed (raise cloudwatch.tiers)');
     }
     return fresh.length ? this.emit(fresh) : 0;
+  }
+
+  /** Events of a page that were not the API's shape: counted, and said at most once a minute. */
+  private skipMalformed(n: number, firstReason: string): void {
+    this.stats.malformed += n;
+    this.o.metrics?.malformed.inc({ cluster: this.name }, n);
+    if (this.o.clock() - this.lastMalformedWarning < 60_000) return;
+    this.lastMalformedWarning = this.o.clock();
+    this.o.logger?.warn({ cluster: this.name, log_group: this.o.target.logGroup, code: 'KAWA_ERR_SOURCE_MALFORMED', skipped: this.stats.malformed, reason: firstReason },
+      'CloudWatch: events that are not the API\'s shape were skipped (is the endpoint CloudWatch Logs?)');
   }
 
   /** Seconds given up for the id budget: counted, and said at most once a minute. */
@@ -349,8 +363,8 @@ export class ClusterReader {
   }
 
   /** Hands one batch to the source; returns its bytes (held until it is acknowledged). */
-  private emit(events: FilteredLogEvent[]): number {
-    const messages = events.map((e) => e.message ?? '');
+  private emit(events: PageEvent[]): number {
+    const messages = events.map((e) => e.message);
     let total = 0;
     for (const m of messages) total += Buffer.byteLength(m, 'utf8');
     const data = Buffer.allocUnsafe(total);
@@ -360,11 +374,11 @@ export class ClusterReader {
     for (let i = 0; i < messages.length; i++) {
       at += data.write(messages[i]!, at, 'utf8');
       offsets[i + 1] = at;
-      arrivalNs[i] = BigInt(events[i]!.timestamp ?? 0) * 1_000_000n;
+      arrivalNs[i] = BigInt(events[i]!.timestamp) * 1_000_000n;
     }
     const ids = events.map((e) => e.eventId!);
     const streams = events.map((e) => e.logStreamName ?? '');
-    const ticket = this.positions.emitted(ids, events.map((e) => e.timestamp ?? 0));
+    const ticket = this.positions.emitted(ids, events.map((e) => e.timestamp));
     this.stats.events += events.length;
     const { target, budget } = this.o;
     const group = target.logGroup;

@@ -52,7 +52,7 @@
 //                                             late events arrive, 250 ms to 1,500 ms (head-overlap.ts); a
 //                                             number fixes it
 //     max_tps: 5                              FilterLogEvents requests per second for the region (quota: 5)
-//     request_timeout: 10                     seconds before a hanging request is retried
+//     request_timeout: 10                     seconds a request may take, its whole answer read, before it is retried
 import { isMap, isScalar, isSeq } from 'yaml';
 import { MAX_TIMER_S, type ConfigView } from '../../core/config-view.js';
 import { KawaError } from '../../core/errors.js';

@@ -5,6 +5,8 @@ export function cloudWatchMetrics(m: MetricsRegistry) {
   return {
     requests: m.counter('cloudwatch_requests_total', 'CloudWatch Logs API requests, per cluster', ['operation', 'outcome', 'cluster']),
     throttles: m.counter('cloudwatch_throttles_total', 'CloudWatch Logs requests throttled, per cluster', ['operation', 'cluster']),
+    /** Events of FilterLogEvents answers that were not the API's shape, skipped (page-shape.ts). */
+    malformed: m.counter('cloudwatch_malformed_events_total', 'Events of CloudWatch answers that were not the API\'s shape: skipped', ['cluster']),
     /** How far behind now the newest fully read time is, per cluster (log group). */
     lag: m.gauge('cloudwatch_lag_seconds', 'Age of the newest event read, per cluster', ['cluster', 'group']),
     /** How far behind schedule each re-check tier is: re-checks deferred while the head needs the quota. */

@@ -1,13 +1,15 @@
 // One FilterLogEvents page, whatever it takes: a token from the shared rate limiter, the request (always a
 // fresh input object: the SDK's paginator mutates its input, and a stale nextToken would resume the wrong
-// pagination), and on failure the action of errors.ts — the same request again after a full-jitter backoff
-// (throttling, 5xx, resets, timeouts), new credentials and an immediate retry when CloudWatch calls a session
+// pagination), its answer's shape checked (page-shape.ts: a malformed answer is a failed request), and on
+// failure the action of errors.ts — the same request again after a full-jitter backoff (throttling, 5xx,
+// resets, timeouts, malformed answers), new credentials and an immediate retry when CloudWatch calls a session
 // expired that the SDK still believed valid, a slow poll while the log group is missing or the credentials fail,
 // TokenInvalidError for the caller to restart its window, a KAWA_ERR_CONFIG error for an invalid query.
 // Only an abort (our shutdown) and that configuration error leave the loop.
 import { FilterLogEventsCommand, type FilterLogEventsCommandInput, type FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import { KawaError } from '../../core/errors.js';
 import { classify, describe, type FailureKind } from './errors.js';
+import { checkPage, type CheckedPage } from './page-shape.js';
 import { abortError, type RateLimiter } from './rate-limiter.js';
 
 export class TokenInvalidError extends Error {}
@@ -41,7 +43,7 @@ export interface PageReaderOptions {
 }
 
 export interface Page {
-  out: FilterLogEventsCommandOutput;
+  out: CheckedPage;
   /** When the request that answered was sent (the clock's ms): CloudWatch answered from what was searchable
    *  then or later. */
   sentAt: number;
@@ -64,7 +66,7 @@ export class PageReader {
       }
       const sentAt = o.clock();
       try {
-        const out = await o.client.send(new FilterLogEventsCommand({ ...input }), { abortSignal: o.signal });
+        const out = checkPage(await o.client.send(new FilterLogEventsCommand({ ...input }), { abortSignal: o.signal }), input.nextToken);
         o.limiter.succeeded();
         o.onOutcome('ok');
         return { out, sentAt };

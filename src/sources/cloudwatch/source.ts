@@ -134,22 +134,22 @@ export class CloudWatchSource implements Source {
 
   /** Every cluster's stats, summed. */
   get stats(): CloudWatchStats {
-    const sum: CloudWatchStats = { requests: 0, pages: 0, throttles: 0, retries: 0, tokenRestarts: 0, events: 0, repeats: 0, truncated: 0, foundByTier: [], maxIngestLagMs: 0, checkpointWrites: 0 };
+    const sum: CloudWatchStats = { requests: 0, pages: 0, throttles: 0, retries: 0, tokenRestarts: 0, events: 0, repeats: 0, truncated: 0, malformed: 0, foundByTier: [], maxIngestLagMs: 0, checkpointWrites: 0 };
     for (const r of this.readers.values()) {
       const s = r.stats;
-      for (const k of ['requests', 'pages', 'throttles', 'retries', 'tokenRestarts', 'events', 'repeats', 'truncated', 'checkpointWrites'] as const) sum[k] += s[k];
+      for (const k of ['requests', 'pages', 'throttles', 'retries', 'tokenRestarts', 'events', 'repeats', 'truncated', 'malformed', 'checkpointWrites'] as const) sum[k] += s[k];
       s.foundByTier.forEach((n, i) => (sum.foundByTier[i] = (sum.foundByTier[i] ?? 0) + n));
       sum.maxIngestLagMs = Math.max(sum.maxIngestLagMs, s.maxIngestLagMs);
     }
     return sum;
   }
 
-  /** The head lag of the cluster furthest behind (ms). */
   /** Any cluster's checkpoint was written. */
   onCheckpoint(listener: () => void): void {
     this.checkpointListeners.push(listener);
   }
 
+  /** The head lag of the cluster furthest behind (ms). */
   get lagMs(): number {
     let lag = 0;
     for (const r of this.readers.values()) lag = Math.max(lag, r.lagMs);

@@ -225,7 +225,7 @@ export class ShardReader {
             for (const ev of d.events) events.push({ ...ev, logGroup: d.logGroup, ...(d.owner ? { owner: d.owner } : {}) });
           } else {
             this.ctx.onSkip?.(d);
-            if (d.kind === 'poison') this.ctx.logger?.warn({ shard: this.shardId, seq: r.SequenceNumber, cause: d.cause, reason: d.reason }, 'record not decodable: skipped');
+            if (d.kind === 'poison') this.ctx.logger?.warn({ shard: this.shardId, seq: r.SequenceNumber, code: 'KAWA_ERR_SOURCE_MALFORMED', cause: d.cause, reason: d.reason }, 'record not decodable: skipped');
           }
         }
         // decoding takes turns of the event loop: the reader may have been stopped meanwhile, and what it
