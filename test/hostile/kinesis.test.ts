@@ -1,7 +1,13 @@
 // A Kinesis gzip bomb (issue 15, item 8): a record of just under 1 MiB that inflates to 1 GiB is refused at
 // the 16 MiB cap, off the event loop, and counted as a poison record with its cause; the shard goes on.
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/core/logger.js';
 import { MetricsRegistry } from '../../src/core/metrics.js';
 import { Engine } from '../../src/engine/engine.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
@@ -84,4 +90,87 @@ describe('a gzip bomb in a Kinesis record', () => {
       expect(text).toContain('kawa_kinesis_records_skipped_total{kind="poison"} 1');
     }, 20_000);
   });
+});
+
+/**
+ * A loopback proxy in front of kinesalite that rewrites GetRecords answers: each call takes the next function
+ * of `rewrites` (none left: the answer as it came).
+ */
+async function rewritingProxy(target: string, rewrites: ((answer: Record<string, unknown>) => unknown)[]): Promise<{ url: string; close(): Promise<void> }> {
+  const to = new URL(target);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const rewrite = String(req.headers['x-amz-target'] ?? '').endsWith('.GetRecords') ? rewrites.shift() : undefined;
+      const up = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+        const back: Buffer[] = [];
+        r.on('data', (c: Buffer) => back.push(c));
+        r.on('end', () => {
+          let body = Buffer.concat(back);
+          if (rewrite && r.statusCode === 200) body = Buffer.from(JSON.stringify(rewrite(JSON.parse(body.toString()) as Record<string, unknown>)));
+          res.writeHead(r.statusCode ?? 500, { ...r.headers, 'content-length': String(body.length) });
+          res.end(body);
+        });
+      });
+      up.on('error', () => res.destroy());
+      up.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+describe('a GetRecords answer that is not one', () => {
+  let aws: LocalAws;
+  beforeAll(async () => {
+    aws = await startLocalAws();
+  });
+  afterAll(async () => {
+    await aws?.close();
+  });
+
+  it('is a failed request, retried; a record without a sequence number is a poison record; every other event is read', async () => {
+    await createStream(aws.kinesis, 'odd', 1);
+    const events = makeEvents(0, 300);
+    await putRecords(aws.kinesis, 'odd', recordsOf(events, 20));
+    const proxy = await rewritingProxy(aws.kinesisUrl, [
+      () => ({ Records: 'x', NextShardIterator: 'it' }),
+      (a) => ({ ...a, NextShardIterator: 7 }),
+      // the first record loses its sequence number: its 20 events cannot be checkpointed past, and are skipped
+      (a) => ({ ...a, Records: (a.Records as Record<string, unknown>[]).map((r, i) => (i === 0 ? { ...r, SequenceNumber: undefined } : r)) }),
+    ]);
+    const c = defaultKinesisConfig('odd');
+    c.endpoint = proxy.url;
+    c.leases.endpoint = aws.dynamoUrl;
+    c.leases.table = 'odd-leases';
+    Object.assign(c.leases, { leaseDurationMs: 2000, renewIntervalMs: 500, scanIntervalMs: 500, checkpointIntervalMs: 200 });
+    c.pollIdleMs = 100;
+    const metrics = new MetricsRegistry();
+    const logs = new PassThrough();
+    let logged = '';
+    logs.on('data', (d: Buffer) => (logged += d.toString()));
+    const kinesis = new KinesisClient({ endpoint: proxy.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, requestHandler: new NodeHttpHandler() });
+    const source = await KinesisSource.open(c, { kinesis, dynamo: aws.dynamo, metrics, logger: createLogger({ level: 'info', destination: logs }) });
+    const engine = Engine.create({ rules: loadRules([{ name: 'r.yaml', content: RULES }], { sources: ['k8s_audit'] }) });
+    const evaluator: Evaluator = { window: 4, evaluate: async (b: SourceBatch): Promise<Evaluation> => engine.evaluate(b.data, b.offsets, b.count, b.arrivalNs), reload: async () => {}, close: async () => {} };
+    const alerts: Alert[] = [];
+    const sink: AlertSink = { emit: async (a) => void alerts.push(...a), flush: async () => {}, close: async () => {} };
+    const pipeline = new Pipeline(source, evaluator, sink);
+    const run = pipeline.run();
+    for (const until = performance.now() + 20_000; alerts.length < 280 && performance.now() < until;) await sleep(50);
+    await sleep(300);
+    await pipeline.stop();
+    await run;
+    kinesis.destroy();
+    await proxy.close();
+    const ids = alerts.map((a) => a.eventId);
+    expect(new Set(ids).size).toBe(280);
+    expect(ids.length).toBe(280);
+    expect(source.stats.poison).toBe(1);
+    expect(await metrics.text()).toContain('kawa_kinesis_poison_records_total{cause="shape"} 1');
+    expect(logged).toContain('"err":"Records is not a list"');
+    expect(logged).toContain('"err":"NextShardIterator is not a string"');
+    expect(logged).toMatch(/"code":"KAWA_ERR_SOURCE_MALFORMED","cause":"shape","reason":"a record without a sequence number"/);
+  }, 30_000);
 });

@@ -5,11 +5,7 @@
 // request again after a backoff, the operator told while it lasts); one wrong event in an otherwise good page
 // is skipped and counted, because asking again would bring the same event back.
 import type { FilteredLogEvent, FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
-
-/** An answer that is not a FilterLogEvents page: the request failed (errors.ts classifies it transient). */
-export class MalformedAnswerError extends Error {
-  override readonly name = 'MalformedAnswer';
-}
+import { MalformedAnswerError } from '../malformed-answer.js';
 
 /** An event of a checked page: the fields the reader needs are there. */
 export type PageEvent = FilteredLogEvent & { message: string; timestamp: number };

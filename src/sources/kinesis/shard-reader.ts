@@ -19,7 +19,8 @@ import { LATEST, SHARD_END, TRIM_HORIZON } from './leases/table.js';
 import type { Logger } from '../../core/logger.js';
 import { AckWindow, type Ticket } from '../../core/ack-window.js';
 import type { KinesisConfig } from './config.js';
-import { decodeRecord, type Decoded, type LogEvent } from './decode.js';
+import { decodeRecord, type Decoded, type LogEvent, type PoisonCause } from './decode.js';
+import { checkRecords } from './records-shape.js';
 import type { KinesisMetrics } from './metrics.js';
 
 /** One GetRecords response in the shard's ack window: its last sequence number, and whether any of it was
@@ -187,7 +188,7 @@ export class ShardReader {
       }
       let out;
       try {
-        out = await this.ctx.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: c.maxRecordsPerCall }), { abortSignal: signal });
+        out = checkRecords(await this.ctx.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: c.maxRecordsPerCall }), { abortSignal: signal }));
         failures = 0;
         backoff = 1000;
       } catch (e) {
@@ -215,23 +216,25 @@ export class ShardReader {
         if (failures % 5 === 0) iterator = await this.iterator(this.lastFetched ?? this.tenure.checkpoint);
         continue;
       }
-      this.ctx.metrics?.millisBehind.set({ shard: this.shardId }, out.MillisBehindLatest ?? 0);
-      const records = out.Records ?? [];
+      this.ctx.metrics?.millisBehind.set({ shard: this.shardId }, out.millisBehind);
+      const { records } = out;
+      for (let k = 0; k < out.unsequenced; k++) this.skipPoison(undefined, 'a record without a sequence number');
       if (records.length) {
         const events: Fetched['events'] = [];
         for (const r of records) {
-          const d = await decodeRecord(r.Data ?? new Uint8Array(), { logGroups: c.logGroups, logStreamPrefix: c.logStreamPrefix });
+          const d = await decodeRecord(r.data, { logGroups: c.logGroups, logStreamPrefix: c.logStreamPrefix });
           if (d.kind === 'data') {
             for (const ev of d.events) events.push({ ...ev, logGroup: d.logGroup, ...(d.owner ? { owner: d.owner } : {}) });
+          } else if (d.kind === 'poison') {
+            this.skipPoison(r.seq, d.reason, d.cause);
           } else {
             this.ctx.onSkip?.(d);
-            if (d.kind === 'poison') this.ctx.logger?.warn({ shard: this.shardId, seq: r.SequenceNumber, code: 'KAWA_ERR_SOURCE_MALFORMED', cause: d.cause, reason: d.reason }, 'record not decodable: skipped');
           }
         }
         // decoding takes turns of the event loop: the reader may have been stopped meanwhile, and what it
         // fetched is then read again by the next owner from the checkpoint
         if (signal.aborted) return;
-        this.lastFetched = records[records.length - 1]!.SequenceNumber!;
+        this.lastFetched = records[records.length - 1]!.seq;
         const entry = this.acks.push({ seq: this.lastFetched, handed: false });
         if (events.length) {
           this.queue.push({ reader: this, entry, events, taken: 0, open: 0 });
@@ -240,13 +243,19 @@ export class ShardReader {
           this.advance(this.acks.ack(entry));
         }
       }
-      if (!out.NextShardIterator) {
+      if (!out.next) {
         this.ending = 'shard-end';
         return;
       }
-      iterator = out.NextShardIterator;
+      iterator = out.next;
       await sleep(records.length ? c.pollBusyMs : c.pollIdleMs, signal);
     }
+  }
+
+  /** A record not evaluated because it cannot be read: counted by cause and logged. */
+  private skipPoison(seq: string | undefined, reason: string, cause: PoisonCause = 'shape'): void {
+    this.ctx.onSkip?.({ kind: 'poison', cause, reason });
+    this.ctx.logger?.warn({ shard: this.shardId, seq, code: 'KAWA_ERR_SOURCE_MALFORMED', cause, reason }, 'record not decodable: skipped');
   }
 
   /** Writes the checkpoint when it moved and the interval passed (or `now`); a refusal means the lease is lost. */
