@@ -18,11 +18,16 @@
 // terminal) ends with a line of events, bytes, seconds, events/s and alerts.
 // An input that cannot be read to its end (a damaged gzip, a file that fails to open or to read) is reported
 // with its code and place, what came before the damage is evaluated, and the run goes on with the next input.
+// SIGINT or SIGTERM (Ctrl-C, a Job's pod deleted) stops reading: the batches read are evaluated, the outputs
+// flushed within shutdown_timeout_ms and the statistics of what was read printed, as for a service; a second
+// signal ends it at once.
 // Exit status: 0 after a run (bad events and damaged inputs do not fail it); 1 when the rules do not load,
 // when an output lost alerts (it says how many), or with --fail-on-damaged-input when an input was damaged or
-// unreadable (after reading everything else); 2 on bad usage. A reader of stdout that goes away first
+// unreadable (after reading everything else); 2 on bad usage; 128 + the signal's number (130, 143) for a run
+// a signal stopped, whose inputs were not read to their end. A reader of stdout that goes away first
 // (`| head`) ends it with 0.
 import type { Command } from 'commander';
+import { constants as osConstants } from 'node:os';
 import { AlertStats } from '../alerts/stats.js';
 import { parseFalcoConfig, readFalcoConfig, type FalcoConfig } from '../config/falco-config.js';
 import { KawaError } from '../core/errors.js';
@@ -34,6 +39,7 @@ import { cacheDirProblem } from '../core/cache-dir.js';
 import { checkCacheDir, defaultCacheDir } from '../rules/load-cache.js';
 import { loadConfiguredRules, loadConfiguredRulesCached, reloadConfiguredRules, Run } from '../runtime/assemble.js';
 import { Reports, stderrWriter } from '../runtime/reports.js';
+import { handleSignals } from '../runtime/signals.js';
 import { selectSource, type SelectedSource } from '../runtime/select.js';
 import { SOURCE_KINDS, type FlagValues } from '../sources/index.js';
 import type { LoadResult } from '../rules/types.js';
@@ -179,16 +185,29 @@ async function replay(common: { config: FalcoConfig; source: SelectedSource; rul
     onHeld: (rule) => stats.add(rule, -1),
   });
   progress = Progress.forTerminal(r.source.progress?.());
-  const onHangup = () => void r.reload('SIGHUP');
-  process.on('SIGHUP', onHangup);
+  let stoppedBy: NodeJS.Signals | undefined;
+  // the shutdown's deadline also bounds the flush below: past it, handleSignals exits 1 and says what was lost
+  const unhandle = handleSignals({
+    timeoutMs: config.service.shutdownTimeoutMs,
+    logger,
+    shutdown: async (signal) => {
+      stoppedBy = signal as NodeJS.Signals;
+      await r.stop();
+    },
+    abandon: () => outputs.abandon(),
+    hangup: () => void r.reload('SIGHUP'),
+  });
   try {
     await r.run();
   } finally {
-    process.off('SIGHUP', onHangup);
     progress?.stop();
     await r.close();
   }
-  await outputs.close();
+  try {
+    await outputs.close();
+  } finally {
+    unhandle();
+  }
   if (outputs.closed) return 0;
   // alerts that did not reach an output make the run fail: they were found and are gone
   const lost = outputs.lost;
@@ -213,6 +232,12 @@ async function replay(common: { config: FalcoConfig; source: SelectedSource; rul
     const { events, alerts } = r.stats;
     process.stderr.write(`kawa: ${events} events, ${read.bytes} bytes in ${seconds.toFixed(2)} s: `
       + `${Math.round(events / Math.max(seconds, 1e-6))} events/s, ${alerts} alerts, ${r.workers ? `${r.workers} workers` : 'main thread'}\n`);
+  }
+  if (stoppedBy) {
+    process.stderr.write(`kawa: stopped by ${stoppedBy} after ${read.payloads} payloads: the inputs were not read to their end\n`);
+    // everything read was delivered and said; a read still waiting on an input that may never end (stdin
+    // from a program that keeps it open, a FIFO whose writer is silent) must not hold the process
+    process.exit(lostTotal ? 1 : 128 + osConstants.signals[stoppedBy]);
   }
   // every input was read; one that could not be read to its end was reported with its place
   return lostTotal || (opts.failOnDamagedInput && read.incomplete) ? 1 : 0;

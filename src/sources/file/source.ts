@@ -503,10 +503,12 @@ function describe(d: GzipDamage): string {
  */
 async function jsonLinesSize(file: string): Promise<number> {
   try {
+    // looked at before it is opened: a FIFO's open waits for a writer, and closing it again would take the
+    // bytes it holds from the reader that comes next (the writer gets EPIPE, or the second open waits for ever)
+    const info = await stat(file);
+    if (!info.isFile() || info.size === 0) return 0;
     const fh = await open(file, 'r');
     try {
-      const info = await fh.stat();
-      if (!info.isFile() || info.size === 0) return 0;
       const head = new Uint8Array(Math.min(info.size, DEFAULT_MAX_LINE_BYTES));
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
       return holdsJsonLines(head.subarray(0, bytesRead), bytesRead === info.size) ? info.size : 0;
