@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/core/logger.js';
+import { createLogger, type Logger } from '../../src/core/logger.js';
 import { MetricsRegistry } from '../../src/core/metrics.js';
 import { Engine } from '../../src/engine/engine.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
@@ -25,6 +25,32 @@ function bomb(): Buffer {
 }
 
 const accept = { logGroups: [GROUP], logStreamPrefix: 'kube-apiserver-audit-' };
+
+/**
+ * Reads stream `name` from its first record with a KinesisSource (through another endpoint and client when
+ * given) and the real engine, until `expected` alerts or 20 s; then a moment more, for anything extra.
+ */
+async function readStream(aws: LocalAws, name: string, o: { expected: number; kinesis?: KinesisClient; kinesisUrl?: string; logger?: Logger }) {
+  const c = defaultKinesisConfig(name);
+  c.endpoint = o.kinesisUrl ?? aws.kinesisUrl;
+  c.leases.endpoint = aws.dynamoUrl;
+  c.leases.table = `${name}-leases`;
+  Object.assign(c.leases, { leaseDurationMs: 2000, renewIntervalMs: 500, scanIntervalMs: 500, checkpointIntervalMs: 200 });
+  c.pollIdleMs = 100;
+  const metrics = new MetricsRegistry();
+  const source = await KinesisSource.open(c, { kinesis: o.kinesis ?? aws.kinesis, dynamo: aws.dynamo, metrics, ...(o.logger ? { logger: o.logger } : {}) });
+  const engine = Engine.create({ rules: loadRules([{ name: 'r.yaml', content: RULES }], { sources: ['k8s_audit'] }) });
+  const evaluator: Evaluator = { window: 4, evaluate: async (b: SourceBatch): Promise<Evaluation> => engine.evaluate(b.data, b.offsets, b.count, b.arrivalNs), reload: async () => {}, close: async () => {} };
+  const alerts: Alert[] = [];
+  const sink: AlertSink = { emit: async (a) => void alerts.push(...a), flush: async () => {}, close: async () => {} };
+  const pipeline = new Pipeline(source, evaluator, sink);
+  const run = pipeline.run();
+  for (const until = performance.now() + 20_000; alerts.length < o.expected && performance.now() < until;) await sleep(50);
+  await sleep(300);
+  await pipeline.stop();
+  await run;
+  return { alerts, source, metrics };
+}
 
 describe('a gzip bomb in a Kinesis record', () => {
   const record = bomb();
@@ -66,23 +92,7 @@ describe('a gzip bomb in a Kinesis record', () => {
       const events = makeEvents(0, 300);
       const records = recordsOf(events, 20);
       await putRecords(aws.kinesis, 'bombs', [...records.slice(0, 5), record, ...records.slice(5)]);
-      const c = defaultKinesisConfig('bombs');
-      c.endpoint = aws.kinesisUrl;
-      c.leases.endpoint = aws.dynamoUrl;
-      c.leases.table = 'bombs-leases';
-      Object.assign(c.leases, { leaseDurationMs: 2000, renewIntervalMs: 500, scanIntervalMs: 500, checkpointIntervalMs: 200 });
-      c.pollIdleMs = 100;
-      const metrics = new MetricsRegistry();
-      const source = await KinesisSource.open(c, { kinesis: aws.kinesis, dynamo: aws.dynamo, metrics });
-      const engine = Engine.create({ rules: loadRules([{ name: 'r.yaml', content: RULES }], { sources: ['k8s_audit'] }) });
-      const evaluator: Evaluator = { window: 4, evaluate: async (b: SourceBatch): Promise<Evaluation> => engine.evaluate(b.data, b.offsets, b.count, b.arrivalNs), reload: async () => {}, close: async () => {} };
-      const alerts: Alert[] = [];
-      const sink: AlertSink = { emit: async (a) => void alerts.push(...a), flush: async () => {}, close: async () => {} };
-      const pipeline = new Pipeline(source, evaluator, sink);
-      const run = pipeline.run();
-      for (const until = performance.now() + 15_000; alerts.length < 300 && performance.now() < until;) await sleep(50);
-      await pipeline.stop();
-      await run;
+      const { alerts, source, metrics } = await readStream(aws, 'bombs', { expected: 300 });
       expect(new Set(alerts.map((a) => a.eventId)).size).toBe(300);
       expect(source.stats.poison).toBe(1);
       const text = await metrics.text();
@@ -140,28 +150,11 @@ describe('a GetRecords answer that is not one', () => {
       // the first record loses its sequence number: its 20 events cannot be checkpointed past, and are skipped
       (a) => ({ ...a, Records: (a.Records as Record<string, unknown>[]).map((r, i) => (i === 0 ? { ...r, SequenceNumber: undefined } : r)) }),
     ]);
-    const c = defaultKinesisConfig('odd');
-    c.endpoint = proxy.url;
-    c.leases.endpoint = aws.dynamoUrl;
-    c.leases.table = 'odd-leases';
-    Object.assign(c.leases, { leaseDurationMs: 2000, renewIntervalMs: 500, scanIntervalMs: 500, checkpointIntervalMs: 200 });
-    c.pollIdleMs = 100;
-    const metrics = new MetricsRegistry();
     const logs = new PassThrough();
     let logged = '';
     logs.on('data', (d: Buffer) => (logged += d.toString()));
     const kinesis = new KinesisClient({ endpoint: proxy.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, requestHandler: new NodeHttpHandler() });
-    const source = await KinesisSource.open(c, { kinesis, dynamo: aws.dynamo, metrics, logger: createLogger({ level: 'info', destination: logs }) });
-    const engine = Engine.create({ rules: loadRules([{ name: 'r.yaml', content: RULES }], { sources: ['k8s_audit'] }) });
-    const evaluator: Evaluator = { window: 4, evaluate: async (b: SourceBatch): Promise<Evaluation> => engine.evaluate(b.data, b.offsets, b.count, b.arrivalNs), reload: async () => {}, close: async () => {} };
-    const alerts: Alert[] = [];
-    const sink: AlertSink = { emit: async (a) => void alerts.push(...a), flush: async () => {}, close: async () => {} };
-    const pipeline = new Pipeline(source, evaluator, sink);
-    const run = pipeline.run();
-    for (const until = performance.now() + 20_000; alerts.length < 280 && performance.now() < until;) await sleep(50);
-    await sleep(300);
-    await pipeline.stop();
-    await run;
+    const { alerts, source, metrics } = await readStream(aws, 'odd', { expected: 280, kinesis, kinesisUrl: proxy.url, logger: createLogger({ level: 'info', destination: logs }) });
     kinesis.destroy();
     await proxy.close();
     const ids = alerts.map((a) => a.eventId);
