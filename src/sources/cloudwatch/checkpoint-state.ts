@@ -56,6 +56,8 @@ export function decodeCheckpoint(doc: unknown, file: string, expect: { logGroup:
   if (!numbers(d.tiers)) return bad('"tiers" is not a list of numbers');
   if (!numbers(d.cursors) || (d.cursors as number[]).length !== (d.tiers as number[]).length + 1) return bad('"cursors" is not one number per tier');
   if (!Number.isFinite(d.writtenAt)) return bad('"writtenAt" is missing');
+  // a cursor is a time already read when the checkpoint was written, by the same clock
+  if ((d.cursors as number[]).some((c) => c > (d.writtenAt as number))) return bad('a cursor is later than the time the checkpoint was written');
   let seen: SeenIds;
   try {
     seen = SeenIds.decode(d.seen, d.version as number, budget);

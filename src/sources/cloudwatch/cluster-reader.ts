@@ -122,7 +122,7 @@ export class ClusterReader {
     // more than Node's default of 10 listeners is normal here, not a leak
     setMaxListeners(64, this.abort.signal);
     const { config, target } = o;
-    const tiers = state ? new Tiers(config.tiersMs, config.skewMs, state.cursors) : Tiers.cold(config.tiersMs, config.skewMs, o.clock(), config.shiftMs);
+    const tiers = state ? new Tiers(config.tiersMs, config.skewMs, this.resumeCursors(state.cursors)) : Tiers.cold(config.tiersMs, config.skewMs, o.clock(), config.shiftMs);
     this.positions = new Positions(tiers, state?.seen ?? new SeenIds(o.ids));
     this.overlap = new HeadOverlap(config.skewMs, !config.skewAuto);
     this.labels = { cluster: target.name || target.logGroup };
@@ -145,6 +145,20 @@ export class ClusterReader {
       ...(config.since !== undefined ? { giveUpAfter: 3 } : {}),
       onOutcome: (outcome, error) => this.outcome(outcome, error), clock: o.clock,
     });
+  }
+
+  /**
+   * A checkpoint's cursors, none later than now: a checkpoint written by a clock ahead of this one (another
+   * node, a clock set back) would otherwise skip the events between now and its cursors for good. Read again
+   * instead; the stored ids drop what repeats.
+   */
+  private resumeCursors(cursors: number[]): number[] {
+    const now = this.o.clock();
+    const ahead = Math.max(...cursors) - now;
+    if (ahead <= 0) return cursors;
+    this.o.logger?.warn({ cluster: this.o.target.name || this.o.target.logGroup, log_group: this.o.target.logGroup, ahead_s: Math.round(ahead / 1000) },
+      'CloudWatch: the checkpoint is ahead of this clock (was it written by a clock ahead of this one?): reading from now, not from its cursors');
+    return cursors.map((c) => Math.min(c, now));
   }
 
   /** The stored position of this cluster, or undefined (a cold start). KAWA_ERR_CHECKPOINT when it is corrupt
