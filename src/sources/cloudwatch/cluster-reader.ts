@@ -16,6 +16,7 @@
 // what was not acknowledged, and the id set suppresses the rest.
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../core/logger.js';
+import type { KawaErrorCode } from '../../core/errors.js';
 import type { SourceBatch } from '../../pipeline/types.js';
 import type { ByteBudget } from './budget.js';
 import { PAGE_BYTES } from './budget.js';
@@ -360,7 +361,7 @@ export class ClusterReader {
     this.o.metrics?.malformed.inc({ cluster: this.name }, n);
     if (this.o.clock() - this.lastMalformedWarning < 60_000) return;
     this.lastMalformedWarning = this.o.clock();
-    this.o.logger?.warn({ cluster: this.name, log_group: this.o.target.logGroup, code: 'KAWA_ERR_SOURCE_MALFORMED', skipped: this.stats.malformed, reason: firstReason },
+    this.o.logger?.warn({ cluster: this.name, log_group: this.o.target.logGroup, code: 'KAWA_ERR_SOURCE_MALFORMED' satisfies KawaErrorCode, skipped: this.stats.malformed, reason: firstReason },
       'CloudWatch: events that are not the API\'s shape were skipped (is the endpoint CloudWatch Logs?)');
   }
 

@@ -17,6 +17,7 @@ import type { LeaseManager, Tenure } from './leases/manager.js';
 import type { StreamRef } from './leases/shard-sync.js';
 import { LATEST, SHARD_END, TRIM_HORIZON } from './leases/table.js';
 import type { Logger } from '../../core/logger.js';
+import type { KawaErrorCode } from '../../core/errors.js';
 import { AckWindow, type Ticket } from '../../core/ack-window.js';
 import type { KinesisConfig } from './config.js';
 import { decodeRecord, type Decoded, type LogEvent, type PoisonCause } from './decode.js';
@@ -255,7 +256,7 @@ export class ShardReader {
   /** A record not evaluated because it cannot be read: counted by cause and logged. */
   private skipPoison(seq: string | undefined, reason: string, cause: PoisonCause = 'shape'): void {
     this.ctx.onSkip?.({ kind: 'poison', cause, reason });
-    this.ctx.logger?.warn({ shard: this.shardId, seq, code: 'KAWA_ERR_SOURCE_MALFORMED', cause, reason }, 'record not decodable: skipped');
+    this.ctx.logger?.warn({ shard: this.shardId, seq, code: 'KAWA_ERR_SOURCE_MALFORMED' satisfies KawaErrorCode, cause, reason }, 'record not decodable: skipped');
   }
 
   /** Writes the checkpoint when it moved and the interval passed (or `now`); a refusal means the lease is lost. */
