@@ -17,6 +17,7 @@ import type { Logger } from '../core/logger.js';
 import { CircuitBreaker } from './breaker.js';
 import type { OutputMetrics } from './metrics.js';
 import type { FormattedAlert, Output } from './types.js';
+import { LogThrottle } from '../core/log-throttle.js';
 
 export interface QueuedOutputOptions {
   capacity: number;
@@ -49,7 +50,7 @@ export abstract class QueuedOutput implements Output {
   private inFlight = 0;
   /** Characters of the formatted alerts in the queue. */
   private queuedBytes = 0;
-  private lastFullLog = 0;
+  private readonly fullWarning = new LogThrottle(LOG_EVERY_MS);
   private failing = false;
   private lastError = '';
   private readonly breaker = new CircuitBreaker();
@@ -123,9 +124,7 @@ export abstract class QueuedOutput implements Output {
    *  LOG_EVERY_MS, so a slow receiver that holds everything up is seen. */
   private waitingForRoom(): void {
     this.opts.metrics?.queueFullWaits.inc({ output: this.name });
-    const now = Date.now();
-    if (now - this.lastFullLog < LOG_EVERY_MS) return;
-    this.lastFullLog = now;
+    if (!this.fullWarning.due(Date.now())) return;
     this.opts.logger?.warn({ output: this.name, queued: this.length, queued_bytes: this.queuedBytes }, 'output queue full: detection waits for this output');
   }
 

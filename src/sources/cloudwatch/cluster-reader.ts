@@ -34,6 +34,7 @@ import { SeenIds, type IdBudget } from './seen.js';
 import { HeadOverlap } from './head-overlap.js';
 import { HeadEdge, Tiers, type TierWindow } from './tiers.js';
 import { TRUNCATION_MARK } from '../../core/truncation.js';
+import { LogThrottle } from '../../core/log-throttle.js';
 
 const MAX_PAGE_EVENTS = 10_000;
 /** The head is saturated when it stays this far behind for SATURATION_MS: it cannot keep up at the quota. */
@@ -43,6 +44,8 @@ const SATURATION_LOG_EVERY_MS = 600_000;
 /** Requests failing in a row (5xx, resets, timeouts) this long make the cluster unhealthy, said at most once a minute. */
 const FAILING_UNHEALTHY_MS = 15_000;
 const FAILING_LOG_EVERY_MS = 60_000;
+/** The other warnings of a condition that lasts (late events, skipped seconds, malformed events). */
+const WARN_EVERY_MS = 60_000;
 
 export type ClusterHealth = { state: 'starting' | 'ok' } | { state: 'unhealthy'; reason: string };
 
@@ -103,18 +106,18 @@ export class ClusterReader {
   private readonly checkpointer: Checkpointer | undefined;
   private loops: Promise<void> | undefined;
   private closed = false;
-  private lastLateWarning = 0;
+  private readonly lateWarning = new LogThrottle(WARN_EVERY_MS);
   /** Newest event timestamp read (a backfill's progress: pages come in time order). */
   private newest = 0;
   private reportedSkips = 0;
-  private lastSkipWarning = -Infinity;
-  private lastMalformedWarning = -Infinity;
+  private readonly skipWarning = new LogThrottle(WARN_EVERY_MS);
+  private readonly malformedWarning = new LogThrottle(WARN_EVERY_MS);
   /** Since when the head has been behind by more than SATURATION_LAG_MS (0: it is not). */
   private behindSince = 0;
-  private lastSaturationWarning = -Infinity;
+  private readonly saturationWarning = new LogThrottle(SATURATION_LOG_EVERY_MS);
   /** Since when requests have been failing in a row (0: the last one succeeded). */
   private failingSince = 0;
-  private lastFailingWarning = -Infinity;
+  private readonly failingWarning = new LogThrottle(FAILING_LOG_EVERY_MS);
   private readonly labels: { cluster: string };
   private readonly overlap: HeadOverlap;
 
@@ -268,8 +271,7 @@ export class ClusterReader {
     this.behindSince ||= now;
     if (now - this.behindSince < SATURATION_MS) return;
     metrics?.saturated.set({ cluster: this.name }, 1);
-    if (now - this.lastSaturationWarning < SATURATION_LOG_EVERY_MS) return;
-    this.lastSaturationWarning = now;
+    if (!this.saturationWarning.due(now)) return;
     logger?.warn({ cluster: this.name, head_lag_s: Math.round(this.lagMs / 1000), max_tps: limiter.configuredRate, rate_now: limiter.currentRate },
       'CloudWatch: this cluster\'s audit log is too busy to read at the FilterLogEvents quota (its newest events are read late although they go first): read it through Kinesis (docs/kinesis.md)');
   }
@@ -347,8 +349,7 @@ export class ClusterReader {
     }
     this.reportSkips();
     const lastTier = this.positions.tiers.count - 1;
-    if (tier === lastTier && tier > 0 && this.stats.foundByTier[tier]! > 0 && this.o.clock() - this.lastLateWarning > 60_000) {
-      this.lastLateWarning = this.o.clock();
+    if (tier === lastTier && tier > 0 && this.stats.foundByTier[tier]! > 0 && this.lateWarning.due(this.o.clock())) {
       this.o.logger?.warn({ cluster: this.name, found_by_last_tier: this.stats.foundByTier[tier], last_age_s: this.o.config.tiersMs[lastTier - 1]! / 1000 },
         'CloudWatch: events became searchable so late that only the last re-check found them; events later than the last tier age would be missed (raise cloudwatch.tiers)');
     }
@@ -359,8 +360,7 @@ export class ClusterReader {
   private skipMalformed(n: number, firstReason: string): void {
     this.stats.malformed += n;
     this.o.metrics?.malformed.inc({ cluster: this.name }, n);
-    if (this.o.clock() - this.lastMalformedWarning < 60_000) return;
-    this.lastMalformedWarning = this.o.clock();
+    if (!this.malformedWarning.due(this.o.clock())) return;
     this.o.logger?.warn({ cluster: this.name, log_group: this.o.target.logGroup, code: 'KAWA_ERR_SOURCE_MALFORMED' satisfies KawaErrorCode, skipped: this.stats.malformed, reason: firstReason },
       'CloudWatch: events that are not the API\'s shape were skipped (is the endpoint CloudWatch Logs?)');
   }
@@ -371,8 +371,7 @@ export class ClusterReader {
     if (!n) return;
     this.reportedSkips += n;
     this.o.metrics?.recheckSkipped.inc({ cluster: this.name }, n);
-    if (this.o.clock() - this.lastSkipWarning < 60_000) return;
-    this.lastSkipWarning = this.o.clock();
+    if (!this.skipWarning.due(this.o.clock())) return;
     this.o.logger?.warn({ cluster: this.name, skipped_s: this.positions.skippedSeconds, max_event_ids: this.o.config.maxEventIds },
       'CloudWatch: the event id budget is spent: the oldest seconds are no longer re-checked for late events (raise cloudwatch.max_event_ids, or shorten the last tier)');
   }
@@ -473,8 +472,7 @@ export class ClusterReader {
       if (outcome === 'transient' && now - this.failingSince >= FAILING_UNHEALTHY_MS) {
         const reason = `cannot reach CloudWatch Logs (${target.endpoint ?? 'AWS'}) for ${Math.round((now - this.failingSince) / 1000)} s: ${describe(error)}`;
         this.health = { state: 'unhealthy', reason };
-        if (now - this.lastFailingWarning >= FAILING_LOG_EVERY_MS) {
-          this.lastFailingWarning = now;
+        if (this.failingWarning.due(now)) {
           logger?.warn({ cluster: this.name, log_group: target.logGroup, err: describe(error) }, 'CloudWatch: requests keep failing; retrying');
         }
       }
