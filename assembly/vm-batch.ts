@@ -31,7 +31,7 @@ import { nextEvent } from './program';
 import { evaluateRules } from './vm';
 import { outAdvance, outReserve, outReset } from './vm-output';
 import {
-  FLAG_TIME_SUBSTITUTED, FLAG_TRUNCATED, MODE_AS_IS, REC_REJECT, REJECT_NO_TIMESTAMP, REJECT_PARSE, REJECT_TOO_LARGE,
+  FLAG_LIST_ITEM, FLAG_TIME_SUBSTITUTED, FLAG_TRUNCATED, MODE_AS_IS, REC_REJECT, REJECT_NO_TIMESTAMP, REJECT_PARSE, REJECT_TOO_LARGE,
   REJECT_UNRECOGNIZED,
 } from './vm-bytecode';
 
@@ -60,13 +60,13 @@ export function lastBatchWithoutAuditId(): i32 {
 }
 
 /** A rejection record; `cutAt` is where the rejected text was cut (eventCutAt), 0 when it was not. */
-function reject(payload: i32, item: i32, reason: u32, cutAt: usize): void {
+function reject(payload: i32, item: i32, reason: u32, cutAt: usize, listItem: bool = false): void {
   const at = outReserve(20);
   store<u32>(at, REC_REJECT);
   store<u32>(at, <u32>payload, 4);
   store<u32>(at, <u32>item, 8);
   store<u32>(at, reason, 12);
-  store<u32>(at, cutAt != 0 ? FLAG_TRUNCATED : 0, 16);
+  store<u32>(at, (cutAt != 0 ? FLAG_TRUNCATED : 0) | (listItem ? FLAG_LIST_ITEM : 0), 16);
   outAdvance(20);
 }
 
@@ -149,14 +149,14 @@ function evaluateCurrent(payload: i32, item: i32, matching: i32): void {
 }
 
 /** Checks and evaluates the event begun last (beginEvent). */
-function evaluateEvent(payload: i32, item: i32, kindSurplus: i32, maxEventSize: i32, matching: i32): void {
+function evaluateEvent(payload: i32, item: i32, listItem: bool, kindSurplus: i32, maxEventSize: i32, matching: i32): void {
   prepareFallbackTime();
   if (!eventHasTimestamp()) {
-    reject(payload, item, REJECT_NO_TIMESTAMP, eventCutAt());
+    reject(payload, item, REJECT_NO_TIMESTAMP, eventCutAt(), listItem);
     return;
   }
   if (documentCompactLength() - kindSurplus > maxEventSize) {
-    reject(payload, item, REJECT_TOO_LARGE, eventCutAt());
+    reject(payload, item, REJECT_TOO_LARGE, eventCutAt(), listItem);
     return;
   }
   evaluateCurrent(payload, item, matching);
@@ -184,13 +184,13 @@ function ingestPayload(payload: i32, ptr: usize, len: i32, maxEventSize: i32, ma
   }
   // a single Event is the payload itself, already parsed (and salvaged when cut)
   if (spanCount == 1 && nodeType(0) == T_OBJECT && spanStart(0) == nodeStart(0)) {
-    evaluateEvent(payload, 0, spanKindSurplus(0), maxEventSize, matching);
+    evaluateEvent(payload, 0, false, spanKindSurplus(0), maxEventSize, matching);
     return;
   }
   for (let i = 0; i < spanCount; i++) {
     const s = beginEvent(spanStart(i), <i32>(spanEnd(i) - spanStart(i)));
-    if (s == EVENT_PARSE_ERROR || s == EVENT_TOO_DEEP) reject(payload, i, REJECT_PARSE, eventCutAt());
-    else evaluateEvent(payload, i, spanKindSurplus(i), maxEventSize, matching);
+    if (s == EVENT_PARSE_ERROR || s == EVENT_TOO_DEEP) reject(payload, i, REJECT_PARSE, eventCutAt(), true);
+    else evaluateEvent(payload, i, true, spanKindSurplus(i), maxEventSize, matching);
   }
 }
 

@@ -35,6 +35,7 @@ export const REC_MATCH: u32 = 1;
 export const REC_REJECT: u32 = 2;
 export const FLAG_TRUNCATED: u32 = 1;
 export const FLAG_TIME_SUBSTITUTED: u32 = 2;
+export const FLAG_LIST_ITEM: u32 = 4;
 export const REJECT_UNRECOGNIZED: u32 = 1;
 export const REJECT_PARSE: u32 = 2;
 export const REJECT_NO_TIMESTAMP: u32 = 3;

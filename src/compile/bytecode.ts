@@ -112,6 +112,9 @@ export const REC_REJECT = 2;
 export const FLAG_TRUNCATED = 1;
 /** A match: the event's own timestamps were cut off, and its time is a substitute (vm-batch.ts says which). */
 export const FLAG_TIME_SUBSTITUTED = 2;
+/** A rejection: one item of a payload that is a list of events (an EventList's items, a JSON array), not the
+ *  payload itself; a reader names the item, and the webhook still accepts the body. */
+export const FLAG_LIST_ITEM = 4;
 
 export const REJECT_UNRECOGNIZED = 1;
 export const REJECT_PARSE = 2;

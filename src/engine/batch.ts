@@ -45,6 +45,8 @@ export interface Rejection {
   reason: RejectionReason;
   /** Present (true) when CloudWatch cut what was rejected: the usual reason its stageTimestamp is missing. */
   cut?: boolean;
+  /** Present (true) when what was rejected is one item of a list of events, not the payload itself. */
+  listItem?: boolean;
 }
 
 /** What evaluating one batch gave: how many events, the matches and the rejections. */
@@ -103,7 +105,9 @@ export function readResults(
     const item = view.getUint32(at + 8, true);
     if (type === B.REC_REJECT) {
       const rejection: Rejection = { payload, item, reason: REASONS[view.getUint32(at + 12, true)] ?? 'parse' };
-      if (view.getUint32(at + 16, true) & B.FLAG_TRUNCATED) rejection.cut = true;
+      const flags = view.getUint32(at + 16, true);
+      if (flags & B.FLAG_TRUNCATED) rejection.cut = true;
+      if (flags & B.FLAG_LIST_ITEM) rejection.listItem = true;
       rejections.push(rejection);
       at += 20;
       continue;

@@ -61,7 +61,8 @@ export class Reports {
     const { kind, code, message } = REJECTIONS[r.reason];
     // the usual case: CloudWatch cut the event before its stageTimestamp, which comes near the end
     const cut = r.cut ? ' (CloudWatch cut it before its stageTimestamp)' : '';
-    this.report(kind, code, origin, `${message}${cut}`, r.reason);
+    // an item of an EventList or array is named by its index in the list, as a JSON pointer would
+    this.report(kind, code, r.listItem ? `${origin} items[${r.item}]` : origin, `${message}${cut}`, r.reason);
   }
 
   get total(): number {

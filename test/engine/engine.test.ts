@@ -78,7 +78,8 @@ describe('Engine', () => {
       [0, 0, 'p0'], [1, 0, 'a1'], [1, 1, 'a2'], [2, 0, 'x0'], [2, 1, 'x1'],
     ]);
     expect(r.rejections).toEqual([
-      { payload: 1, item: 2, reason: 'no_timestamp' },
+      // an item of a list is flagged as such; the rejections of whole payloads are not
+      { payload: 1, item: 2, reason: 'no_timestamp', listItem: true },
       { payload: 3, item: 0, reason: 'unrecognized' },
       { payload: 4, item: 0, reason: 'parse' },
       { payload: 5, item: 0, reason: 'unrecognized' },

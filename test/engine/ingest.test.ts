@@ -131,8 +131,8 @@ describe('CloudWatch-truncated payloads', () => {
     expect(r.rejections).toEqual([
       { payload: 2, item: 0, reason: 'parse', cut: true },
       { payload: 3, item: 0, reason: 'unrecognized', cut: true },
-      { payload: 4, item: 0, reason: 'no_timestamp' },
-      { payload: 4, item: 1, reason: 'too_large', cut: true },
+      { payload: 4, item: 0, reason: 'no_timestamp', listItem: true },
+      { payload: 4, item: 1, reason: 'too_large', cut: true, listItem: true },
       { payload: 5, item: 0, reason: 'unrecognized' },
       { payload: 6, item: 0, reason: 'no_timestamp' },
     ]);

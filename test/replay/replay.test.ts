@@ -310,7 +310,7 @@ describeShared('kawa run --workers', () => {
   const trace = shared('conformance/k8saudit/traces');
 
   it('prints the same alerts, summary and reports with 2 workers as on the main thread (plain, .gz, stdin, JSON)', () => {
-    const body = `${spawnSync('cat', [join(trace, 'exec_pod.json'), join(trace, 'create_nginx_pod_privileged.json')], { encoding: 'utf8' }).stdout}\nnot json\n`;
+    const body = `${spawnSync('cat', [join(trace, 'exec_pod.json'), join(trace, 'create_nginx_pod_privileged.json')], { encoding: 'utf8' }).stdout}\nnot json\n{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":["x"]}\n`;
     const plain = join(dir, 'run.jsonl');
     writeFileSync(plain, body);
     writeFileSync(join(dir, 'run.jsonl.gz'), gzipSync(body));
@@ -325,6 +325,8 @@ describeShared('kawa run --workers', () => {
       // the summary: on stdout, or on stderr with --json (Falco's places)
       expect(json.length ? a.stderr : a.stdout).toContain('Events detected: 2');
       expect(a.stderr).toContain(`kawa: ${input}:4: KAWA_ERR_EVENT_PARSE`);
+      // an item of a list is named by its index
+      expect(a.stderr).toContain(`kawa: ${input}:5 items[0]: KAWA_ERR_EVENT_PARSE`);
     }
   });
 

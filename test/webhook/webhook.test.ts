@@ -96,6 +96,15 @@ describe('webhook source', () => {
     expect(sink.got).toEqual(['pod0', 'pod2']);
   });
 
+  it('a valid EventList with bad items is accepted: its events are evaluated, the items rejected one by one', async () => {
+    const { source, sink } = await start();
+    // items that are not events (a string first, a number after a good event): the body is still JSON and a list
+    const body = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: ['x', event(0), 1] });
+    const res = await post(source.url, body);
+    expect([res.status, await res.json()]).toEqual([200, { status: 'ok' }]);
+    expect(sink.got).toEqual(['pod0']);
+  });
+
   it('a bearer token is required when configured', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kawa-wh-'));
     writeFileSync(join(dir, 'token'), 's3cret\n');

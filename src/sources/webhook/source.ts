@@ -213,7 +213,7 @@ export class WebhookSource implements Source {
         settle: (result: Evaluation | undefined) => {
           // undefined: the evaluator gave up on the body (a worker died twice); the API server may retry
           if (!result) verdict = { code: 503, message: 'the events could not be evaluated' };
-          const whole = result?.rejections.find((r) => r.payload === 0 && BODY_REJECTED[r.reason]);
+          const whole = result?.rejections.find((r) => r.payload === 0 && !r.listItem && BODY_REJECTED[r.reason]);
           if (whole) verdict = { code: 400, message: BODY_REJECTED[whole.reason]! };
         },
         ack: () => (verdict ? this.reply(res, verdict.code, verdict.message) : this.reply(res, 200, 'ok')),
