@@ -34,5 +34,18 @@ export function selectSource(config: FalcoConfig, flags: FlagValues): SelectedSo
   if (!kind) {
     throw new KawaError('KAWA_ERR_USAGE', `no events: give one source: ${SOURCE_KINDS.map((k) => k.description).join('; ')}`);
   }
+  refuseForeignFlags(kind, flags);
   return { kind, config: kind.applyFlags(configs[kind.name], flags) };
+}
+
+/** A flag of another source is a usage error, not ignored: `-e FILE --since 1h` does not filter the file by time. */
+function refuseForeignFlags(kind: SourceKind, flags: FlagValues): void {
+  const own = new Set(kind.flags.map((f) => camel(f.flags)));
+  for (const other of SOURCE_KINDS) {
+    const foreign = other.flags.find((f) => !own.has(camel(f.flags)) && given(flags[camel(f.flags)]));
+    if (!foreign) continue;
+    const owners = SOURCE_KINDS.filter((k) => k.flags.some((f) => f.flags === foreign.flags)).map(selectorFlag);
+    const flag = foreign.flags.replace(/\s*<.*>$/, '');
+    throw new KawaError('KAWA_ERR_USAGE', `${flag} is an option of ${owners.join(' and ')}, not of ${selectorFlag(kind)}, which this run reads`);
+  }
 }

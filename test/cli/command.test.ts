@@ -201,6 +201,19 @@ describe('loud failures', () => {
     expect([r.status, r.stderr]).toEqual([1, 'kawa: -o cloudwatch.checkpoint_interval: KAWA_ERR_CONFIG: cloudwatch.checkpoint_interval must be a number from 0 to 2147483, not 10000000000\n']);
   });
 
+  it("a flag of another source is a usage error, not ignored (--since does not filter a file's events by time)", () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, ['bin/kawa.js', 'run', '-r', 'rules/', ...args], { encoding: 'utf8', timeout: 30_000 });
+    const file = 'samples/eks-audit.jsonl.gz';
+    expect([run('-e', file, '--since', '1h').status, run('-e', file, '--since', '1h').stderr])
+      .toEqual([2, 'kawa: KAWA_ERR_USAGE: --since is an option of --cloudwatch, not of --events, which this run reads\n']);
+    expect(run('-e', file, '--region', 'us-east-1').stderr)
+      .toBe('kawa: KAWA_ERR_USAGE: --region is an option of --kinesis and --cloudwatch, not of --events, which this run reads\n');
+    expect(run('--kinesis', 's', '--profile', 'p').stderr)
+      .toBe('kawa: KAWA_ERR_USAGE: --profile is an option of --cloudwatch, not of --kinesis, which this run reads\n');
+    expect(run('--webhook', '--checkpoint', '/tmp/x').stderr)
+      .toBe('kawa: KAWA_ERR_USAGE: --checkpoint is an option of --cloudwatch, not of --webhook, which this run reads\n');
+  });
+
   it('kawa emulator --port out of range is a usage error, not an internal one', () => {
     for (const port of ['65536', '99999', '-1', '1.5', 'http']) {
       const r = spawnSync(process.execPath, ['bin/kawa.js', 'emulator', '--port', port], { encoding: 'utf8', timeout: 30_000 });
