@@ -114,4 +114,31 @@ describe('a named FIFO as the input', () => {
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toHaveLength(5000);
   }, 30_000);
+
+  // the writer stays open and silent (tail -f into a FIFO): its read waits in libuv's thread pool, which held
+  // the exit until the writer wrote or closed; the writer here closes only after the run has exited
+  it('SIGTERM stops a run whose writer stays open and silent, and one still waiting for a writer', async () => {
+    const path = fifo('silent.fifo');
+    const run = () => {
+      const child = spawn(process.execPath, ['bin/kawa.js', 'run', '-r', rules, '-e', path, '--json', '--workers', '0']);
+      let stdout = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      const exit = once(child, 'exit') as Promise<[number | null]>;
+      return { child, exit, stdout: () => stdout };
+    };
+    const silent = run();
+    const writer = await open(path, 'w');
+    await writer.write(Array.from({ length: 5 }, (_, i) => event(i)).join(''));
+    for (const until = Date.now() + 20_000; silent.stdout().split('\n').length <= 5 && Date.now() < until;) await sleep(20);
+    silent.child.kill('SIGTERM');
+    const [code] = await silent.exit;
+    await writer.close();
+    expect(code).toBe(143);
+    expect(silent.stdout().trim().split('\n')).toHaveLength(5);
+
+    const waiting = run();
+    await sleep(500);
+    waiting.child.kill('SIGTERM');
+    expect((await waiting.exit)[0]).toBe(143);
+  }, 30_000);
 });

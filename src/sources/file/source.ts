@@ -25,6 +25,7 @@ import { KawaError, type KawaErrorCode } from '../../core/errors.js';
 import type { ByteRange, Evaluation, RangeOutcome, Source, SourceBatch, SourceProgress } from '../../pipeline/types.js';
 import { BatchBuilder } from './batch.js';
 import { Framer } from './framer.js';
+import { isFifo, wakeFifo } from './fifo-wake.js';
 import { gunzip, type GzipDamage, type ReadAgain } from './gunzip.js';
 import { LineSplitter } from './lines.js';
 import { PieceCutter, type Piece } from './pieces.js';
@@ -151,6 +152,8 @@ export async function planInputs(inputs: string[]): Promise<{ files: string[]; b
 export class FileSource implements Source {
   readonly name = 'file';
   readonly stats: SourceStats = { files: 0, bytes: 0, payloads: 0, tooLarge: 0, damaged: 0 };
+  /** The named FIFO being opened or read: a stop wakes its wait (fifo-wake.ts). */
+  private fifo: string | undefined;
   private queue: AsyncQueue<SourceBatch> | undefined;
   private readonly opts: Required<Omit<SourceOptions, 'onTooLarge' | 'onDamaged' | 'stdin' | 'totalBytes'>> & Pick<SourceOptions, 'onTooLarge' | 'onDamaged' | 'stdin'>;
   private readonly totalBytes: number;
@@ -199,6 +202,7 @@ export class FileSource implements Source {
   /** Stops reading; the iteration ends after the batches already queued. */
   async close(): Promise<void> {
     this.queue?.abandon();
+    if (this.fifo) wakeFifo(this.fifo);
   }
 
   private async produce(queue: AsyncQueue<SourceBatch>): Promise<void> {
@@ -333,6 +337,18 @@ export class FileSource implements Source {
    *  (readPieces), anything else framed (frame). */
   private async readOne(file: string, queue: AsyncQueue<SourceBatch>): Promise<void> {
     this.stats.files++;
+    const fifo = file !== '-' && isFifo(file) ? file : undefined;
+    this.fifo = fifo;
+    try {
+      await this.readInput(file, queue);
+    } finally {
+      this.fifo = undefined;
+      // the stream closed at a stop may have begun its next read: it would hold the exit (fifo-wake.ts)
+      if (fifo && queue.ended) wakeFifo(fifo);
+    }
+  }
+
+  private async readInput(file: string, queue: AsyncQueue<SourceBatch>): Promise<void> {
     let input: Input;
     try {
       input = await openInput(file, this.opts);
