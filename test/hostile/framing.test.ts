@@ -53,6 +53,22 @@ describe('a cut first line', () => {
   it('a cut element of a top-level array: one bad payload, the next elements read', async () => {
     const r = await read([file(`[\n${NEXT[0]},\n${EVENT.slice(0, 500)}\n${NEXT[1]},\n${NEXT[2]}\n]\n`)]);
     expect(texts(r)).toEqual([NEXT[0], EVENT.slice(0, 500), NEXT[1], NEXT[2]]);
+    expect(r.damaged).toEqual([]);
+  });
+
+  it('a top-level array the input ends inside: its elements read, and the missing ] said as damage', async () => {
+    // cut between two elements (nothing else would tell), and inside an element (also one bad payload)
+    // [input, its payloads, the line of its '[', its last line (where the damage is placed)]
+    for (const [text, payloads, opened, last] of [
+      [`[\n${NEXT[0]},\n${NEXT[1]},\n`, [NEXT[0], NEXT[1]], 1, 3],
+      [`\n[\n${NEXT[0]},\n${EVENT.slice(0, 500)}\n`, [NEXT[0], EVENT.slice(0, 500)], 2, 4],
+    ] as const) {
+      const path = file(text);
+      const r = await read([path]);
+      expect(texts(r)).toEqual(payloads);
+      expect(r.damaged).toEqual([{ file: path, line: last, code: 'KAWA_ERR_INPUT_DAMAGED',
+        message: `the JSON array opened at line ${opened} has no closing ']': the input ends inside it (cut short?)` }]);
+    }
   });
 });
 

@@ -40,6 +40,9 @@ const isFresh = (line: Uint8Array) => line.length > 0 && (line[0] === OPEN_OBJ |
 export interface FramerSink {
   /** A payload grew past maxDocumentBytes; its bytes were dropped. */
   tooLarge(lineNo: number, length: number): void;
+  /** The input ended inside the top-level array opened at `openedAt`: every element read was framed, but
+   *  the input may have been cut short, which nothing else would say. */
+  unclosedArray(openedAt: number): void;
 }
 
 /**
@@ -57,6 +60,8 @@ export class Framer {
   private tentative = false;
   /** array mode: an element is open */
   private inElement = false;
+  /** array mode: the line of the array's '[' */
+  private arrayOpenedAt = 0;
   /** broken mode: go on splitting the top-level array at the next fresh line */
   private brokenInArray = false;
   // the open payload (a document, an element, or a broken run of lines)
@@ -100,6 +105,8 @@ export class Framer {
     } else if (this.mode === 'broken') {
       this.closePayload();
     }
+    // (a broken element runs to the end when no fresh line follows it, the ']' included: nothing to say then)
+    if (this.mode === 'array') this.sink.unclosedArray(this.arrayOpenedAt);
     this.mode = 'lines';
   }
 
@@ -139,6 +146,7 @@ export class Framer {
     } else {
       // read the line again element by element
       this.mode = 'array';
+      this.arrayOpenedAt = lineNo;
       this.inElement = false;
       this.arrayLine(bytes, lineNo, first + 1);
     }

@@ -451,7 +451,9 @@ export class FileSource implements Source {
       this.stats.tooLarge++;
       this.opts.onTooLarge?.(file, line, length);
     };
-    const framer = new Framer(() => builder, { tooLarge }, this.opts.maxDocumentBytes);
+    const unclosedArray = (openedAt: number) => this.damaged(file, lines.reading, 'KAWA_ERR_INPUT_DAMAGED',
+      `the JSON array opened at line ${openedAt} has no closing ']': the input ends inside it (cut short?)`);
+    const framer = new Framer(() => builder, { tooLarge, unclosedArray }, this.opts.maxDocumentBytes);
     const lines = new LineSplitter({
       line: (b, n) => { framer.line(b, n); cut(false); },
       tooLong: tooLarge,
