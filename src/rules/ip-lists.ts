@@ -76,7 +76,15 @@ export function buildIpLists(col: Collector, rules: LoadedRule[], maxFileBytes: 
       if (!r) throw new LoadFailure('LOAD_ERR_VALIDATE', `list '${name}': item '${item}' is not an IP address or CIDR range`, info.where);
       ranges.push(r);
     }
-    for (const file of info.files) readRangesFile(file, maxFileBytes, ranges);
+    for (const file of info.files) {
+      try {
+        readRangesFile(file, maxFileBytes, ranges);
+      } catch (e) {
+        // placed in the list's file, but it is the rules file naming that file that does not load
+        if (e instanceof LoadFailure) e.rulesFile = file.where.file;
+        throw e;
+      }
+    }
     const packed = packRanges(ranges);
     out[name] = { ranges: packed, count: packed.length / RANGE_BYTES, entries: ranges.length, files: info.files.map((f) => f.path) };
   }

@@ -4,6 +4,8 @@ import type { Code, Location, Problem } from '../core/errors.js';
 
 export class LoadFailure extends Error {
   readonly problem: Problem;
+  /** The rules file the failure makes Invalid when its place is in another file (a line of an IP list's file). */
+  rulesFile?: string;
   constructor(code: Code, message: string, location: Location) {
     super(message);
     this.name = 'LoadFailure';

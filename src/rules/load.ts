@@ -61,6 +61,9 @@ export function loadRules(inputs: RulesInput[], opts: LoadOptions = {}): LoadRes
     } catch (e) {
       if (!(e instanceof LoadFailure)) throw e;
       errors.push(e.problem);
+      // the file whose list does not load is not "Ok" in the summary
+      const failed = files.find((f) => f.name === (e.rulesFile ?? e.problem.file));
+      if (failed) failed.status = 'Invalid';
     }
   }
   const ok = errors.length === 0;

@@ -70,8 +70,12 @@ describe('loading IP lists', () => {
   });
 
   it('refuses a bad line of a list file at its line and column', () => {
-    const e = error({ 'r.yaml': `- list: bad\n  items: []\n  kawa: {files: [l.txt]}\n${RULE()}`, 'l.txt': '10.0.0.1\n# ok\n   10.0.0.300\n' });
+    const files = { 'r.yaml': `- list: bad\n  items: []\n  kawa: {files: [l.txt]}\n${RULE()}`, 'l.txt': '10.0.0.1\n# ok\n   10.0.0.300\n' };
+    const e = error(files);
     expect(e).toMatchObject({ code: 'LOAD_ERR_VALIDATE', file: 'l.txt', line: 3, column: 4, message: "'10.0.0.300' is not an IP address or CIDR range" });
+    // the summary does not call the rules file naming it "Ok"
+    const d = dir(files);
+    expect(loadRulesFiles([join(d, 'r.yaml')]).files).toEqual([{ name: join(d, 'r.yaml'), status: 'Invalid' }]);
   });
 
   it('refuses a missing file where the rules file names it, and an oversized one', () => {
