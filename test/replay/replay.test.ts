@@ -3,11 +3,11 @@
 // them on the main thread (line by line, or by the same ranges); a slow output bounds what is read ahead;
 // `kawa run --workers N` prints what `--workers 0` prints. Workers run dist/: build first.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertFormatter } from '../../src/alerts/format.js';
 import { EngineEvaluator } from '../../src/pool/engine-evaluator.js';
@@ -327,6 +327,22 @@ describeShared('kawa run --workers', () => {
       expect(a.stderr).toContain(`kawa: ${input}:4: KAWA_ERR_EVENT_PARSE`);
       // an item of a list is named by its index
       expect(a.stderr).toContain(`kawa: ${input}:5 items[0]: KAWA_ERR_EVENT_PARSE`);
+    }
+  });
+
+  it('reads a CloudWatch Logs export to S3 (timestamped lines, gzipped) as the JSON lines it holds', () => {
+    const lines = gunzipSync(readFileSync('samples/eks-audit.jsonl.gz')).toString().split('\n').filter((l) => l.trim()).slice(0, 400);
+    const plain = join(dir, 'export-plain.jsonl');
+    writeFileSync(plain, `${lines.join('\n')}\n`);
+    const exported = join(dir, 'export-000000.gz');
+    const start = Date.parse('2026-11-26T19:00:00Z');
+    writeFileSync(exported, gzipSync(lines.map((l, i) => `${new Date(start + i * 7).toISOString()} ${l}\n`).join('')));
+    const want = kawa(['-e', plain, '--workers', '0', '--json']);
+    expect(want.stdout.split('\n').length).toBeGreaterThan(2);
+    for (const workers of ['0', '2']) {
+      const got = kawa(['-e', exported, '--workers', workers, '--json']);
+      expect(got.stdout).toBe(want.stdout);
+      expect(got.stderr).toBe(want.stderr.replaceAll(plain, exported));
     }
   });
 
