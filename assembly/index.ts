@@ -5,6 +5,7 @@ export { inputReserve, valuesMark, valuePtr, valueLen } from './memory';
 export { loadProgram } from './program';
 export { evaluateBatch, lastBatchTruncated, lastBatchWithoutAuditId } from './vm-batch';
 export { outputPtr, outTop } from './vm-output';
-export { beginEvent, extractField } from './extract';
+export { extractField } from './extract';
+export { beginLine } from './export-line';
 export { contextArea, contextBytes } from './context';
 export { templatesReserve, useTemplates, renderLines, linesBytes, linesEnds, linesUsed } from './render';

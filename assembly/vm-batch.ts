@@ -28,7 +28,8 @@ import {
 } from './json';
 import { stringEquals } from './extract-walk';
 import { nextEvent } from './program';
-import { parseTimestamp, timestampNs } from './timestamp';
+import { timestampNs } from './timestamp';
+import { exportPrefixLength } from './export-line';
 import { evaluateRules } from './vm';
 import { outAdvance, outReserve, outReset } from './vm-output';
 import {
@@ -163,31 +164,6 @@ function evaluateEvent(payload: i32, item: i32, listItem: bool, kindSurplus: i32
   evaluateCurrent(payload, item, matching);
 }
 
-/**
- * The length of the prefix a CloudWatch Logs export to S3 writes before each message: the log event's
- * timestamp and a space (`2026-11-01T12:00:00.004Z {"kind":"Event",...}`), when an object or array follows;
- * 0 when the payload has none. Such a payload is not JSON as it stands, so reading past the prefix changes
- * no payload that would parse. The timestamp becomes the payload's arrival time, as the CloudWatch source's
- * events carry theirs.
- */
-function exportPrefix(ptr: usize, len: i32): i32 {
-  if (len < 22 || <u32>(<i32>load<u8>(ptr) - 0x30) >= 10) return 0;
-  // a timestamp is 20 to 35 characters (nanoseconds and an offset at most)
-  const last = min(len - 1, 36);
-  let space = 0;
-  for (let i = 19; i < last; i++) {
-    if (load<u8>(ptr + <usize>i) == 0x20) {
-      space = i;
-      break;
-    }
-  }
-  if (space == 0) return 0;
-  const next = load<u8>(ptr + <usize>space + 1);
-  if ((next != 0x7b && next != 0x5b) || !parseTimestamp(ptr, space)) return 0;
-  if (arrivalNs == 0) arrivalNs = timestampNs();
-  return space + 1;
-}
-
 /** Parses payload `payload` at [ptr, ptr+len) (beginEvent); false when it is rejected as unparsable. */
 function beginPayload(payload: i32, ptr: usize, len: i32): bool {
   const status = beginEvent(ptr, len);
@@ -240,7 +216,9 @@ export function evaluateBatch(
     const start = load<u32>(starts + (<usize>p << 2));
     const end = load<u32>(ends + (<usize>p << 2));
     arrivalNs = arrivals ? load<i64>(arrivals + (<usize>p << 3)) : 0;
-    const skip = exportPrefix(data + <usize>start, <i32>(end - start));
+    // a line of a CloudWatch Logs export: its timestamp is the payload's arrival, as a CloudWatch event's is
+    const skip = exportPrefixLength(data + <usize>start, <i32>(end - start));
+    if (skip != 0 && arrivalNs == 0) arrivalNs = timestampNs();
     const ptr = data + <usize>start + <usize>skip;
     const len = <i32>(end - start) - skip;
     if (mode == MODE_AS_IS) {

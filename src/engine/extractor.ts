@@ -57,7 +57,7 @@ export function parseFieldSpec(text: string): FieldSpec {
 
 interface ExtractorExports extends RawExports {
   inputReserve(size: number): number;
-  beginEvent(ptr: number, len: number): number;
+  beginLine(ptr: number, len: number): number;
   extractField(field: number, argPtr: number, argLen: number, argIndex: bigint): number;
   valuesMark(): number;
   valuePtr(i: number): number;
@@ -99,7 +99,7 @@ export class FieldExtractor {
         at += a.length;
       }
     }
-    this.status = EVENT_STATUS[w.beginEvent(base, bytes.length)] ?? 'parse_error';
+    this.status = EVENT_STATUS[w.beginLine(base, bytes.length)] ?? 'parse_error';
     return specs.map((s, i) => {
       const mark = w.valuesMark();
       const n = w.extractField(s.field.id, argAt[i]!, args[i]?.length ?? 0, s.index);

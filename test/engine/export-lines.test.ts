@@ -3,6 +3,7 @@
 // the time a cut event without its own timestamps gets (as the CloudWatch source's events do).
 import { describe, expect, it } from 'vitest';
 import { Engine, type BatchResult } from '../../src/engine/engine.js';
+import { FieldExtractor, parseFieldSpec } from '../../src/engine/extractor.js';
 import { loadRules } from '../../src/rules/load.js';
 
 const RULES = `
@@ -48,6 +49,13 @@ describe('a line of a CloudWatch Logs export', () => {
     const r = run([`${EXPORTED} ${cut('a')}`]);
     expect(r.truncated).toBe(1);
     expect(seen(r)).toEqual([['a', ns(EXPORTED), true]]);
+  });
+
+  it('gives kawa extract the fields of its message', () => {
+    const x = new FieldExtractor();
+    const specs = ['ka.auditid', 'json.value[/kind]'].map(parseFieldSpec);
+    expect(x.extract(`${EXPORTED} ${event('a')}`, specs)).toEqual(['a', 'Event']);
+    expect(x.lastStatus).toBe('ok');
   });
 
   it('is only that shape: a timestamp that does not parse, or a message that is not an object or array, stays a bad payload', () => {
