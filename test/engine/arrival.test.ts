@@ -2,18 +2,9 @@
 // when its payload arrived (SourceBatch.arrivalNs, per payload), else the time of the previous event the
 // engine evaluated, else the time of the evaluation; its match says the time was substituted.
 import { describe, expect, it } from 'vitest';
-import { Engine, type BatchResult } from '../../src/engine/engine.js';
-import { loadRules } from '../../src/rules/load.js';
+import type { BatchResult } from '../../src/engine/engine.js';
+import { ns, runPayloads as run, timeEngine as engine } from './time-rule.js';
 
-const RULES = `
-- rule: Every event
-  desc: reports each evaluated event
-  condition: json.rawtime exists
-  output: "%json.value[/auditID] %json.rawtime"
-  priority: INFO
-  source: k8s_audit
-`;
-const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
 const T1 = '2024-05-01T10:00:01Z';
 const T2 = '2024-05-01T10:00:02Z';
 
@@ -25,14 +16,6 @@ function cut(id: string, received?: string): string {
   return `${text.slice(0, text.indexOf('yyyy'))}[Truncated...]`;
 }
 
-const engine = (ingest = true) => Engine.create({ rules: loadRules([{ name: 'r.yaml', content: RULES }]), ingest });
-
-function run(e: Engine, payloads: string[], arrivalNs?: bigint[]): BatchResult {
-  const parts = payloads.map((p) => Buffer.from(p));
-  const offsets = new Uint32Array(parts.length + 1);
-  parts.forEach((p, i) => { offsets[i + 1] = offsets[i] + p.length; });
-  return e.evaluate(Buffer.concat(parts), offsets, parts.length, arrivalNs && BigInt64Array.from(arrivalNs));
-}
 /** [auditID, time, substituted] of each match; the time json.rawtime gives equals the match's. */
 const times = (r: BatchResult) => r.matches.map((m) => {
   expect(BigInt(m.tokens[1]!)).toBe(m.timeNs);

@@ -2,19 +2,10 @@
 // a space and the message. The engine reads the message, and takes the timestamp as the payload's arrival,
 // the time a cut event without its own timestamps gets (as the CloudWatch source's events do).
 import { describe, expect, it } from 'vitest';
-import { Engine, type BatchResult } from '../../src/engine/engine.js';
+import type { BatchResult } from '../../src/engine/engine.js';
 import { FieldExtractor, parseFieldSpec } from '../../src/engine/extractor.js';
-import { loadRules } from '../../src/rules/load.js';
+import { ns, runPayloads, timeEngine } from './time-rule.js';
 
-const RULES = `
-- rule: Every event
-  desc: reports each evaluated event
-  condition: json.rawtime exists
-  output: "%json.value[/auditID] %json.rawtime"
-  priority: INFO
-  source: k8s_audit
-`;
-const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
 const T1 = '2024-05-01T10:00:01Z';
 const EXPORTED = '2024-05-01T10:00:05.123Z';
 
@@ -24,13 +15,7 @@ function cut(id: string): string {
   return `${text.slice(0, text.indexOf('yyyy'))}[Truncated...]`;
 }
 
-function run(payloads: string[], ingest = true): BatchResult {
-  const e = Engine.create({ rules: loadRules([{ name: 'r.yaml', content: RULES }]), ingest });
-  const parts = payloads.map((p) => Buffer.from(p));
-  const offsets = new Uint32Array(parts.length + 1);
-  parts.forEach((p, i) => { offsets[i + 1] = offsets[i] + p.length; });
-  return e.evaluate(Buffer.concat(parts), offsets, parts.length);
-}
+const run = (payloads: string[], ingest = true): BatchResult => runPayloads(timeEngine(ingest), payloads);
 const seen = (r: BatchResult) => r.matches.map((m) => [m.tokens[0], m.timeNs, m.timeSubstituted]);
 
 describe('a line of a CloudWatch Logs export', () => {
