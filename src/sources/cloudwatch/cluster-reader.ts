@@ -126,10 +126,10 @@ export class ClusterReader {
     // more than Node's default of 10 listeners is normal here, not a leak
     setMaxListeners(64, this.abort.signal);
     const { config, target } = o;
+    this.labels = { cluster: target.name || target.logGroup };
     const tiers = state ? new Tiers(config.tiersMs, config.skewMs, this.resumeCursors(state.cursors)) : Tiers.cold(config.tiersMs, config.skewMs, o.clock(), config.shiftMs);
     this.positions = new Positions(tiers, state?.seen ?? new SeenIds(o.ids));
     this.overlap = new HeadOverlap(config.skewMs, !config.skewAuto);
-    this.labels = { cluster: target.name || target.logGroup };
     if (o.checkpoint) {
       this.checkpointer = new Checkpointer(new CheckpointFile(o.checkpoint), config.checkpointIntervalMs, () => this.positions.dirty, () => encodeCheckpoint({
         logGroup: target.logGroup, streamPrefix: config.streamPrefix, tiers: config.tiersMs, ...this.positions.snapshot(), writtenAt: o.clock(),
@@ -160,7 +160,7 @@ export class ClusterReader {
     const now = this.o.clock();
     const ahead = Math.max(...cursors) - now;
     if (ahead <= 0) return cursors;
-    this.o.logger?.warn({ cluster: this.o.target.name || this.o.target.logGroup, log_group: this.o.target.logGroup, ahead_s: Math.round(ahead / 1000) },
+    this.o.logger?.warn({ cluster: this.name, log_group: this.o.target.logGroup, ahead_s: Math.round(ahead / 1000) },
       'CloudWatch: the checkpoint is ahead of this clock (was it written by a clock ahead of this one?): reading from now, not from its cursors');
     return cursors.map((c) => Math.min(c, now));
   }
